@@ -1,0 +1,1 @@
+"""Capture-the-Flag Pacman: a faithful, vectorised engine and its environments."""

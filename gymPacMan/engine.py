@@ -1,0 +1,480 @@
+"""The batched game engine: the state of N games in arrays, stepped by one compiled call.
+
+Every rule of SPEC.md lives here and nowhere else: the vectorised env, the PettingZoo env and the
+course-compatible class all call `step`. The rules are sequential (agent 0 moves completely, then
+1, 2, 3) and the food dump is a breadth-first search, which array operations cannot express
+without losing exactness, so the per-game work is a numba kernel looping over the N games in
+compiled code; no Python runs per game or per agent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Sequence
+
+import numba
+import numpy as np
+
+from .layout import Layout
+from .rules import NUM_ACTIONS, NUM_AGENTS, NUM_CHANNELS, SCARED_TIME, STOP, RewardConfig
+
+_DX = np.array([0, 1, 0, -1, 0], dtype=np.int64)
+_DY = np.array([1, 0, -1, 0, 0], dtype=np.int64)
+
+
+@dataclass
+class GameState:
+    """The state of N games; every field has a leading N. Layouts are padded to `(H, W)`.
+
+    Fields:
+        walls, food, capsules: `(N, H, W)` bool, indexed `[game, y, x]`, `y = 0` the bottom row.
+        width, height: `(N,)` int64, each game's own layout size (cells beyond are padding walls).
+        starts: `(N, 4, 2)` int64, start cell `(x, y)` of each agent.
+        pos: `(N, 4, 2)` int64, current cell `(x, y)` of each agent.
+        is_pacman: `(N, 4)` bool, on the opponents' half.
+        carrying, returned: `(N, 4)` int64, food carried now / returned so far.
+        scared: `(N, 4)` int64, scared timer.
+        heading: `(N, 4)` int64, last action that was not Stop (Stop at the start and after death).
+        food_left: `(N, 2)` int64, food on the red half and on the blue half.
+        score: `(N,)` int64, red-positive.
+        t: `(N,)` int64, steps played.
+        layout_id: `(N,)` int64, index of each game's layout in the env's layout list.
+    """
+
+    walls: np.ndarray
+    food: np.ndarray
+    capsules: np.ndarray
+    width: np.ndarray
+    height: np.ndarray
+    starts: np.ndarray
+    pos: np.ndarray
+    is_pacman: np.ndarray
+    carrying: np.ndarray
+    returned: np.ndarray
+    scared: np.ndarray
+    heading: np.ndarray
+    food_left: np.ndarray
+    score: np.ndarray
+    t: np.ndarray
+    layout_id: np.ndarray
+
+    @property
+    def num_games(self) -> int:
+        return int(self.score.shape[0])
+
+    @property
+    def grid_shape(self) -> tuple[int, int]:
+        """The padded `(H, W)`."""
+        return int(self.walls.shape[1]), int(self.walls.shape[2])
+
+    def copy(self) -> "GameState":
+        return GameState(**{f.name: getattr(self, f.name).copy() for f in fields(self)})
+
+    def select(self, games: np.ndarray | slice | int) -> "GameState":
+        """A copy holding only the chosen games (a leading N kept for an int)."""
+        if isinstance(games, (int, np.integer)):
+            games = slice(int(games), int(games) + 1)
+        return GameState(**{f.name: getattr(self, f.name)[games].copy() for f in fields(self)})
+
+
+def padded_shape(layouts: Sequence[Layout]) -> tuple[int, int]:
+    return max(l.height for l in layouts), max(l.width for l in layouts)
+
+
+def empty_state(num_games: int, grid_shape: tuple[int, int]) -> GameState:
+    n, (h, w) = num_games, grid_shape
+    return GameState(
+        walls=np.ones((n, h, w), dtype=np.bool_),
+        food=np.zeros((n, h, w), dtype=np.bool_),
+        capsules=np.zeros((n, h, w), dtype=np.bool_),
+        width=np.zeros(n, dtype=np.int64),
+        height=np.zeros(n, dtype=np.int64),
+        starts=np.zeros((n, NUM_AGENTS, 2), dtype=np.int64),
+        pos=np.zeros((n, NUM_AGENTS, 2), dtype=np.int64),
+        is_pacman=np.zeros((n, NUM_AGENTS), dtype=np.bool_),
+        carrying=np.zeros((n, NUM_AGENTS), dtype=np.int64),
+        returned=np.zeros((n, NUM_AGENTS), dtype=np.int64),
+        scared=np.zeros((n, NUM_AGENTS), dtype=np.int64),
+        heading=np.full((n, NUM_AGENTS), STOP, dtype=np.int64),
+        food_left=np.zeros((n, 2), dtype=np.int64),
+        score=np.zeros(n, dtype=np.int64),
+        t=np.zeros(n, dtype=np.int64),
+        layout_id=np.zeros(n, dtype=np.int64),
+    )
+
+
+def reset_games(state: GameState, games: np.ndarray | Sequence[int], layouts: Sequence[Layout], layout_ids: Sequence[int]) -> None:
+    """Start new games in place: game `games[k]` gets layout `layouts[layout_ids[k]]`."""
+    h, w = state.grid_shape
+    for g, lid in zip(np.asarray(games, dtype=np.int64), layout_ids):
+        layout = layouts[lid]
+        if layout.height > h or layout.width > w:
+            raise ValueError(f"layout {layout.name} ({layout.width} x {layout.height}) does not fit the batch grid {w} x {h}")
+        lh, lw = layout.height, layout.width
+        state.walls[g] = True
+        state.walls[g, :lh, :lw] = layout.walls
+        state.food[g] = False
+        state.food[g, :lh, :lw] = layout.food
+        state.capsules[g] = False
+        state.capsules[g, :lh, :lw] = layout.capsules
+        state.width[g], state.height[g] = lw, lh
+        state.starts[g] = layout.starts
+        state.pos[g] = layout.starts
+        red_half = layout.is_red(np.arange(lw))
+        state.food_left[g] = layout.food[:, red_half].sum(), layout.food[:, ~red_half].sum()
+        state.layout_id[g] = lid
+    g = np.asarray(games, dtype=np.int64)
+    state.is_pacman[g] = False
+    state.carrying[g] = 0
+    state.returned[g] = 0
+    state.scared[g] = 0
+    state.heading[g] = STOP
+    state.score[g] = 0
+    state.t[g] = 0
+
+
+def new_state(layouts: Sequence[Layout], layout_ids: Sequence[int], grid_shape: tuple[int, int] | None = None) -> GameState:
+    """A batch of fresh games, game `k` on `layouts[layout_ids[k]]`, padded to `grid_shape`."""
+    state = empty_state(len(layout_ids), grid_shape or padded_shape(layouts))
+    reset_games(state, np.arange(len(layout_ids)), layouts, layout_ids)
+    return state
+
+
+# ----------------------------------------------------------------------------------------------
+# Compiled rules. Arrays are passed one by one because numba kernels take no dataclasses.
+# ----------------------------------------------------------------------------------------------
+
+
+@numba.njit(cache=True, inline="always")
+def _is_legal(walls, g, x, y, action):
+    if action == STOP:
+        return True
+    if action < 0 or action > STOP:
+        return False
+    return not walls[g, y + _DY[action], x + _DX[action]]
+
+
+@numba.njit(cache=True)
+def _legal_mask(walls, pos, out):
+    """out: (N, 4, 5) bool."""
+    for g in range(pos.shape[0]):
+        for i in range(NUM_AGENTS):
+            x, y = pos[g, i, 0], pos[g, i, 1]
+            for a in range(NUM_ACTIONS):
+                out[g, i, a] = _is_legal(walls, g, x, y, a)
+
+
+@numba.njit(cache=True)
+def _dump_food(g, k, walls, food, capsules, width, height, pos, carrying, food_left):
+    """Put agent k's carried food back around its death cell, breadth-first (SPEC rule 6).
+
+    Cells are popped in the order the course engine pops them: the queue holds each cell once
+    (the first time it is generated), neighbours are generated `dx` outer, `dy` inner, and
+    cells outside the board are searched through, not filled.
+    """
+    n = carrying[g, k]
+    if n == 0:
+        return
+    w, h = width[g], height[g]
+    x0, y0 = pos[g, k, 0], pos[g, k, 1]
+    red_side = 2 * x0 < w
+    margin = max(w, h) + 1  # the search never needs to leave the board by more than this
+    bw, bh = w + 2 * margin, h + 2 * margin
+    seen = np.zeros((bh, bw), dtype=np.bool_)
+    queue_x = np.empty(bw * bh, dtype=np.int64)
+    queue_y = np.empty(bw * bh, dtype=np.int64)
+    head, tail = 0, 1
+    queue_x[0], queue_y[0] = x0, y0
+    seen[y0 + margin, x0 + margin] = True
+    placed = 0
+    while placed < n and head < tail:
+        x, y = queue_x[head], queue_y[head]
+        head += 1
+        if 0 < x < w and 0 < y < h and not walls[g, y, x] and not food[g, y, x] and not capsules[g, y, x]:
+            free = (2 * x < w) == red_side
+            for j in range(NUM_AGENTS):
+                if pos[g, j, 0] == x and pos[g, j, 1] == y:
+                    free = False
+            if free:
+                food[g, y, x] = True
+                placed += 1
+        for dx in range(-1, 2):
+            for dy in range(-1, 2):
+                nx, ny = x + dx, y + dy
+                bx, by = nx + margin, ny + margin
+                if 0 <= bx < bw and 0 <= by < bh and not seen[by, bx]:
+                    seen[by, bx] = True
+                    queue_x[tail], queue_y[tail] = nx, ny
+                    tail += 1
+    food_left[g, 0 if red_side else 1] += placed
+    carrying[g, k] = 0
+
+
+@numba.njit(cache=True, inline="always")
+def _send_home(g, k, starts, pos, is_pacman, scared, heading):
+    pos[g, k, 0], pos[g, k, 1] = starts[g, k, 0], starts[g, k, 1]
+    is_pacman[g, k] = False
+    scared[g, k] = 0
+    heading[g, k] = STOP
+
+
+@numba.njit(cache=True, inline="always")
+def _sent_home(g, k, starts, pos, is_pacman):
+    return not is_pacman[g, k] and pos[g, k, 0] == starts[g, k, 0] and pos[g, k, 1] == starts[g, k, 1]
+
+
+@numba.njit(cache=True)
+def _check_death(g, i, walls, food, capsules, width, height, starts, pos, is_pacman, carrying, scared, heading, food_left):
+    """Collisions of agent i with each opponent on its cell, in opponent index order (SPEC rule 5)."""
+    first_opponent = 1 - (i % 2)
+    if is_pacman[g, i]:
+        for j in range(first_opponent, NUM_AGENTS, 2):
+            if is_pacman[g, j] or pos[g, j, 0] != pos[g, i, 0] or pos[g, j, 1] != pos[g, i, 1]:
+                continue
+            if scared[g, j] <= 0:
+                _dump_food(g, i, walls, food, capsules, width, height, pos, carrying, food_left)
+                _send_home(g, i, starts, pos, is_pacman, scared, heading)
+            else:
+                _send_home(g, j, starts, pos, is_pacman, scared, heading)
+    else:
+        for j in range(first_opponent, NUM_AGENTS, 2):
+            if not is_pacman[g, j] or pos[g, j, 0] != pos[g, i, 0] or pos[g, j, 1] != pos[g, i, 1]:
+                continue
+            if scared[g, i] <= 0:
+                _dump_food(g, j, walls, food, capsules, width, height, pos, carrying, food_left)
+                _send_home(g, j, starts, pos, is_pacman, scared, heading)
+            else:
+                _send_home(g, i, starts, pos, is_pacman, scared, heading)
+
+
+@numba.njit(cache=True)
+def _step_kernel(
+    walls, food, capsules, width, height, starts, pos, is_pacman, carrying, returned, scared, heading,
+    food_left, score, t, actions, active, length, reward_params, rewards, terminated, truncated, score_change,
+    illegal,
+):
+    """One environment step of every active game: four moves in index order, then the end checks.
+
+    reward_params: (legal_on, defence_on, own_food_back, ate_food, defence_value, legal_value,
+    win_bonus, win_score_divisor). Outputs (written for active games): rewards (N, 2) per team,
+    terminated, truncated (N,), score_change (N,), illegal (N, 4) moves played as Stop.
+    """
+    legal_on, defence_on = reward_params[0] > 0, reward_params[1] > 0
+    for g in range(actions.shape[0]):
+        if not active[g]:
+            continue
+        w = width[g]
+        returned_red = 0
+        returned_blue = 0
+        reward_red = 0.0
+        reward_blue = 0.0
+        change = 0
+        for i in range(NUM_AGENTS):
+            team = i % 2
+            opponent_team = 1 - team
+            x, y = pos[g, i, 0], pos[g, i, 1]
+            action = actions[g, i]
+            legal = _is_legal(walls, g, x, y, action)
+            if not legal:
+                action = STOP
+                illegal[g, i] = True
+            else:
+                illegal[g, i] = False
+            own_food_before = food_left[g, team]
+            opponent_food_before = food_left[g, opponent_team]
+            opp_a, opp_b = opponent_team, opponent_team + 2
+            pacman_a_before, pacman_b_before = is_pacman[g, opp_a], is_pacman[g, opp_b]
+
+            # 1-2. Move, and become a Pacman on the opponents' half.
+            x, y = x + _DX[action], y + _DY[action]
+            pos[g, i, 0], pos[g, i, 1] = x, y
+            if action != STOP:
+                heading[g, i] = action
+            on_red_half = 2 * x < w
+            pacman = on_red_half if team == 1 else not on_red_half
+            is_pacman[g, i] = pacman
+            # 3. Returning food.
+            if not pacman and carrying[g, i] > 0:
+                n = carrying[g, i]
+                delta = n if team == 0 else -n
+                score[g] += delta
+                change += delta
+                returned[g, i] += n
+                if team == 0:
+                    returned_red += n
+                else:
+                    returned_blue += n
+                carrying[g, i] = 0
+            # 4. Eating, only as a Pacman (so only the opponents' food and capsules).
+            if pacman:
+                if food[g, y, x]:
+                    food[g, y, x] = False
+                    carrying[g, i] += 1
+                    food_left[g, opponent_team] -= 1
+                if capsules[g, y, x]:
+                    capsules[g, y, x] = False
+                    scared[g, opp_a] = SCARED_TIME
+                    scared[g, opp_b] = SCARED_TIME
+            # 5-6. Collisions, food dump.
+            _check_death(g, i, walls, food, capsules, width, height, starts, pos, is_pacman, carrying, scared, heading, food_left)
+            # 7. The mover's own scared timer.
+            if scared[g, i] > 0:
+                scared[g, i] -= 1
+
+            # Team reward of this move.
+            r = 0.0
+            if food_left[g, team] > own_food_before:
+                r += reward_params[2]
+            if food_left[g, opponent_team] < opponent_food_before:
+                r += reward_params[3]
+            if defence_on:
+                if pacman_a_before and _sent_home(g, opp_a, starts, pos, is_pacman):
+                    r += reward_params[4]
+                if pacman_b_before and _sent_home(g, opp_b, starts, pos, is_pacman):
+                    r += reward_params[4]
+            if legal_on and legal:
+                r += reward_params[5]
+            if team == 0:
+                reward_red += r
+            else:
+                reward_blue += r
+
+        reward_red += max(0, returned_red)
+        reward_blue += max(0, returned_blue)
+        t[g] += 1
+        red_done = food_left[g, 1] == 0 and carrying[g, 0] == 0 and carrying[g, 2] == 0
+        blue_done = food_left[g, 0] == 0 and carrying[g, 1] == 0 and carrying[g, 3] == 0
+        terminated[g] = red_done or blue_done
+        truncated[g] = (not terminated[g]) and t[g] >= length
+        if terminated[g] or truncated[g]:
+            bonus = reward_params[6] + abs(score[g]) / reward_params[7]
+            if score[g] > 0:
+                reward_red += bonus
+            elif score[g] < 0:
+                reward_blue += bonus
+        rewards[g, 0] = reward_red
+        rewards[g, 1] = reward_blue
+        score_change[g] = change
+
+
+@numba.njit(cache=True)
+def _observe_kernel(walls, food, capsules, width, height, pos, carrying, agents, out):
+    """out: (N, len(agents), 8, H, W) float32, zero on entry; channels as in SPEC.md."""
+    for g in range(pos.shape[0]):
+        w, h = width[g], height[g]
+        for k in range(agents.shape[0]):
+            i = agents[k]
+            for y in range(h):
+                for x in range(w):
+                    if walls[g, y, x]:
+                        out[g, k, 0, y, x] = 1.0
+                    blue_half = 2 * x >= w
+                    if capsules[g, y, x]:
+                        out[g, k, 2 if blue_half else 3, y, x] = 1.0
+                    if food[g, y, x]:
+                        out[g, k, 6 if blue_half else 7, y, x] = 1.0
+            out[g, k, 1, pos[g, i, 1], pos[g, i, 0]] = 1.0 + carrying[g, i]
+            for j in range(NUM_AGENTS):
+                if j == i:
+                    continue
+                channel = 4 if j % 2 == i % 2 else 5
+                out[g, k, channel, pos[g, j, 1], pos[g, j, 0]] = 1.0
+
+
+# ----------------------------------------------------------------------------------------------
+# Python entry points.
+# ----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class StepResult:
+    """What one engine step returns, per game.
+
+    rewards: `(N, 2)` float64, team rewards `[red, blue]`.
+    terminated, truncated: `(N,)` bool (the time limit is a truncation).
+    score_change: `(N,)` int64, this step's score change (red-positive).
+    illegal: `(N, 4)` bool, moves that were illegal and played as Stop.
+    """
+
+    rewards: np.ndarray
+    terminated: np.ndarray
+    truncated: np.ndarray
+    score_change: np.ndarray
+    illegal: np.ndarray
+
+
+def reward_params(config: RewardConfig) -> np.ndarray:
+    return np.array(
+        [
+            float(config.legal_action),
+            float(config.defence),
+            config.own_food_back,
+            config.ate_food,
+            config.defence_value,
+            config.legal_value,
+            config.win_bonus,
+            config.win_score_divisor,
+        ],
+        dtype=np.float64,
+    )
+
+
+def step(
+    state: GameState,
+    actions: np.ndarray,
+    length: int,
+    rewards: RewardConfig | np.ndarray = RewardConfig(),
+    active: np.ndarray | None = None,
+) -> StepResult:
+    """Advance every active game by one environment step, in place.
+
+    Args:
+        state: the batch, changed in place.
+        actions: `(N, 4)` integer actions of agents 0-3; an illegal action (a wall, or a value
+            outside 0-4) is played as Stop. Callers that take user input check the range first.
+        length: the time limit in steps (reaching it truncates the game).
+        rewards: reward settings, or their packed `reward_params` array.
+        active: `(N,)` bool, games to step (default all); the others are left untouched.
+    """
+    n = state.num_games
+    actions = np.ascontiguousarray(actions, dtype=np.int64)
+    if actions.shape != (n, NUM_AGENTS):
+        raise ValueError(f"actions must have shape ({n}, {NUM_AGENTS}), got {actions.shape}")
+    if active is None:
+        active = np.ones(n, dtype=np.bool_)
+    params = rewards if isinstance(rewards, np.ndarray) else reward_params(rewards)
+    result = StepResult(
+        rewards=np.zeros((n, 2), dtype=np.float64),
+        terminated=np.zeros(n, dtype=np.bool_),
+        truncated=np.zeros(n, dtype=np.bool_),
+        score_change=np.zeros(n, dtype=np.int64),
+        illegal=np.zeros((n, NUM_AGENTS), dtype=np.bool_),
+    )
+    s = state
+    _step_kernel(
+        s.walls, s.food, s.capsules, s.width, s.height, s.starts, s.pos, s.is_pacman, s.carrying, s.returned,
+        s.scared, s.heading, s.food_left, s.score, s.t, actions, active, int(length), params,
+        result.rewards, result.terminated, result.truncated, result.score_change, result.illegal,
+    )
+    return result
+
+
+def legal_actions(state: GameState) -> np.ndarray:
+    """`(N, 4, 5)` bool: Stop, and every direction whose neighbour is not a wall."""
+    out = np.empty((state.num_games, NUM_AGENTS, NUM_ACTIONS), dtype=np.bool_)
+    _legal_mask(state.walls, state.pos, out)
+    return out
+
+
+def observe(state: GameState, agents: Sequence[int] | np.ndarray = (1, 3)) -> np.ndarray:
+    """Observations `(N, len(agents), 8, H, W)` float32 of the chosen agents, zero-padded."""
+    agents = np.asarray(agents, dtype=np.int64)
+    h, w = state.grid_shape
+    out = np.zeros((state.num_games, len(agents), NUM_CHANNELS, h, w), dtype=np.float32)
+    _observe_kernel(state.walls, state.food, state.capsules, state.width, state.height, state.pos, state.carrying, agents, out)
+    return out
+
+
+def winner(score: np.ndarray) -> np.ndarray:
+    """+1 red won, -1 blue won, 0 tie, per game."""
+    return np.sign(score).astype(np.int64)
