@@ -103,11 +103,11 @@ def empty_state(num_games: int, grid_shape: tuple[int, int]) -> GameState:
     )
 
 
-def reset_games(state: GameState, games: np.ndarray | Sequence[int], layouts: Sequence[Layout], layout_ids: Sequence[int]) -> None:
-    """Start new games in place: game `games[k]` gets layout `layouts[layout_ids[k]]`."""
+def reset_games(state: GameState, games: np.ndarray | Sequence[int], layouts: Sequence[Layout]) -> None:
+    """Start new games in place: game `games[k]` starts on `layouts[k]` (its `layout_id` is the caller's)."""
     h, w = state.grid_shape
-    for g, lid in zip(np.asarray(games, dtype=np.int64), layout_ids):
-        layout = layouts[lid]
+    games = np.asarray(games, dtype=np.int64)
+    for g, layout in zip(games, layouts):
         if layout.height > h or layout.width > w:
             raise ValueError(f"layout {layout.name} ({layout.width} x {layout.height}) does not fit the batch grid {w} x {h}")
         lh, lw = layout.height, layout.width
@@ -122,21 +122,30 @@ def reset_games(state: GameState, games: np.ndarray | Sequence[int], layouts: Se
         state.pos[g] = layout.starts
         red_half = layout.is_red(np.arange(lw))
         state.food_left[g] = layout.food[:, red_half].sum(), layout.food[:, ~red_half].sum()
-        state.layout_id[g] = lid
-    g = np.asarray(games, dtype=np.int64)
-    state.is_pacman[g] = False
-    state.carrying[g] = 0
-    state.returned[g] = 0
-    state.scared[g] = 0
-    state.heading[g] = STOP
-    state.score[g] = 0
-    state.t[g] = 0
+    state.is_pacman[games] = False
+    state.carrying[games] = 0
+    state.returned[games] = 0
+    state.scared[games] = 0
+    state.heading[games] = STOP
+    state.score[games] = 0
+    state.t[games] = 0
+
+
+def recount_food(state: GameState) -> None:
+    """Recompute `food_left` from the food grids (after editing `food` by hand, as tests and search do)."""
+    h, w = state.grid_shape
+    red_half = 2 * np.arange(w)[None, None, :] < state.width[:, None, None]  # (N, 1, W)
+    inside = np.arange(h)[None, :, None] < state.height[:, None, None]  # (N, H, 1)
+    food = state.food & inside
+    state.food_left[:, 0] = (food & red_half).sum(axis=(1, 2))
+    state.food_left[:, 1] = (food & ~red_half).sum(axis=(1, 2))
 
 
 def new_state(layouts: Sequence[Layout], layout_ids: Sequence[int], grid_shape: tuple[int, int] | None = None) -> GameState:
     """A batch of fresh games, game `k` on `layouts[layout_ids[k]]`, padded to `grid_shape`."""
     state = empty_state(len(layout_ids), grid_shape or padded_shape(layouts))
-    reset_games(state, np.arange(len(layout_ids)), layouts, layout_ids)
+    reset_games(state, np.arange(len(layout_ids)), [layouts[i] for i in layout_ids])
+    state.layout_id[:] = layout_ids
     return state
 
 

@@ -1,0 +1,56 @@
+"""The interface every opponent team implements, so the environments can plug any of them in.
+
+A team plays one colour in all N games of a batch at once: it reads the batched `GameState`
+and the legal-action masks and returns one action per game for each of its two agents.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+
+import numpy as np
+
+from gymPacMan.engine import GameState
+from gymPacMan.rules import RED, TEAM_AGENTS, TEAM_NAMES
+
+
+class Team(ABC):
+    """A pair of agents of one colour, acting in every game of a batch.
+
+    Args:
+        team: `RED` (0, agents 0 and 2) or `BLUE` (1, agents 1 and 3).
+    """
+
+    name: str = "team"
+
+    def __init__(self, team: int = RED):
+        if team not in (0, 1):
+            raise ValueError(f"team must be 0 (red) or 1 (blue), got {team!r}")
+        self.team = team
+        self.agents = TEAM_AGENTS[team]
+
+    def reset(self, state: GameState, games: np.ndarray) -> None:
+        """Called when `games` (indices into the batch) start; teams with per-game memory clear it."""
+
+    @abstractmethod
+    def act(self, state: GameState, legal: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Choose actions.
+
+        Args:
+            state: the batch of N games at the start of the step.
+            legal: `(N, 4, 5)` bool legal-action masks of all four agents.
+            rng: the environment's generator; use it for every random choice (reproducible runs).
+
+        Returns:
+            `(N, 2)` int64 actions of this team's agents, in index order.
+        """
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({TEAM_NAMES[self.team]})"
+
+
+def sample_legal(legal: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A uniformly random legal action per row: legal `(..., 5)` bool -> `(...)` int64."""
+    counts = legal.sum(-1)
+    choice = (rng.random(counts.shape) * counts).astype(np.int64)  # which legal action, 0-based
+    return (np.cumsum(legal, axis=-1) <= choice[..., None]).sum(-1).astype(np.int64)

@@ -1,0 +1,200 @@
+"""The course-compatible environment: the course notebook's calls, run on our engine.
+
+`gymPacMan_parallel_env` keeps the course class's constructor, `reset`, `step`, `get_Observation`,
+`agents`, `layout` and `game.state`, so a notebook written for the course runs unchanged. It is an
+adapter only: every rule comes from `engine.step`. The deliberate differences (SPEC.md) are in the
+README: observations show the state after the whole step, a game ends after `length` steps, and an
+agent returning home never eats its own team's food.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from . import engine
+from .contest_state import ContestStateView
+from .layout import Layout, load_layout
+from .rules import ACTION_NAMES, BLUE, NUM_AGENTS, RED, RewardConfig, TEAM_AGENTS
+
+_ACTION_INDEX = {name: i for i, name in enumerate(ACTION_NAMES)}
+
+
+class OpponentAgent:
+    """Stands in `env.agents` for an opponent-controlled agent, as the course's agent objects do."""
+
+    def __init__(self, index: int, team_name: str):
+        self.index, self.team_name = index, team_name
+
+    def __repr__(self) -> str:
+        return f"<{self.team_name} agent {self.index}>"
+
+
+class _Game:
+    """`env.game`: holds `state`, the contest-style view of the current game."""
+
+    def __init__(self, state: engine.GameState):
+        self.state = ContestStateView(state, 0)
+
+
+class gymPacMan_parallel_env:  # noqa: N801 - the course's class name
+    """Drop-in replacement for the course's environment class (see SPEC.md).
+
+    Args:
+        layout_file: path of a `.lay` file, or the name of one of our maps.
+        display: record the game and save it as a GIF when it ends (the path is printed).
+        length: time limit in steps (the game ends after `length` steps).
+        reward_forLegalAction, defenceReward: the course's reward switches.
+        random_layout: a new random maze at every reset.
+        enemieName: the opponent team for red (`randomTeam`, `randomTeam.py`, `agents/randomTeam.py`).
+        self_play: the caller drives all four agents.
+    """
+
+    metadata = {"render_modes": ["human", "ansi", "rgb_array"], "name": "gymPacMan_v1"}
+
+    def __init__(
+        self,
+        layout_file: str = "tinyMaze",
+        display: bool = False,
+        length: int = 299,
+        reward_forLegalAction: bool = True,
+        defenceReward: bool = True,
+        random_layout: bool = False,
+        enemieName: str = "randomTeam",
+        self_play: bool = False,
+        seed: int | None = None,
+    ):
+        self.display = display
+        self.length = length
+        self.reward_forLegalAction = reward_forLegalAction
+        self.defenceReward = defenceReward
+        self.random_layout = random_layout
+        self.self_play = self_play
+        self.rewards = RewardConfig(legal_action=reward_forLegalAction, defence=defenceReward)
+        self._reward_params = engine.reward_params(self.rewards)
+        self.rng = np.random.default_rng(seed)
+        self.layout = self._random_maze() if random_layout else load_layout(layout_file)
+        self._set_team(enemieName)
+        self.steps = 0
+        self._recorder = None
+        self._new_game()
+
+    # -- the course API -------------------------------------------------------------------------
+    def reset(self, layout_file: str = "None", enemieName: str = "None"):
+        """Start a new game; returns `(observations, {"legal_actions": ...})` keyed like `env.agents`."""
+        if layout_file not in ("None", None):
+            self.layout = load_layout(layout_file)
+        if self.random_layout:
+            self.layout = self._random_maze()
+        if enemieName != "None" and enemieName is not None:
+            self._set_team(enemieName)
+        self._new_game()
+        return self._observations(), {"legal_actions": self._legal()}
+
+    def step(self, actions):
+        """Play one step: `actions` is a dict keyed like the observations, or a list by agent index.
+
+        Returns `(observations, rewards, terminations, info)`; `info` has `legal_actions`,
+        `score_change` (red-positive) and `truncated` (the game ended by the time limit).
+        """
+        if self._over:
+            raise RuntimeError("the game is over; call reset() first")
+        joint = np.zeros((1, NUM_AGENTS), dtype=np.int64)
+        controlled = range(NUM_AGENTS) if self.self_play else TEAM_AGENTS[BLUE]
+        for i in controlled:
+            joint[0, i] = self._action(actions, i)
+        if not self.self_play:
+            legal = engine.legal_actions(self._state)
+            joint[0, list(TEAM_AGENTS[RED])] = self.opponent.act(self._state, legal, self.rng)[0]
+        result = engine.step(self._state, joint, self.length, self._reward_params)
+        self.steps += 1
+        over = bool(result.terminated[0] or result.truncated[0])
+        self._over = over
+        red_reward, blue_reward = (float(r) for r in result.rewards[0])
+        rewards = {self.agents[i]: (red_reward if i % 2 == RED else blue_reward) for i in range(NUM_AGENTS)}
+        terminations = {agent: over for agent in self.agents}
+        if self._recorder is not None:
+            self._recorder.capture(self._state)
+            if over:
+                self._save_recording()
+        info = {
+            "legal_actions": self._legal(),
+            "score_change": int(result.score_change[0]),
+            "truncated": bool(result.truncated[0]),
+        }
+        return self._observations(), rewards, terminations, info
+
+    def get_Observation(self, agent_index: int) -> torch.Tensor:  # noqa: N802 - the course's name
+        """Agent `agent_index`'s observation `(8, H, W)` float32, channels as in SPEC.md."""
+        if not 0 <= int(agent_index) < NUM_AGENTS:
+            raise ValueError(f"agent_index must be 0-3, got {agent_index!r}")
+        return torch.from_numpy(engine.observe(self._state, [int(agent_index)])[0, 0])
+
+    def render(self, mode: str = "ansi"):
+        from . import render
+
+        if mode == "rgb_array":
+            return render.render_rgb(self._state, 0)
+        return render.render_ansi(self._state, 0)
+
+    # -- internals ------------------------------------------------------------------------------
+    def _random_maze(self) -> Layout:
+        from .maze import random_layout
+
+        return random_layout(int(self.rng.integers(2**31)))
+
+    def _set_team(self, name: str) -> None:
+        from agents import make_team
+
+        self.enemieName = name
+        self.opponent = None if self.self_play else make_team(name, team=RED)
+        self.agents = [
+            i if (self.self_play or i % 2 == BLUE) else OpponentAgent(i, self.opponent.name) for i in range(NUM_AGENTS)
+        ]
+
+    def _new_game(self) -> None:
+        self._state = engine.new_state([self.layout], [0])
+        self.game = _Game(self._state)
+        self.steps = 0
+        self._over = False
+        if self.opponent is not None:
+            self.opponent.reset(self._state, np.array([0]))
+        if self.display:
+            from .render import GameRecorder
+
+            self._recorder = GameRecorder()
+            self._recorder.capture(self._state)
+
+    def _save_recording(self) -> None:
+        out = Path(os.environ.get("GYMPACMAN_DISPLAY_DIR", "runs/display"))
+        path = self._recorder.save_gif(out / f"{Path(self.layout.name).stem}_{id(self):x}_{self.rng.integers(1 << 30)}.gif")
+        print(f"gymPacMan: no live display here; the game was saved to {path}")
+
+    def _action(self, actions, agent: int) -> int:
+        key = self.agents[agent]
+        try:
+            value = actions[key]
+        except (KeyError, IndexError, TypeError):
+            raise ValueError(f"no action for agent {agent} (key {key!r}) in {actions!r}") from None
+        if isinstance(value, str):
+            if value not in _ACTION_INDEX:
+                raise ValueError(f"unknown action {value!r} for agent {agent}; use 0-4 or one of {list(ACTION_NAMES)}")
+            return _ACTION_INDEX[value]
+        if isinstance(value, torch.Tensor):
+            value = value.item()
+        if isinstance(value, (bool, np.bool_)) or not float(value).is_integer() or not 0 <= int(value) <= 4:
+            raise ValueError(
+                f"action {value!r} for agent {agent} is out of range: 0 North, 1 East, 2 South, 3 West, 4 Stop"
+            )
+        return int(value)
+
+    def _observations(self) -> dict:
+        obs = torch.from_numpy(engine.observe(self._state, np.arange(NUM_AGENTS))[0])  # (4, 8, H, W)
+        return {self.agents[i]: obs[i] for i in range(NUM_AGENTS)}
+
+    def _legal(self) -> dict:
+        mask = engine.legal_actions(self._state)[0]
+        return {self.agents[i]: [int(a) for a in np.flatnonzero(mask[i])] for i in range(NUM_AGENTS)}

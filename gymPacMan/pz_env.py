@@ -1,0 +1,118 @@
+"""A PettingZoo `ParallelEnv` for one game: the interoperability interface, not the fast path.
+
+It is a thin adapter over `VecCaptureEnv` with one game and no auto-reset, so the rules are the
+engine's. Agents are `blue_0` (agent 1) and `blue_1` (agent 3), plus `red_0` (agent 0) and
+`red_1` (agent 2) in self-play; legal-action masks are in `infos[agent]["action_mask"]`.
+"""
+
+from __future__ import annotations
+
+import functools
+import warnings
+
+import numpy as np
+from gymnasium import spaces
+from pettingzoo import ParallelEnv
+
+from .rules import AGENT_NAMES, NUM_ACTIONS, NUM_CHANNELS, RewardConfig, team_of
+from .vec_env import LayoutSpec, VecCaptureEnv
+
+
+class CaptureParallelEnv(ParallelEnv):
+    """One Capture-the-Flag game with the PettingZoo parallel API.
+
+    Args:
+        layout: a layout name, path or `Layout` (or `"random"` for a new maze at each reset).
+        opponent: the red team when not in self-play.
+        self_play: the caller plays all four agents.
+        length: time limit in steps (reported as a truncation).
+        rewards: reward settings.
+        render_mode: `None`, `"ansi"` or `"rgb_array"`.
+
+    >>> env = CaptureParallelEnv("tinyMaze")
+    >>> observations, infos = env.reset(seed=0)
+    >>> sorted(observations)
+    ['blue_0', 'blue_1']
+    """
+
+    metadata = {"name": "capture_the_flag_v0", "render_modes": ["ansi", "rgb_array"], "is_parallelizable": True}
+
+    def __init__(
+        self,
+        layout: LayoutSpec = "tinyMaze",
+        opponent="random",
+        self_play: bool = False,
+        length: int = 300,
+        rewards: RewardConfig = RewardConfig(),
+        render_mode: str | None = None,
+    ):
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise ValueError(f"render_mode must be one of {self.metadata['render_modes']} or None, got {render_mode!r}")
+        self.render_mode = render_mode
+        self._env = VecCaptureEnv(layout, 1, opponent, self_play, length, rewards, seed=None, autoreset=False)
+        self._indices = [int(i) for i in self._env.controlled]
+        self.possible_agents = [AGENT_NAMES[i] for i in self._indices]
+        self.agents: list[str] = []
+
+    @functools.lru_cache(maxsize=None)
+    def observation_space(self, agent: str) -> spaces.Box:
+        # channel 1 holds 1 + food carried, which is at most 1 + all the food on a map
+        high = 1.0 + float(self._env.grid_shape[0] * self._env.grid_shape[1])
+        return spaces.Box(0.0, high, shape=(NUM_CHANNELS, *self._env.grid_shape), dtype=np.float32)
+
+    @functools.lru_cache(maxsize=None)
+    def action_space(self, agent: str) -> spaces.Discrete:
+        return spaces.Discrete(NUM_ACTIONS)
+
+    def reset(self, seed: int | None = None, options: dict | None = None):
+        obs, info = self._env.reset(seed=seed)
+        self.agents = list(self.possible_agents)
+        return self._split(obs[0]), self._infos(info["legal"][0])
+
+    def step(self, actions: dict):
+        if not self.agents:
+            raise RuntimeError("the game is over; call reset() first")
+        missing = [a for a in self.agents if a not in actions]
+        if missing:
+            raise ValueError(f"no action for {missing}; expected one for each of {self.agents}")
+        joint = np.array([[actions[a] for a in self.agents]])
+        obs, rewards, terminated, truncated, info = self._env.step(joint)
+        team_rewards = info["rewards"][0]
+        observations = self._split(obs[0])
+        reward = {a: float(team_rewards[team_of(i)]) for a, i in zip(self.agents, self._indices)}
+        terminations = {a: bool(terminated[0]) for a in self.agents}
+        truncations = {a: bool(truncated[0]) for a in self.agents}
+        infos = self._infos(info["legal"][0], score=int(info["score"][0]))
+        if terminated[0] or truncated[0]:
+            self.agents = []
+        return observations, reward, terminations, truncations, infos
+
+    def state(self) -> np.ndarray:
+        """The global view: all four agents' observations `(4, 8, H, W)` in index order."""
+        from .engine import observe
+
+        return observe(self._env.state, (0, 1, 2, 3))[0]
+
+    def render(self):
+        if self.render_mode is None:
+            warnings.warn("render() called without a render_mode; pass render_mode='ansi' or 'rgb_array'")
+            return None
+        from . import render
+
+        if self.render_mode == "ansi":
+            return render.render_ansi(self._env.state, 0)
+        return render.render_rgb(self._env.state, 0)
+
+    def close(self) -> None:
+        pass
+
+    @property
+    def game_state(self):
+        """The underlying batched `GameState` (one game)."""
+        return self._env.state
+
+    def _split(self, obs: np.ndarray) -> dict[str, np.ndarray]:
+        return {a: obs[k] for k, a in enumerate(self.possible_agents)}
+
+    def _infos(self, legal: np.ndarray, **extra) -> dict[str, dict]:
+        return {a: {"action_mask": legal[k].astype(np.int8), **extra} for k, a in enumerate(self.possible_agents)}

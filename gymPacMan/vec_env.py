@@ -1,0 +1,255 @@
+"""The vectorised training environment: N games stepped together, the red team played inside.
+
+This is the fast path that training uses. The caller drives the blue agents (1 and 3), or all four
+agents with `self_play=True`; an opponent team from `agents/` drives red otherwise. Finished games
+reset automatically, and what they ended with comes back in `info` (the terminal observation for
+bootstrapping a truncated game, and the game's results for logging).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from . import engine
+from .layout import Layout, load_layout
+from .rules import BLUE, NUM_ACTIONS, RED, RewardConfig, TEAM_AGENTS
+
+RANDOM_LAYOUT = "random"  # the layout name that asks for a fresh random maze at every reset
+RANDOM_LAYOUT_SHAPE = (20, 20)
+
+LayoutSpec = str | Path | Layout
+
+
+@dataclass
+class EpisodeResults:
+    """Results of the games that ended in one step; every array has one entry per ended game.
+
+    env_index: which game of the batch. score: final score (red-positive). winner: +1 red, -1 blue,
+    0 tie. outcome: from the controlled team's view (blue, or blue in self-play), +1 win, 0 tie, -1 loss.
+    food_returned: `(k, 2)` food returned by red and by blue. length: steps played. truncated: ended
+    by the time limit. episode_return: `(k, 2)` summed team rewards `[red, blue]`. layout: layout names.
+    """
+
+    env_index: np.ndarray
+    score: np.ndarray
+    winner: np.ndarray
+    outcome: np.ndarray
+    food_returned: np.ndarray
+    length: np.ndarray
+    truncated: np.ndarray
+    episode_return: np.ndarray
+    layout: list[str]
+
+    def __len__(self) -> int:
+        return int(self.env_index.shape[0])
+
+
+def resolve_layouts(layouts: LayoutSpec | Sequence[LayoutSpec]) -> list[Layout | str]:
+    """Load every named layout once; `"random"` stays a marker for a fresh maze per reset."""
+    if isinstance(layouts, (str, Path, Layout)):
+        layouts = [layouts]
+    if len(layouts) == 0:
+        raise ValueError("give at least one layout")
+    return [RANDOM_LAYOUT if isinstance(l, str) and l == RANDOM_LAYOUT else load_layout(l) for l in layouts]
+
+
+class VecCaptureEnv:
+    """N Capture-the-Flag games in arrays.
+
+    Args:
+        layouts: a layout (name, path or `Layout`) or a list of them; each reset picks one at random
+            for the game. `"random"` generates a new 20 x 20 maze at each reset. Different sizes
+            are padded to the largest (zeros in the observations).
+        num_envs: N, the number of games.
+        opponent: the red team (a name from `agents.TEAMS` or a `Team`), unless `self_play`.
+        self_play: the caller drives all four agents; observations, masks and actions then cover
+            agents 0-3 in index order and rewards are `(N, 2)` = `[red, blue]`.
+        length: time limit in steps; reaching it truncates the game.
+        rewards: the reward settings of SPEC.md.
+        seed: seeds layout choice, random mazes and the opponent's randomness.
+        autoreset: reset finished games inside `step` (training); off, finished games stay frozen.
+
+    Shapes (`A` = 2 controlled agents, or 4 in self-play): observations `(N, A, 8, H, W)` float32,
+    `info["legal"]` `(N, A, 5)` bool, rewards `(N,)` (blue) or `(N, 2)`, terminated/truncated `(N,)`.
+
+    >>> env = VecCaptureEnv("tinyMaze", num_envs=4, seed=0)
+    >>> obs, info = env.reset()
+    >>> obs.shape[:3], info["legal"].shape
+    ((4, 2, 8), (4, 2, 5))
+    """
+
+    def __init__(
+        self,
+        layouts: LayoutSpec | Sequence[LayoutSpec],
+        num_envs: int = 1,
+        opponent="random",
+        self_play: bool = False,
+        length: int = 300,
+        rewards: RewardConfig = RewardConfig(),
+        seed: int | None = None,
+        autoreset: bool = True,
+    ):
+        from agents import make_team  # agents depend on the engine, not the other way round
+
+        if num_envs < 1:
+            raise ValueError(f"num_envs must be at least 1, got {num_envs}")
+        if length < 1:
+            raise ValueError(f"length must be at least 1, got {length}")
+        self.layouts = resolve_layouts(layouts)
+        self.num_envs = num_envs
+        self.self_play = self_play
+        self.length = length
+        self.reward_config = rewards
+        self._reward_params = engine.reward_params(rewards)
+        self.autoreset = autoreset
+        self.opponent = None if self_play else make_team(opponent, team=RED)
+        self.controlled = np.array([0, 1, 2, 3] if self_play else list(TEAM_AGENTS[BLUE]), dtype=np.int64)
+        sizes = [RANDOM_LAYOUT_SHAPE if l == RANDOM_LAYOUT else (l.height, l.width) for l in self.layouts]
+        self.grid_shape = (max(h for h, _ in sizes), max(w for _, w in sizes))
+        self.rng = np.random.default_rng(seed)
+        self.state = engine.empty_state(num_envs, self.grid_shape)
+        self.game_layouts: list[Layout | None] = [None] * num_envs
+        self._returns = np.zeros((num_envs, 2), dtype=np.float64)
+        self._finished = np.zeros(num_envs, dtype=np.bool_)
+
+    # -- spaces ---------------------------------------------------------------------------------
+    @property
+    def num_agents(self) -> int:
+        return len(self.controlled)
+
+    @property
+    def observation_shape(self) -> tuple[int, int, int]:
+        return (8, *self.grid_shape)
+
+    @property
+    def num_actions(self) -> int:
+        return NUM_ACTIONS
+
+    # -- the loop -------------------------------------------------------------------------------
+    def reset(self, seed: int | None = None) -> tuple[np.ndarray, dict]:
+        """Start all N games; returns observations `(N, A, 8, H, W)` and `{"legal": (N, A, 5)}`."""
+        if seed is not None:
+            self.rng = np.random.default_rng(seed)
+        self._reset_games(np.arange(self.num_envs))
+        return self.observe(), {"legal": self.legal_actions()}
+
+    def step(self, actions) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict]:
+        """Play one step of every game.
+
+        Args:
+            actions: `(N, A)` integers in 0-4 for the controlled agents (a wall move is played as Stop).
+
+        Returns:
+            observations, rewards, terminated, truncated, info. `info` holds `legal`, `rewards`
+            (`(N, 2)` both teams), `score`, `final_observation` and `final_legal` (the state each game
+            ended in; equal to the returned ones for games that go on), `done` `(N,)` and `episodes`
+            (`EpisodeResults` of the games that ended, empty when none did).
+        """
+        actions = self._check_actions(actions)
+        state = self.state
+        full = np.empty((self.num_envs, 4), dtype=np.int64)
+        if self.self_play:
+            full[:] = actions
+        else:
+            legal_all = engine.legal_actions(state)
+            full[:, list(TEAM_AGENTS[RED])] = self.opponent.act(state, legal_all, self.rng)
+            full[:, list(TEAM_AGENTS[BLUE])] = actions
+        active = ~self._finished
+        result = engine.step(state, full, self.length, self._reward_params, active=active)
+        self._returns[active] += result.rewards[active]
+        done = (result.terminated | result.truncated) & active
+        obs = self.observe()
+        legal = self.legal_actions()
+        info = {
+            "rewards": result.rewards,
+            "score": state.score.copy(),
+            "score_change": result.score_change,
+            "done": done,
+            "final_observation": obs,
+            "final_legal": legal,
+            "episodes": self._episode_results(np.flatnonzero(done), result.truncated),
+        }
+        if done.any():
+            games = np.flatnonzero(done)
+            if self.autoreset:
+                info["final_observation"], info["final_legal"] = obs.copy(), legal.copy()
+                self._reset_games(games)
+                obs[games] = engine.observe(state.select(games), self.controlled)
+                legal[games] = engine.legal_actions(state.select(games))[:, self.controlled]
+            else:
+                self._finished[games] = True
+        info["legal"] = legal
+        rewards = result.rewards if self.self_play else result.rewards[:, BLUE]
+        return obs, rewards, result.terminated, result.truncated, info
+
+    # -- views ----------------------------------------------------------------------------------
+    def observe(self) -> np.ndarray:
+        """`(N, A, 8, H, W)` observations of the controlled agents."""
+        return engine.observe(self.state, self.controlled)
+
+    def legal_actions(self) -> np.ndarray:
+        """`(N, A, 5)` legal-action masks of the controlled agents."""
+        return engine.legal_actions(self.state)[:, self.controlled]
+
+    def layout_name(self, game: int) -> str:
+        layout = self.game_layouts[game]
+        return layout.name if layout is not None else "?"
+
+    # -- internals ------------------------------------------------------------------------------
+    def _check_actions(self, actions) -> np.ndarray:
+        actions = np.asarray(actions)
+        expected = (self.num_envs, self.num_agents)
+        if actions.shape != expected:
+            raise ValueError(f"actions must have shape {expected} (games, controlled agents), got {actions.shape}")
+        if not np.issubdtype(actions.dtype, np.integer):
+            if not np.all(np.equal(np.mod(actions, 1), 0)):
+                raise ValueError(f"actions must be integers 0-4, got dtype {actions.dtype}")
+        actions = actions.astype(np.int64)
+        bad = (actions < 0) | (actions >= NUM_ACTIONS)
+        if bad.any():
+            game, agent = np.argwhere(bad)[0]
+            raise ValueError(
+                f"action {actions[game, agent]} of game {game}, agent {self.controlled[agent]} is out of range: "
+                f"actions are 0 North, 1 East, 2 South, 3 West, 4 Stop"
+            )
+        return actions
+
+    def _pick_layout(self) -> tuple[Layout, int]:
+        index = int(self.rng.integers(len(self.layouts)))
+        layout = self.layouts[index]
+        if layout == RANDOM_LAYOUT:
+            from .maze import random_layout
+
+            layout = random_layout(int(self.rng.integers(2**31)))
+        return layout, index
+
+    def _reset_games(self, games: np.ndarray) -> None:
+        picks = [self._pick_layout() for _ in games]
+        engine.reset_games(self.state, games, [layout for layout, _ in picks])
+        self.state.layout_id[games] = [index for _, index in picks]
+        for g, (layout, _) in zip(games, picks):
+            self.game_layouts[g] = layout
+        self._returns[games] = 0.0
+        self._finished[games] = False
+        if self.opponent is not None:
+            self.opponent.reset(self.state, games)
+
+    def _episode_results(self, games: np.ndarray, truncated: np.ndarray) -> EpisodeResults:
+        s = self.state
+        winner = engine.winner(s.score[games])
+        returned = s.returned[games]  # (k, 4)
+        return EpisodeResults(
+            env_index=games,
+            score=s.score[games].copy(),
+            winner=winner,
+            outcome=-winner,  # the controlled team is blue
+            food_returned=np.stack([returned[:, 0] + returned[:, 2], returned[:, 1] + returned[:, 3]], axis=1),
+            length=s.t[games].copy(),
+            truncated=truncated[games].copy(),
+            episode_return=self._returns[games].copy(),
+            layout=[self.layout_name(g) for g in games],
+        )

@@ -1,0 +1,47 @@
+"""Test helpers: where the course reference data lives, small hand-made boards, one-step play."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from gymPacMan import engine
+from gymPacMan.layout import parse_layout
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "reference"
+
+# 10 x 6, every inner cell open; the red half is x < 5. Agents 0-3 start in the corners.
+ARENA = """
+%%%%%%%%%%
+%1      2%
+%        %
+%.      .%
+%3      4%
+%%%%%%%%%%
+"""
+
+
+def reference_dir(kind: str) -> Path:
+    """`../shared/reference/<kind>`, or skip: a user's checkout has no course reference data."""
+    path = SHARED / kind
+    if not path.is_dir():
+        pytest.skip(f"course reference data not found at {path} (it sits beside the checkout in CI)")
+    return path
+
+
+def place(state: engine.GameState, agent: int, x: int, y: int, game: int = 0) -> None:
+    """Put an agent on a cell, with the Pacman flag its half implies."""
+    state.pos[game, agent] = (x, y)
+    on_red = 2 * x < state.width[game]
+    state.is_pacman[game, agent] = on_red != (agent % 2 == 0)
+
+
+def play(state: engine.GameState, *actions: int, length: int = 100) -> engine.StepResult:
+    """One step of game 0 with the four actions given."""
+    return engine.step(state, np.array([actions]), length)
+
+
+def food_cells(state: engine.GameState, game: int = 0) -> set[tuple[int, int]]:
+    return {(int(x), int(y)) for y, x in np.argwhere(state.food[game])}
