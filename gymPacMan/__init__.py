@@ -5,7 +5,6 @@
 - `gymPacMan_parallel_env`: the course's class, for notebooks written against it.
 """
 
-from .course_env import gymPacMan_parallel_env
 from .layout import Layout, LayoutError, available_layouts, load_layout, parse_layout
 from .pz_env import CaptureParallelEnv
 from .rules import ACTION_NAMES, AGENT_NAMES, RewardConfig
@@ -25,3 +24,12 @@ __all__ = [
     "load_layout",
     "parse_layout",
 ]
+
+
+def __getattr__(name: str):
+    # the course class needs torch; importing it lazily keeps the engine light for rollout workers
+    if name == "gymPacMan_parallel_env":
+        from .course_env import gymPacMan_parallel_env
+
+        return gymPacMan_parallel_env
+    raise AttributeError(f"module 'gymPacMan' has no attribute {name!r}")

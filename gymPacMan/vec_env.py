@@ -146,8 +146,9 @@ class VecCaptureEnv:
         Returns:
             observations, rewards, terminated, truncated, info. `info` holds `legal`, `rewards`
             (`(N, 2)` both teams), `score`, `final_observation` and `final_legal` (the state each game
-            ended in; equal to the returned ones for games that go on), `done` `(N,)` and `episodes`
-            (`EpisodeResults` of the games that ended, empty when none did).
+            ended in; equal to the returned ones for games that go on), `done` `(N,)`, `episodes`
+            (`EpisodeResults` of the games that ended, empty when none did) and, when games were
+            reset, `final_state` (a `GameState` of the ended games, in `episodes` order).
         """
         actions = self._check_actions(actions)
         state = self.state
@@ -177,6 +178,7 @@ class VecCaptureEnv:
             games = np.flatnonzero(done)
             if self.autoreset:
                 info["final_observation"], info["final_legal"] = obs.copy(), legal.copy()
+                info["final_state"] = state.select(games)
                 self._reset_games(games)
                 obs[games] = engine.observe(state.select(games), self.controlled)
                 legal[games] = engine.legal_actions(state.select(games))[:, self.controlled]

@@ -1,0 +1,131 @@
+"""The course-compatible class runs the course notebook's calls unchanged, on our engine."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from gymPacMan import VecCaptureEnv, gymPacMan_parallel_env
+
+from helpers import reference_dir
+
+
+def notebook_episode(env, rng):
+    """The loop of the course notebook: actions as a list by agent index, blue agents 1 and 3."""
+    observations, info = env.reset()
+    agent_indexes = [1, 3]
+    done = {i: False for i in agent_indexes}
+    episode_reward, score, steps = 0.0, 0, 0
+    while not all(done.values()):
+        actions = [-1 for _ in env.agents]
+        for agent_index in agent_indexes:
+            state = env.get_Observation(agent_index)
+            assert state.shape == (8, env.layout.height, env.layout.width)
+            actions[agent_index] = int(rng.choice(info["legal_actions"][agent_index]))
+        next_states, rewards, terminations, info = env.step(actions)
+        score -= info["score_change"]
+        done = {key: value for key, value in terminations.items() if key in agent_indexes}
+        episode_reward += rewards[1] + rewards[3]
+        steps += 1
+    return steps, score, episode_reward
+
+
+def test_course_notebook_loop_on_the_course_map():
+    layout_path = reference_dir("layouts") / "bloxCapture.lay"
+    env = gymPacMan_parallel_env(
+        layout_file=str(layout_path),
+        display=False,
+        reward_forLegalAction=True,
+        defenceReward=False,
+        length=299,
+        enemieName="randomTeam",
+        self_play=False,
+        random_layout=False,
+    )
+    steps, score, _ = notebook_episode(env, np.random.default_rng(0))
+    assert steps <= 299
+    assert score == -env.game.state.getScore()
+    assert env.layout.width == 20 and env.layout.height == 20
+
+
+def test_reset_returns_observations_and_legal_actions_keyed_like_agents():
+    env = gymPacMan_parallel_env("smallMaze")
+    observations, info = env.reset(enemieName="agents/randomTeam.py")
+    assert list(observations) == env.agents and list(info["legal_actions"]) == env.agents
+    assert env.agents[1] == 1 and env.agents[3] == 3 and env.agents[0].index == 0
+    assert all(isinstance(o, torch.Tensor) and o.dtype == torch.float32 for o in observations.values())
+    actions = {agent: 4 for agent in env.agents}
+    observations, rewards, terminations, info = env.step(actions)
+    assert rewards[1] == rewards[3] and set(info) >= {"legal_actions", "score_change"}
+    assert not any(terminations.values())
+
+
+def test_game_state_answers_the_contest_calls():
+    env = gymPacMan_parallel_env("mediumCapsules", self_play=True)
+    env.reset()
+    state = env.game.state
+    layout = env.layout
+    assert state.getBlueFood().data[15] == [bool(layout.food[y, 15]) for y in range(layout.height)]
+    assert state.getRedFood().count() + state.getBlueFood().count() == int(layout.food.sum())
+    assert state.getAgentPosition(1) == tuple(int(v) for v in layout.starts[1])
+    agent = state.getAgentState(0)
+    assert (agent.numCarrying, agent.isPacman, agent.scaredTimer) == (0, False, 0)
+    assert set(state.getLegalActions(0)) <= {"North", "East", "South", "West", "Stop"} and "Stop" in state.getLegalActions(0)
+    assert state.getWalls()[0][0] and state.getScore() == 0
+    assert len(state.getCapsules()) == 2
+    env.step({0: "East", 1: 4, 2: 4, 3: 4})  # direction names work as in the course
+    assert env.game.state.getAgentState(0).getPosition() in {tuple(layout.starts[0]), (layout.starts[0][0] + 1, layout.starts[0][1])}
+
+
+def test_self_play_matches_the_vectorised_env():
+    course = gymPacMan_parallel_env("smallMaze", self_play=True, length=50)
+    vec = VecCaptureEnv("smallMaze", num_envs=1, self_play=True, length=50, seed=0)
+    course.reset()
+    vec.reset()
+    rng = np.random.default_rng(1)
+    for _ in range(50):
+        actions = rng.integers(0, 5, size=4)
+        obs_c, rewards_c, terms, info_c = course.step(list(actions))
+        obs_v, rewards_v, terminated, truncated, info_v = vec.step(actions[None])
+        for i in range(4):
+            np.testing.assert_array_equal(obs_c[i].numpy(), info_v["final_observation"][0, i])
+        assert [rewards_c[0], rewards_c[1]] == pytest.approx(rewards_v[0].tolist())
+        if any(terms.values()):
+            assert info_c["truncated"] == bool(truncated[0])
+            break
+
+
+def test_time_limit_ends_after_length_steps_and_is_flagged():
+    env = gymPacMan_parallel_env("tinyMaze", length=10)
+    _, info = env.reset()
+    for t in range(10):
+        _, _, terminations, info = env.step({1: 4, 3: 4})
+    assert all(terminations.values()) and info["truncated"]
+    with pytest.raises(RuntimeError, match="reset"):
+        env.step({1: 4, 3: 4})
+
+
+@pytest.mark.parametrize("bad", [5, -1, 2.5, "Jump"])
+def test_out_of_range_action_is_an_error(bad):
+    env = gymPacMan_parallel_env("tinyMaze")
+    env.reset()
+    with pytest.raises(ValueError, match="agent 1"):
+        env.step({1: bad, 3: 4})
+
+
+def test_unknown_team_lists_the_known_ones():
+    with pytest.raises(ValueError, match="known teams: random"):
+        gymPacMan_parallel_env("tinyMaze", enemieName="noSuchTeam")
+
+
+def test_random_layout_and_display_saves_a_gif(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("GYMPACMAN_DISPLAY_DIR", str(tmp_path))
+    env = gymPacMan_parallel_env(random_layout=True, display=True, length=5, seed=0)
+    first = env.layout.text
+    env.reset()
+    assert env.layout.width == 20 and env.layout.text != first
+    for _ in range(5):
+        env.step({1: 4, 3: 4})
+    assert len(list(tmp_path.glob("*.gif"))) == 1
+    assert "saved to" in capsys.readouterr().out
