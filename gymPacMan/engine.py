@@ -235,25 +235,16 @@ def _sent_home(g, k, starts, pos, is_pacman):
 @numba.njit(cache=True)
 def _check_death(g, i, walls, food, capsules, width, height, starts, pos, is_pacman, carrying, scared, heading, food_left):
     """Collisions of agent i with each opponent on its cell, in opponent index order (SPEC rule 5)."""
-    first_opponent = 1 - (i % 2)
-    if is_pacman[g, i]:
-        for j in range(first_opponent, NUM_AGENTS, 2):
-            if is_pacman[g, j] or pos[g, j, 0] != pos[g, i, 0] or pos[g, j, 1] != pos[g, i, 1]:
-                continue
-            if scared[g, j] <= 0:
-                _dump_food(g, i, walls, food, capsules, width, height, pos, carrying, food_left)
-                _send_home(g, i, starts, pos, is_pacman, scared, heading)
-            else:
-                _send_home(g, j, starts, pos, is_pacman, scared, heading)
-    else:
-        for j in range(first_opponent, NUM_AGENTS, 2):
-            if not is_pacman[g, j] or pos[g, j, 0] != pos[g, i, 0] or pos[g, j, 1] != pos[g, i, 1]:
-                continue
-            if scared[g, i] <= 0:
-                _dump_food(g, j, walls, food, capsules, width, height, pos, carrying, food_left)
-                _send_home(g, j, starts, pos, is_pacman, scared, heading)
-            else:
-                _send_home(g, i, starts, pos, is_pacman, scared, heading)
+    mover_is_pacman = is_pacman[g, i]  # read once, as the course engine does
+    for j in range(1 - (i % 2), NUM_AGENTS, 2):
+        if is_pacman[g, j] == mover_is_pacman or pos[g, j, 0] != pos[g, i, 0] or pos[g, j, 1] != pos[g, i, 1]:
+            continue
+        pacman, ghost = (i, j) if mover_is_pacman else (j, i)
+        if scared[g, ghost] <= 0:
+            _dump_food(g, pacman, walls, food, capsules, width, height, pos, carrying, food_left)
+            _send_home(g, pacman, starts, pos, is_pacman, scared, heading)
+        else:
+            _send_home(g, ghost, starts, pos, is_pacman, scared, heading)
 
 
 @numba.njit(cache=True)
