@@ -23,21 +23,27 @@ def play(layouts: list[str], blue: str, red: str, games: int, num_envs: int, len
     blue_team = make_team(blue, team=BLUE)
     obs, info = env.reset()
     blue_team.reset(env.state, np.arange(env.num_envs))
+    # Game slot s plays its first quota[s] games to the end; keeping every slot's first games (not
+    # the first games to finish anywhere) keeps short games from being over-counted.
+    quota = np.full(env.num_envs, games // env.num_envs) + (np.arange(env.num_envs) < games % env.num_envs)
+    played = np.zeros(env.num_envs, dtype=np.int64)
     results, recording = [], recorder is not None
-    while len(results) < games:
+    while (played < quota).any():
         if recording:
             recorder.capture(env.state)
         actions = blue_team.act(env.state, engine.legal_actions(env.state), env.rng)
         obs, _, _, _, info = env.step(actions)
         episodes = info["episodes"]
-        for k in range(len(episodes)):
-            results.append((episodes.winner[k], episodes.score[k], *episodes.food_returned[k], episodes.length[k]))
-            if recording and episodes.env_index[k] == 0:
+        for k, slot in enumerate(episodes.env_index):
+            if played[slot] < quota[slot]:
+                results.append((episodes.winner[k], episodes.score[k], *episodes.food_returned[k], episodes.length[k]))
+            played[slot] += 1
+            if recording and slot == 0:
                 recorder.capture(info["final_state"].select(k))  # the end, before the auto-reset
                 recording = False
         if len(episodes):
             blue_team.reset(env.state, episodes.env_index)
-    table = np.array(results[:games], dtype=np.float64)  # (games, 5)
+    table = np.array(results, dtype=np.float64)  # (games, 5): winner, score, food red, food blue, length
     return {
         "games": games,
         "blue_wins": int((table[:, 0] < 0).sum()),

@@ -156,7 +156,7 @@ class ContestStateView:
         return int(self._state.score[self._game])
 
     def isOver(self) -> bool:
-        s, g = self._state, self._game
-        red_done = s.food_left[g, BLUE] == 0 and s.carrying[g, 0] == 0 and s.carrying[g, 2] == 0
-        blue_done = s.food_left[g, RED] == 0 and s.carrying[g, 1] == 0 and s.carrying[g, 3] == 0
-        return bool(red_done or blue_done)
+        """Won by a team (the time limit is the environment's to judge)."""
+        from .engine import game_won
+
+        return bool(game_won(self._state)[self._game])

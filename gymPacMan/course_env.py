@@ -18,7 +18,8 @@ import torch
 from . import engine
 from .contest_state import ContestStateView
 from .layout import Layout, load_layout
-from .rules import ACTION_NAMES, BLUE, NUM_AGENTS, RED, RewardConfig, TEAM_AGENTS
+from .rules import ACTION_NAMES, BLUE, NUM_AGENTS, RED, RewardConfig
+from .vec_env import VecCaptureEnv
 
 _ACTION_INDEX = {name: i for i, name in enumerate(ACTION_NAMES)}
 
@@ -74,12 +75,12 @@ class gymPacMan_parallel_env:  # noqa: N801 - the course's class name
         self.random_layout = random_layout
         self.self_play = self_play
         self.rewards = RewardConfig(legal_action=reward_forLegalAction, defence=defenceReward)
-        self._reward_params = engine.reward_params(self.rewards)
         self.rng = np.random.default_rng(seed)
         self.layout = self._random_maze() if random_layout else load_layout(layout_file)
         self._set_team(enemieName)
         self.steps = 0
         self._recorder = None
+        self._recordings = 0
         self._new_game()
 
     # -- the course API -------------------------------------------------------------------------
@@ -102,18 +103,13 @@ class gymPacMan_parallel_env:  # noqa: N801 - the course's class name
         """
         if self._over:
             raise RuntimeError("the game is over; call reset() first")
-        joint = np.zeros((1, NUM_AGENTS), dtype=np.int64)
-        controlled = range(NUM_AGENTS) if self.self_play else TEAM_AGENTS[BLUE]
-        for i in controlled:
-            joint[0, i] = self._action(actions, i)
-        if not self.self_play:
-            legal = engine.legal_actions(self._state)
-            joint[0, list(TEAM_AGENTS[RED])] = self.opponent.act(self._state, legal, self.rng)[0]
-        result = engine.step(self._state, joint, self.length, self._reward_params)
+        controlled = self._env.controlled
+        joint = np.array([[self._action(actions, int(i)) for i in controlled]])
+        _, _, terminated, truncated, info = self._env.step(joint)
         self.steps += 1
-        over = bool(result.terminated[0] or result.truncated[0])
+        over = bool(terminated[0] or truncated[0])
         self._over = over
-        red_reward, blue_reward = (float(r) for r in result.rewards[0])
+        red_reward, blue_reward = (float(r) for r in info["rewards"][0])
         rewards = {self.agents[i]: (red_reward if i % 2 == RED else blue_reward) for i in range(NUM_AGENTS)}
         terminations = {agent: over for agent in self.agents}
         if self._recorder is not None:
@@ -122,8 +118,8 @@ class gymPacMan_parallel_env:  # noqa: N801 - the course's class name
                 self._save_recording()
         info = {
             "legal_actions": self._legal(),
-            "score_change": int(result.score_change[0]),
-            "truncated": bool(result.truncated[0]),
+            "score_change": int(info["score_change"][0]),
+            "truncated": bool(truncated[0]),
         }
         return self._observations(), rewards, terminations, info
 
@@ -156,12 +152,14 @@ class gymPacMan_parallel_env:  # noqa: N801 - the course's class name
         ]
 
     def _new_game(self) -> None:
-        self._state = engine.new_state([self.layout], [0])
+        opponent = "random" if self.opponent is None else self.opponent
+        self._env = VecCaptureEnv(self.layout, 1, opponent, self.self_play, self.length, self.rewards, autoreset=False)
+        self._env.rng = self.rng  # one generator for mazes and opponents across games
+        self._env.reset()
+        self._state = self._env.state
         self.game = _Game(self._state)
         self.steps = 0
         self._over = False
-        if self.opponent is not None:
-            self.opponent.reset(self._state, np.array([0]))
         if self.display:
             from .render import GameRecorder
 
@@ -170,7 +168,8 @@ class gymPacMan_parallel_env:  # noqa: N801 - the course's class name
 
     def _save_recording(self) -> None:
         out = Path(os.environ.get("GYMPACMAN_DISPLAY_DIR", "runs/display"))
-        path = self._recorder.save_gif(out / f"{Path(self.layout.name).stem}_{id(self):x}_{self.rng.integers(1 << 30)}.gif")
+        self._recordings += 1  # a counter, not the generator: display must not change a seeded run
+        path = self._recorder.save_gif(out / f"{Path(self.layout.name).stem}_{os.getpid()}_{id(self):x}_{self._recordings}.gif")
         print(f"gymPacMan: no live display here; the game was saved to {path}")
 
     def _action(self, actions, agent: int) -> int:

@@ -16,10 +16,13 @@ import numba
 import numpy as np
 
 from .layout import Layout
-from .rules import NUM_ACTIONS, NUM_AGENTS, NUM_CHANNELS, SCARED_TIME, STOP, RewardConfig
+from .rules import ACTION_DX, ACTION_DY, NUM_ACTIONS, NUM_AGENTS, NUM_CHANNELS, SCARED_TIME, STOP, RewardConfig
 
-_DX = np.array([0, 1, 0, -1, 0], dtype=np.int64)
-_DY = np.array([1, 0, -1, 0, 0], dtype=np.int64)
+_DX = np.array(ACTION_DX, dtype=np.int64)
+_DY = np.array(ACTION_DY, dtype=np.int64)
+
+# Positions in the packed reward array the kernel reads (`reward_params` builds it).
+R_LEGAL_ON, R_DEFENCE_ON, R_OWN_FOOD_BACK, R_ATE_FOOD, R_DEFENCE, R_LEGAL, R_WIN_BONUS, R_WIN_DIVISOR = range(8)
 
 
 @dataclass
@@ -68,6 +71,7 @@ class GameState:
         return int(self.walls.shape[1]), int(self.walls.shape[2])
 
     def copy(self) -> "GameState":
+        """A deep copy (search and tests step copies without touching the live games)."""
         return GameState(**{f.name: getattr(self, f.name).copy() for f in fields(self)})
 
     def select(self, games: np.ndarray | slice | int) -> "GameState":
@@ -78,10 +82,12 @@ class GameState:
 
 
 def padded_shape(layouts: Sequence[Layout]) -> tuple[int, int]:
+    """The `(H, W)` a batch of these layouts is padded to."""
     return max(l.height for l in layouts), max(l.width for l in layouts)
 
 
 def empty_state(num_games: int, grid_shape: tuple[int, int]) -> GameState:
+    """N all-wall boards of the padded `(H, W)`; `reset_games` lays the layouts in."""
     n, (h, w) = num_games, grid_shape
     return GameState(
         walls=np.ones((n, h, w), dtype=np.bool_),
@@ -247,6 +253,14 @@ def _check_death(g, i, walls, food, capsules, width, height, starts, pos, is_pac
             _send_home(g, ghost, starts, pos, is_pacman, scared, heading)
 
 
+@numba.njit(cache=True, inline="always")
+def _game_won(g, food_left, carrying):
+    """A team has eaten all the opponents' food and none of it is still carried (SPEC end (a), (b))."""
+    red_done = food_left[g, 1] == 0 and carrying[g, 0] == 0 and carrying[g, 2] == 0
+    blue_done = food_left[g, 0] == 0 and carrying[g, 1] == 0 and carrying[g, 3] == 0
+    return red_done or blue_done
+
+
 @numba.njit(cache=True)
 def _step_kernel(
     walls, food, capsules, width, height, starts, pos, is_pacman, carrying, returned, scared, heading,
@@ -259,7 +273,7 @@ def _step_kernel(
     win_bonus, win_score_divisor). Outputs (written for active games): rewards (N, 2) per team,
     terminated, truncated (N,), score_change (N,), illegal (N, 4) moves played as Stop.
     """
-    legal_on, defence_on = reward_params[0] > 0, reward_params[1] > 0
+    legal_on, defence_on = reward_params[R_LEGAL_ON] > 0, reward_params[R_DEFENCE_ON] > 0
     for g in range(actions.shape[0]):
         if not active[g]:
             continue
@@ -324,16 +338,16 @@ def _step_kernel(
             # Team reward of this move.
             r = 0.0
             if food_left[g, team] > own_food_before:
-                r += reward_params[2]
+                r += reward_params[R_OWN_FOOD_BACK]
             if food_left[g, opponent_team] < opponent_food_before:
-                r += reward_params[3]
+                r += reward_params[R_ATE_FOOD]
             if defence_on:
                 if pacman_a_before and _sent_home(g, opp_a, starts, pos, is_pacman):
-                    r += reward_params[4]
+                    r += reward_params[R_DEFENCE]
                 if pacman_b_before and _sent_home(g, opp_b, starts, pos, is_pacman):
-                    r += reward_params[4]
+                    r += reward_params[R_DEFENCE]
             if legal_on and legal:
-                r += reward_params[5]
+                r += reward_params[R_LEGAL]
             if team == 0:
                 reward_red += r
             else:
@@ -342,12 +356,10 @@ def _step_kernel(
         reward_red += max(0, returned_red)
         reward_blue += max(0, returned_blue)
         t[g] += 1
-        red_done = food_left[g, 1] == 0 and carrying[g, 0] == 0 and carrying[g, 2] == 0
-        blue_done = food_left[g, 0] == 0 and carrying[g, 1] == 0 and carrying[g, 3] == 0
-        terminated[g] = red_done or blue_done
+        terminated[g] = _game_won(g, food_left, carrying)
         truncated[g] = (not terminated[g]) and t[g] >= length
         if terminated[g] or truncated[g]:
-            bonus = reward_params[6] + abs(score[g]) / reward_params[7]
+            bonus = reward_params[R_WIN_BONUS] + abs(score[g]) / reward_params[R_WIN_DIVISOR]
             if score[g] > 0:
                 reward_red += bonus
             elif score[g] < 0:
@@ -404,6 +416,7 @@ class StepResult:
 
 
 def reward_params(config: RewardConfig) -> np.ndarray:
+    """Pack the reward settings into the float array the kernel reads at the `R_*` positions."""
     return np.array(
         [
             float(config.legal_action),
@@ -473,6 +486,13 @@ def observe(state: GameState, agents: Sequence[int] | np.ndarray = (1, 3)) -> np
     out = np.zeros((state.num_games, len(agents), NUM_CHANNELS, h, w), dtype=np.float32)
     _observe_kernel(state.walls, state.food, state.capsules, state.width, state.height, state.pos, state.carrying, agents, out)
     return out
+
+
+def game_won(state: GameState) -> np.ndarray:
+    """`(N,)` bool: games over because a team has eaten and returned all the opponents' food."""
+    red_done = (state.food_left[:, 1] == 0) & (state.carrying[:, 0] == 0) & (state.carrying[:, 2] == 0)
+    blue_done = (state.food_left[:, 0] == 0) & (state.carrying[:, 1] == 0) & (state.carrying[:, 3] == 0)
+    return red_done | blue_done
 
 
 def winner(score: np.ndarray) -> np.ndarray:

@@ -99,11 +99,17 @@ def parse_layout(text: str, name: str = "<string>") -> Layout:
             raise LayoutError(name, line_of_y[y], f"start cell '{agent + 1}' of {team} agent {agent} at x={x} is on the {half} half")
         starts[agent] = (x, y)
 
+    food = grid == "."
+    red_columns = 2 * np.arange(width) < width
+    for half, columns in (("red", red_columns), ("blue", ~red_columns)):
+        if not food[:, columns].any():
+            raise LayoutError(name, None, f"no food on the {half} half: a game there would be over after its first step")
+
     text_rows = [line for _, line in rows]
     return Layout(
         name=name,
         walls=walls,
-        food=grid == ".",
+        food=food,
         capsules=grid == "o",
         starts=starts,
         text="\n".join(text_rows),

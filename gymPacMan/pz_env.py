@@ -73,9 +73,14 @@ class CaptureParallelEnv(ParallelEnv):
         if not self.agents:
             raise RuntimeError("the game is over; call reset() first")
         missing = [a for a in self.agents if a not in actions]
-        if missing:
-            raise ValueError(f"no action for {missing}; expected one for each of {self.agents}")
-        joint = np.array([[actions[a] for a in self.agents]])
+        unknown = [a for a in actions if a not in self.agents]
+        if missing or unknown:
+            raise ValueError(f"actions must have one entry for each of {self.agents}; missing {missing}, unknown {unknown}")
+        for agent in self.agents:
+            action = actions[agent]
+            if isinstance(action, (bool, np.bool_)) or not isinstance(action, (int, np.integer)) or not 0 <= action < NUM_ACTIONS:
+                raise ValueError(f"action {action!r} of {agent} is not in its action space Discrete({NUM_ACTIONS})")
+        joint = np.array([[actions[a] for a in self.agents]], dtype=np.int64)
         obs, rewards, terminated, truncated, info = self._env.step(joint)
         team_rewards = info["rewards"][0]
         observations = self._split(obs[0])

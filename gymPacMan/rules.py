@@ -22,16 +22,6 @@ AGENT_NAMES = ("red_0", "blue_0", "red_1", "blue_1")  # agent index -> name used
 
 SCARED_TIME = 40
 NUM_CHANNELS = 8
-CHANNEL_NAMES = (
-    "walls",
-    "self (1 + food carried)",
-    "capsules on the blue half",
-    "capsules on the red half",
-    "teammate",
-    "opponents",
-    "food on the blue half",
-    "food on the red half",
-)
 
 
 @dataclass(frozen=True)

@@ -207,9 +207,9 @@ class VecCaptureEnv:
         expected = (self.num_envs, self.num_agents)
         if actions.shape != expected:
             raise ValueError(f"actions must have shape {expected} (games, controlled agents), got {actions.shape}")
-        if not np.issubdtype(actions.dtype, np.integer):
-            if not np.all(np.equal(np.mod(actions, 1), 0)):
-                raise ValueError(f"actions must be integers 0-4, got dtype {actions.dtype}")
+        numeric = np.issubdtype(actions.dtype, np.integer) or np.issubdtype(actions.dtype, np.floating)
+        if actions.dtype == np.bool_ or not numeric or not np.all(np.mod(actions, 1) == 0):
+            raise ValueError(f"actions must be integers 0-4, got {actions.dtype} values such as {actions.flat[0]!r}")
         actions = actions.astype(np.int64)
         bad = (actions < 0) | (actions >= NUM_ACTIONS)
         if bad.any():

@@ -43,9 +43,9 @@ def test_course_notebook_loop_on_the_course_map():
         self_play=False,
         random_layout=False,
     )
-    steps, score, _ = notebook_episode(env, np.random.default_rng(0))
-    assert steps <= 299
-    assert score == -env.game.state.getScore()
+    steps, score, episode_reward = notebook_episode(env, np.random.default_rng(0))
+    assert steps == env.steps <= 299
+    assert episode_reward >= 2 * 0.01 * steps  # both blue agents get the team's legal-move bonus
     assert env.layout.width == 20 and env.layout.height == 20
 
 
@@ -74,8 +74,12 @@ def test_game_state_answers_the_contest_calls():
     assert set(state.getLegalActions(0)) <= {"North", "East", "South", "West", "Stop"} and "Stop" in state.getLegalActions(0)
     assert state.getWalls()[0][0] and state.getScore() == 0
     assert len(state.getCapsules()) == 2
-    env.step({0: "East", 1: 4, 2: 4, 3: 4})  # direction names work as in the course
-    assert env.game.state.getAgentState(0).getPosition() in {tuple(layout.starts[0]), (layout.starts[0][0] + 1, layout.starts[0][1])}
+    x, y = (int(v) for v in layout.starts[0])
+    assert "South" in state.getLegalActions(0) and "East" not in state.getLegalActions(0)
+    env.step({0: "South", 1: 4, 2: 4, 3: "East"})  # direction names work as in the course
+    assert env.game.state.getAgentState(0).getPosition() == (x, y - 1)
+    assert env.game.state.getAgentState(0).getDirection() == "South"
+    assert env.game.state.getAgentPosition(3) == tuple(int(v) for v in layout.starts[3])  # a wall: Stop
 
 
 def test_self_play_matches_the_vectorised_env():

@@ -235,6 +235,26 @@ def test_empty_file(tmp_path, text):
     assert "no rows" in str(err)
 
 
+def test_half_without_food(tmp_path):
+    path = write(tmp_path, "%%%%%%\n%3.o4%\n%1..2%\n%%%%%%\n".replace("..", ". "), "nofood.lay")
+    err = load_error(path)
+    assert "no food on the blue half" in str(err) and "nofood.lay" in str(err)
+
+
+@pytest.mark.parametrize("rows, cols", [(2, 6), (4, 2), (4, 65)])
+def test_size_out_of_range(tmp_path, rows, cols):
+    text = "\n".join(["%" * cols] * rows)
+    err = load_error(write(tmp_path, text, "size.lay"))
+    assert err.line == 1 and "size" in str(err) and "outside 3..64" in str(err)
+
+
+def test_binary_file_is_not_a_layout(tmp_path):
+    path = tmp_path / "picture.lay"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe\x00")
+    err = load_error(path)
+    assert "not a text file" in str(err) and "picture.lay" in str(err)
+
+
 def test_parse_layout_names_the_given_source():
     with pytest.raises(LayoutError, match=r"bad layout mine, line 2: ragged"):
         parse_layout("%%%%%%\n%3..4\n%1..2%\n%%%%%%", name="mine")

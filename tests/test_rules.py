@@ -59,7 +59,7 @@ def test_agents_move_in_index_order(arena):
 
 
 def test_pacman_flag_uses_true_division_on_odd_widths():
-    layout = parse_layout("%%%%%%%%%%%\n%1   .   2%\n%3   .   4%\n%%%%%%%%%%%", "odd")
+    layout = parse_layout("%%%%%%%%%%%\n%1   . . 2%\n%3   .   4%\n%%%%%%%%%%%", "odd")
     state = engine.new_state([layout], [0])
     place(state, 0, 4, 1)
     place(state, 1, 6, 2)
@@ -227,3 +227,63 @@ def test_batch_of_mixed_sizes_matches_single_games():
             obs_b = engine.observe(batch.select(g), (1, 3))[0]
             np.testing.assert_array_equal(obs_b[:, :, :h, :w], engine.observe(single, (1, 3))[0])
             assert not obs_b[:, :, h:, :].any() and not obs_b[:, :, :, w:].any()  # zero padding
+
+
+def test_scared_ghost_moving_onto_a_pacman_dies(arena):
+    place(arena, 0, 6, 3)  # red Pacman on the blue half
+    place(arena, 1, 7, 3)
+    arena.scared[0, 1] = 5
+    arena.carrying[0, 0] = 1
+    play(arena, S, WEST, S, S)
+    assert tuple(arena.pos[0, 1]) == (8, 4) and arena.scared[0, 1] == 0
+    assert tuple(arena.pos[0, 0]) == (6, 3) and arena.carrying[0, 0] == 1
+
+
+def test_capsule_eaten_on_a_ghosts_cell_kills_that_ghost_at_once(arena):
+    place(arena, 0, 5, 3)
+    place(arena, 1, 6, 3)
+    arena.capsules[0, 3, 6] = True
+    play(arena, EAST, S, S, S)
+    assert tuple(arena.pos[0, 1]) == (8, 4) and tuple(arena.pos[0, 0]) == (6, 3)
+    assert arena.scared[0].tolist() == [0, 0, 0, 39]
+
+
+def test_collisions_are_checked_in_opponent_index_order(arena):
+    # both blue ghosts on (6, 3): agent 1 is scared and dies first, then agent 3 eats the Pacman
+    place(arena, 0, 5, 3)
+    place(arena, 1, 6, 3)
+    place(arena, 3, 6, 3)
+    arena.scared[0, 1] = 10
+    play(arena, EAST, S, S, S)
+    assert tuple(arena.pos[0, 1]) == (8, 4) and tuple(arena.pos[0, 0]) == (1, 4)
+    assert tuple(arena.pos[0, 3]) == (6, 3)
+
+
+def test_tie_at_the_time_limit_gives_no_bonus(arena):
+    result = play(arena, S, S, S, S, length=1)
+    assert result.truncated[0] and result.rewards[0].tolist() == pytest.approx([0.02, 0.02])
+
+
+def test_dump_skips_capsules_and_the_border_and_stops_without_room():
+    # the blue half has 7 open cells: (8, 2) holds food, (5, 1) a capsule, (7, 1) the two agents,
+    # so of 5 carried food only 4 find a cell, and the search ends when the board is exhausted
+    layout = parse_layout("%%%%%%%%%%\n%1%%%%%%2%\n%.%%%%  .%\n%3%%%   4%\n%%%%%%%%%%", "strip")
+    state = engine.new_state([layout], [0])
+    state.capsules[0, 1, 5] = True
+    place(state, 0, 6, 1)
+    place(state, 3, 7, 1)
+    state.carrying[0, 0] = 5
+    play(state, EAST, S, S, S)  # red Pacman 0 walks into blue ghost 3
+    added = food_cells(state) - {(1, 2), (8, 2)}
+    assert added == {(6, 1), (6, 2), (7, 2), (8, 1)}  # not the capsule cell, the ghost's cell or any wall
+    assert state.carrying[0, 0] == 0 and state.capsules[0, 1, 5]
+    assert state.food_left[0].tolist() == [1, 5]
+
+
+def test_returning_agent_never_eats_its_own_food(arena):
+    set_food(arena, [(1, 2), (8, 2), (5, 3)])
+    place(arena, 1, 4, 3)  # blue Pacman on the red half
+    arena.carrying[0, 1] = 1
+    play(arena, S, EAST, S, S)  # back home onto its own food at (5, 3)
+    assert arena.returned[0, 1] == 1 and arena.carrying[0, 1] == 0
+    assert arena.food[0, 3, 5]

@@ -19,7 +19,7 @@ def test_play_command_reports_results_and_saves_the_first_game(tmp_path, capsys)
     assert summary["games"] == 6 and summary["blue_wins"] + summary["ties"] + summary["red_wins"] == 6
     assert summary["mean_length"] <= 20
     frames = iio.imread(tmp_path / "g.gif", index=None)
-    assert 2 <= len(frames) <= 21
+    assert len(frames) == 21  # the start and the state after each of the 20 steps
     log = (tmp_path / "g.txt").read_text()
     assert "t=0 " in log and log.count("score=") == 21  # the start, 20 steps; the last one is the end
     assert "blue wins" in capsys.readouterr().out

@@ -9,9 +9,9 @@ from agents import sample_legal
 from gymPacMan import VecCaptureEnv
 
 
-def run_random(env: VecCaptureEnv, steps: int, seed: int = 0):
+def run_random(env: VecCaptureEnv, steps: int, seed: int = 0, reset_seed: int | None = None):
     rng = np.random.default_rng(seed)
-    obs, info = env.reset()
+    obs, info = env.reset(seed=reset_seed)
     out = []
     for _ in range(steps):
         obs, rewards, terminated, truncated, info = env.step(sample_legal(info["legal"], rng))
@@ -84,6 +84,8 @@ def test_final_observation_is_the_ended_game():
     final_pos = np.argwhere(info["final_observation"][0, 1, 1] > 0)[0][::-1]
     assert tuple(final_pos) == (start[1, 0], start[1, 1] - 2)
     assert tuple(np.argwhere(obs[0, 1, 1] > 0)[0][::-1]) == tuple(start[1])
+    final = info["final_state"]
+    assert final.num_games == 1 and final.t[0] == 2 and tuple(final.pos[0, 1]) == tuple(final_pos)
 
 
 def test_seeding_reproduces_runs():
@@ -141,3 +143,23 @@ def test_unknown_team_and_layout_are_named():
         VecCaptureEnv("tinyMaze", opponent="nosuchTeam")
     with pytest.raises(FileNotFoundError, match="no layout file 'nosuch'"):
         VecCaptureEnv("nosuch")
+
+
+def test_reset_with_a_seed_replays_the_same_games():
+    env = VecCaptureEnv("random", num_envs=2, length=30, seed=123)
+    first = run_random(env, 40, reset_seed=5)
+    again = run_random(env, 40, reset_seed=5)
+    other = run_random(env, 40, reset_seed=6)
+    assert all(np.array_equal(x[0], y[0]) and np.array_equal(x[1], y[1]) for x, y in zip(first, again))
+    assert not all(np.array_equal(x[0], y[0]) for x, y in zip(first, other))
+
+
+def test_mixed_sizes_are_zero_padded():
+    env = VecCaptureEnv(["tinyMaze", "largeArena"], num_envs=8, seed=0)
+    obs, _ = env.reset()
+    assert obs.shape == (8, 2, 8, 16, 32)
+    small = [g for g in range(8) if env.layout_name(g) == "tinyMaze.lay"]
+    assert small, "no game drew tinyMaze"
+    for g in small:
+        assert not obs[g, :, :, 6:, :].any() and not obs[g, :, :, :, 12:].any()
+        np.testing.assert_array_equal(obs[g, 0, 0, :6, :12], env.game_layouts[g].walls)
