@@ -2,6 +2,9 @@
 
 `make_team("random")`, `make_team("randomTeam")`, `make_team("randomTeam.py")` and
 `make_team("agents/randomTeam.py")` all give the same team: the course's spellings work as they are.
+A name that is no registered team but the path of an existing `.py` file loads a user's own team
+from it (`agents/loader.py` documents the file's `create_team` interface). A trained policy plays
+as a team through `PolicyTeam(policy, team)` (`agents/policy_team.py`).
 """
 
 from __future__ import annotations
@@ -11,10 +14,14 @@ from pathlib import Path
 from gymPacMan.rules import RED
 
 from .base import Team, sample_legal
+from .loader import TeamFileError, is_team_file, load_team_file
+from .policy_team import PolicyTeam, rotate_actions, rotate_legal, to_blue_view
+from .baseline_team import BaselineTeam
 from .random_team import RandomTeam
 
 TEAMS: dict[str, type[Team]] = {
     "random": RandomTeam,
+    "baseline": BaselineTeam,
 }
 
 
@@ -29,16 +36,23 @@ def canonical_team_name(name: str) -> str:
 
 
 def make_team(name: str | Team, team: int = RED, **kwargs) -> Team:
-    """Build a registered team for colour `team`; an unknown name lists the known ones."""
+    """Build a registered team (or load a team file by path) for colour `team`; an unknown name lists the known ones."""
     if isinstance(name, Team):
         if name.team != team:
             raise ValueError(f"{name!r} plays the other colour; build one for team {team}")
         return name
+    if isinstance(name, Path):
+        name = str(name)
     key = canonical_team_name(name)
     if key not in TEAMS:
+        if is_team_file(name):  # a user's own team file (agents/loader.py); a registered name wins
+            return load_team_file(name, team=team, **kwargs)
         known = ", ".join(f"{k} ({k}Team)" for k in TEAMS)
-        raise ValueError(f"unknown team {name!r}; known teams: {known}")
+        hint = " (and no such team file)" if str(name).endswith(".py") else ""
+        raise ValueError(f"unknown team {name!r}; known teams: {known}; or the path of a team file{hint}")
     return TEAMS[key](team=team, **kwargs)
 
 
-__all__ = ["TEAMS", "Team", "RandomTeam", "make_team", "canonical_team_name", "sample_legal"]
+__all__ = ["TEAMS", "Team", "BaselineTeam", "RandomTeam", "make_team", "canonical_team_name", "sample_legal",
+           "PolicyTeam", "to_blue_view", "rotate_actions", "rotate_legal",
+           "load_team_file", "is_team_file", "TeamFileError"]

@@ -262,111 +262,123 @@ def _game_won(g, food_left, carrying):
 
 
 @numba.njit(cache=True)
+def _step_game(
+    g, walls, food, capsules, width, height, starts, pos, is_pacman, carrying, returned, scared, heading,
+    food_left, score, t, actions, length, reward_params, rewards, terminated, truncated, score_change, illegal,
+):
+    """One environment step of game g: four moves in index order, then the end checks.
+
+    Search agents call this on scratch copies of one game; `_step_kernel` calls it for every game.
+    reward_params: the packed `RewardConfig` (see `R_*`). Outputs written at g: rewards (N, 2) per
+    team, terminated, truncated (N,), score_change (N,), illegal (N, 4) moves played as Stop.
+    """
+    legal_on, defence_on = reward_params[R_LEGAL_ON] > 0, reward_params[R_DEFENCE_ON] > 0
+    w = width[g]
+    returned_red = 0
+    returned_blue = 0
+    reward_red = 0.0
+    reward_blue = 0.0
+    change = 0
+    for i in range(NUM_AGENTS):
+        team = i % 2
+        opponent_team = 1 - team
+        x, y = pos[g, i, 0], pos[g, i, 1]
+        action = actions[g, i]
+        legal = _is_legal(walls, g, x, y, action)
+        if not legal:
+            action = STOP
+            illegal[g, i] = True
+        else:
+            illegal[g, i] = False
+        own_food_before = food_left[g, team]
+        opponent_food_before = food_left[g, opponent_team]
+        opp_a, opp_b = opponent_team, opponent_team + 2
+        pacman_a_before, pacman_b_before = is_pacman[g, opp_a], is_pacman[g, opp_b]
+
+        # 1-2. Move, and become a Pacman on the opponents' half.
+        x, y = x + _DX[action], y + _DY[action]
+        pos[g, i, 0], pos[g, i, 1] = x, y
+        if action != STOP:
+            heading[g, i] = action
+        on_red_half = 2 * x < w
+        pacman = on_red_half if team == 1 else not on_red_half
+        is_pacman[g, i] = pacman
+        # 3. Returning food.
+        if not pacman and carrying[g, i] > 0:
+            n = carrying[g, i]
+            delta = n if team == 0 else -n
+            score[g] += delta
+            change += delta
+            returned[g, i] += n
+            if team == 0:
+                returned_red += n
+            else:
+                returned_blue += n
+            carrying[g, i] = 0
+        # 4. Eating, only as a Pacman (so only the opponents' food and capsules).
+        if pacman:
+            if food[g, y, x]:
+                food[g, y, x] = False
+                carrying[g, i] += 1
+                food_left[g, opponent_team] -= 1
+            if capsules[g, y, x]:
+                capsules[g, y, x] = False
+                scared[g, opp_a] = SCARED_TIME
+                scared[g, opp_b] = SCARED_TIME
+        # 5-6. Collisions, food dump.
+        _check_death(g, i, walls, food, capsules, width, height, starts, pos, is_pacman, carrying, scared, heading, food_left)
+        # 7. The mover's own scared timer.
+        if scared[g, i] > 0:
+            scared[g, i] -= 1
+
+        # Team reward of this move.
+        r = 0.0
+        if food_left[g, team] > own_food_before:
+            r += reward_params[R_OWN_FOOD_BACK]
+        if food_left[g, opponent_team] < opponent_food_before:
+            r += reward_params[R_ATE_FOOD]
+        if defence_on:
+            if pacman_a_before and _sent_home(g, opp_a, starts, pos, is_pacman):
+                r += reward_params[R_DEFENCE]
+            if pacman_b_before and _sent_home(g, opp_b, starts, pos, is_pacman):
+                r += reward_params[R_DEFENCE]
+        if legal_on and legal:
+            r += reward_params[R_LEGAL]
+        if team == 0:
+            reward_red += r
+        else:
+            reward_blue += r
+
+    reward_red += max(0, returned_red)
+    reward_blue += max(0, returned_blue)
+    t[g] += 1
+    terminated[g] = _game_won(g, food_left, carrying)
+    truncated[g] = (not terminated[g]) and t[g] >= length
+    if terminated[g] or truncated[g]:
+        bonus = reward_params[R_WIN_BONUS] + abs(score[g]) / reward_params[R_WIN_DIVISOR]
+        if score[g] > 0:
+            reward_red += bonus
+        elif score[g] < 0:
+            reward_blue += bonus
+    rewards[g, 0] = reward_red
+    rewards[g, 1] = reward_blue
+    score_change[g] = change
+
+
+@numba.njit(cache=True)
 def _step_kernel(
     walls, food, capsules, width, height, starts, pos, is_pacman, carrying, returned, scared, heading,
     food_left, score, t, actions, active, length, reward_params, rewards, terminated, truncated, score_change,
     illegal,
 ):
-    """One environment step of every active game: four moves in index order, then the end checks.
-
-    reward_params: (legal_on, defence_on, own_food_back, ate_food, defence_value, legal_value,
-    win_bonus, win_score_divisor). Outputs (written for active games): rewards (N, 2) per team,
-    terminated, truncated (N,), score_change (N,), illegal (N, 4) moves played as Stop.
-    """
-    legal_on, defence_on = reward_params[R_LEGAL_ON] > 0, reward_params[R_DEFENCE_ON] > 0
+    """One environment step of every active game (see `_step_game`)."""
     for g in range(actions.shape[0]):
-        if not active[g]:
-            continue
-        w = width[g]
-        returned_red = 0
-        returned_blue = 0
-        reward_red = 0.0
-        reward_blue = 0.0
-        change = 0
-        for i in range(NUM_AGENTS):
-            team = i % 2
-            opponent_team = 1 - team
-            x, y = pos[g, i, 0], pos[g, i, 1]
-            action = actions[g, i]
-            legal = _is_legal(walls, g, x, y, action)
-            if not legal:
-                action = STOP
-                illegal[g, i] = True
-            else:
-                illegal[g, i] = False
-            own_food_before = food_left[g, team]
-            opponent_food_before = food_left[g, opponent_team]
-            opp_a, opp_b = opponent_team, opponent_team + 2
-            pacman_a_before, pacman_b_before = is_pacman[g, opp_a], is_pacman[g, opp_b]
-
-            # 1-2. Move, and become a Pacman on the opponents' half.
-            x, y = x + _DX[action], y + _DY[action]
-            pos[g, i, 0], pos[g, i, 1] = x, y
-            if action != STOP:
-                heading[g, i] = action
-            on_red_half = 2 * x < w
-            pacman = on_red_half if team == 1 else not on_red_half
-            is_pacman[g, i] = pacman
-            # 3. Returning food.
-            if not pacman and carrying[g, i] > 0:
-                n = carrying[g, i]
-                delta = n if team == 0 else -n
-                score[g] += delta
-                change += delta
-                returned[g, i] += n
-                if team == 0:
-                    returned_red += n
-                else:
-                    returned_blue += n
-                carrying[g, i] = 0
-            # 4. Eating, only as a Pacman (so only the opponents' food and capsules).
-            if pacman:
-                if food[g, y, x]:
-                    food[g, y, x] = False
-                    carrying[g, i] += 1
-                    food_left[g, opponent_team] -= 1
-                if capsules[g, y, x]:
-                    capsules[g, y, x] = False
-                    scared[g, opp_a] = SCARED_TIME
-                    scared[g, opp_b] = SCARED_TIME
-            # 5-6. Collisions, food dump.
-            _check_death(g, i, walls, food, capsules, width, height, starts, pos, is_pacman, carrying, scared, heading, food_left)
-            # 7. The mover's own scared timer.
-            if scared[g, i] > 0:
-                scared[g, i] -= 1
-
-            # Team reward of this move.
-            r = 0.0
-            if food_left[g, team] > own_food_before:
-                r += reward_params[R_OWN_FOOD_BACK]
-            if food_left[g, opponent_team] < opponent_food_before:
-                r += reward_params[R_ATE_FOOD]
-            if defence_on:
-                if pacman_a_before and _sent_home(g, opp_a, starts, pos, is_pacman):
-                    r += reward_params[R_DEFENCE]
-                if pacman_b_before and _sent_home(g, opp_b, starts, pos, is_pacman):
-                    r += reward_params[R_DEFENCE]
-            if legal_on and legal:
-                r += reward_params[R_LEGAL]
-            if team == 0:
-                reward_red += r
-            else:
-                reward_blue += r
-
-        reward_red += max(0, returned_red)
-        reward_blue += max(0, returned_blue)
-        t[g] += 1
-        terminated[g] = _game_won(g, food_left, carrying)
-        truncated[g] = (not terminated[g]) and t[g] >= length
-        if terminated[g] or truncated[g]:
-            bonus = reward_params[R_WIN_BONUS] + abs(score[g]) / reward_params[R_WIN_DIVISOR]
-            if score[g] > 0:
-                reward_red += bonus
-            elif score[g] < 0:
-                reward_blue += bonus
-        rewards[g, 0] = reward_red
-        rewards[g, 1] = reward_blue
-        score_change[g] = change
+        if active[g]:
+            _step_game(
+                g, walls, food, capsules, width, height, starts, pos, is_pacman, carrying, returned, scared, heading,
+                food_left, score, t, actions, length, reward_params, rewards, terminated, truncated, score_change,
+                illegal,
+            )
 
 
 @numba.njit(cache=True)
