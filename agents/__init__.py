@@ -17,11 +17,13 @@ from .base import Team, sample_legal
 from .loader import TeamFileError, is_team_file, load_team_file
 from .policy_team import PolicyTeam, rotate_actions, rotate_legal, to_blue_view
 from .baseline_team import BaselineTeam
+from .heuristic_team import HeuristicTeam
 from .random_team import RandomTeam
 
 TEAMS: dict[str, type[Team]] = {
     "random": RandomTeam,
     "baseline": BaselineTeam,
+    "heuristic": HeuristicTeam,
 }
 
 
@@ -53,6 +55,6 @@ def make_team(name: str | Team, team: int = RED, **kwargs) -> Team:
     return TEAMS[key](team=team, **kwargs)
 
 
-__all__ = ["TEAMS", "Team", "BaselineTeam", "RandomTeam", "make_team", "canonical_team_name", "sample_legal",
+__all__ = ["TEAMS", "Team", "BaselineTeam", "HeuristicTeam", "RandomTeam", "make_team", "canonical_team_name", "sample_legal",
            "PolicyTeam", "to_blue_view", "rotate_actions", "rotate_legal",
            "load_team_file", "is_team_file", "TeamFileError"]

@@ -22,6 +22,7 @@ class Team(ABC):
     """
 
     name: str = "team"
+    time_limit: int = 300  # the game length in steps; the environment sets it to its own
 
     def __init__(self, team: int = RED):
         if team not in (0, 1):

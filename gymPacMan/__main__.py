@@ -21,6 +21,7 @@ def play(layouts: list[str], blue: str, red: str, games: int, num_envs: int, len
     """Play `games` games (batched `num_envs` at a time); `recorder` captures game 0 of the batch."""
     env = VecCaptureEnv(layouts, num_envs=min(num_envs, games), opponent=red, length=length, seed=seed)
     blue_team = make_team(blue, team=BLUE)
+    blue_team.time_limit = length
     obs, info = env.reset()
     blue_team.reset(env.state, np.arange(env.num_envs))
     # Game slot s plays its first quota[s] games to the end; keeping every slot's first games (not

@@ -107,6 +107,8 @@ class VecCaptureEnv:
         self._reward_params = engine.reward_params(rewards)
         self.autoreset = autoreset
         self.opponent = None if self_play else make_team(opponent, team=RED)
+        if self.opponent is not None:
+            self.opponent.time_limit = length
         self.controlled = np.array([0, 1, 2, 3] if self_play else list(TEAM_AGENTS[BLUE]), dtype=np.int64)
         sizes = [RANDOM_LAYOUT_SHAPE if l == RANDOM_LAYOUT else (l.height, l.width) for l in self.layouts]
         self.grid_shape = (max(h for h, _ in sizes), max(w for _, w in sizes))
