@@ -40,9 +40,14 @@ def _cell(x, y, w):
 
 
 @numba.njit(cache=True)
-def _bfs(walls, g, target, blocked, out, queue):
-    """Distances to `target` over open cells that are not `blocked` (the target itself always counts)."""
+def _bfs(walls, g, target, blocked, out, queue, source, home_team, width):
+    """Distances to `target` over open cells that are not `blocked` (the target itself always counts).
+
+    Only cells on `home_team`'s half are entered when `home_team >= 0`. The search stops once the
+    distances of `source` and its neighbours are final, which is all a step towards the target needs.
+    """
     n, h, w = walls.shape
+    gw = width[g]
     out[:] = FAR
     out[target] = 0
     queue[0] = target
@@ -50,15 +55,20 @@ def _bfs(walls, g, target, blocked, out, queue):
     while head < tail:
         cell = queue[head]
         head += 1
+        if out[cell] > out[source]:  # every cell one step from the source is settled by now
+            break
         y, x = cell // w, cell % w
         d = out[cell] + 1
         for a in range(4):
             nx, ny = x + _DX[a], y + _DY[a]
             other = ny * w + nx
-            if not walls[g, ny, nx] and not blocked[other] and out[other] > d:
-                out[other] = d
-                queue[tail] = other
-                tail += 1
+            if walls[g, ny, nx] or blocked[other] or out[other] <= d:
+                continue
+            if home_team >= 0 and not _on_own_half(nx, gw, home_team):
+                continue
+            out[other] = d
+            queue[tail] = other
+            tail += 1
 
 
 @numba.njit(cache=True)
@@ -78,9 +88,16 @@ def _step_towards(walls, g, x, y, field, blocked):
     return best_action
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def _on_own_half(x, width, team):
     return (2 * x < width) == (team == 0)
+
+
+@numba.njit(cache=True, inline="always")
+def _border_column(width, team):
+    """The column of `team`'s half next to the centre line (red: the last x < W/2)."""
+    last_red = (width + 1) // 2 - 1
+    return last_red if team == 0 else last_red + 1
 
 
 @numba.njit(cache=True)
@@ -105,12 +122,12 @@ def _attacker(g, i, walls, food, capsules, width, starts, pos, is_pacman, carryi
                 blocked[_cell(bx, by, w)] = True
     # The nearest cell of our own half (home), and the way home.
     home, home_d = -1, FAR
+    cx = _border_column(gw, team)
     for cy in range(h):
-        for cx in range(gw):
-            if not walls[g, cy, cx] and _on_own_half(cx, gw, team) and not _on_own_half(cx + 1 - 2 * team, gw, team):
-                d = dist[me, _cell(cx, cy, w)]
-                if d < home_d:
-                    home, home_d = _cell(cx, cy, w), d
+        if not walls[g, cy, cx]:
+            d = dist[me, _cell(cx, cy, w)]
+            if d < home_d:
+                home, home_d = _cell(cx, cy, w), d
     food_left = 0
     target, target_d = -1, FAR
     for cy in range(h):
@@ -162,7 +179,7 @@ def _attacker(g, i, walls, food, capsules, width, starts, pos, is_pacman, carryi
                     blocked[c] = False
     if target < 0:
         target = _cell(starts[g, i, 0], starts[g, i, 1], w)
-    _bfs(walls, g, target, blocked, field, queue)
+    _bfs(walls, g, target, blocked, field, queue, me, -1, width)
     action = _step_towards(walls, g, x, y, field, blocked)
     if action < 0 or field[me] >= FAR:
         # no safe way to the target: get away from the nearest dangerous ghost, towards home
@@ -191,10 +208,6 @@ def _defender(g, i, walls, food, width, pos, is_pacman, scared, dist, last_eaten
     x, y = pos[g, i, 0], pos[g, i, 1]
     me = _cell(x, y, w)
     blocked[:] = False
-    for cy in range(h):  # the defender stays home
-        for cx in range(gw):
-            if not _on_own_half(cx, gw, team):
-                blocked[_cell(cx, cy, w)] = True
     target, target_d = -1, FAR
     for j in range(1 - team, NUM_AGENTS, 2):
         if is_pacman[g, j]:
@@ -211,7 +224,7 @@ def _defender(g, i, walls, food, width, pos, is_pacman, scared, dist, last_eaten
         for a in range(NUM_ACTIONS):
             nx, ny = x + _DX[a], y + _DY[a]
             c = _cell(nx, ny, w)
-            if walls[g, ny, nx] or (blocked[c] and a != STOP):
+            if walls[g, ny, nx] or (blocked[c] and a != STOP) or not _on_own_half(nx, gw, team):
                 continue
             d = abs(int(dist[c, target]) - 2)
             if d < best:
@@ -234,19 +247,19 @@ def _defender(g, i, walls, food, width, pos, is_pacman, scared, dist, last_eaten
                         if d < risk_d:
                             risk_food, risk_d, raider = c, d, j
         best = FAR
+        cx = _border_column(gw, team)
         for cy in range(h):
-            for cx in range(gw):
-                if not walls[g, cy, cx] and _on_own_half(cx, gw, team) and not _on_own_half(cx + 1 - 2 * team, gw, team):
-                    c = _cell(cx, cy, w)
-                    d = 0
-                    if risk_food >= 0:
-                        d = dist[c, risk_food] + dist[c, _cell(pos[g, raider, 0], pos[g, raider, 1], w)]
-                    if d < best:
-                        best, target = d, c
+            if not walls[g, cy, cx]:
+                c = _cell(cx, cy, w)
+                d = 0
+                if risk_food >= 0:
+                    d = dist[c, risk_food] + dist[c, _cell(pos[g, raider, 0], pos[g, raider, 1], w)]
+                if d < best:
+                    best, target = d, c
     if target < 0:
         return STOP
     blocked[target] = False
-    _bfs(walls, g, target, blocked, field, queue)
+    _bfs(walls, g, target, blocked, field, queue, me, team, width)  # the defender stays home
     action = _step_towards(walls, g, x, y, field, blocked)
     return STOP if action < 0 else action
 
