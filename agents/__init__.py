@@ -19,12 +19,16 @@ from .policy_team import PolicyTeam, rotate_actions, rotate_legal, to_blue_view
 from .baseline_team import BaselineTeam
 from .heuristic_team import HeuristicTeam
 from .random_team import RandomTeam
+from .search_team import SearchTeam
 
 TEAMS: dict[str, type[Team]] = {
     "random": RandomTeam,
     "baseline": BaselineTeam,
     "heuristic": HeuristicTeam,
+    "search": SearchTeam,
 }
+# The course's other team names, mapped to the rung of the same kind.
+ALIASES: dict[str, str] = {"astar": "heuristic", "mcts": "search"}
 
 
 def canonical_team_name(name: str) -> str:
@@ -46,15 +50,16 @@ def make_team(name: str | Team, team: int = RED, **kwargs) -> Team:
     if isinstance(name, Path):
         name = str(name)
     key = canonical_team_name(name)
+    key = ALIASES.get(key, key)
     if key not in TEAMS:
         if is_team_file(name):  # a user's own team file (agents/loader.py); a registered name wins
             return load_team_file(name, team=team, **kwargs)
-        known = ", ".join(f"{k} ({k}Team)" for k in TEAMS)
+        known = ", ".join(f"{k} ({k}Team)" for k in TEAMS) + ", and " + ", ".join(f"{a}Team = {k}" for a, k in ALIASES.items())
         hint = " (and no such team file)" if str(name).endswith(".py") else ""
         raise ValueError(f"unknown team {name!r}; known teams: {known}; or the path of a team file{hint}")
     return TEAMS[key](team=team, **kwargs)
 
 
-__all__ = ["TEAMS", "Team", "BaselineTeam", "HeuristicTeam", "RandomTeam", "make_team", "canonical_team_name", "sample_legal",
+__all__ = ["TEAMS", "Team", "BaselineTeam", "HeuristicTeam", "RandomTeam", "SearchTeam", "ALIASES", "make_team", "canonical_team_name", "sample_legal",
            "PolicyTeam", "to_blue_view", "rotate_actions", "rotate_legal",
            "load_team_file", "is_team_file", "TeamFileError"]

@@ -72,10 +72,10 @@ def _bfs(walls, g, target, blocked, out, queue, source, home_team, width):
 
 
 @numba.njit(cache=True)
-def _step_towards(walls, g, x, y, field, blocked):
-    """The legal action whose next cell is closest to the target in `field`; ties keep the first."""
+def _step_towards(walls, g, x, y, field, blocked, noise):
+    """The legal action whose next cell is closest to the target in `field`; ties go to the larger `noise[a]`."""
     h, w = walls.shape[1], walls.shape[2]
-    best, best_action = FAR, -1
+    best, best_noise, best_action = FAR, -1.0, -1
     for a in range(NUM_ACTIONS):
         nx, ny = x + _DX[a], y + _DY[a]
         if walls[g, ny, nx]:
@@ -83,8 +83,8 @@ def _step_towards(walls, g, x, y, field, blocked):
         cell = ny * w + nx
         if blocked[cell] and a != STOP:
             continue
-        if field[cell] < best:
-            best, best_action = field[cell], a
+        if field[cell] < best or (field[cell] == best and noise[a] > best_noise):
+            best, best_noise, best_action = field[cell], noise[a], a
     return best_action
 
 
@@ -102,7 +102,7 @@ def _border_column(width, team):
 
 @numba.njit(cache=True)
 def _attacker(g, i, walls, food, capsules, width, starts, pos, is_pacman, carrying, scared, t, time_limit,
-              dist, blocked, field, queue):
+              dist, blocked, field, queue, noise):
     n, h, w = walls.shape
     team = i % 2
     gw = width[g]
@@ -180,7 +180,7 @@ def _attacker(g, i, walls, food, capsules, width, starts, pos, is_pacman, carryi
     if target < 0:
         target = _cell(starts[g, i, 0], starts[g, i, 1], w)
     _bfs(walls, g, target, blocked, field, queue, me, -1, width)
-    action = _step_towards(walls, g, x, y, field, blocked)
+    action = _step_towards(walls, g, x, y, field, blocked, noise)
     if action < 0 or field[me] >= FAR:
         # no safe way to the target: get away from the nearest dangerous ghost, towards home
         best, action = -FAR, STOP
@@ -201,7 +201,7 @@ def _attacker(g, i, walls, food, capsules, width, starts, pos, is_pacman, carryi
 
 
 @numba.njit(cache=True)
-def _defender(g, i, walls, food, width, pos, is_pacman, scared, dist, last_eaten, blocked, field, queue):
+def _defender(g, i, walls, food, width, pos, is_pacman, scared, dist, last_eaten, blocked, field, queue, noise):
     n, h, w = walls.shape
     team = i % 2
     gw = width[g]
@@ -260,7 +260,7 @@ def _defender(g, i, walls, food, width, pos, is_pacman, scared, dist, last_eaten
         return STOP
     blocked[target] = False
     _bfs(walls, g, target, blocked, field, queue, me, team, width)  # the defender stays home
-    action = _step_towards(walls, g, x, y, field, blocked)
+    action = _step_towards(walls, g, x, y, field, blocked, noise)
     return STOP if action < 0 else action
 
 
@@ -279,25 +279,30 @@ def _remember_eaten(g, team, food, prev_food, width, last_eaten):
 
 @numba.njit(cache=True)
 def heuristic_actions(g, team, walls, food, capsules, width, starts, pos, is_pacman, carrying, scared, t,
-                      time_limit, dist, prev_food, last_eaten, blocked, field, queue):
-    """The heuristic team's two actions in game g (attacker, defender); updates the defender's memory."""
+                      time_limit, dist, prev_food, last_eaten, blocked, field, queue, noise):
+    """The heuristic team's two actions in game g (attacker, defender); updates the defender's memory.
+
+    noise: `(2, 5)` tie-breakers for the two agents' equally good moves (zeros: the first one).
+    """
     _remember_eaten(g, team, food, prev_food, width, last_eaten)
     attack = _attacker(g, team, walls, food, capsules, width, starts, pos, is_pacman, carrying, scared, t,
-                       time_limit, dist, blocked, field, queue)
-    defend = _defender(g, team + 2, walls, food, width, pos, is_pacman, scared, dist, last_eaten, blocked, field, queue)
+                       time_limit, dist, blocked, field, queue, noise[0])
+    defend = _defender(g, team + 2, walls, food, width, pos, is_pacman, scared, dist, last_eaten, blocked, field,
+                       queue, noise[1])
     return attack, defend
 
 
 @numba.njit(cache=True)
 def _heuristic_kernel(walls, food, capsules, width, starts, pos, is_pacman, carrying, scared, t, time_limit,
-                      tables, table_index, team, prev_food, last_eaten, out):
+                      tables, table_index, team, prev_food, last_eaten, noise, out):
     n, h, w = walls.shape
     blocked = np.zeros(h * w, dtype=np.bool_)
     field = np.empty(h * w, dtype=np.int64)
     queue = np.empty(h * w, dtype=np.int64)
     for g in range(n):
         a, d = heuristic_actions(g, team, walls, food, capsules, width, starts, pos, is_pacman, carrying, scared, t,
-                                 time_limit, tables[table_index[g]], prev_food, last_eaten, blocked, field, queue)
+                                 time_limit, tables[table_index[g]], prev_food, last_eaten, blocked, field, queue,
+                                 noise[g])
         out[g, 0], out[g, 1] = a, d
 
 
@@ -324,8 +329,9 @@ class HeuristicTeam(Team):
         if self.prev_food.shape != state.food.shape:
             self.reset(state, np.arange(state.num_games))
         out = np.empty((state.num_games, 2), dtype=np.int64)
+        noise = rng.random((state.num_games, 2, NUM_ACTIONS))  # equally good moves are taken at random
         s = state
         _heuristic_kernel(s.walls, s.food, s.capsules, s.width, s.starts, s.pos, s.is_pacman, s.carrying, s.scared,
                           s.t, self.time_limit, self.distances.tables, self.distances.index, self.team,
-                          self.prev_food, self.last_eaten, out)
+                          self.prev_food, self.last_eaten, noise, out)
         return out
