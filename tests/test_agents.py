@@ -18,8 +18,14 @@ def test_course_spellings_name_the_same_team(name):
 
 
 def test_unknown_team_lists_known_teams():
-    with pytest.raises(ValueError, match=r"unknown team 'MCTSTeam'; known teams: random \(randomTeam\)"):
-        make_team("MCTSTeam")
+    with pytest.raises(ValueError, match=r"unknown team 'approxQTeam'; known teams: random \(randomTeam\), baseline"):
+        make_team("approxQTeam")
+
+
+@pytest.mark.parametrize("name, cls", [("AstarTeam", "HeuristicTeam"), ("MCTSTeam.py", "SearchTeam"),
+                                       ("agents/baselineTeam.py", "BaselineTeam"), ("heuristicTeam", "HeuristicTeam")])
+def test_course_team_names_map_to_our_rungs(name, cls):
+    assert type(make_team(name)).__name__ == cls
 
 
 def test_team_instance_must_play_the_asked_colour():
