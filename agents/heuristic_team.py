@@ -325,11 +325,14 @@ class HeuristicTeam(Team):
         self.prev_food[games] = state.food[games]
         self.last_eaten[games] = -1
 
-    def act(self, state: GameState, legal: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    def _begin_move(self, state: GameState, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """The `(N, 2)` action buffer and `(N, 2, 5)` tie-breakers (equally good moves go at random)."""
         if self.prev_food.shape != state.food.shape:
             self.reset(state, np.arange(state.num_games))
-        out = np.empty((state.num_games, 2), dtype=np.int64)
-        noise = rng.random((state.num_games, 2, NUM_ACTIONS))  # equally good moves are taken at random
+        return np.empty((state.num_games, 2), dtype=np.int64), rng.random((state.num_games, 2, NUM_ACTIONS))
+
+    def act(self, state: GameState, legal: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        out, noise = self._begin_move(state, rng)
         s = state
         _heuristic_kernel(s.walls, s.food, s.capsules, s.width, s.starts, s.pos, s.is_pacman, s.carrying, s.scared,
                           s.t, self.time_limit, self.distances.tables, self.distances.index, self.team,

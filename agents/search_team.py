@@ -7,9 +7,10 @@ simulated future scores best is played. This is rollout-based policy improvement
 with a heuristic default policy, the deterministic case of Monte-Carlo search); `depth` is the
 per-move budget: `2 * 5 * depth` simulated steps at most per game and move.
 
-Evaluation of a simulated future, from the team's side: the score, plus half of the food its agents
-carry, minus half of what the opponents carry, a death costs 0.3 and a kill earns 0.3, and a won
-(lost) game is worth +100 (-100).
+Evaluation of a state, from the team's side: the score, plus half of the food its agents carry,
+minus half of what the opponents carry, and +100 (-100) for a won (lost) game; a death costs 0.3 and
+a kill earns 0.3. A simulated future is worth the sum of the evaluation's changes step by step,
+discounted by `gamma` per step, so that a gain now beats the same gain later.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ def _evaluate(team, score, carrying, terminated):
 
 
 @numba.njit(cache=True)
-def _rollout(g, team, agent_k, first_action, depth, time_limit, walls, food, capsules, width, height, starts, pos,
+def _rollout(g, team, agent_k, first_action, depth, gamma, time_limit, walls, food, capsules, width, height, starts, pos,
              is_pacman, carrying, returned, scared, heading, food_left, score, t, dist, my_prev_food, my_last_eaten,
              s_food, s_caps, s_pos, s_pac, s_carry, s_ret, s_scared, s_head, s_left, s_score, s_t,
              prev_food_a, last_eaten_a, prev_food_b, last_eaten_b, blocked, field, queue,
@@ -69,7 +70,12 @@ def _rollout(g, team, agent_k, first_action, depth, time_limit, walls, food, cap
     last_eaten_a[0] = my_last_eaten[g]
     prev_food_b[0] = food[g]  # the opponents' memory is unknown: start it empty
     last_eaten_b[0, 0] = -1
-    value_deaths = 0.0
+    # The value is the discounted sum of the evaluation's changes, so a gain now beats the same gain
+    # later (otherwise delaying a kill looks as good, and it leaves the opponents less time to strike
+    # back before the horizon).
+    value = 0.0
+    discount = 1.0
+    previous = _evaluate(team, s_score, s_carry, False)
     for step in range(depth):
         m0, m1 = heuristic_actions(0, team, wall1, s_food, s_caps, w1, st1, s_pos, s_pac, s_carry, s_scared, s_t,
                                    time_limit, dist, prev_food_a, last_eaten_a, blocked, field, queue, _NO_NOISE)
@@ -87,17 +93,22 @@ def _rollout(g, team, agent_k, first_action, depth, time_limit, walls, food, cap
         engine._step_game(0, wall1, s_food, s_caps, w1, h1, st1, s_pos, s_pac, s_carry, s_ret, s_scared, s_head,
                           s_left, s_score, s_t, actions, time_limit, _REWARDS, rewards, terminated, truncated,
                           score_change, illegal)
+        current = _evaluate(team, s_score, s_carry, terminated[0])
+        change = current - previous
         for i in range(NUM_AGENTS):  # sent home from more than a step away: a death
             moved = abs(s_pos[0, i, 0] - before_x[i]) + abs(s_pos[0, i, 1] - before_y[i])
             if moved > 1:
-                value_deaths += -DEATH_VALUE if i % 2 == team else DEATH_VALUE
+                change += -DEATH_VALUE if i % 2 == team else DEATH_VALUE
+        value += discount * change
+        discount *= gamma
+        previous = current
         if terminated[0] or truncated[0]:
             break
-    return _evaluate(team, s_score, s_carry, terminated[0]) + value_deaths
+    return value
 
 
 @numba.njit(cache=True)
-def _search_kernel(team, depth, time_limit, walls, food, capsules, width, height, starts, pos, is_pacman, carrying,
+def _search_kernel(team, depth, gamma, time_limit, walls, food, capsules, width, height, starts, pos, is_pacman, carrying,
                    returned, scared, heading, food_left, score, t, tables, table_index, prev_food, last_eaten, noise,
                    out):
     n, h, w = walls.shape
@@ -139,7 +150,7 @@ def _search_kernel(team, depth, time_limit, walls, food, capsules, width, height
             for a in range(NUM_ACTIONS):
                 if a != STOP and walls[g, y + _DY[a], x + _DX[a]]:
                     continue
-                value = _rollout(g, team, k, a, depth, time_limit, walls, food, capsules, width, height, starts, pos,
+                value = _rollout(g, team, k, a, depth, gamma, time_limit, walls, food, capsules, width, height, starts, pos,
                                  is_pacman, carrying, returned, scared, heading, food_left, score, t, dist, prev_food,
                                  last_eaten, s_food, s_caps, s_pos, s_pac, s_carry, s_ret, s_scared, s_head, s_left,
                                  s_score, s_t, prev_a, last_a, prev_b, last_b, blocked, field, queue, actions, rewards,
@@ -159,23 +170,23 @@ class SearchTeam(HeuristicTeam):
     Args:
         team: the colour.
         depth: steps simulated after each candidate action (the per-move budget).
+        gamma: discount of later changes in the evaluation (earlier gains count more).
     """
 
     name = "search"
 
-    def __init__(self, team: int = 0, depth: int = 12):
+    def __init__(self, team: int = 0, depth: int = 12, gamma: float = 0.8):
         super().__init__(team)
         if depth < 1:
             raise ValueError(f"depth must be at least 1, got {depth}")
-        self.depth = depth
+        if not 0.0 < gamma <= 1.0:
+            raise ValueError(f"gamma must be in (0, 1], got {gamma}")
+        self.depth, self.gamma = depth, gamma
 
     def act(self, state: GameState, legal: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        if self.prev_food.shape != state.food.shape:
-            self.reset(state, np.arange(state.num_games))
-        out = np.empty((state.num_games, 2), dtype=np.int64)
-        noise = rng.random((state.num_games, 2, NUM_ACTIONS))  # ties between equal moves go at random
+        out, noise = self._begin_move(state, rng)
         s = state
-        _search_kernel(self.team, self.depth, self.time_limit, s.walls, s.food, s.capsules, s.width, s.height,
-                       s.starts, s.pos, s.is_pacman, s.carrying, s.returned, s.scared, s.heading, s.food_left, s.score,
+        _search_kernel(self.team, self.depth, self.gamma, self.time_limit, s.walls, s.food, s.capsules, s.width,
+                       s.height, s.starts, s.pos, s.is_pacman, s.carrying, s.returned, s.scared, s.heading, s.food_left, s.score,
                        s.t, self.distances.tables, self.distances.index, self.prev_food, self.last_eaten, noise, out)
         return out

@@ -31,3 +31,16 @@ def test_env_benchmark_prints_steps_per_sec_last():
         cwd=ROOT, capture_output=True, text=True, check=True,
     ).stdout.strip().splitlines()
     assert out[-1].startswith("steps_per_sec=") and float(out[-1].split("=")[1]) > 0
+
+
+def test_team_ladder_writes_its_table(tmp_path):
+    out = tmp_path / "ladder.md"
+    run = subprocess.run(
+        [sys.executable, "benchmarks/team_ladder.py", "--teams", "random", "baseline", "--games", "2",
+         "--threshold", "0", "--out", str(out)],
+        cwd=ROOT, capture_output=True, text=True,
+    )
+    assert run.returncode == 0, run.stderr
+    table = out.read_text()
+    assert "| baseline vs random (rung) |" in table and "ladder holds" in table
+    assert out.with_suffix(".json").is_file()

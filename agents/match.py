@@ -1,0 +1,68 @@
+"""Matches between two teams, batched in the vectorised environment."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from gymPacMan import VecCaptureEnv, engine
+from gymPacMan.render import GameRecorder
+from gymPacMan.rules import BLUE
+
+from . import make_team
+
+
+def play_match(blue, red, layouts, games: int, num_envs: int = 64, length: int = 300, seed: int = 0,
+               recorder: GameRecorder | None = None) -> dict:
+    """Play `games` games of `blue` against `red` (team names or `Team`s), `num_envs` at a time.
+
+    Args:
+        layouts: a layout or a list (one drawn per game; `"random"` for random mazes).
+        recorder: if given, captures game 0 of the batch, start to end.
+
+    Returns:
+        counts of blue wins, ties and red wins, mean score (red-positive), food returned by each
+        team, game length, and the blue team's mean seconds per move (both its agents, one game).
+    """
+    env = VecCaptureEnv(layouts, num_envs=min(num_envs, games), opponent=red, length=length, seed=seed)
+    blue_team = make_team(blue, team=BLUE)
+    blue_team.time_limit = length
+    obs, info = env.reset()
+    blue_team.reset(env.state, np.arange(env.num_envs))
+    # Game slot s plays its first quota[s] games to the end; keeping every slot's first games (not
+    # the first games to finish anywhere) keeps short games from being over-counted.
+    quota = np.full(env.num_envs, games // env.num_envs) + (np.arange(env.num_envs) < games % env.num_envs)
+    played = np.zeros(env.num_envs, dtype=np.int64)
+    results, recording = [], recorder is not None
+    blue_seconds, blue_moves = 0.0, 0
+    while (played < quota).any():
+        if recording:
+            recorder.capture(env.state)
+        started = time.perf_counter()
+        actions = blue_team.act(env.state, engine.legal_actions(env.state), env.rng)
+        blue_seconds += time.perf_counter() - started
+        blue_moves += env.num_envs
+        obs, _, _, _, info = env.step(actions)
+        episodes = info["episodes"]
+        for k, slot in enumerate(episodes.env_index):
+            if played[slot] < quota[slot]:
+                results.append((episodes.winner[k], episodes.score[k], *episodes.food_returned[k], episodes.length[k]))
+            played[slot] += 1
+            if recording and slot == 0:
+                recorder.capture(info["final_state"].select(k))  # the end, before the auto-reset
+                recording = False
+        if len(episodes):
+            blue_team.reset(env.state, episodes.env_index)
+    table = np.array(results, dtype=np.float64)  # (games, 5): winner, score, food red, food blue, length
+    return {
+        "games": games,
+        "blue_wins": int((table[:, 0] < 0).sum()),
+        "ties": int((table[:, 0] == 0).sum()),
+        "red_wins": int((table[:, 0] > 0).sum()),
+        "mean_score": float(table[:, 1].mean()),
+        "mean_food_returned_red": float(table[:, 2].mean()),
+        "mean_food_returned_blue": float(table[:, 3].mean()),
+        "mean_length": float(table[:, 4].mean()),
+        "blue_seconds_per_move": blue_seconds / max(blue_moves, 1),
+    }
