@@ -29,6 +29,7 @@ TEAMS: dict[str, type[Team]] = {
 }
 # The course's other team names, mapped to the rung of the same kind.
 ALIASES: dict[str, str] = {"astar": "heuristic", "mcts": "search"}
+_COURSE_SPELLING = {"astar": "AstarTeam", "mcts": "MCTSTeam"}
 
 
 def canonical_team_name(name: str) -> str:
@@ -36,8 +37,9 @@ def canonical_team_name(name: str) -> str:
     stem = Path(str(name)).name
     if stem.endswith(".py"):
         stem = stem[: -len(".py")]
-    if stem.endswith("Team") and len(stem) > len("Team"):
-        stem = stem[: -len("Team")]
+    for suffix in ("Team", "_team"):  # the course's randomTeam, and our own random_team.py
+        if stem.endswith(suffix) and len(stem) > len(suffix):
+            stem = stem[: -len(suffix)]
     return stem.lower()
 
 
@@ -54,7 +56,7 @@ def make_team(name: str | Team, team: int = RED, **kwargs) -> Team:
     if key not in TEAMS:
         if is_team_file(name):  # a user's own team file (agents/loader.py); a registered name wins
             return load_team_file(name, team=team, **kwargs)
-        known = ", ".join(f"{k} ({k}Team)" for k in TEAMS) + ", and " + ", ".join(f"{a}Team = {k}" for a, k in ALIASES.items())
+        known = ", ".join(f"{k} ({k}Team)" for k in TEAMS) + ", and " + ", ".join(f"{_COURSE_SPELLING[a]} = {k}" for a, k in ALIASES.items())
         hint = " (and no such team file)" if str(name).endswith(".py") else ""
         raise ValueError(f"unknown team {name!r}; known teams: {known}; or the path of a team file{hint}")
     return TEAMS[key](team=team, **kwargs)

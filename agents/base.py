@@ -33,6 +33,14 @@ class Team(ABC):
     def reset(self, state: GameState, games: np.ndarray) -> None:
         """Called when `games` (indices into the batch) start; teams with per-game memory clear it."""
 
+    def bind(self, state: GameState) -> bool:
+        """True (once) when `state` is not the batch this team has been playing: a new environment, or
+        one team object shared by two environments. Teams with memory then start afresh on all games."""
+        if getattr(self, "_bound_state", None) is state:
+            return False
+        self._bound_state = state
+        return True
+
     @abstractmethod
     def act(self, state: GameState, legal: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Choose actions.

@@ -16,14 +16,12 @@ import numba
 import numpy as np
 
 from gymPacMan.distances import DistanceTables
-from gymPacMan.engine import GameState
-from gymPacMan.rules import ACTION_DX, ACTION_DY, NUM_ACTIONS, NUM_AGENTS, REVERSE, STOP
+from gymPacMan.engine import DX, DY, REVERSE_ACTION, GameState
+from gymPacMan.rules import NUM_ACTIONS, NUM_AGENTS, STOP
 
 from .base import Team
 
-_DX = np.array(ACTION_DX, dtype=np.int64)
-_DY = np.array(ACTION_DY, dtype=np.int64)
-_REVERSE = np.array(REVERSE, dtype=np.int64)
+_DX, _DY, _REVERSE = DX, DY, REVERSE_ACTION
 
 
 @numba.njit(cache=True)
@@ -120,10 +118,10 @@ class BaselineTeam(Team):
         self.distances = DistanceTables()
 
     def reset(self, state: GameState, games: np.ndarray) -> None:
-        self.distances.update(state, games)
+        self.distances.update(state, np.arange(state.num_games) if self.bind(state) else games)
 
     def act(self, state: GameState, legal: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        if self.distances.index.shape[0] != state.num_games:
+        if self.bind(state):
             self.distances.update(state, np.arange(state.num_games))
         out = np.empty((state.num_games, 2), dtype=np.int64)
         noise = rng.random((state.num_games, 2, NUM_ACTIONS))  # breaks ties at random

@@ -17,13 +17,12 @@ import numba
 import numpy as np
 
 from gymPacMan.distances import DistanceTables
-from gymPacMan.engine import GameState
-from gymPacMan.rules import ACTION_DX, ACTION_DY, NUM_ACTIONS, NUM_AGENTS, STOP
+from gymPacMan.engine import DX, DY, GameState
+from gymPacMan.rules import NUM_ACTIONS, NUM_AGENTS, STOP
 
 from .base import Team
 
-_DX = np.array(ACTION_DX, dtype=np.int64)
-_DY = np.array(ACTION_DY, dtype=np.int64)
+_DX, _DY = DX, DY
 FAR = 1 << 20
 
 # Tuning, in steps or pieces of food.
@@ -318,6 +317,10 @@ class HeuristicTeam(Team):
         self.last_eaten = np.zeros((0, 2), dtype=np.int64)  # (N, 2) where our food last disappeared, -1 none
 
     def reset(self, state: GameState, games: np.ndarray) -> None:
+        self._start(state, np.arange(state.num_games) if self.bind(state) else games)
+
+    def _start(self, state: GameState, games: np.ndarray) -> None:
+        """Distance tables and an empty memory for `games` (all of them for a new batch)."""
         if self.prev_food.shape != state.food.shape:
             self.prev_food = state.food.copy()
             self.last_eaten = np.full((state.num_games, 2), -1, dtype=np.int64)
@@ -327,8 +330,8 @@ class HeuristicTeam(Team):
 
     def _begin_move(self, state: GameState, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         """The `(N, 2)` action buffer and `(N, 2, 5)` tie-breakers (equally good moves go at random)."""
-        if self.prev_food.shape != state.food.shape:
-            self.reset(state, np.arange(state.num_games))
+        if self.bind(state):
+            self._start(state, np.arange(state.num_games))
         return np.empty((state.num_games, 2), dtype=np.int64), rng.random((state.num_games, 2, NUM_ACTIONS))
 
     def act(self, state: GameState, legal: np.ndarray, rng: np.random.Generator) -> np.ndarray:

@@ -9,7 +9,8 @@ any keyword arguments given to `make_team` / `load_team_file`. The team subclass
 implements `act(state, legal, rng)`: it gets the batched `GameState` of all N games, the `(N, 4, 5)`
 legal-action masks of all four agents and the environment's random generator, and returns `(N, 2)`
 int actions of its two agents (in index order; 0 North, 1 East, 2 South, 3 West, 4 Stop). A team
-with per-game memory also overrides `reset(state, games)`. A minimal team file:
+with per-game memory also overrides `reset(state, games)`; `self.time_limit` holds the game length
+(environments set it). A minimal team file:
 
     # myTeam.py: both agents take the first legal move that is not Stop (Stop when boxed in)
     import numpy as np

@@ -19,13 +19,12 @@ import numba
 import numpy as np
 
 from gymPacMan import engine
-from gymPacMan.engine import GameState
-from gymPacMan.rules import ACTION_DX, ACTION_DY, NUM_ACTIONS, NUM_AGENTS, STOP, RewardConfig
+from gymPacMan.engine import DX, DY, GameState
+from gymPacMan.rules import NUM_ACTIONS, NUM_AGENTS, STOP, RewardConfig
 
 from .heuristic_team import HeuristicTeam, heuristic_actions
 
-_DX = np.array(ACTION_DX, dtype=np.int64)
-_DY = np.array(ACTION_DY, dtype=np.int64)
+_DX, _DY = DX, DY
 _REWARDS = engine.reward_params(RewardConfig())
 _NO_NOISE = np.zeros((2, NUM_ACTIONS))  # rollouts break ties deterministically
 CARRY_VALUE = 0.5

@@ -81,6 +81,7 @@ class DistanceTables:
         self._users: list[int] = []
 
     def update(self, state: GameState, games: np.ndarray) -> None:
+        """Point `games` at the tables of their layouts (a new batch size or grid starts afresh)."""
         n, cells = state.num_games, state.grid_shape[0] * state.grid_shape[1]
         if self.index.shape[0] != n or self.tables.shape[1] != cells:  # a new batch: start afresh
             self.tables = np.zeros((0, cells, cells), dtype=np.int16)

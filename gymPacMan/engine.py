@@ -16,10 +16,12 @@ import numba
 import numpy as np
 
 from .layout import Layout
-from .rules import ACTION_DX, ACTION_DY, NUM_ACTIONS, NUM_AGENTS, NUM_CHANNELS, SCARED_TIME, STOP, RewardConfig
+from .rules import ACTION_DX, ACTION_DY, REVERSE, NUM_ACTIONS, NUM_AGENTS, NUM_CHANNELS, SCARED_TIME, STOP, RewardConfig
 
-_DX = np.array(ACTION_DX, dtype=np.int64)
-_DY = np.array(ACTION_DY, dtype=np.int64)
+DX = np.array(ACTION_DX, dtype=np.int64)  # per action, for compiled code (teams use them too)
+DY = np.array(ACTION_DY, dtype=np.int64)
+REVERSE_ACTION = np.array(REVERSE, dtype=np.int64)
+_DX, _DY = DX, DY
 
 # Positions in the packed reward array the kernel reads (`reward_params` builds it).
 R_LEGAL_ON, R_DEFENCE_ON, R_OWN_FOOD_BACK, R_ATE_FOOD, R_DEFENCE, R_LEGAL, R_WIN_BONUS, R_WIN_DIVISOR = range(8)

@@ -58,3 +58,35 @@ def test_random_team_plays_only_legal_actions_for_its_agents():
 def test_team_is_abstract():
     with pytest.raises(TypeError):
         Team(RED)
+
+
+@pytest.mark.parametrize("name", ["baseline", "heuristic"])
+def test_team_reused_on_a_bigger_grid_starts_afresh(name):
+    team = make_team(name, team=RED)
+    small = engine.new_state([load_layout("tinyMaze")], [0, 0])
+    team.reset(small, np.arange(2))
+    team.act(small, engine.legal_actions(small), np.random.default_rng(0))
+    big = engine.new_state([load_layout("bloxCapture")], [0, 0])  # same number of games, bigger grid
+    legal = engine.legal_actions(big)
+    actions = team.act(big, legal, np.random.default_rng(0))
+    assert legal[np.arange(2)[:, None], [[0, 2]], actions].all()
+    h, w = big.grid_shape
+    assert team.distances.tables.shape[1:] == (h * w, h * w)
+
+
+def test_one_team_shared_by_two_environments_plays_each_on_its_own_board():
+    from gymPacMan import VecCaptureEnv
+
+    shared = make_team("heuristic", team=RED)
+    envs = [VecCaptureEnv(layout, num_envs=2, opponent=shared, seed=0) for layout in ("mediumCapsules", "bloxCapture")]
+    for env in envs:
+        env.reset()
+    for _ in range(20):
+        for env in envs:
+            legal = engine.legal_actions(env.state)
+            red = shared.act(env.state, legal, env.rng)
+            assert legal[np.arange(2)[:, None], [[0, 2]], red].all()
+            env.step(np.full((2, 2), 4))
+    h, w = envs[1].state.grid_shape
+    walls_key = envs[1].state.walls[0].tobytes()
+    assert walls_key in shared.distances._keys  # bound to the environment it last played
