@@ -1,0 +1,50 @@
+"""Callbacks: greedy evaluation games against fixed opponents."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import lightning as L
+import numpy as np
+import torch
+
+from agents import PolicyTeam
+from agents.match import play_match
+from gymPacMan.rules import BLUE
+
+
+class EvaluationCallback(L.Callback):
+    """Every `every_n_steps` gradient steps, play `games` greedy games as blue against each opponent
+    and log `eval/win_rate/<opponent>` and their mean `eval/win_rate` (what checkpoints select on).
+
+    Args:
+        opponents: red teams to play.
+        layouts: maps to play on (default: the training layouts).
+        games: games per opponent (played at once).
+        every_n_steps: gradient steps between evaluations.
+        length: game length.
+        seed: evaluation seed (the same games each time, so evaluations compare).
+    """
+
+    def __init__(self, opponents: Sequence[str] = ("random",), layouts: Sequence[str] | None = None, games: int = 32,
+                 every_n_steps: int = 500, length: int = 300, seed: int = 12345):
+        self.opponents, self.layouts, self.games = list(opponents), layouts, games
+        self.every_n_steps, self.length, self.seed = every_n_steps, length, seed
+
+    def on_train_batch_end(self, trainer: L.Trainer, module: L.LightningModule, outputs, batch, batch_idx: int) -> None:
+        if trainer.global_step % self.every_n_steps == 0:
+            self.evaluate(trainer, module)
+
+    def evaluate(self, trainer: L.Trainer, module: L.LightningModule) -> dict[str, float]:
+        layouts = self.layouts or trainer.datamodule.layouts
+        blue = PolicyTeam(lambda obs, legal: module.greedy(torch.from_numpy(obs), torch.from_numpy(legal)), team=BLUE,
+                          name="learner")
+        rates = {}
+        for opponent in self.opponents:
+            result = play_match(blue, opponent, layouts, self.games, num_envs=self.games, length=self.length,
+                                seed=self.seed)
+            rates[opponent] = result["blue_wins"] / result["games"]
+            module.log(f"eval/win_rate/{opponent}", rates[opponent], sync_dist=True)
+            module.log(f"eval/score/{opponent}", -result["mean_score"], sync_dist=True)
+        module.log("eval/win_rate", float(np.mean(list(rates.values()))), prog_bar=True, sync_dist=True)
+        return rates

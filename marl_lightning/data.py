@@ -1,0 +1,110 @@
+"""The data side of training: environments, replay buffer and the stream of sampled batches."""
+
+from __future__ import annotations
+
+from typing import Iterator, Sequence
+
+import lightning as L
+import torch
+from tensordict import TensorDict
+from torch.utils.data import DataLoader, IterableDataset
+
+from gymPacMan import VecCaptureEnv
+from gymPacMan.rules import RewardConfig
+from gymPacMan.vec_env import RANDOM_LAYOUT_SHAPE, RANDOM_LAYOUT, resolve_layouts
+
+from .replay import ReplayBuffer
+from .rollout import Collector
+
+
+def _as_is(batch: TensorDict) -> TensorDict:
+    """The stream yields whole batches; the DataLoader must not take them apart."""
+    return batch
+
+
+class RolloutStream(IterableDataset):
+    """Collects `steps_per_update` vector steps with the live policy, then yields one sampled batch.
+
+    Collection needs the current networks, so this runs in the training process
+    (`DataLoader(batch_size=None, num_workers=0)`); under DDP every rank has its own.
+    """
+
+    def __init__(self, data: "CaptureDataModule"):
+        self.data = data
+
+    def __iter__(self) -> Iterator[TensorDict]:
+        data = self.data
+        module = data.trainer.lightning_module
+        while True:
+            warmup = max(data.warmup - len(data.buffer), 0)
+            steps = data.steps_per_update + -(-warmup // data.num_envs)  # ceil(warmup / N) extra at the start
+            module.record_episodes(data.collector.collect(module.explore, steps))
+            module.env_steps += steps * data.num_envs
+            yield data.buffer.sample(data.batch_size)
+
+
+class CaptureDataModule(L.LightningDataModule):
+    """Environments and replay for training the blue team.
+
+    Args:
+        layouts: training layouts (names, paths, or "random"); sizes are padded to the largest.
+        num_envs: games played at once.
+        opponent: the red team (see `agents.TEAMS`).
+        length: time limit of a game.
+        reward_for_legal_action, defence_reward: the course's reward switches.
+        buffer_size: transitions kept.
+        prioritized: prioritized replay (with `alpha`, `beta`).
+        batch_size: transitions per gradient step.
+        warmup: transitions collected before learning starts.
+        steps_per_update: vector steps collected per gradient step (`num_envs` transitions each).
+        seed: environment seed (each DDP rank adds its rank).
+        save_buffer: keep the replay buffer in checkpoints (large), for an exact resume.
+    """
+
+    def __init__(self, layouts: str | Sequence[str] = "tinyMaze", num_envs: int = 32, opponent: str = "random",
+                 length: int = 300, reward_for_legal_action: bool = True, defence_reward: bool = True,
+                 buffer_size: int = 50_000, prioritized: bool = False, alpha: float = 0.6, beta: float = 0.4,
+                 batch_size: int = 128, warmup: int = 2_000, steps_per_update: int = 2, seed: int = 0,
+                 save_buffer: bool = False):
+        super().__init__()
+        self.save_hyperparameters()
+        self.layouts = [layouts] if isinstance(layouts, str) else list(layouts)
+        resolved = resolve_layouts(self.layouts)  # fails early, naming a bad layout
+        sizes = [RANDOM_LAYOUT_SHAPE if l == RANDOM_LAYOUT else (l.height, l.width) for l in resolved]
+        self.grid_shape = (max(h for h, _ in sizes), max(w for _, w in sizes))
+        self.n_agents = 2
+        self.num_envs, self.opponent, self.length = num_envs, opponent, length
+        self.rewards = RewardConfig(legal_action=reward_for_legal_action, defence=defence_reward)
+        self.buffer_size, self.prioritized, self.alpha, self.beta = buffer_size, prioritized, alpha, beta
+        self.batch_size, self.warmup, self.steps_per_update = batch_size, warmup, steps_per_update
+        self.seed, self.save_buffer = seed, save_buffer
+        self.buffer: ReplayBuffer | None = None
+        self.collector: Collector | None = None
+        self._buffer_state: dict | None = None
+
+    def setup(self, stage: str) -> None:
+        if self.collector is not None:
+            return
+        rank = self.trainer.global_rank if self.trainer is not None else 0
+        env = VecCaptureEnv(self.layouts, self.num_envs, self.opponent, length=self.length, rewards=self.rewards,
+                            seed=self.seed + rank)
+        self.buffer = ReplayBuffer(self.buffer_size, self.prioritized, self.alpha, self.beta)
+        if self._buffer_state is not None:
+            self.buffer.load_state_dict(self._buffer_state)
+            self._buffer_state = None
+        self.collector = Collector(env, self.buffer)
+
+    def train_dataloader(self) -> DataLoader:
+        return DataLoader(RolloutStream(self), batch_size=None, num_workers=0, collate_fn=_as_is)
+
+    def state_dict(self) -> dict:
+        if not self.save_buffer or self.buffer is None:
+            return {}
+        return {"buffer": self.buffer.state_dict()}
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        if "buffer" in state_dict:
+            if self.buffer is None:
+                self._buffer_state = state_dict["buffer"]
+            else:
+                self.buffer.load_state_dict(state_dict["buffer"])

@@ -1,0 +1,32 @@
+"""Exploration: epsilon schedules over environment steps, and epsilon-greedy over legal actions."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+
+def epsilon_at(env_steps: int, start: float, end: float, decay_steps: int, schedule: str = "linear") -> float:
+    """Epsilon after `env_steps` environment steps: linear from `start` to `end` over `decay_steps`,
+    or exponential (`end + (start - end) * exp(-5 * steps / decay_steps)`, 99% of the way at the end)."""
+    if schedule == "linear":
+        fraction = min(1.0, env_steps / max(decay_steps, 1))
+        return start + fraction * (end - start)
+    if schedule == "exponential":
+        return end + (start - end) * math.exp(-5.0 * env_steps / max(decay_steps, 1))
+    raise ValueError(f"schedule must be 'linear' or 'exponential', got {schedule!r}")
+
+
+def masked_argmax(q: torch.Tensor, legal: torch.Tensor) -> torch.Tensor:
+    """Greedy legal actions: q `(..., U)`, legal `(..., U)` bool -> `(...)`."""
+    return q.masked_fill(~legal, float("-inf")).argmax(dim=-1)
+
+
+def epsilon_greedy(q: torch.Tensor, legal: torch.Tensor, epsilon: float, generator: torch.Generator | None = None) -> torch.Tensor:
+    """With probability epsilon a uniformly random legal action, else the greedy legal one: `(..., U)` -> `(...)`."""
+    greedy = masked_argmax(q, legal)
+    random_scores = torch.rand(legal.shape, generator=generator, device=q.device).masked_fill(~legal, -1.0)
+    random_action = random_scores.argmax(dim=-1)
+    explore = torch.rand(greedy.shape, generator=generator, device=q.device) < epsilon
+    return torch.where(explore, random_action, greedy)

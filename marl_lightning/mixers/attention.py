@@ -1,0 +1,48 @@
+"""An attention mixer that stays monotonic: the agents' observation embeddings attend to each other
+(multi-head attention), and the attended embeddings feed hypernetworks whose weights are made
+non-negative, as in QMIX. The course's attention mixer ends in an unconstrained linear layer with
+SiLU, which can break monotonicity; here every path from an agent's Q to `Q_tot` has non-negative
+weights and monotonic activations."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from gymPacMan.rules import NUM_CHANNELS
+
+from .base import Mixer
+
+
+class AttentionMixer(Mixer):
+    """Args: n_agents: A. embed: width of agent embeddings and mixing. heads: attention heads."""
+
+    def __init__(self, n_agents: int = 2, embed: int = 32, heads: int = 4):
+        super().__init__()
+        self.n_agents, self.embed = n_agents, embed
+        self.agent_encoder = nn.Sequential(  # one shared encoder for each agent's own observation
+            nn.Conv2d(NUM_CHANNELS, 32, 3, padding=1), nn.ReLU(),
+            nn.Conv2d(32, 32, 3, padding=1), nn.ReLU(),
+            nn.AdaptiveAvgPool2d(4), nn.Flatten(), nn.Linear(32 * 16, embed), nn.ReLU(),
+        )
+        self.attention = nn.MultiheadAttention(embed, heads, batch_first=True)
+        self.hyper_w1 = nn.Linear(embed, embed)  # per agent: its row of the first mixing matrix
+        self.hyper_b1 = nn.Linear(embed, embed)
+        self.hyper_w2 = nn.Linear(embed, embed)
+        self.hyper_b2 = nn.Sequential(nn.Linear(embed, embed), nn.ReLU(), nn.Linear(embed, 1))
+
+    def forward(self, agent_qs: torch.Tensor, state: torch.Tensor) -> torch.Tensor:
+        """agent_qs `(B, A)`, state `(B, A*C, H, W)` -> q_tot `(B,)`."""
+        b, a = agent_qs.shape
+        h, w = state.shape[-2:]
+        per_agent = state.view(b * a, NUM_CHANNELS, h, w)
+        e = self.agent_encoder(per_agent).view(b, a, self.embed)  # (B, A, E)
+        attended, _ = self.attention(e, e, e)  # (B, A, E): each agent's view of the others
+        pooled = attended.mean(dim=1)  # (B, E)
+        w1 = self.hyper_w1(attended).abs()  # (B, A, E) >= 0
+        b1 = self.hyper_b1(pooled).view(b, 1, self.embed)
+        hidden = F.elu(torch.bmm(agent_qs.view(b, 1, a), w1) + b1)  # (B, 1, E)
+        w2 = self.hyper_w2(pooled).abs().view(b, self.embed, 1)
+        b2 = self.hyper_b2(pooled).view(b, 1, 1)
+        return (torch.bmm(hidden, w2) + b2).view(b)

@@ -1,0 +1,41 @@
+"""What every mixer shares: the global state it conditions on, and its encoder."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from gymPacMan.rules import NUM_CHANNELS
+
+
+def global_state(obs: torch.Tensor) -> torch.Tensor:
+    """The mixer's global state: the team's observations stacked, `(B, A, C, H, W) -> (B, A*C, H, W)`.
+
+    Observations are fully observed, so both agents' views together hold the whole board plus who is
+    who; this is the course's choice, defined here once.
+    """
+    b, a, c, h, w = obs.shape
+    return obs.reshape(b, a * c, h, w)
+
+
+class StateEncoder(nn.Module):
+    """Global state `(B, A*C, H, W)` -> features `(B, E)`: two convolutions, pooled to 4 x 4."""
+
+    def __init__(self, n_agents: int, embed: int = 64):
+        super().__init__()
+        self.net = nn.Sequential(
+            nn.Conv2d(n_agents * NUM_CHANNELS, 32, 3, padding=1), nn.ReLU(),
+            nn.Conv2d(32, 32, 3, padding=1), nn.ReLU(),
+            nn.AdaptiveAvgPool2d(4), nn.Flatten(),
+            nn.Linear(32 * 16, embed), nn.ReLU(),
+        )
+
+    def forward(self, state: torch.Tensor) -> torch.Tensor:
+        return self.net(state)
+
+
+class Mixer(nn.Module):
+    """`forward(agent_qs (B, A), state (B, A*C, H, W)) -> q_tot (B,)`, monotonic in every agent's Q."""
+
+    def forward(self, agent_qs: torch.Tensor, state: torch.Tensor) -> torch.Tensor:  # pragma: no cover
+        raise NotImplementedError

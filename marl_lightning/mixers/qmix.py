@@ -1,0 +1,35 @@
+"""QMIX (Rashid et al., 2018, eq. 5-6): a mixing network whose weights come from hypernetworks
+conditioned on the global state; absolute values keep the weights non-negative, so `Q_tot` is
+monotonic in every agent's Q."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .base import Mixer, StateEncoder
+
+
+class QMixer(Mixer):
+    """Args: n_agents: A. embed: mixing width. state_embed: width of the state features."""
+
+    def __init__(self, n_agents: int = 2, embed: int = 32, state_embed: int = 64):
+        super().__init__()
+        self.n_agents, self.embed = n_agents, embed
+        self.encoder = StateEncoder(n_agents, state_embed)
+        self.hyper_w1 = nn.Sequential(nn.Linear(state_embed, embed), nn.ReLU(), nn.Linear(embed, n_agents * embed))
+        self.hyper_b1 = nn.Linear(state_embed, embed)
+        self.hyper_w2 = nn.Sequential(nn.Linear(state_embed, embed), nn.ReLU(), nn.Linear(embed, embed))
+        self.hyper_b2 = nn.Sequential(nn.Linear(state_embed, embed), nn.ReLU(), nn.Linear(embed, 1))
+
+    def forward(self, agent_qs: torch.Tensor, state: torch.Tensor) -> torch.Tensor:
+        """agent_qs `(B, A)`, state `(B, A*C, H, W)` -> q_tot `(B,)`."""
+        b = agent_qs.shape[0]
+        s = self.encoder(state)  # (B, E)
+        w1 = self.hyper_w1(s).abs().view(b, self.n_agents, self.embed)  # (B, A, embed) >= 0
+        b1 = self.hyper_b1(s).view(b, 1, self.embed)
+        hidden = F.elu(torch.bmm(agent_qs.view(b, 1, self.n_agents), w1) + b1)  # (B, 1, embed)
+        w2 = self.hyper_w2(s).abs().view(b, self.embed, 1)  # (B, embed, 1) >= 0
+        b2 = self.hyper_b2(s).view(b, 1, 1)
+        return (torch.bmm(hidden, w2) + b2).view(b)

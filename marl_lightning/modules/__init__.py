@@ -1,0 +1,3 @@
+from .value_decomposition import ValueDecompositionModule
+
+__all__ = ["ValueDecompositionModule"]

@@ -1,0 +1,177 @@
+"""Value-decomposition learners: IQL (no mixer), VDN, QMIX and the attention mixer, one module.
+
+The loss (`td_loss`) is QMIX's (Rashid et al., 2018, eq. 7) with double-DQN targets (van Hasselt et
+al., 2016): per-agent Q-values of the actions taken are mixed into `Q_tot(s)`; the target is
+`r + gamma * (1 - terminated) * Q_tot_target(s')` where each agent's next action is the online
+network's argmax over its **legal** actions, valued by the target network and mixed by the
+**target** mixer. Without a mixer (IQL) each agent learns on its own TD error against the team
+reward. Shapes: `B` batch, `A` agents, `C, H, W` observation, `U` actions.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+
+import lightning as L
+import numpy as np
+import torch
+import torch.nn.functional as F
+from tensordict import TensorDict
+from torchmetrics import MeanMetric
+
+from gymPacMan import EpisodeResults
+
+from ..exploration import epsilon_at, epsilon_greedy, masked_argmax
+from ..mixers import MIXERS, global_state
+from ..networks import AgentQNetworks
+from ..rollout import summarize
+from ..targets import double_q_next_values, td_target
+
+EPISODE_METRICS = ("episode_return", "win", "tie", "score", "food_returned", "length")
+
+
+class ValueDecompositionModule(L.LightningModule):
+    """Agent Q-networks, an optional mixer, their targets, and the double-DQN TD loss.
+
+    Args:
+        n_agents, grid_shape: linked from the data module (A and the padded `(H, W)`).
+        mixer: `None` (IQL), `"vdn"`, `"qmix"` or `"attention"`.
+        mixer_embed: width of the mixing network.
+        shared: one Q-network for all agents (with an agent-id input) or one per agent.
+        channels, hidden, batch_norm, pooling: the agent network (`AgentCNN`).
+        gamma: discount.
+        lr, mixer_lr: Adam learning rates of the agent networks and of the mixer (default: `lr`).
+        grad_clip: maximum gradient norm.
+        target_update: `"hard"` (copy every `target_update_interval` gradient steps) or `"soft"`
+            (Polyak averaging with `tau` after every step).
+        epsilon_start, epsilon_end, epsilon_decay_steps, epsilon_schedule: exploration, as a
+            function of environment steps (`"linear"` or `"exponential"`).
+        huber_delta: the Huber loss's threshold.
+    """
+
+    def __init__(self, n_agents: int = 2, grid_shape: tuple[int, int] = (20, 20), mixer: str | None = "qmix",
+                 mixer_embed: int = 32, shared: bool = True, channels: tuple[int, ...] = (16, 32, 64),
+                 hidden: int = 64, batch_norm: bool = False, pooling: str = "flatten", gamma: float = 0.99,
+                 lr: float = 5e-4, mixer_lr: float | None = None, grad_clip: float = 10.0,
+                 target_update: str = "hard", target_update_interval: int = 200, tau: float = 0.005,
+                 epsilon_start: float = 1.0, epsilon_end: float = 0.05, epsilon_decay_steps: int = 50_000,
+                 epsilon_schedule: str = "linear", huber_delta: float = 1.0):
+        super().__init__()
+        self.save_hyperparameters()
+        if mixer is not None and mixer not in MIXERS:
+            raise ValueError(f"unknown mixer {mixer!r}; choose one of {sorted(MIXERS)} or null (IQL)")
+        if target_update not in ("hard", "soft"):
+            raise ValueError(f"target_update must be 'hard' or 'soft', got {target_update!r}")
+        epsilon_at(0, epsilon_start, epsilon_end, epsilon_decay_steps, epsilon_schedule)  # validates the schedule
+        self.agents = AgentQNetworks(n_agents, tuple(grid_shape), shared=shared, channels=tuple(channels),
+                                     hidden=hidden, batch_norm=batch_norm, pooling=pooling)
+        self.mixer = MIXERS[mixer](n_agents=n_agents, embed=mixer_embed) if mixer else None
+        self.target_agents = copy.deepcopy(self.agents).requires_grad_(False)
+        self.target_mixer = copy.deepcopy(self.mixer).requires_grad_(False) if self.mixer else None
+        self.register_buffer("env_steps", torch.zeros((), dtype=torch.long))  # saved in checkpoints
+        self.episode_metrics = torch.nn.ModuleDict({name: MeanMetric() for name in EPISODE_METRICS})
+        self._clock: tuple[float, int] | None = None
+
+    # -- acting ---------------------------------------------------------------------------------
+    @property
+    def epsilon(self) -> float:
+        h = self.hparams
+        return epsilon_at(int(self.env_steps), h.epsilon_start, h.epsilon_end, h.epsilon_decay_steps, h.epsilon_schedule)
+
+    @torch.no_grad()
+    def q_values(self, obs: torch.Tensor) -> torch.Tensor:
+        """Q-values of the online agent networks in evaluation mode: `(N, A, C, H, W)` -> `(N, A, U)`."""
+        was_training = self.agents.training
+        self.agents.eval()
+        q = self.agents(obs.to(self.device, torch.float32))
+        self.agents.train(was_training)
+        return q
+
+    def explore(self, obs: torch.Tensor, legal: torch.Tensor) -> torch.Tensor:
+        """Epsilon-greedy legal actions `(N, A)` for collecting experience."""
+        return epsilon_greedy(self.q_values(obs), legal.to(self.device), self.epsilon).cpu()
+
+    def greedy(self, obs: torch.Tensor, legal: torch.Tensor) -> torch.Tensor:
+        """Greedy legal actions `(N, A)` (evaluation)."""
+        return masked_argmax(self.q_values(obs), legal.to(self.device)).cpu()
+
+    def record_episodes(self, results: list[EpisodeResults]) -> None:
+        for name, values in summarize(results).items():
+            self.episode_metrics[name].update(torch.as_tensor(values, dtype=torch.float32))
+
+    # -- learning -------------------------------------------------------------------------------
+    def td_loss(self, batch: TensorDict) -> tuple[torch.Tensor, torch.Tensor, dict[str, torch.Tensor]]:
+        """The TD loss of a batch; returns (loss, |TD error| `(B,)` for priorities, diagnostics)."""
+        gamma = self.hparams.gamma
+        obs, next_obs = batch["obs"].float(), batch["next_obs"].float()  # (B, A, C, H, W)
+        reward, terminated, weight = batch["reward"], batch["terminated"], batch["priority_weight"]  # (B,)
+        q = self.agents(obs)  # (B, A, U)
+        q_taken = q.gather(-1, batch["action"].unsqueeze(-1)).squeeze(-1)  # (B, A)
+        with torch.no_grad():
+            next_values = double_q_next_values(self.agents(next_obs), self.target_agents(next_obs), batch["next_legal"])  # (B, A)
+        if self.mixer is None:  # IQL: every agent against the team reward
+            prediction = q_taken  # (B, A)
+            target = td_target(reward[:, None], terminated[:, None], next_values, gamma)  # (B, A)
+        else:
+            prediction = self.mixer(q_taken, global_state(obs))  # (B,)
+            with torch.no_grad():
+                next_q_tot = self.target_mixer(next_values, global_state(next_obs))  # (B,)
+            target = td_target(reward, terminated, next_q_tot, gamma)  # (B,)
+        td_error = target - prediction
+        elementwise = F.huber_loss(prediction, target, delta=self.hparams.huber_delta, reduction="none")
+        if elementwise.dim() == 2:  # IQL: average the agents' losses and errors
+            elementwise, td_error = elementwise.mean(dim=1), td_error.abs().mean(dim=1)
+        loss = (weight * elementwise).mean()
+        diagnostics = {"q_taken_mean": q_taken.mean(), "target_mean": target.mean(), "td_error_abs": td_error.abs().mean()}
+        return loss, td_error.abs().detach(), diagnostics
+
+    def training_step(self, batch: TensorDict, batch_idx: int) -> torch.Tensor:
+        loss, td_error, diagnostics = self.td_loss(batch)
+        self.trainer.datamodule.buffer.update_priority(batch["index"], td_error)
+        self.log("train/td_loss", loss, prog_bar=False)
+        for name, value in diagnostics.items():
+            self.log(f"train/{name}", value)
+        self.log("train/epsilon", self.epsilon)
+        self.log("rollout/env_steps", self.env_steps.float())
+        self._log_speed()
+        for name, metric in self.episode_metrics.items():
+            if metric.update_count:
+                self.log(f"rollout/{name}", metric.compute(), prog_bar=name == "win")
+                metric.reset()
+        return loss
+
+    def _log_speed(self) -> None:
+        """Environment steps per second of wall-clock training (rollout plus learning)."""
+        now, steps = time.perf_counter(), int(self.env_steps)
+        if self._clock is not None and now > self._clock[0]:
+            self.log("rollout/sps", (steps - self._clock[1]) / (now - self._clock[0]), prog_bar=True)
+        self._clock = (now, steps)
+
+    def on_before_optimizer_step(self, optimizer) -> None:
+        norm = torch.nn.utils.clip_grad_norm_(self.parameters(), self.hparams.grad_clip)
+        self.log("train/grad_norm", norm)
+
+    def on_train_batch_end(self, outputs, batch, batch_idx: int) -> None:
+        h = self.hparams
+        if h.target_update == "soft":
+            self._sync_targets(h.tau)
+        elif self.global_step % h.target_update_interval == 0:
+            self._sync_targets(1.0)
+
+    @torch.no_grad()
+    def _sync_targets(self, tau: float) -> None:
+        pairs = [(self.agents, self.target_agents)] + ([(self.mixer, self.target_mixer)] if self.mixer else [])
+        for online, target in pairs:
+            for p, tp in zip(online.state_dict().values(), target.state_dict().values()):
+                if tp.dtype.is_floating_point:
+                    tp.lerp_(p, tau)
+                else:
+                    tp.copy_(p)
+
+    def configure_optimizers(self):
+        h = self.hparams
+        groups = [{"params": self.agents.parameters(), "lr": h.lr, "name": "agents"}]
+        if self.mixer is not None:
+            groups.append({"params": self.mixer.parameters(), "lr": h.mixer_lr or h.lr, "name": "mixer"})
+        return torch.optim.Adam(groups)

@@ -1,0 +1,66 @@
+"""Trained policies out of checkpoints: `load_policy(path).act(obs, legal)`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .exploration import masked_argmax
+from .networks import AgentQNetworks
+
+
+class CheckpointError(ValueError):
+    """A file that is not a checkpoint this project wrote; the message names the file and the problem."""
+
+
+class GreedyPolicy:
+    """The learning team's greedy policy.
+
+    `act(obs, legal)`: obs float `(A, 8, H, W)` in the SPEC layout (zero-padded up to the trained
+    grid when smaller), legal bool `(A, 5)` -> actions `(A,)` int64, the best legal action of each agent.
+    """
+
+    def __init__(self, agents: AgentQNetworks, grid_shape: tuple[int, int]):
+        self.agents = agents.eval()
+        self.grid_shape = tuple(grid_shape)
+
+    def reset(self) -> None:
+        """Feed-forward policies keep no state between calls."""
+
+    @torch.no_grad()
+    def act(self, obs, legal) -> np.ndarray:
+        obs = torch.as_tensor(np.asarray(obs), dtype=torch.float32)
+        legal = torch.as_tensor(np.asarray(legal), dtype=torch.bool)
+        if obs.dim() != 4 or legal.shape != (obs.shape[0], 5):
+            raise ValueError(f"act expects obs (agents, 8, H, W) and legal (agents, 5), got {tuple(obs.shape)} and {tuple(legal.shape)}")
+        h, w = obs.shape[-2:]
+        gh, gw = self.grid_shape
+        if h > gh or w > gw:
+            raise ValueError(f"observations of {h} x {w} are larger than the trained grid {gh} x {gw}")
+        padded = torch.zeros((1, obs.shape[0], obs.shape[1], gh, gw))
+        padded[0, :, :, :h, :w] = obs  # (1, A, C, H, W)
+        return masked_argmax(self.agents(padded)[0], legal).numpy()
+
+
+def load_policy(path: str | Path, map_location: str = "cpu") -> GreedyPolicy:
+    """The greedy policy of any checkpoint `train.py` wrote (loaded with `weights_only=True`)."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no checkpoint at {str(path)!r}")
+    try:
+        checkpoint = torch.load(path, map_location=map_location, weights_only=True)
+    except Exception as exc:  # corrupt, truncated, or holding objects a weights-only load refuses
+        raise CheckpointError(f"{str(path)!r} is not a readable checkpoint: {exc}") from None
+    if not isinstance(checkpoint, dict) or "state_dict" not in checkpoint or "hyper_parameters" not in checkpoint:
+        raise CheckpointError(f"{str(path)!r} is not a Lightning checkpoint of this project (no state_dict/hyper_parameters)")
+    h = checkpoint["hyper_parameters"]
+    try:
+        agents = AgentQNetworks(h["n_agents"], tuple(h["grid_shape"]), shared=h["shared"], channels=tuple(h["channels"]),
+                                hidden=h["hidden"], batch_norm=h["batch_norm"], pooling=h["pooling"])
+        weights = {k[len("agents."):]: v for k, v in checkpoint["state_dict"].items() if k.startswith("agents.")}
+        agents.load_state_dict(weights)
+    except (KeyError, RuntimeError) as exc:
+        raise CheckpointError(f"{str(path)!r} does not hold this project's agent networks: {exc}") from None
+    return GreedyPolicy(agents, tuple(h["grid_shape"]))

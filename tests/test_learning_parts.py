@@ -1,0 +1,94 @@
+"""The pure pieces of learning: targets, exploration, replay, agent networks."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from tensordict import TensorDict
+
+from marl_lightning.exploration import epsilon_at, epsilon_greedy, masked_argmax
+from marl_lightning.networks import AgentQNetworks
+from marl_lightning.replay import ProportionalSampler, ReplayBuffer
+from marl_lightning.targets import double_q_next_values, td_target
+
+
+def test_td_target_bootstraps_unless_terminated():
+    reward = torch.tensor([1.0, 1.0])
+    terminated = torch.tensor([False, True])
+    target = td_target(reward, terminated, torch.tensor([10.0, 10.0]), gamma=0.9)
+    assert target.tolist() == [10.0, 1.0]  # a truncated (not terminated) game still bootstraps
+
+
+def test_double_q_picks_the_online_legal_argmax_and_values_it_with_the_target():
+    online = torch.tensor([[[1.0, 9.0, 2.0, 0.0, 0.0]]])  # action 1 is best, but illegal
+    target = torch.tensor([[[5.0, 7.0, 3.0, 4.0, 6.0]]])
+    legal = torch.tensor([[[True, False, True, True, True]]])
+    assert double_q_next_values(online, target, legal).tolist() == [[3.0]]  # online argmax (legal) = 2
+
+
+def test_epsilon_schedules():
+    assert epsilon_at(0, 1.0, 0.1, 100) == 1.0
+    assert epsilon_at(50, 1.0, 0.1, 100) == pytest.approx(0.55)
+    assert epsilon_at(1000, 1.0, 0.1, 100) == pytest.approx(0.1)
+    assert epsilon_at(100, 1.0, 0.1, 100, "exponential") == pytest.approx(0.1 + 0.9 * 0.00673795, rel=1e-4)
+    with pytest.raises(ValueError, match="schedule"):
+        epsilon_at(0, 1.0, 0.1, 100, "cosine")
+
+
+def test_exploration_only_plays_legal_actions():
+    torch.manual_seed(0)
+    q = torch.randn(1000, 2, 5)
+    legal = torch.rand(1000, 2, 5) > 0.5
+    legal[..., 4] = True
+    for eps in (0.0, 0.5, 1.0):
+        actions = epsilon_greedy(q, legal, eps)
+        assert legal.gather(-1, actions.unsqueeze(-1)).all()
+    assert torch.equal(epsilon_greedy(q, legal, 0.0), masked_argmax(q, legal))
+
+
+@pytest.mark.parametrize("shared", [True, False])
+def test_agent_networks_shapes(shared):
+    for pooling in ("avg", "flatten"):
+        net = AgentQNetworks(2, (6, 12), shared=shared, pooling=pooling, channels=(8, 8), hidden=16)
+        assert net(torch.rand(3, 2, 8, 6, 12)).shape == (3, 2, 5)
+
+
+def test_shared_network_tells_agents_apart():
+    torch.manual_seed(0)
+    net = AgentQNetworks(2, (5, 5), shared=True, channels=(8,), hidden=16, pooling="flatten")
+    obs = torch.rand(1, 1, 8, 5, 5).expand(1, 2, 8, 5, 5)  # the same observation for both agents
+    q = net(obs)
+    assert not torch.allclose(q[0, 0], q[0, 1])  # the agent-id channels differ
+
+
+def transitions(n: int) -> TensorDict:
+    return TensorDict({"x": torch.arange(n, dtype=torch.float32)}, batch_size=[n])
+
+
+def test_uniform_replay_keeps_the_newest():
+    buffer = ReplayBuffer(capacity=10)
+    buffer.extend(transitions(25))
+    assert len(buffer) == 10
+    batch = buffer.sample(64)
+    assert batch["x"].min() >= 15 and (batch["priority_weight"] == 1).all()
+
+
+def test_prioritized_replay_samples_by_priority_with_importance_weights():
+    torch.manual_seed(0)
+    buffer = ReplayBuffer(capacity=100, prioritized=True, alpha=1.0, beta=1.0)
+    buffer.extend(transitions(4))
+    buffer.update_priority(torch.arange(4), torch.tensor([1.0, 1.0, 1.0, 97.0]))
+    batch = buffer.sample(2000)
+    share = (batch["x"] == 3).float().mean().item()
+    assert share == pytest.approx(0.97, abs=0.02)
+    w = batch["priority_weight"]
+    assert w.max() == pytest.approx(1.0) and w[batch["x"] == 3].max() < w[batch["x"] == 0].min()
+
+
+def test_proportional_sampler_state_round_trip():
+    sampler = ProportionalSampler(8, alpha=0.5, beta=0.4)
+    sampler.extend(torch.arange(4))
+    sampler.update_priority(torch.tensor([1, 2]), torch.tensor([4.0, 9.0]))
+    other = ProportionalSampler(8, alpha=0.5, beta=0.4)
+    other.load_state_dict(sampler.state_dict())
+    torch.testing.assert_close(other._priority, sampler._priority)

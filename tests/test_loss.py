@@ -1,0 +1,97 @@
+"""The TD loss against numbers worked out by hand, for VDN (a mixer) and IQL (no mixer)."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from tensordict import TensorDict
+
+from marl_lightning import ValueDecompositionModule
+
+
+class FixedQ(torch.nn.Module):
+    """Q-values read straight from the observation: channel `channel`, row 0, columns 0-4."""
+
+    def __init__(self, channel: int):
+        super().__init__()
+        self.channel = channel
+
+    def forward(self, obs: torch.Tensor) -> torch.Tensor:  # (B, A, C, H, W) -> (B, A, U)
+        return obs[:, :, self.channel, 0, :5]
+
+
+def batch(weights=(1.0, 1.0)) -> TensorDict:
+    obs = torch.zeros(2, 2, 8, 1, 5)
+    next_obs = torch.zeros(2, 2, 8, 1, 5)
+    obs[0, 0, 0, 0] = torch.tensor([1.0, 2, 3, 4, 5])  # sample 0, agent 0 plays 1: Q = 2
+    obs[0, 1, 0, 0] = torch.tensor([0.0, 0, 1, 0, 0])  # agent 1 plays 2: Q = 1
+    obs[1, 0, 0, 0] = torch.tensor([0.0, 0, 0, 0, 3])  # sample 1, agent 0 plays 4: Q = 3
+    obs[1, 1, 0, 0] = torch.tensor([2.0, 0, 0, 0, 0])  # agent 1 plays 0: Q = 2
+    # next state, online Q (channel 0) picks the action, target Q (channel 1) values it
+    next_obs[0, 0, 0, 0] = torch.tensor([9.0, 1, 1, 1, 1])  # 9 is illegal: argmax over legal = 1
+    next_obs[0, 0, 1, 0] = torch.tensor([0.0, 4, 5, 6, 7])  # -> 4
+    next_obs[0, 1, 0, 0] = torch.tensor([0.0, 0, 0, 3, 0])  # -> action 3
+    next_obs[0, 1, 1, 0] = torch.tensor([1.0, 1, 1, 2, 1])  # -> 2
+    next_legal = torch.ones(2, 2, 5, dtype=torch.bool)
+    next_legal[0, 0, 0] = False
+    return TensorDict({
+        "obs": obs, "next_obs": next_obs, "next_legal": next_legal,
+        "action": torch.tensor([[1, 2], [4, 0]]),
+        "reward": torch.tensor([1.0, 2.0]),
+        "terminated": torch.tensor([False, True]),
+        "priority_weight": torch.tensor(weights),
+    }, batch_size=[2])
+
+
+def module(mixer):
+    m = ValueDecompositionModule(grid_shape=(1, 5), mixer=mixer, gamma=0.5, huber_delta=1.0)
+    m.agents, m.target_agents = FixedQ(0), FixedQ(1)
+    return m
+
+
+def test_vdn_loss_by_hand():
+    # sample 0: Q_tot = 2 + 1 = 3, target = 1 + 0.5 * (4 + 2) = 4, error 1 -> Huber 0.5
+    # sample 1: Q_tot = 3 + 2 = 5, terminated: target = 2, error 3 -> Huber 3 - 0.5 = 2.5
+    loss, td_error, diagnostics = module("vdn").td_loss(batch())
+    assert loss.item() == pytest.approx((0.5 + 2.5) / 2)
+    assert td_error.tolist() == pytest.approx([1.0, 3.0])
+    assert diagnostics["target_mean"].item() == pytest.approx(3.0)
+
+
+def test_importance_weights_scale_each_sample():
+    loss, _, _ = module("vdn").td_loss(batch(weights=(1.0, 0.5)))
+    assert loss.item() == pytest.approx((0.5 * 1.0 + 2.5 * 0.5) / 2)
+
+
+def test_iql_loss_by_hand():
+    # each agent against the team reward: sample 0 targets 1 + 0.5 * 4 = 3 and 1 + 0.5 * 2 = 2,
+    # predictions 2 and 1 (errors 1, 1 -> 0.5, 0.5); sample 1 targets 2, 2, predictions 3, 2 (0.5, 0)
+    loss, td_error, _ = module(None).td_loss(batch())
+    assert loss.item() == pytest.approx((0.5 + 0.25) / 2)
+    assert td_error.tolist() == pytest.approx([1.0, 0.5])
+
+
+def test_a_time_limit_bootstraps_and_a_terminal_state_does_not():
+    b = batch()
+    b["next_obs"][1, :, 1, 0] = 2.0  # sample 1's next state is worth 2 + 2 to the target network
+    _, terminal, _ = module("vdn").td_loss(b)
+    assert terminal[1].item() == pytest.approx(3.0)  # target 2, Q_tot 5
+    b["terminated"] = torch.tensor([False, False])  # the same transition, ended by the time limit
+    _, truncated, _ = module("vdn").td_loss(b)
+    assert truncated[1].item() == pytest.approx(1.0)  # target 2 + 0.5 * 4 = 4
+
+
+def test_the_target_is_mixed_by_the_target_mixer():
+    torch.manual_seed(0)
+    m = ValueDecompositionModule(grid_shape=(1, 5), mixer="qmix", gamma=0.5)
+    m.agents, m.target_agents = FixedQ(0), FixedQ(1)
+    b = batch()
+    target_before = m.td_loss(b)[2]["target_mean"].item()
+    with torch.no_grad():
+        for p in m.mixer.parameters():
+            p.add_(0.5)
+    assert m.td_loss(b)[2]["target_mean"].item() == pytest.approx(target_before)  # online mixer: no effect
+    with torch.no_grad():
+        for p in m.target_mixer.parameters():
+            p.add_(0.5)
+    assert m.td_loss(b)[2]["target_mean"].item() != pytest.approx(target_before)
