@@ -36,15 +36,21 @@ class EvaluationCallback(L.Callback):
             self.evaluate(trainer, module)
 
     def evaluate(self, trainer: L.Trainer, module: L.LightningModule) -> dict[str, float]:
-        layouts = self.layouts or trainer.datamodule.layouts
-        blue = PolicyTeam(lambda obs, legal: module.greedy(torch.from_numpy(obs), torch.from_numpy(legal)), team=BLUE,
-                          name="learner")
-        rates = {}
-        for opponent in self.opponents:
-            result = play_match(blue, opponent, layouts, self.games, num_envs=self.games, length=self.length,
-                                seed=self.seed)
-            rates[opponent] = result["blue_wins"] / result["games"]
-            module.log(f"eval/win_rate/{opponent}", rates[opponent], sync_dist=True)
+        results = self.play(module, self.layouts or trainer.datamodule.layouts)
+        for opponent, result in results.items():
+            module.log(f"eval/win_rate/{opponent}", result["blue_wins"] / result["games"], sync_dist=True)
             module.log(f"eval/score/{opponent}", -result["mean_score"], sync_dist=True)
+        rates = {opponent: r["blue_wins"] / r["games"] for opponent, r in results.items()}
         module.log("eval/win_rate", float(np.mean(list(rates.values()))), prog_bar=True, sync_dist=True)
         return rates
+
+    def play(self, module: L.LightningModule, layouts: Sequence[str]) -> dict[str, dict]:
+        """The module's greedy team (blue) against each opponent: `agents.match.play_match` results."""
+        blue = PolicyTeam(lambda obs, legal: module.greedy(torch.from_numpy(obs), torch.from_numpy(legal)), team=BLUE,
+                          name="learner")
+        return {opponent: play_match(blue, opponent, layouts, self.games, num_envs=self.games, length=self.length,
+                                     seed=self.seed) for opponent in self.opponents}
+
+    def evaluate_policy(self, module: L.LightningModule, layouts: Sequence[str]) -> dict[str, float]:
+        """Win rates without logging (outside a training run)."""
+        return {opponent: r["blue_wins"] / r["games"] for opponent, r in self.play(module, layouts).items()}

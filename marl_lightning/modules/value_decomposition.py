@@ -141,12 +141,16 @@ class ValueDecompositionModule(L.LightningModule):
                 metric.reset()
         return loss
 
+    def on_train_start(self) -> None:
+        self._started = time.perf_counter()
+
     def _log_speed(self) -> None:
-        """Environment steps per second of wall-clock training (rollout plus learning)."""
+        """Environment steps per second of wall-clock training (rollout plus learning), and minutes so far."""
         now, steps = time.perf_counter(), int(self.env_steps)
         if self._clock is not None and now > self._clock[0]:
             self.log("rollout/sps", (steps - self._clock[1]) / (now - self._clock[0]), prog_bar=True)
         self._clock = (now, steps)
+        self.log("rollout/minutes", (now - getattr(self, "_started", now)) / 60)
 
     def on_before_optimizer_step(self, optimizer) -> None:
         norm = torch.nn.utils.clip_grad_norm_(self.parameters(), self.hparams.grad_clip)
