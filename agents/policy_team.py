@@ -159,6 +159,11 @@ class PolicyTeam(Team):
             return obs, own_legal
         return to_blue_view(obs, state.width, state.height), rotate_legal(own_legal)
 
+    def reset(self, state: GameState, games: np.ndarray) -> None:
+        """A policy with memory (a recurrent one) that has `reset_games(games, num_games)` forgets those games."""
+        if hasattr(self.policy, "reset_games"):
+            self.policy.reset_games(np.asarray(games), state.num_games)
+
     def act(self, state: GameState, legal: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         obs, own_legal = self.observe(state, legal)
         actions = _as_numpy_actions(self.policy(obs, own_legal), state.num_games)

@@ -6,7 +6,6 @@ from typing import Sequence
 
 import lightning as L
 import numpy as np
-import torch
 
 from agents import PolicyTeam
 from agents.match import play_match
@@ -46,10 +45,12 @@ class EvaluationCallback(L.Callback):
 
     def play(self, module: L.LightningModule, layouts: Sequence[str]) -> dict[str, dict]:
         """The module's greedy team (blue) against each opponent: `agents.match.play_match` results."""
-        blue = PolicyTeam(lambda obs, legal: module.greedy(torch.from_numpy(obs), torch.from_numpy(legal)), team=BLUE,
-                          name="learner")
-        return {opponent: play_match(blue, opponent, layouts, self.games, num_envs=self.games, length=self.length,
-                                     seed=self.seed) for opponent in self.opponents}
+        results = {}
+        for opponent in self.opponents:
+            blue = PolicyTeam(module.greedy_actor(), team=BLUE, name="learner")
+            results[opponent] = play_match(blue, opponent, layouts, self.games, num_envs=self.games,
+                                           length=self.length, seed=self.seed)
+        return results
 
     def evaluate_policy(self, module: L.LightningModule, layouts: Sequence[str]) -> dict[str, float]:
         """Win rates without logging (outside a training run)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Iterator, Sequence
 
 import lightning as L
+import numpy as np
 import torch
 from tensordict import TensorDict
 from torch.utils.data import DataLoader, IterableDataset
@@ -36,8 +37,9 @@ class RolloutStream(IterableDataset):
         data = self.data
         module = data.trainer.lightning_module
         while True:
-            warmup = max(data.warmup - len(data.buffer), 0)
-            steps = data.steps_per_update + -(-warmup // data.num_envs)  # ceil(warmup / N) extra at the start
+            warmup = max(data.warmup - len(data.buffer), 0)  # transitions, or sequences for recurrent agents
+            per_step = data.num_envs / (data.collector.stride if data.recurrent else 1)  # items stored per vector step
+            steps = data.steps_per_update + int(np.ceil(warmup / per_step)) + (data.sequence_length if warmup else 0)
             module.record_episodes(data.collector.collect(module.explore, steps))
             module.env_steps += steps * data.num_envs
             yield data.buffer.sample(data.batch_size)
@@ -59,13 +61,16 @@ class CaptureDataModule(L.LightningDataModule):
         steps_per_update: vector steps collected per gradient step (`num_envs` transitions each).
         seed: environment seed (each DDP rank adds its rank).
         save_buffer: keep the replay buffer in checkpoints (large), for an exact resume.
+        sequence_length: store sequences of this many steps for recurrent agents (0: transitions);
+            `buffer_size`, `batch_size` and `warmup` then count sequences.
+        burn_in: the first steps of each sequence only warm the recurrent state up (no loss).
     """
 
     def __init__(self, layouts: str | Sequence[str] = "tinyMaze", num_envs: int = 32, opponent: str = "random",
                  length: int = 300, reward_for_legal_action: bool = True, defence_reward: bool = True,
                  buffer_size: int = 50_000, prioritized: bool = False, alpha: float = 0.6, beta: float = 0.4,
                  batch_size: int = 128, warmup: int = 2_000, steps_per_update: int = 2, seed: int = 0,
-                 save_buffer: bool = False):
+                 save_buffer: bool = False, sequence_length: int = 0, burn_in: int = 0):
         super().__init__()
         self.save_hyperparameters()
         self.layouts = [layouts] if isinstance(layouts, str) else list(layouts)
@@ -78,6 +83,8 @@ class CaptureDataModule(L.LightningDataModule):
         self.buffer_size, self.prioritized, self.alpha, self.beta = buffer_size, prioritized, alpha, beta
         self.batch_size, self.warmup, self.steps_per_update = batch_size, warmup, steps_per_update
         self.seed, self.save_buffer = seed, save_buffer
+        self.sequence_length, self.burn_in = sequence_length, burn_in
+        self.recurrent = sequence_length > 0
         self.buffer: ReplayBuffer | None = None
         self.collector: Collector | None = None
         self._buffer_state: dict | None = None
@@ -92,7 +99,7 @@ class CaptureDataModule(L.LightningDataModule):
         if self._buffer_state is not None:
             self.buffer.load_state_dict(self._buffer_state)
             self._buffer_state = None
-        self.collector = Collector(env, self.buffer)
+        self.collector = Collector(env, self.buffer, self.sequence_length, self.burn_in)
 
     def train_dataloader(self) -> DataLoader:
         return DataLoader(RolloutStream(self), batch_size=None, num_workers=0, collate_fn=_as_is)

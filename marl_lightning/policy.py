@@ -20,14 +20,17 @@ class GreedyPolicy:
 
     `act(obs, legal)`: obs float `(A, 8, H, W)` in the SPEC layout (zero-padded up to the trained
     grid when smaller), legal bool `(A, 5)` -> actions `(A,)` int64, the best legal action of each agent.
+    Recurrent agents keep their hidden state from call to call; call `reset()` when a game starts.
     """
 
     def __init__(self, agents: AgentQNetworks, grid_shape: tuple[int, int]):
         self.agents = agents.eval()
         self.grid_shape = tuple(grid_shape)
+        self.hidden = agents.initial_state(1)  # (1, A, hidden); empty for feed-forward agents
 
     def reset(self) -> None:
-        """Feed-forward policies keep no state between calls."""
+        """Forget the game so far (recurrent agents); feed-forward agents keep no state."""
+        self.hidden = self.agents.initial_state(1)
 
     @torch.no_grad()
     def act(self, obs, legal) -> np.ndarray:
@@ -41,7 +44,11 @@ class GreedyPolicy:
             raise ValueError(f"observations of {h} x {w} are larger than the trained grid {gh} x {gw}")
         padded = torch.zeros((1, obs.shape[0], obs.shape[1], gh, gw))
         padded[0, :, :, :h, :w] = obs  # (1, A, C, H, W)
-        return masked_argmax(self.agents(padded)[0], legal).numpy()
+        if self.agents.recurrent:
+            q, self.hidden = self.agents(padded, self.hidden)
+        else:
+            q = self.agents(padded)
+        return masked_argmax(q[0], legal).numpy()
 
 
 def load_policy(path: str | Path, map_location: str = "cpu") -> GreedyPolicy:
@@ -57,8 +64,9 @@ def load_policy(path: str | Path, map_location: str = "cpu") -> GreedyPolicy:
         raise CheckpointError(f"{str(path)!r} is not a Lightning checkpoint of this project (no state_dict/hyper_parameters)")
     h = checkpoint["hyper_parameters"]
     try:
-        agents = AgentQNetworks(h["n_agents"], tuple(h["grid_shape"]), shared=h["shared"], channels=tuple(h["channels"]),
-                                hidden=h["hidden"], batch_norm=h["batch_norm"], pooling=h["pooling"])
+        agents = AgentQNetworks(h["n_agents"], tuple(h["grid_shape"]), shared=h["shared"],
+                                recurrent=h.get("recurrent", False), channels=tuple(h["channels"]), hidden=h["hidden"],
+                                batch_norm=h["batch_norm"], pooling=h["pooling"])
         weights = {k[len("agents."):]: v for k, v in checkpoint["state_dict"].items() if k.startswith("agents.")}
         agents.load_state_dict(weights)
     except (KeyError, RuntimeError) as exc:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Callable
-
 import numpy as np
 import torch
 from tensordict import TensorDict
@@ -12,33 +10,52 @@ from gymPacMan import EpisodeResults, VecCaptureEnv
 
 from .replay import ReplayBuffer
 
-Policy = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]  # obs (N, A, C, H, W), legal (N, A, U) -> (N, A)
 
 
 class Collector:
-    """Runs `env` with a policy and writes one transition per game and step into `buffer`.
+    """Runs `env` with a policy and writes its experience into `buffer`.
 
-    A transition (batch `N` per step): `obs`, `next_obs` `(N, A, C, H, W)` uint8 (observations are
-    small integers; a quarter of the memory of float32), `legal`, `next_legal` `(N, A, U)` bool,
-    `action` `(N, A)` int64, `reward` `(N,)` float32, `terminated` `(N,)` bool. `next_obs` of a game
-    that ended is its final observation, so a truncated game bootstraps from where it stopped.
+    Transitions (`sequence_length == 0`), one per game and step: `obs`, `next_obs` `(N, A, C, H, W)`
+    uint8 (observations are small integers; a quarter of the memory of float32), `legal`,
+    `next_legal` `(N, A, U)` bool, `action` `(N, A)` int64, `reward` `(N,)` float32, `terminated`
+    `(N,)` bool. `next_obs` of a game that ended is its final observation, so a truncated game
+    bootstraps from where it stopped.
+
+    Sequences (`sequence_length = L > 0`, for recurrent agents): every `L - burn_in` steps each game
+    writes its last L steps, the same fields with a time axis `(N, L, ...)`, plus `done` `(N, L)` (the
+    game ended at that step) and `hidden` `(N, A, hidden)`, the acting network's state before the
+    first step (stored state, as in R2D2); consecutive sequences overlap by `burn_in` steps.
     """
 
-    def __init__(self, env: VecCaptureEnv, buffer: ReplayBuffer):
+    def __init__(self, env: VecCaptureEnv, buffer: ReplayBuffer, sequence_length: int = 0, burn_in: int = 0):
+        if sequence_length and not 0 <= burn_in < sequence_length:
+            raise ValueError(f"burn_in must be in [0, sequence_length), got {burn_in} and {sequence_length}")
         self.env, self.buffer = env, buffer
+        self.sequence_length, self.stride = sequence_length, sequence_length - burn_in
         self.obs, info = env.reset()
         self.legal = info["legal"]
         self.env_steps = 0  # transitions collected by this collector
+        self.hidden: torch.Tensor | None = None  # (N, A, hidden) of a recurrent policy
+        self._window: list[TensorDict] = []  # the last L steps, each (N, ...), in sequence mode
 
-    def collect(self, policy: Policy, steps: int) -> list[EpisodeResults]:
-        """Play `steps` vector steps (`steps * N` transitions); returns the results of the games that ended."""
+    def collect(self, policy, steps: int) -> list[EpisodeResults]:
+        """Play `steps` vector steps (`steps * N` transitions); returns the results of the games that ended.
+
+        `policy(obs, legal) -> actions`, or for recurrent agents
+        `policy(obs, legal, hidden) -> (actions, hidden)` (hidden `None` at the start).
+        """
         ended = []
         for _ in range(steps):
             obs = torch.from_numpy(self.obs)
             legal = torch.from_numpy(self.legal)
-            actions = policy(obs, legal).cpu()
+            hidden_before = self.hidden
+            if self.sequence_length:
+                actions, self.hidden = policy(obs, legal, self.hidden)
+            else:
+                actions = policy(obs, legal)
+            actions = actions.cpu()
             next_obs, reward, terminated, truncated, info = self.env.step(actions.numpy())
-            self.buffer.extend(TensorDict({
+            step = TensorDict({
                 "obs": obs.to(torch.uint8),
                 "legal": legal,
                 "action": actions.long(),
@@ -46,12 +63,29 @@ class Collector:
                 "terminated": torch.from_numpy(terminated),
                 "next_obs": torch.from_numpy(info["final_observation"]).to(torch.uint8),
                 "next_legal": torch.from_numpy(info["final_legal"]),
-            }, batch_size=[self.env.num_envs]))
+            }, batch_size=[self.env.num_envs])
+            if self.sequence_length:
+                done = torch.from_numpy(info["done"])
+                step["done"] = done
+                step["hidden"] = hidden_before.cpu() if hidden_before is not None else torch.zeros_like(self.hidden).cpu()
+                self._add_to_window(step)
+                self.hidden = self.hidden * (~done).to(self.hidden.dtype).to(self.hidden.device)[:, None, None]
+            else:
+                self.buffer.extend(step)
             self.obs, self.legal = next_obs, info["legal"]
             self.env_steps += self.env.num_envs
             if len(info["episodes"]):
                 ended.append(info["episodes"])
         return ended
+
+    def _add_to_window(self, step: TensorDict) -> None:
+        self._window.append(step)
+        if len(self._window) == self.sequence_length:
+            sequence = torch.stack(self._window, dim=1).to_tensordict()  # (N, L, ...)
+            sequence.batch_size = sequence.batch_size[:1]  # one buffer item per game: (N,)
+            sequence["hidden"] = self._window[0]["hidden"]  # (N, A, hidden) before the first step
+            self.buffer.extend(sequence)
+            self._window = self._window[self.stride:]
 
 
 def summarize(results: list[EpisodeResults]) -> dict[str, np.ndarray]:

@@ -8,12 +8,25 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def short_training_run(tmp_path: Path) -> Path:
+    """A checkpoint of a few gradient steps, for the snippet that loads one."""
+    from marl_lightning import CaptureDataModule, ValueDecompositionModule
+    from marl_lightning.cli import MARLCLI
+
+    MARLCLI(ValueDecompositionModule, CaptureDataModule, save_config_callback=None, args=[
+        "fit", "--config", str(ROOT / "configs" / "qmix.yaml"), "--trainer.max_steps=3", "--trainer.logger=false",
+        "--trainer.callbacks=[]", "--trainer.enable_progress_bar=false", f"--trainer.default_root_dir={tmp_path}",
+        "--data.num_envs=4", "--data.warmup=16", "--data.batch_size=8",
+    ])
+    return next(tmp_path.glob("**/*.ckpt"))
+
+
 def test_readme_snippets_run(monkeypatch, tmp_path):
     blocks = re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text(), flags=re.S)
     assert len(blocks) >= 5
     monkeypatch.chdir(ROOT)
     monkeypatch.setenv("GYMPACMAN_DISPLAY_DIR", str(tmp_path))
-    namespace: dict = {}
+    namespace: dict = {"CHECKPOINT": str(short_training_run(tmp_path))}
     for block in blocks:
         # outputs the snippets write go to a temporary folder, not the checkout
         exec(compile(block.replace('"runs/', f'"{tmp_path}/'), "README.md", "exec"), namespace)

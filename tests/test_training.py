@@ -30,7 +30,7 @@ def fit(tmp_path: Path, *extra: str, config: str = "qmix.yaml", steps: int = 30)
     return MARLCLI(ValueDecompositionModule, CaptureDataModule, args=args, save_config_kwargs={"overwrite": True})
 
 
-@pytest.mark.parametrize("config", ["qmix.yaml", "iql.yaml", "vdn.yaml", "qmix_attention.yaml"])
+@pytest.mark.parametrize("config", ["qmix.yaml", "iql.yaml", "vdn.yaml", "qmix_attention.yaml", "qmix_rnn.yaml"])
 def test_every_config_trains_and_checkpoints(tmp_path, config):
     cli = fit(tmp_path, config=config, steps=20)
     assert cli.trainer.global_step == 20

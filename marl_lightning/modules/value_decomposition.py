@@ -48,6 +48,8 @@ class ValueDecompositionModule(L.LightningModule):
         epsilon_start, epsilon_end, epsilon_decay_steps, epsilon_schedule: exploration, as a
             function of environment steps (`"linear"` or `"exponential"`).
         huber_delta: the Huber loss's threshold.
+        recurrent, burn_in: linked from the data module (`data.sequence_length > 0`): GRU agents
+            trained on stored sequences whose first `burn_in` steps only warm up the hidden state.
     """
 
     def __init__(self, n_agents: int = 2, grid_shape: tuple[int, int] = (20, 20), mixer: str | None = "qmix",
@@ -56,7 +58,8 @@ class ValueDecompositionModule(L.LightningModule):
                  lr: float = 5e-4, mixer_lr: float | None = None, grad_clip: float = 10.0,
                  target_update: str = "hard", target_update_interval: int = 200, tau: float = 0.005,
                  epsilon_start: float = 1.0, epsilon_end: float = 0.05, epsilon_decay_steps: int = 50_000,
-                 epsilon_schedule: str = "linear", huber_delta: float = 1.0):
+                 epsilon_schedule: str = "linear", huber_delta: float = 1.0, recurrent: bool = False,
+                 burn_in: int = 0):
         super().__init__()
         self.save_hyperparameters()
         if mixer is not None and mixer not in MIXERS:
@@ -64,8 +67,8 @@ class ValueDecompositionModule(L.LightningModule):
         if target_update not in ("hard", "soft"):
             raise ValueError(f"target_update must be 'hard' or 'soft', got {target_update!r}")
         epsilon_at(0, epsilon_start, epsilon_end, epsilon_decay_steps, epsilon_schedule)  # validates the schedule
-        self.agents = AgentQNetworks(n_agents, tuple(grid_shape), shared=shared, channels=tuple(channels),
-                                     hidden=hidden, batch_norm=batch_norm, pooling=pooling)
+        self.agents = AgentQNetworks(n_agents, tuple(grid_shape), shared=shared, recurrent=recurrent,
+                                     channels=tuple(channels), hidden=hidden, batch_norm=batch_norm, pooling=pooling)
         self.mixer = MIXERS[mixer](n_agents=n_agents, embed=mixer_embed) if mixer else None
         self.target_agents = copy.deepcopy(self.agents).requires_grad_(False)
         self.target_mixer = copy.deepcopy(self.mixer).requires_grad_(False) if self.mixer else None
@@ -80,21 +83,34 @@ class ValueDecompositionModule(L.LightningModule):
         return epsilon_at(int(self.env_steps), h.epsilon_start, h.epsilon_end, h.epsilon_decay_steps, h.epsilon_schedule)
 
     @torch.no_grad()
-    def q_values(self, obs: torch.Tensor) -> torch.Tensor:
-        """Q-values of the online agent networks in evaluation mode: `(N, A, C, H, W)` -> `(N, A, U)`."""
+    def q_values(self, obs: torch.Tensor, hidden: torch.Tensor | None = None):
+        """Q-values of the online agents in evaluation mode: `(N, A, C, H, W)` -> `(N, A, U)`
+        (recurrent agents: also the next hidden state `(N, A, hidden)`; `None` starts from zeros)."""
         was_training = self.agents.training
         self.agents.eval()
-        q = self.agents(obs.to(self.device, torch.float32))
+        obs = obs.to(self.device, torch.float32)
+        if self.hparams.recurrent:
+            hidden = self.agents.initial_state(obs.shape[0], self.device) if hidden is None else hidden.to(self.device)
+            out = self.agents(obs, hidden)
+        else:
+            out = self.agents(obs)
         self.agents.train(was_training)
-        return q
+        return out
 
-    def explore(self, obs: torch.Tensor, legal: torch.Tensor) -> torch.Tensor:
-        """Epsilon-greedy legal actions `(N, A)` for collecting experience."""
+    def explore(self, obs: torch.Tensor, legal: torch.Tensor, hidden: torch.Tensor | None = None):
+        """Epsilon-greedy legal actions `(N, A)` for collecting experience (recurrent: and the next hidden state)."""
+        if self.hparams.recurrent:
+            q, hidden = self.q_values(obs, hidden)
+            return epsilon_greedy(q, legal.to(self.device), self.epsilon).cpu(), hidden
         return epsilon_greedy(self.q_values(obs), legal.to(self.device), self.epsilon).cpu()
 
     def greedy(self, obs: torch.Tensor, legal: torch.Tensor) -> torch.Tensor:
-        """Greedy legal actions `(N, A)` (evaluation)."""
+        """Greedy legal actions `(N, A)` of feed-forward agents (evaluation)."""
         return masked_argmax(self.q_values(obs), legal.to(self.device)).cpu()
+
+    def greedy_actor(self) -> "GreedyActor":
+        """A greedy player for evaluation games that keeps recurrent agents' memory per game."""
+        return GreedyActor(self)
 
     def record_episodes(self, results: list[EpisodeResults]) -> None:
         for name, values in summarize(results).items():
@@ -102,29 +118,63 @@ class ValueDecompositionModule(L.LightningModule):
 
     # -- learning -------------------------------------------------------------------------------
     def td_loss(self, batch: TensorDict) -> tuple[torch.Tensor, torch.Tensor, dict[str, torch.Tensor]]:
-        """The TD loss of a batch; returns (loss, |TD error| `(B,)` for priorities, diagnostics)."""
+        """The TD loss of a batch; returns (loss, |TD error| per sampled item for priorities, diagnostics)."""
         gamma = self.hparams.gamma
-        obs, next_obs = batch["obs"].float(), batch["next_obs"].float()  # (B, A, C, H, W)
-        reward, terminated, weight = batch["reward"], batch["terminated"], batch["priority_weight"]  # (B,)
-        q = self.agents(obs)  # (B, A, U)
-        q_taken = q.gather(-1, batch["action"].unsqueeze(-1)).squeeze(-1)  # (B, A)
-        with torch.no_grad():
-            next_values = double_q_next_values(self.agents(next_obs), self.target_agents(next_obs), batch["next_legal"])  # (B, A)
+        q_taken, next_values, obs, next_obs, reward, terminated, weight = (
+            self._sequence_values(batch) if self.hparams.recurrent else self._transition_values(batch))
         if self.mixer is None:  # IQL: every agent against the team reward
-            prediction = q_taken  # (B, A)
-            target = td_target(reward[:, None], terminated[:, None], next_values, gamma)  # (B, A)
+            prediction = q_taken  # (M, A)
+            target = td_target(reward[:, None], terminated[:, None], next_values, gamma)  # (M, A)
         else:
-            prediction = self.mixer(q_taken, global_state(obs))  # (B,)
+            prediction = self.mixer(q_taken, global_state(obs))  # (M,)
             with torch.no_grad():
-                next_q_tot = self.target_mixer(next_values, global_state(next_obs))  # (B,)
-            target = td_target(reward, terminated, next_q_tot, gamma)  # (B,)
+                next_q_tot = self.target_mixer(next_values, global_state(next_obs))  # (M,)
+            target = td_target(reward, terminated, next_q_tot, gamma)  # (M,)
         td_error = target - prediction
         elementwise = F.huber_loss(prediction, target, delta=self.hparams.huber_delta, reduction="none")
         if elementwise.dim() == 2:  # IQL: average the agents' losses and errors
             elementwise, td_error = elementwise.mean(dim=1), td_error.abs().mean(dim=1)
         loss = (weight * elementwise).mean()
+        item_error = td_error.abs().detach().view(batch.batch_size[0], -1).mean(dim=1)  # (B,): per transition or sequence
         diagnostics = {"q_taken_mean": q_taken.mean(), "target_mean": target.mean(), "td_error_abs": td_error.abs().mean()}
-        return loss, td_error.abs().detach(), diagnostics
+        return loss, item_error, diagnostics
+
+    def _transition_values(self, batch: TensorDict):
+        """Per-agent Q of the actions taken and double-DQN next values, `(B, A)` each, and the rest `(B, ...)`."""
+        obs, next_obs = batch["obs"].float(), batch["next_obs"].float()  # (B, A, C, H, W)
+        q_taken = self.agents(obs).gather(-1, batch["action"].unsqueeze(-1)).squeeze(-1)  # (B, A)
+        with torch.no_grad():
+            next_values = double_q_next_values(self.agents(next_obs), self.target_agents(next_obs), batch["next_legal"])
+        return q_taken, next_values, obs, next_obs, batch["reward"], batch["terminated"], batch["priority_weight"]
+
+    def _sequence_values(self, batch: TensorDict):
+        """The same for sequences `(B, L, ...)`: unroll the GRU agents from their stored state, burn in
+        the first steps without gradient, and flatten the trained steps to `M = B * (L - burn_in)`.
+
+        The next value of step t comes from one more step on `next_obs[t]` from the hidden state after
+        t (for a step inside an episode that is just step t + 1; for the last step of a game, its final
+        observation), for the online network and, from its own unroll, for the target network.
+        """
+        burn = self.hparams.burn_in
+        obs, next_obs = batch["obs"].float(), batch["next_obs"].float()  # (B, L, A, C, H, W)
+        b, length = obs.shape[:2]
+        done = batch["done"]
+        starts = torch.zeros_like(done)
+        starts[:, 1:] = done[:, :-1]  # an episode starts after a step that ended one
+        h0 = batch["hidden"]  # (B, A, hidden)
+        with torch.no_grad():
+            _, h_burn = self.agents.unroll(obs[:, :burn], h0, starts[:, :burn]) if burn else (None, h0[:, None])
+            _, h_target = self.target_agents.unroll(obs, h0, starts)  # (B, L, A, hidden)
+        q, h_online = self.agents.unroll(obs[:, burn:], h_burn[:, -1], starts[:, burn:])  # (B, T, A, U), (B, T, A, hidden)
+        t = length - burn
+        flat = lambda x: x[:, burn:].reshape(b * t, *x.shape[2:]) if x.shape[1] == length else x.reshape(b * t, *x.shape[2:])  # noqa: E731
+        q_taken = q.gather(-1, batch["action"][:, burn:].unsqueeze(-1)).squeeze(-1).reshape(b * t, -1)  # (M, A)
+        with torch.no_grad():
+            online_next, _ = self.agents(flat(next_obs), flat(h_online.detach()))  # (M, A, U)
+            target_next, _ = self.target_agents(flat(next_obs), flat(h_target))
+            next_values = double_q_next_values(online_next, target_next, flat(batch["next_legal"]))  # (M, A)
+        weight = batch["priority_weight"][:, None].expand(b, t).reshape(-1)
+        return q_taken, next_values, flat(obs), flat(next_obs), flat(batch["reward"]), flat(batch["terminated"]), weight
 
     def training_step(self, batch: TensorDict, batch_idx: int) -> torch.Tensor:
         loss, td_error, diagnostics = self.td_loss(batch)
@@ -179,3 +229,26 @@ class ValueDecompositionModule(L.LightningModule):
         if self.mixer is not None:
             groups.append({"params": self.mixer.parameters(), "lr": h.mixer_lr or h.lr, "name": "mixer"})
         return torch.optim.Adam(groups)
+
+
+class GreedyActor:
+    """Greedy legal actions for evaluation games; recurrent agents keep a hidden state per game,
+    cleared when a game starts (`reset_games`, called by `agents.PolicyTeam`)."""
+
+    def __init__(self, module: ValueDecompositionModule):
+        self.module, self.hidden = module, None
+
+    def reset_games(self, games: np.ndarray, num_games: int) -> None:
+        if self.hidden is not None and self.hidden.shape[0] == num_games:
+            self.hidden[torch.as_tensor(games, dtype=torch.long)] = 0.0
+        else:
+            self.hidden = None
+
+    def __call__(self, obs: np.ndarray, legal: np.ndarray) -> torch.Tensor:
+        obs, legal = torch.as_tensor(obs), torch.as_tensor(legal)
+        if not self.module.hparams.recurrent:
+            return self.module.greedy(obs, legal)
+        if self.hidden is not None and self.hidden.shape[0] != obs.shape[0]:
+            self.hidden = None
+        q, self.hidden = self.module.q_values(obs, self.hidden)
+        return masked_argmax(q, legal.to(q.device)).cpu()
