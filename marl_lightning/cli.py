@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from lightning.pytorch.cli import LightningCLI
 
 
@@ -18,3 +20,17 @@ class MARLCLI(LightningCLI):
         parser.link_arguments("data.n_agents", "model.n_agents", apply_on="instantiate")
         parser.link_arguments("data.recurrent", "model.recurrent", apply_on="instantiate")
         parser.link_arguments("data.burn_in", "model.burn_in", apply_on="instantiate")
+
+    def before_fit(self) -> None:
+        """`--ckpt_path last`: the newest `last.ckpt` of this run's logger folder (`runs/<name>/version_*`),
+        so a resumed run continues from the last one and logs into a new version, overwriting nothing."""
+        config = self.config_init[self.subcommand]
+        if config.get("ckpt_path") != "last":
+            return
+        roots = [Path(logger.save_dir) / (logger.name or "") for logger in self.trainer.loggers if logger.save_dir]
+        roots.append(Path(self.trainer.default_root_dir))
+        found = [p for root in roots for p in root.glob("**/last.ckpt")]
+        if not found:
+            raise FileNotFoundError(f"--ckpt_path last: no last.ckpt under {', '.join(str(r) for r in roots)}")
+        config["ckpt_path"] = str(max(found, key=lambda p: p.stat().st_mtime))
+        print(f"resuming from {config['ckpt_path']}")

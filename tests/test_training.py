@@ -134,3 +134,27 @@ def test_a_short_seeded_run_learns_to_beat_random(tmp_path):
     after = evaluate.evaluate_policy(cli.model, cli.datamodule.layouts)["random"]
     print(f"win rate against random: {before:.2f} untrained, {after:.2f} after 1500 steps")
     assert after >= before + 0.25 and after >= 0.5
+
+
+def test_ckpt_path_last_finds_the_previous_run_and_overwrites_nothing(tmp_path):
+    args = lambda steps: [  # noqa: E731 - CSV logs under tmp_path/run/version_*, checkpoints beside them
+        "fit", "--config", str(ROOT / "configs" / "qmix.yaml"), f"--trainer.max_steps={steps}",
+        "--trainer.enable_progress_bar=false",
+        f"--trainer.logger=[{{class_path: lightning.pytorch.loggers.CSVLogger, init_args: {{save_dir: '{tmp_path}', name: run}}}}]",
+        "--trainer.callbacks=[{class_path: lightning.pytorch.callbacks.ModelCheckpoint, init_args: {save_last: true}}]",
+        "--data.num_envs=4", "--data.warmup=16", "--data.batch_size=8",
+    ]
+    MARLCLI(ValueDecompositionModule, CaptureDataModule, args=args(6))
+    first = tmp_path / "run" / "version_0" / "checkpoints" / "last.ckpt"
+    saved = first.read_bytes()
+    resumed = MARLCLI(ValueDecompositionModule, CaptureDataModule, args=[*args(9), "--ckpt_path=last"])
+    assert resumed.trainer.global_step == 9
+    assert first.read_bytes() == saved  # the first run's checkpoint is untouched
+    assert (tmp_path / "run" / "version_1" / "checkpoints" / "last.ckpt").is_file()
+
+
+def test_print_config_shows_every_setting(capsys):
+    with pytest.raises(SystemExit):
+        MARLCLI(ValueDecompositionModule, CaptureDataModule, args=["fit", "--config", str(ROOT / "configs" / "qmix.yaml"), "--print_config"])
+    out = capsys.readouterr().out
+    assert "mixer: qmix" in out and "num_envs: 64" in out and "epsilon_schedule: linear" in out
