@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lightning.pytorch.cli import LightningCLI
+import yaml
+from lightning.pytorch.cli import LightningCLI, SaveConfigCallback
+
+
+class LoggedConfigCallback(SaveConfigCallback):
+    """Saves `config.yaml` beside the logs and logs the whole config to every logger (wandb, CSV), so
+    runs compare side by side on every setting, not only the model's and data's."""
+
+    def save_config(self, trainer, pl_module, stage: str) -> None:
+        config = yaml.safe_load(self.parser.dump(self.config, skip_none=False))
+        for logger in trainer.loggers:
+            logger.log_hyperparams({"config": config})
 
 
 class MARLCLI(LightningCLI):
@@ -14,6 +25,9 @@ class MARLCLI(LightningCLI):
     them), and so do whether agents are recurrent (`data.sequence_length > 0`) and the burn-in; they
     are linked into the model, never written twice.
     """
+
+    def __init__(self, *args, save_config_callback=LoggedConfigCallback, **kwargs):
+        super().__init__(*args, save_config_callback=save_config_callback, **kwargs)
 
     def add_arguments_to_parser(self, parser) -> None:
         parser.link_arguments("data.grid_shape", "model.grid_shape", apply_on="instantiate")

@@ -39,6 +39,8 @@ def test_every_config_trains_and_checkpoints(tmp_path, config):
     metrics = (next((tmp_path / "run").glob("version_*")) / "metrics.csv").read_text()
     for name in ("train/td_loss", "train/q_taken_mean", "train/epsilon", "rollout/sps", "eval/win_rate/random"):
         assert name in metrics
+    logged = (next((tmp_path / "run").glob("version_*")) / "hparams.yaml").read_text()
+    assert "max_steps: 20" in logged and "num_envs: 8" in logged  # the whole config reaches the loggers
 
 
 def test_checkpoint_holds_everything_a_resume_needs(tmp_path):
