@@ -160,3 +160,19 @@ def test_print_config_shows_every_setting(capsys):
         MARLCLI(ValueDecompositionModule, CaptureDataModule, args=["fit", "--config", str(ROOT / "configs" / "qmix.yaml"), "--print_config"])
     out = capsys.readouterr().out
     assert "mixer: qmix" in out and "num_envs: 64" in out and "epsilon_schedule: linear" in out
+
+
+@pytest.mark.parametrize("override", [
+    "--data.prioritized=true",
+    "--data.layouts=[tinyMaze, smallMaze]",  # padded to 9 x 16
+    "--model.shared=false",
+    "--model.target_update=hard",
+    "--model.epsilon_schedule=exponential",
+])
+def test_config_switches_train(tmp_path, override):
+    cli = fit(tmp_path, override, steps=12)
+    assert cli.trainer.global_step == 12
+    if "layouts" in override:
+        assert cli.model.hparams.grid_shape == (9, 16)
+    if "prioritized" in override:
+        assert cli.datamodule.buffer.prioritized
