@@ -27,10 +27,43 @@ class GreedyPolicy:
         self.agents = agents.eval()
         self.grid_shape = tuple(grid_shape)
         self.hidden = agents.initial_state(1)  # (1, A, hidden); empty for feed-forward agents
+        self._batch_hidden = None
 
     def reset(self) -> None:
         """Forget the game so far (recurrent agents); feed-forward agents keep no state."""
         self.hidden = self.agents.initial_state(1)
+        self._batch_hidden = None
+
+    def reset_games(self, games: np.ndarray, num_games: int) -> None:
+        """Forget games of a batch (`agents.PolicyTeam` calls this when they start)."""
+        if getattr(self, "_batch_hidden", None) is not None and self._batch_hidden.shape[0] == num_games:
+            self._batch_hidden[torch.as_tensor(games, dtype=torch.long)] = 0.0
+        else:
+            self._batch_hidden = None
+
+    @torch.no_grad()
+    def __call__(self, obs, legal) -> np.ndarray:
+        """Batched play, for `agents.PolicyTeam`: obs `(N, A, 8, H, W)`, legal `(N, A, 5)` -> `(N, A)`."""
+        obs = self._padded(torch.as_tensor(np.asarray(obs), dtype=torch.float32))
+        legal = torch.as_tensor(np.asarray(legal), dtype=torch.bool)
+        if self.agents.recurrent:
+            hidden = getattr(self, "_batch_hidden", None)
+            if hidden is None or hidden.shape[0] != obs.shape[0]:
+                hidden = self.agents.initial_state(obs.shape[0])
+            q, self._batch_hidden = self.agents(obs, hidden)
+        else:
+            q = self.agents(obs)
+        return masked_argmax(q, legal).numpy()
+
+    def _padded(self, obs: torch.Tensor) -> torch.Tensor:
+        """`(..., C, h, w)` zero-padded to the trained grid `(..., C, H, W)`."""
+        h, w = obs.shape[-2:]
+        gh, gw = self.grid_shape
+        if h > gh or w > gw:
+            raise ValueError(f"observations of {h} x {w} are larger than the trained grid {gh} x {gw}")
+        padded = obs.new_zeros((*obs.shape[:-2], gh, gw))
+        padded[..., :h, :w] = obs
+        return padded
 
     @torch.no_grad()
     def act(self, obs, legal) -> np.ndarray:
@@ -38,12 +71,7 @@ class GreedyPolicy:
         legal = torch.as_tensor(np.asarray(legal), dtype=torch.bool)
         if obs.dim() != 4 or legal.shape != (obs.shape[0], 5):
             raise ValueError(f"act expects obs (agents, 8, H, W) and legal (agents, 5), got {tuple(obs.shape)} and {tuple(legal.shape)}")
-        h, w = obs.shape[-2:]
-        gh, gw = self.grid_shape
-        if h > gh or w > gw:
-            raise ValueError(f"observations of {h} x {w} are larger than the trained grid {gh} x {gw}")
-        padded = torch.zeros((1, obs.shape[0], obs.shape[1], gh, gw))
-        padded[0, :, :, :h, :w] = obs  # (1, A, C, H, W)
+        padded = self._padded(obs)[None]  # (1, A, C, H, W)
         if self.agents.recurrent:
             q, self.hidden = self.agents(padded, self.hidden)
         else:
