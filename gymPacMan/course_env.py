@@ -46,7 +46,8 @@ class gymPacMan_parallel_env:  # noqa: N801 - the course's class name
 
     Args:
         layout_file: path of a `.lay` file, or the name of one of our maps.
-        display: record the game and save it as a GIF when it ends (the path is printed).
+        display: show the game live in a window where a display exists; elsewhere record it and save
+            it as a GIF when it ends, printing where it went.
         length: time limit in steps (the game ends after `length` steps).
         reward_forLegalAction, defenceReward: the course's reward switches.
         random_layout: a new random maze at every reset.
@@ -80,6 +81,7 @@ class gymPacMan_parallel_env:  # noqa: N801 - the course's class name
         self._set_team(enemieName)
         self.steps = 0
         self._recorder = None
+        self._live = None
         self._recordings = 0
         self._new_game()
 
@@ -112,7 +114,9 @@ class gymPacMan_parallel_env:  # noqa: N801 - the course's class name
         red_reward, blue_reward = (float(r) for r in info["rewards"][0])
         rewards = {self.agents[i]: (red_reward if i % 2 == RED else blue_reward) for i in range(NUM_AGENTS)}
         terminations = {agent: over for agent in self.agents}
-        if self._recorder is not None:
+        if self._live is not None:
+            self._live.show(self._state)
+        elif self._recorder is not None:
             self._recorder.capture(self._state)
             if over:
                 self._save_recording()
@@ -161,16 +165,20 @@ class gymPacMan_parallel_env:  # noqa: N801 - the course's class name
         self.steps = 0
         self._over = False
         if self.display:
-            from .render import GameRecorder
+            from . import render
 
-            self._recorder = GameRecorder()
-            self._recorder.capture(self._state)
+            if render.live_display_available():
+                self._live = self._live or render.LiveView(f"gymPacMan: {self.layout.name}")
+                self._live.show(self._state)
+            else:
+                self._recorder = render.GameRecorder()
+                self._recorder.capture(self._state)
 
     def _save_recording(self) -> None:
         out = Path(os.environ.get("GYMPACMAN_DISPLAY_DIR", "runs/display"))
         self._recordings += 1  # a counter, not the generator: display must not change a seeded run
         path = self._recorder.save_gif(out / f"{Path(self.layout.name).stem}_{os.getpid()}_{id(self):x}_{self._recordings}.gif")
-        print(f"gymPacMan: no live display here; the game was saved to {path}")
+        print(f"gymPacMan: no display to show the game live; it was saved to {path}")
 
     def _action(self, actions, agent: int) -> int:
         key = self.agents[agent]

@@ -373,3 +373,46 @@ class GameRecorder:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("\n\n".join(self.texts) + "\n")
         return path
+
+
+def live_display_available() -> bool:
+    """Whether a window can be shown: a display server (or a desktop OS) and an interactive matplotlib backend."""
+    import os
+    import sys
+
+    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        return False
+    try:
+        import matplotlib
+
+        return matplotlib.get_backend().lower() not in ("agg", "pdf", "ps", "svg", "cairo", "template")
+    except ImportError:
+        return False
+
+
+class LiveView:
+    """Shows the game in a matplotlib window, one frame per call of `show`."""
+
+    def __init__(self, title: str = "gymPacMan", pause: float = 0.05) -> None:
+        import matplotlib.pyplot as plt
+
+        self._plt, self.pause = plt, pause
+        self.figure, self.axes = plt.subplots()
+        self.figure.canvas.manager.set_window_title(title) if self.figure.canvas.manager else None
+        self.axes.axis("off")
+        self._image = None
+        self.frames_shown = 0
+
+    def show(self, state: GameState, game: int = 0) -> None:
+        frame = render_rgb(state, game)
+        if self._image is None or self._image.get_array().shape != frame.shape:
+            self.axes.clear()
+            self.axes.axis("off")
+            self._image = self.axes.imshow(frame)
+        else:
+            self._image.set_data(frame)
+        self.frames_shown += 1
+        self._plt.pause(self.pause)
+
+    def close(self) -> None:
+        self._plt.close(self.figure)

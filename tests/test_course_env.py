@@ -133,3 +133,29 @@ def test_random_layout_and_display_saves_a_gif(tmp_path, monkeypatch, capsys):
         env.step({1: 4, 3: 4})
     assert len(list(tmp_path.glob("*.gif"))) == 1
     assert "saved to" in capsys.readouterr().out
+
+
+def test_display_shows_the_game_live_where_a_display_exists(monkeypatch):
+    import warnings
+
+    import matplotlib
+
+    from gymPacMan import render
+
+    matplotlib.use("Agg")
+    monkeypatch.setattr(render, "live_display_available", lambda: True)
+    env = gymPacMan_parallel_env("tinyMaze", display=True, length=3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # Agg cannot pause, and says so
+        for _ in range(3):
+            env.step({1: 4, 3: 4})
+    assert env._live.frames_shown == 4  # the start and three steps
+    env._live.close()
+
+
+def test_no_display_on_a_headless_machine(monkeypatch):
+    from gymPacMan import render
+
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    assert not render.live_display_available() or not __import__("sys").platform.startswith("linux")

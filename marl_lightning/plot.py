@@ -1,6 +1,6 @@
 """Plot training curves of several runs from their CSV logs into one PNG, to compare IQL, VDN, QMIX.
 
-    python scripts/plot_runs.py runs/iql runs/vdn runs/qmix --metric eval/win_rate --out docs/win_rate.png
+    python -m marl_lightning.plot runs/iql runs/vdn runs/qmix --metric eval/win_rate --out docs/win_rate.png
 
 Each argument is a run folder (the newest `version_*/metrics.csv` under it is read) or a
 `metrics.csv` itself. Curves are drawn against environment steps and against wall-clock minutes.

@@ -1,0 +1,133 @@
+"""How good is a team? Games between two entrants, both colours, with confidence intervals.
+
+    python -m marl_lightning.evaluate runs/qmix/version_0/checkpoints/last.ckpt baseline \
+        --layouts tinyMaze smallMaze --games 200 --out runs/eval
+
+An entrant is a built-in team (`random`, `baseline`, `heuristic`, `search`, their course names), a
+team file (`my/myTeam.py`) or a checkpoint written by `train.py` (`*.ckpt`). Half the games are
+played with the first entrant as blue, half as red, batched in the vectorised environment.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from pathlib import Path
+from typing import Sequence
+
+from agents import PolicyTeam, Team, make_team
+from agents.match import play_match
+from gymPacMan.rules import BLUE, RED
+
+from .policy import load_policy
+
+
+def is_checkpoint(spec: str) -> bool:
+    return str(spec).endswith(".ckpt")
+
+
+def entrant_name(spec: str) -> str:
+    """A short name for tables: a checkpoint by its run folder and file, a team by its name."""
+    path = Path(spec)
+    if is_checkpoint(spec):
+        run = next((p.name for p in path.parents if p.name.startswith("version_")), None)
+        return f"{path.parent.parent.parent.name}/{run}/{path.stem}" if run else path.stem
+    return str(spec)
+
+
+def make_entrant(spec: str, team: int) -> Team:
+    """A team of colour `team` from a team name, a team file or a checkpoint."""
+    if is_checkpoint(spec):
+        return PolicyTeam(load_policy(spec), team=team, name=entrant_name(spec))
+    return make_team(spec, team=team)
+
+
+def wilson_interval(successes: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """The 95% Wilson score interval of a proportion (well behaved at 0 and 1, unlike the normal one)."""
+    if n == 0:
+        return 0.0, 1.0
+    p = successes / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def head_to_head(a: str, b: str, layouts: Sequence[str], games: int, length: int = 300, seed: int = 0,
+                 num_envs: int = 128) -> dict:
+    """`a` against `b`: `games // 2` with `a` blue and the rest with `a` red, all from `a`'s side.
+
+    Returns wins, ties, losses, games, win_rate and its 95% interval, points (win 1, tie 0.5),
+    mean score, mean food returned by each side, and mean game length.
+    """
+    as_blue = play_match(make_entrant(a, BLUE), make_entrant(b, RED), list(layouts), games // 2,
+                         num_envs=min(num_envs, games), length=length, seed=seed)
+    as_red = play_match(make_entrant(b, BLUE), make_entrant(a, RED), list(layouts), games - games // 2,
+                        num_envs=min(num_envs, games), length=length, seed=seed + 1)
+    wins = as_blue["blue_wins"] + as_red["red_wins"]
+    ties = as_blue["ties"] + as_red["ties"]
+    losses = as_blue["red_wins"] + as_red["blue_wins"]
+    n1, n2 = as_blue["games"], as_red["games"]
+    mean = lambda x, y: (x * n1 + y * n2) / (n1 + n2)  # noqa: E731 - a game-weighted mean of the two halves
+    low, high = wilson_interval(wins, games)
+    return {
+        "a": entrant_name(a), "b": entrant_name(b), "games": games, "wins": wins, "ties": ties, "losses": losses,
+        "win_rate": wins / games, "win_rate_95ci": [low, high], "points": wins + 0.5 * ties,
+        "mean_score": mean(-as_blue["mean_score"], as_red["mean_score"]),
+        "mean_food_returned": mean(as_blue["mean_food_returned_blue"], as_red["mean_food_returned_red"]),
+        "mean_food_returned_by_opponent": mean(as_blue["mean_food_returned_red"], as_red["mean_food_returned_blue"]),
+        "mean_length": mean(as_blue["mean_length"], as_red["mean_length"]),
+    }
+
+
+def markdown_table(rows: list[dict]) -> str:
+    lines = [
+        "| entrant | opponent | layout | games | win / tie / loss | win rate (95% CI) | mean score | food returned (opponent) | length |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        low, high = r["win_rate_95ci"]
+        lines.append(
+            f"| {r['a']} | {r['b']} | {r['layout']} | {r['games']} | {r['wins']} / {r['ties']} / {r['losses']} | "
+            f"{r['win_rate']:.0%} ({low:.0%}-{high:.0%}) | {r['mean_score']:+.2f} | "
+            f"{r['mean_food_returned']:.2f} ({r['mean_food_returned_by_opponent']:.2f}) | {r['mean_length']:.0f} |"
+        )
+    return "\n".join(lines)
+
+
+def evaluate(a: str, b: str, layouts: Sequence[str], games: int, length: int = 300, seed: int = 0) -> list[dict]:
+    """`head_to_head` on each layout, then over all of them together (`layout: "all"`)."""
+    rows = [dict(head_to_head(a, b, [layout], games, length, seed), layout=layout) for layout in layouts]
+    if len(layouts) > 1:
+        total = {k: sum(r[k] for r in rows) for k in ("games", "wins", "ties", "losses")}
+        n = total["games"]
+        weighted = lambda key: sum(r[key] * r["games"] for r in rows) / n  # noqa: E731
+        rows.append({
+            "a": rows[0]["a"], "b": rows[0]["b"], "layout": "all", **total, "win_rate": total["wins"] / n,
+            "win_rate_95ci": list(wilson_interval(total["wins"], n)), "points": total["wins"] + 0.5 * total["ties"],
+            **{k: weighted(k) for k in ("mean_score", "mean_food_returned", "mean_food_returned_by_opponent", "mean_length")},
+        })
+    return rows
+
+
+def main(argv: list[str] | None = None) -> list[dict]:
+    parser = argparse.ArgumentParser(description="Play two entrants against each other and report the results.")
+    parser.add_argument("entrant", help="a team name, a team file or a checkpoint")
+    parser.add_argument("opponent", help="a team name, a team file or a checkpoint")
+    parser.add_argument("--layouts", nargs="+", default=["bloxCapture"])
+    parser.add_argument("--games", type=int, default=100, help="games per layout (half in each colour)")
+    parser.add_argument("--length", type=int, default=300)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", type=Path, help="write evaluation.json and evaluation.md here")
+    args = parser.parse_args(argv)
+    if args.games < 2:
+        parser.error("--games must be at least 2 (one game in each colour)")
+    rows = evaluate(args.entrant, args.opponent, args.layouts, args.games, args.length, args.seed)
+    table = markdown_table(rows)
+    print(table)
+    if args.out:
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / "evaluation.json").write_text(json.dumps(rows, indent=1))
+        (args.out / "evaluation.md").write_text(table + "\n")
+        print(f"wrote {args.out / 'evaluation.json'} and {args.out / 'evaluation.md'}")
+    return rows

@@ -1,0 +1,92 @@
+"""Evaluation, tournaments and watching games between built-in teams and checkpoints."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import imageio.v3 as iio
+import pytest
+
+from marl_lightning import CaptureDataModule, ValueDecompositionModule
+from marl_lightning.cli import MARLCLI
+from marl_lightning.evaluation import head_to_head, wilson_interval
+from marl_lightning.evaluation import main as evaluate_main
+from marl_lightning.tournament import elo_ratings, round_robin
+from marl_lightning.tournament import main as tournament_main
+from marl_lightning.watch import main as watch_main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def checkpoint(tmp_path_factory) -> Path:
+    tmp = tmp_path_factory.mktemp("eval")
+    MARLCLI(ValueDecompositionModule, CaptureDataModule, save_config_callback=None, args=[
+        "fit", "--config", str(ROOT / "configs" / "qmix.yaml"), "--trainer.max_steps=10", "--trainer.logger=false",
+        "--trainer.callbacks=[]", "--trainer.enable_progress_bar=false", f"--trainer.default_root_dir={tmp}",
+        "--data.num_envs=8", "--data.warmup=64", "--data.batch_size=16", "--data.layouts=[tinyMaze, smallMaze]",
+    ])
+    return next(tmp.glob("**/*.ckpt"))
+
+
+def test_wilson_interval():
+    assert wilson_interval(0, 10)[0] == 0.0 and wilson_interval(10, 10)[1] == 1.0
+    low, high = wilson_interval(50, 100)
+    assert low == pytest.approx(0.404, abs=0.001) and high == pytest.approx(0.596, abs=0.001)
+
+
+def test_head_to_head_counts_both_colours_from_the_first_entrants_side():
+    result = head_to_head("heuristic", "random", ["smallMaze"], games=20, length=100)
+    assert result["wins"] + result["ties"] + result["losses"] == 20
+    assert result["wins"] >= 18 and result["mean_score"] > 0  # heuristic beats random, whatever its colour
+    low, high = result["win_rate_95ci"]
+    assert low <= result["win_rate"] <= high
+
+
+def test_evaluate_command_writes_json_and_markdown(tmp_path, checkpoint, capsys):
+    rows = evaluate_main([str(checkpoint), "baseline", "--layouts", "tinyMaze", "smallMaze", "--games", "8",
+                          "--length", "60", "--out", str(tmp_path)])
+    assert [r["layout"] for r in rows] == ["tinyMaze", "smallMaze", "all"]
+    assert rows[-1]["games"] == 16
+    saved = json.loads((tmp_path / "evaluation.json").read_text())
+    assert saved[0]["b"] == "baseline"
+    assert "| entrant | opponent | layout |" in (tmp_path / "evaluation.md").read_text()
+    assert "win / tie / loss" in capsys.readouterr().out
+
+
+def test_elo_orders_by_strength():
+    results = [{"a": "strong", "b": "weak", "games": 100, "points": 90}, {"a": "mid", "b": "weak", "games": 100, "points": 70},
+               {"a": "strong", "b": "mid", "games": 100, "points": 70}]
+    elo = elo_ratings(["weak", "mid", "strong"], results)
+    assert elo["strong"] > elo["mid"] > elo["weak"]
+    assert sum(elo.values()) / 3 == pytest.approx(1500)
+
+
+def test_tournament_league_matrix_and_heat_map(tmp_path, checkpoint):
+    t = tournament_main(["random", "heuristic", str(checkpoint), "--layouts", "tinyMaze", "--games", "6",
+                         "--length", "60", "--out", str(tmp_path)])
+    names = t["entrants"]
+    assert names[0] == "random" and len(t["league"]) == 3
+    assert t["league"][0]["entrant"] == "heuristic"
+    total = {row["entrant"]: row["games"] for row in t["league"]}
+    assert all(n == 12 for n in total.values())  # two opponents, six games each
+    m = t["matrix"]
+    assert m[1][0] + m[0][1] == pytest.approx(1.0)  # points shares of a pair add up to one
+    assert (tmp_path / "tournament.png").is_file() and "| rank | entrant |" in (tmp_path / "tournament.md").read_text()
+    with pytest.raises(ValueError, match="must differ"):
+        round_robin(["random", "random"], ["tinyMaze"], 2)
+
+
+def test_watch_saves_a_gif_and_a_log_and_never_overwrites(tmp_path, checkpoint, capsys):
+    gif, log = tmp_path / "game.gif", tmp_path / "game.txt"
+    watch_main([str(checkpoint), "heuristic", "--layout", "tinyMaze", "--length", "30", "--gif", str(gif), "--text", str(log)])
+    assert len(iio.imread(gif, index=None)) == 31 and log.read_text().count("score=") == 31
+    assert "saved" in capsys.readouterr().out
+    with pytest.raises(FileExistsError, match="already exists"):
+        watch_main(["random", "random", "--layout", "tinyMaze", "--gif", str(gif)])
+
+
+def test_unknown_entrant_is_named():
+    with pytest.raises(ValueError, match="unknown team 'nobody'"):
+        head_to_head("nobody", "random", ["tinyMaze"], 2)
