@@ -41,6 +41,7 @@ class EvaluationCallback(L.Callback):
             module.log(f"eval/score/{opponent}", -result["mean_score"], sync_dist=True)
         rates = {opponent: r["blue_wins"] / r["games"] for opponent, r in results.items()}
         module.log("eval/win_rate", float(np.mean(list(rates.values()))), prog_bar=True, sync_dist=True)
+        module.log("eval/at_step", float(trainer.global_step))  # tells an evaluation from its repeats in CSV rows
         return rates
 
     def play(self, module: L.LightningModule, layouts: Sequence[str]) -> dict[str, dict]:

@@ -93,6 +93,7 @@ class CaptureDataModule(L.LightningDataModule):
         if self.collector is not None:
             return
         rank = self.trainer.global_rank if self.trainer is not None else 0
+        torch.manual_seed(self.seed + rank)  # exploration and replay draws differ between DDP ranks
         env = VecCaptureEnv(self.layouts, self.num_envs, self.opponent, length=self.length, rewards=self.rewards,
                             seed=self.seed + rank)
         self.buffer = ReplayBuffer(self.buffer_size, self.prioritized, self.alpha, self.beta)

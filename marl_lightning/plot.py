@@ -31,18 +31,20 @@ def read_curve(path: Path, metric: str) -> tuple[list[float], list[float], list[
     """(env steps, minutes, values) of `metric`, taking env steps and time from the same rows."""
     rows = list(csv.DictReader(path.open()))
     steps, minutes, values = [], [], []
-    env_steps, elapsed, last_value = 0.0, 0.0, None
+    env_steps, elapsed, logged_at = 0.0, 0.0, {}
     for row in rows:
         if row.get("rollout/env_steps"):
             env_steps = float(row["rollout/env_steps"])
         if row.get("rollout/minutes"):
             elapsed = float(row["rollout/minutes"])
-        value = row.get(metric)
-        if value and value != last_value:  # Lightning repeats a callback's last value on later rows
-            steps.append(env_steps)
-            minutes.append(elapsed)
-            values.append(float(value))
-            last_value = value
+        # Lightning repeats a callback's last value on later rows: one point per evaluation (or step)
+        key = row.get("eval/at_step") or row["step"]
+        if row.get(metric) and key not in logged_at:
+            logged_at[key] = (env_steps, elapsed, float(row[metric]))
+    for env_steps, elapsed, value in logged_at.values():
+        steps.append(env_steps)
+        minutes.append(elapsed)
+        values.append(value)
     if not values:
         raise ValueError(f"{path} has no values of {metric!r}")
     return steps, minutes, values

@@ -112,8 +112,9 @@ class ReplayBuffer:
         return batch
 
     def update_priority(self, index: torch.Tensor, td_error: torch.Tensor) -> None:
+        """New priorities from `|td_error|` `(B,)` for the sampled items `index` `(B,)` (on any device)."""
         if self.prioritized:
-            self.buffer.update_priority(index, td_error.detach().abs().cpu())
+            self.buffer.update_priority(index.cpu(), td_error.detach().abs().cpu())
 
     def state_dict(self) -> dict:
         return self.buffer.state_dict()

@@ -108,8 +108,8 @@ def test_ddp_on_two_cpu_processes(tmp_path):
 
     run = subprocess.run(
         [sys.executable, str(ROOT / "train.py"), "fit", "--config", str(ROOT / "configs" / "qmix.yaml"),
-         "--trainer.strategy=ddp", "--trainer.devices=2", "--trainer.accelerator=cpu", "--trainer.max_steps=10",
-         "--trainer.enable_progress_bar=false", "--data.warmup=64", "--data.num_envs=4",
+         "--trainer.strategy=ddp", "--trainer.devices=2", "--trainer.accelerator=cpu", "--trainer.max_steps=40",
+         "--trainer.enable_progress_bar=false", "--data.warmup=64", "--data.num_envs=4", "--data.length=20",
          f"--trainer.logger=[{{class_path: lightning.pytorch.loggers.CSVLogger, init_args: {{save_dir: '{tmp_path}'}}}}]",
          f"--trainer.callbacks=[{{class_path: lightning.pytorch.callbacks.ModelCheckpoint, init_args: {{dirpath: '{tmp_path / 'ck'}', save_last: true}}}}]"],
         cwd=tmp_path, capture_output=True, text=True, timeout=300,
@@ -117,7 +117,7 @@ def test_ddp_on_two_cpu_processes(tmp_path):
     assert run.returncode == 0, run.stderr[-2000:]
     assert "Starting with 2 processes" in run.stdout + run.stderr
     ckpt = torch.load(tmp_path / "ck" / "last.ckpt", weights_only=True)
-    assert ckpt["global_step"] == 10
+    assert ckpt["global_step"] == 40  # games of 20 steps end on both ranks: episode metrics do not hang
 
 
 def test_a_short_seeded_run_learns_to_beat_random(tmp_path):
@@ -176,3 +176,13 @@ def test_config_switches_train(tmp_path, override):
         assert cli.model.hparams.grid_shape == (9, 16)
     if "prioritized" in override:
         assert cli.datamodule.buffer.prioritized
+
+
+@pytest.mark.parametrize("steps, synced", [(10, True), (11, False)])
+def test_hard_target_update_every_n_gradient_steps(tmp_path, steps, synced):
+    cli = fit(tmp_path, "--model.target_update=hard", "--model.target_update_interval=5", steps=steps)
+    online, target = cli.model.agents.state_dict(), cli.model.target_agents.state_dict()
+    same = all(torch.equal(online[k], target[k]) for k in online)
+    assert same == synced
+    saved = torch.load(tmp_path / "ckpt" / "last.ckpt", weights_only=True)["state_dict"]
+    assert all(torch.equal(saved[f"target_agents.{k}"], v) for k, v in target.items())  # saved after the sync

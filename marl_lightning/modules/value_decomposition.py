@@ -73,7 +73,9 @@ class ValueDecompositionModule(L.LightningModule):
         self.target_agents = copy.deepcopy(self.agents).requires_grad_(False)
         self.target_mixer = copy.deepcopy(self.mixer).requires_grad_(False) if self.mixer else None
         self.register_buffer("env_steps", torch.zeros((), dtype=torch.long))  # saved in checkpoints
-        self.episode_metrics = torch.nn.ModuleDict({name: MeanMetric() for name in EPISODE_METRICS})
+        # each rank logs its own games' averages: syncing inside compute() would be a collective call
+        # that ranks without finished games never make (a DDP hang)
+        self.episode_metrics = torch.nn.ModuleDict({name: MeanMetric(sync_on_compute=False) for name in EPISODE_METRICS})
         self._clock: tuple[float, int] | None = None
 
     # -- acting ---------------------------------------------------------------------------------
@@ -206,12 +208,22 @@ class ValueDecompositionModule(L.LightningModule):
         norm = torch.nn.utils.clip_grad_norm_(self.parameters(), self.hparams.grad_clip)
         self.log("train/grad_norm", norm)
 
-    def on_train_batch_end(self, outputs, batch, batch_idx: int) -> None:
+    def optimizer_step(self, *args, **kwargs) -> None:
+        """The gradient step, then the target update, so a checkpoint taken after it holds both."""
+        super().optimizer_step(*args, **kwargs)
         h = self.hparams
         if h.target_update == "soft":
             self._sync_targets(h.tau)
-        elif self.global_step % h.target_update_interval == 0:
+        elif (self.global_step + 1) % h.target_update_interval == 0:  # global_step counts this step after the hook
             self._sync_targets(1.0)
+
+    def train(self, mode: bool = True):
+        """Target networks always evaluate (batch norm uses running statistics there, never batch ones)."""
+        super().train(mode)
+        self.target_agents.eval()
+        if self.target_mixer is not None:
+            self.target_mixer.eval()
+        return self
 
     @torch.no_grad()
     def _sync_targets(self, tau: float) -> None:
