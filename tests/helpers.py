@@ -45,3 +45,19 @@ def play(state: engine.GameState, *actions: int, length: int = 100) -> engine.St
 
 def food_cells(state: engine.GameState, game: int = 0) -> set[tuple[int, int]]:
     return {(int(x), int(y)) for y, x in np.argwhere(state.food[game])}
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def short_training_run(tmp: Path, *extra: str, steps: int = 10) -> Path:
+    """Train the QMIX config for a few gradient steps under `tmp`; returns the checkpoint it wrote."""
+    from marl_lightning import CaptureDataModule, ValueDecompositionModule
+    from marl_lightning.cli import MARLCLI
+
+    MARLCLI(ValueDecompositionModule, CaptureDataModule, save_config_callback=None, args=[
+        "fit", "--config", str(ROOT / "configs" / "qmix.yaml"), f"--trainer.max_steps={steps}", "--trainer.logger=false",
+        "--trainer.callbacks=[]", "--trainer.enable_progress_bar=false", f"--trainer.default_root_dir={tmp}",
+        "--data.num_envs=8", "--data.warmup=64", "--data.batch_size=16", *extra,
+    ])
+    return next(tmp.glob("**/*.ckpt"))

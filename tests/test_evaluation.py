@@ -8,26 +8,18 @@ from pathlib import Path
 import imageio.v3 as iio
 import pytest
 
-from marl_lightning import CaptureDataModule, ValueDecompositionModule
-from marl_lightning.cli import MARLCLI
 from marl_lightning.evaluation import head_to_head, wilson_interval
 from marl_lightning.evaluation import main as evaluate_main
 from marl_lightning.tournament import elo_ratings, round_robin
 from marl_lightning.tournament import main as tournament_main
 from marl_lightning.watch import main as watch_main
 
-ROOT = Path(__file__).resolve().parents[1]
+from helpers import short_training_run
 
 
 @pytest.fixture(scope="module")
 def checkpoint(tmp_path_factory) -> Path:
-    tmp = tmp_path_factory.mktemp("eval")
-    MARLCLI(ValueDecompositionModule, CaptureDataModule, save_config_callback=None, args=[
-        "fit", "--config", str(ROOT / "configs" / "qmix.yaml"), "--trainer.max_steps=10", "--trainer.logger=false",
-        "--trainer.callbacks=[]", "--trainer.enable_progress_bar=false", f"--trainer.default_root_dir={tmp}",
-        "--data.num_envs=8", "--data.warmup=64", "--data.batch_size=16", "--data.layouts=[tinyMaze, smallMaze]",
-    ])
-    return next(tmp.glob("**/*.ckpt"))
+    return short_training_run(tmp_path_factory.mktemp("eval"), "--data.layouts=[tinyMaze, smallMaze]")
 
 
 def test_wilson_interval():

@@ -10,23 +10,16 @@ import pytest
 
 from agents import PolicyTeam
 from gymPacMan import engine, gymPacMan_parallel_env
-from marl_lightning import CaptureDataModule, ValueDecompositionModule, load_policy
-from marl_lightning.cli import MARLCLI
+from marl_lightning import load_policy
 from marl_lightning.export import export
 from marl_lightning.export import main as export_main
 
-ROOT = Path(__file__).resolve().parents[1]
+from helpers import short_training_run
 
 
 @pytest.fixture(scope="module")
 def checkpoint(tmp_path_factory) -> Path:
-    tmp = tmp_path_factory.mktemp("export")
-    MARLCLI(ValueDecompositionModule, CaptureDataModule, save_config_callback=None, args=[
-        "fit", "--config", str(ROOT / "configs" / "qmix.yaml"), "--trainer.max_steps=30", "--trainer.logger=false",
-        "--trainer.callbacks=[]", "--trainer.enable_progress_bar=false", f"--trainer.default_root_dir={tmp}",
-        "--data.num_envs=8", "--data.warmup=64", "--data.batch_size=16", "--data.layouts=smallMaze",
-    ])
-    return next(tmp.glob("**/*.ckpt"))
+    return short_training_run(tmp_path_factory.mktemp("export"), "--data.layouts=smallMaze", steps=30)
 
 
 def load_team_module(folder: Path):
