@@ -36,7 +36,7 @@ class GreedyPolicy:
 
     def reset_games(self, games: np.ndarray, num_games: int) -> None:
         """Forget games of a batch (`agents.PolicyTeam` calls this when they start)."""
-        if getattr(self, "_batch_hidden", None) is not None and self._batch_hidden.shape[0] == num_games:
+        if self._batch_hidden is not None and self._batch_hidden.shape[0] == num_games:
             self._batch_hidden[torch.as_tensor(games, dtype=torch.long)] = 0.0
         else:
             self._batch_hidden = None
@@ -47,7 +47,7 @@ class GreedyPolicy:
         obs = self._padded(torch.as_tensor(np.asarray(obs), dtype=torch.float32))
         legal = torch.as_tensor(np.asarray(legal), dtype=torch.bool)
         if self.agents.recurrent:
-            hidden = getattr(self, "_batch_hidden", None)
+            hidden = self._batch_hidden
             if hidden is None or hidden.shape[0] != obs.shape[0]:
                 hidden = self.agents.initial_state(obs.shape[0])
             q, self._batch_hidden = self.agents(obs, hidden)

@@ -34,7 +34,6 @@ class Collector:
         self.sequence_length, self.stride = sequence_length, sequence_length - burn_in
         self.obs, info = env.reset()
         self.legal = info["legal"]
-        self.env_steps = 0  # transitions collected by this collector
         self.hidden: torch.Tensor | None = None  # (N, A, hidden) of a recurrent policy
         self._window: list[TensorDict] = []  # the last L steps, each (N, ...), in sequence mode
 
@@ -73,7 +72,6 @@ class Collector:
             else:
                 self.buffer.extend(step)
             self.obs, self.legal = next_obs, info["legal"]
-            self.env_steps += self.env.num_envs
             if len(info["episodes"]):
                 ended.append(info["episodes"])
         return ended
