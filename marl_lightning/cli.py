@@ -35,6 +35,23 @@ class MARLCLI(LightningCLI):
         parser.link_arguments("data.recurrent", "model.recurrent", apply_on="instantiate")
         parser.link_arguments("data.burn_in", "model.burn_in", apply_on="instantiate")
 
+    def before_instantiate_classes(self) -> None:
+        """A logger named `auto` gets the run name `{algo}__{layout}__{opponent}__{seed}` from the config."""
+        config = self.config[self.subcommand] if self.subcommand else self.config
+        loggers = config["trainer"]["logger"]
+        if not isinstance(loggers, list):
+            return
+        model, data = config["model"], config["data"]
+        layouts = data["layouts"] if isinstance(data["layouts"], str) else "+".join(data["layouts"])
+        algo = model["mixer"] or "iql"
+        if model.get("recurrent") or data.get("sequence_length"):
+            algo += "_rnn"
+        run_name = f"{algo}__{layouts}__{data['opponent']}__{data['seed']}"
+        for logger in loggers:
+            init = getattr(logger, "init_args", None)
+            if init is not None and getattr(init, "name", None) == "auto":
+                init.name = run_name
+
     def before_fit(self) -> None:
         """`--ckpt_path last`: the newest `last.ckpt` of this run's logger folder (`runs/<name>/version_*`),
         so a resumed run continues from the last one and logs into a new version, overwriting nothing."""

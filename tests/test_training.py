@@ -186,3 +186,11 @@ def test_hard_target_update_every_n_gradient_steps(tmp_path, steps, synced):
     assert same == synced
     saved = torch.load(tmp_path / "ckpt" / "last.ckpt", weights_only=True)["state_dict"]
     assert all(torch.equal(saved[f"target_agents.{k}"], v) for k, v in target.items())  # saved after the sync
+
+
+def test_logger_named_auto_gets_the_run_name(tmp_path):
+    cli = MARLCLI(ValueDecompositionModule, CaptureDataModule, run=False, save_config_callback=None, args=[
+        "--config", str(ROOT / "configs" / "vdn.yaml"), "--data.layouts=[tinyMaze, smallMaze]", "--data.opponent=baseline",
+        "--data.seed=3", f"--trainer.logger=[{{class_path: lightning.pytorch.loggers.CSVLogger, init_args: {{save_dir: '{tmp_path}', name: auto}}}}]",
+    ])
+    assert cli.trainer.logger.name == "vdn__tinyMaze+smallMaze__baseline__3"
