@@ -25,7 +25,7 @@ _DX, _DY, _REVERSE = DX, DY, REVERSE_ACTION
 
 
 @numba.njit(cache=True)
-def _successor(g, i, action, width, starts, pos, is_pacman, carrying, scared):
+def _successor(g, i, action, width, starts, pos, is_pacman, scared):
     """Agent i's own move in game g: (x, y, is_pacman, dies, opponents_killed_bitmask)."""
     x, y = pos[g, i, 0] + _DX[action], pos[g, i, 1] + _DY[action]
     on_red = 2 * x < width[g]
@@ -62,7 +62,7 @@ def _baseline_kernel(walls, food, width, starts, pos, is_pacman, carrying, scare
             for a in range(NUM_ACTIONS):
                 if a != STOP and walls[g, y0 + _DY[a], x0 + _DX[a]]:
                     continue
-                x, y, pacman, dies, killed = _successor(g, i, a, width, starts, pos, is_pacman, carrying, scared)
+                x, y, pacman, dies, killed = _successor(g, i, a, width, starts, pos, is_pacman, scared)
                 here = y * w + x
                 if k == 0:
                     food_count = food_left[g, 1 - team]

@@ -110,15 +110,20 @@ def evaluate(a: str, b: str, layouts: Sequence[str], games: int, length: int = 3
     return rows
 
 
+def add_match_arguments(parser: argparse.ArgumentParser, games: int, games_help: str, outputs: str) -> None:
+    """The options every command that plays batches of games shares (evaluate, tournament)."""
+    parser.add_argument("--layouts", nargs="+", default=["bloxCapture"])
+    parser.add_argument("--games", type=int, default=games, help=games_help)
+    parser.add_argument("--length", type=int, default=300)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", type=Path, help=f"write {outputs} here")
+
+
 def main(argv: list[str] | None = None) -> list[dict]:
     parser = argparse.ArgumentParser(description="Play two entrants against each other and report the results.")
     parser.add_argument("entrant", help="a team name, a team file or a checkpoint")
     parser.add_argument("opponent", help="a team name, a team file or a checkpoint")
-    parser.add_argument("--layouts", nargs="+", default=["bloxCapture"])
-    parser.add_argument("--games", type=int, default=100, help="games per layout (half in each colour)")
-    parser.add_argument("--length", type=int, default=300)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", type=Path, help="write evaluation.json and evaluation.md here")
+    add_match_arguments(parser, 100, "games per layout (half in each colour)", "evaluation.json and evaluation.md")
     args = parser.parse_args(argv)
     if args.games < 2:
         parser.error("--games must be at least 2 (one game in each colour)")

@@ -18,7 +18,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .evaluation import entrant_name, head_to_head
+from .evaluation import add_match_arguments, entrant_name, head_to_head
 
 
 def elo_ratings(names: list[str], results: list[dict], iterations: int = 2000, scale: float = 400.0) -> dict[str, float]:
@@ -125,11 +125,8 @@ def heat_map(tournament: dict, path: Path) -> Path:
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description="A round-robin tournament between teams and checkpoints.")
     parser.add_argument("entrants", nargs="+", help="team names, team files or checkpoints (at least two)")
-    parser.add_argument("--layouts", nargs="+", default=["bloxCapture"])
-    parser.add_argument("--games", type=int, default=40, help="games per pair and layout (half in each colour)")
-    parser.add_argument("--length", type=int, default=300)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", type=Path, help="write tournament.json, tournament.md and tournament.png here")
+    add_match_arguments(parser, 40, "games per pair and layout (half in each colour)",
+                        "tournament.json, tournament.md and tournament.png")
     args = parser.parse_args(argv)
     if len(args.entrants) < 2:
         parser.error("a tournament needs at least two entrants")
