@@ -33,6 +33,16 @@ class Team(ABC):
     def reset(self, state: GameState, games: np.ndarray) -> None:
         """Called when `games` (indices into the batch) start; teams with per-game memory clear it."""
 
+    def state_dict(self) -> dict:
+        """The team's memory of the games in progress, as tensors or plain Python (for checkpoints that
+        resume exactly). A team without memory has none; a team with memory overrides this and
+        `load_state_dict`."""
+        return {}
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        """Restore `state_dict()`; the environment first calls `reset(state, all games)` on the restored
+        games, so this only has to overwrite the memory."""
+
     def bind(self, state: GameState) -> bool:
         """True (once) when `state` is not the batch this team has been playing: a new environment, or
         one team object shared by two environments. Teams with memory then start afresh on all games."""

@@ -319,6 +319,15 @@ class HeuristicTeam(Team):
     def reset(self, state: GameState, games: np.ndarray) -> None:
         self._start(state, np.arange(state.num_games) if self.bind(state) else games)
 
+    def state_dict(self) -> dict:
+        import torch
+
+        return {"prev_food": torch.from_numpy(self.prev_food.copy()), "last_eaten": torch.from_numpy(self.last_eaten.copy())}
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        self.prev_food[...] = state_dict["prev_food"].numpy()
+        self.last_eaten[...] = state_dict["last_eaten"].numpy()
+
     def _start(self, state: GameState, games: np.ndarray) -> None:
         """Distance tables and an empty memory for `games` (all of them for a new batch)."""
         if self.prev_food.shape != state.food.shape:

@@ -8,7 +8,7 @@ bootstrapping a truncated game, and the game's results for logging).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Sequence
 
@@ -202,6 +202,51 @@ class VecCaptureEnv:
     def layout_name(self, game: int) -> str:
         layout = self.game_layouts[game]
         return layout.name if layout is not None else "?"
+
+    # -- checkpoints ----------------------------------------------------------------------------
+    def state_dict(self) -> dict:
+        """Everything that decides the games from here on: the games in progress, the generator, the
+        returns so far, and the opponent's memory. Tensors and plain Python only, so a checkpoint
+        holding it loads with `torch.load(..., weights_only=True)`."""
+        import torch  # the engine itself does not need torch
+
+        return {
+            "games": {f.name: torch.from_numpy(getattr(self.state, f.name).copy()) for f in fields(self.state)},
+            "layouts": [self.layout_name(g) for g in range(self.num_envs)],
+            "rng": self.rng.bit_generator.state,
+            "returns": torch.from_numpy(self._returns.copy()),
+            "finished": torch.from_numpy(self._finished.copy()),
+            "opponent": self.opponent.state_dict() if self.opponent is not None else {},
+        }
+
+    def load_state_dict(self, state: dict) -> None:
+        """Continue exactly where `state_dict()` was taken (same layouts, number of games and opponent kind)."""
+        games = state["games"]
+        if tuple(games["score"].shape) != (self.num_envs,) or tuple(games["walls"].shape[1:]) != self.grid_shape:
+            raise ValueError(
+                f"the saved environment has {tuple(games['score'].shape)[0]} games of {tuple(games['walls'].shape[1:])}; "
+                f"this one has {self.num_envs} of {self.grid_shape}"
+            )
+        for f in fields(self.state):
+            getattr(self.state, f.name)[...] = games[f.name].numpy()
+        self.game_layouts = [self._saved_layout(g, name) for g, name in enumerate(state["layouts"])]
+        self.rng.bit_generator.state = state["rng"]
+        self._returns[:] = state["returns"].numpy()
+        self._finished[:] = state["finished"].numpy()
+        if self.opponent is not None:
+            self.opponent.reset(self.state, np.arange(self.num_envs))  # bind it to these games
+            self.opponent.load_state_dict(state["opponent"])
+
+    def _saved_layout(self, game: int, name: str) -> Layout | None:
+        """The layout object of a restored game: its entry in `layouts`, or its random maze again."""
+        entry = self.layouts[int(self.state.layout_id[game])]
+        if entry != RANDOM_LAYOUT:
+            return entry
+        if name.startswith("random_"):
+            from .maze import random_layout
+
+            return random_layout(int(name[len("random_"):]))
+        return None
 
     # -- internals ------------------------------------------------------------------------------
     def _check_actions(self, actions) -> np.ndarray:

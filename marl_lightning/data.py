@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Iterator, Sequence
 
 import lightning as L
+from lightning.pytorch.utilities import rank_zero_warn
 import numpy as np
 import torch
 from tensordict import TensorDict
@@ -18,6 +19,9 @@ from .replay import ReplayBuffer
 from .rollout import Collector
 
 
+EPOCH_STEPS = 1000  # gradient steps per "epoch" of a run without max_steps (a time-limited one)
+
+
 def _as_is(batch: TensorDict) -> TensorDict:
     """The stream yields whole batches; the DataLoader must not take them apart."""
     return batch
@@ -28,10 +32,21 @@ class RolloutStream(IterableDataset):
 
     Collection needs the current networks, so this runs in the training process
     (`DataLoader(batch_size=None, num_workers=0)`); under DDP every rank has its own.
+
+    The stream has a length (the trainer's `max_steps`), so Lightning fetches no batch ahead: batch
+    k is collected right before gradient step k, with the weights after step k - 1, and a checkpoint
+    taken after step k holds no batch collected but not yet learned from. That is what makes a
+    resumed run continue bit for bit.
     """
 
     def __init__(self, data: "CaptureDataModule"):
         self.data = data
+
+    def __len__(self) -> int:
+        trainer = self.data.trainer
+        if trainer is not None and trainer.max_steps is not None and trainer.max_steps > 0:
+            return trainer.max_steps
+        return EPOCH_STEPS
 
     def __iter__(self) -> Iterator[TensorDict]:
         data = self.data
@@ -87,32 +102,64 @@ class CaptureDataModule(L.LightningDataModule):
         self.recurrent = sequence_length > 0
         self.buffer: ReplayBuffer | None = None
         self.collector: Collector | None = None
-        self._buffer_state: dict | None = None
+        self._pending_state: dict | None = None  # a checkpoint's data, loaded before `setup`
 
     def setup(self, stage: str) -> None:
         if self.collector is not None:
             return
-        rank = self.trainer.global_rank if self.trainer is not None else 0
-        torch.manual_seed(self.seed + rank)  # exploration and replay draws differ between DDP ranks
+        seed = self.seed + self._rank()  # DDP ranks play different games and draw differently
         env = VecCaptureEnv(self.layouts, self.num_envs, self.opponent, length=self.length, rewards=self.rewards,
-                            seed=self.seed + rank)
-        self.buffer = ReplayBuffer(self.buffer_size, self.prioritized, self.alpha, self.beta)
-        if self._buffer_state is not None:
-            self.buffer.load_state_dict(self._buffer_state)
-            self._buffer_state = None
-        self.collector = Collector(env, self.buffer, self.sequence_length, self.burn_in)
+                            seed=seed)
+        # one generator for replay draws and one for exploration, apart from torch's global one, so
+        # that nothing else (a model's initialisation, a DataLoader) shifts them, and both are saved
+        self.buffer = ReplayBuffer(self.buffer_size, self.prioritized, self.alpha, self.beta,
+                                   generator=torch.Generator().manual_seed(2 * seed))
+        self.collector = Collector(env, self.buffer, self.sequence_length, self.burn_in,
+                                   generator=torch.Generator().manual_seed(2 * seed + 1))
+        if self._pending_state is not None:
+            self._restore(self._pending_state)
+            self._pending_state = None
 
     def train_dataloader(self) -> DataLoader:
         return DataLoader(RolloutStream(self), batch_size=None, num_workers=0, collate_fn=_as_is)
 
+    # -- checkpoints ----------------------------------------------------------------------------
     def state_dict(self) -> dict:
-        if not self.save_buffer or self.buffer is None:
+        """Each rank's games in progress, opponents' memory, generators, and (with `save_buffer`) the
+        replay buffer, so that a resumed run goes on exactly as the uninterrupted one would have."""
+        if self.collector is None:
             return {}
-        return {"buffer": self.buffer.state_dict()}
+        local = {"collector": self.collector.state_dict()}
+        if self.save_buffer:
+            local["buffer"] = self.buffer.state_dict()
+        else:
+            local["buffer_generator"] = self.buffer.generator.get_state()
+        ranks = [local]
+        if self.trainer is not None and self.trainer.world_size > 1 and torch.distributed.is_initialized():
+            ranks = [None] * self.trainer.world_size  # every rank saves through rank 0's checkpoint
+            torch.distributed.all_gather_object(ranks, local)
+        return {"ranks": ranks}
 
     def load_state_dict(self, state_dict: dict) -> None:
-        if "buffer" in state_dict:
-            if self.buffer is None:
-                self._buffer_state = state_dict["buffer"]
-            else:
-                self.buffer.load_state_dict(state_dict["buffer"])
+        if self.collector is None:
+            self._pending_state = state_dict  # restored in `setup`
+        else:
+            self._restore(state_dict)
+
+    def _restore(self, state_dict: dict) -> None:
+        ranks = state_dict.get("ranks", [])
+        rank, world = self._rank(), self.trainer.world_size if self.trainer is not None else 1
+        if len(ranks) != world:
+            rank_zero_warn(f"the checkpoint holds the data of {len(ranks)} process(es), this run has {world}: "
+                           "the games and the replay buffer start afresh")
+            return
+        local = ranks[rank]
+        self.collector.load_state_dict(local["collector"])
+        if "buffer" in local:
+            self.buffer.load_state_dict(local["buffer"])
+            self.collector.buffer = self.buffer
+        else:
+            self.buffer.generator.set_state(local["buffer_generator"])
+
+    def _rank(self) -> int:
+        return self.trainer.global_rank if self.trainer is not None else 0

@@ -53,26 +53,35 @@ def wilson_interval(successes: int, n: int, z: float = 1.96) -> tuple[float, flo
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
+def colour_record(games: int, wins: int, ties: int, losses: int) -> dict:
+    """Counts from one side, its win rate with the 95% interval, and points (a win 1, a tie 0.5)."""
+    return {"games": games, "wins": wins, "ties": ties, "losses": losses, "win_rate": wins / max(games, 1),
+            "win_rate_95ci": list(wilson_interval(wins, games)), "points": wins + 0.5 * ties}
+
+
 def head_to_head(a: str, b: str, layouts: Sequence[str], games: int, length: int = 300, seed: int = 0,
                  num_envs: int = 128) -> dict:
     """`a` against `b`: `games // 2` with `a` blue and the rest with `a` red, all from `a`'s side.
 
     Returns wins, ties, losses, games, win_rate and its 95% interval, points (win 1, tie 0.5),
-    mean score, mean food returned by each side, and mean game length.
+    mean score, mean food returned by each side, mean game length, and `by_colour`: the same counts
+    and interval for `a` playing blue and for `a` playing red.
     """
     as_blue = play_match(make_entrant(a, BLUE), make_entrant(b, RED), list(layouts), games // 2,
                          num_envs=min(num_envs, games), length=length, seed=seed)
     as_red = play_match(make_entrant(b, BLUE), make_entrant(a, RED), list(layouts), games - games // 2,
                         num_envs=min(num_envs, games), length=length, seed=seed + 1)
+    by_colour = {
+        "blue": colour_record(as_blue["games"], as_blue["blue_wins"], as_blue["ties"], as_blue["red_wins"]),
+        "red": colour_record(as_red["games"], as_red["red_wins"], as_red["ties"], as_red["blue_wins"]),
+    }
     wins = as_blue["blue_wins"] + as_red["red_wins"]
     ties = as_blue["ties"] + as_red["ties"]
     losses = as_blue["red_wins"] + as_red["blue_wins"]
     n1, n2 = as_blue["games"], as_red["games"]
     mean = lambda x, y: (x * n1 + y * n2) / (n1 + n2)  # noqa: E731 - a game-weighted mean of the two halves
-    low, high = wilson_interval(wins, games)
     return {
-        "a": entrant_name(a), "b": entrant_name(b), "games": games, "wins": wins, "ties": ties, "losses": losses,
-        "win_rate": wins / games, "win_rate_95ci": [low, high], "points": wins + 0.5 * ties,
+        "a": entrant_name(a), "b": entrant_name(b), **colour_record(games, wins, ties, losses), "by_colour": by_colour,
         "mean_score": mean(-as_blue["mean_score"], as_red["mean_score"]),
         "mean_food_returned": mean(as_blue["mean_food_returned_blue"], as_red["mean_food_returned_red"]),
         "mean_food_returned_by_opponent": mean(as_blue["mean_food_returned_red"], as_red["mean_food_returned_blue"]),
@@ -80,16 +89,22 @@ def head_to_head(a: str, b: str, layouts: Sequence[str], games: int, length: int
     }
 
 
+def _rate(record: dict) -> str:
+    low, high = record["win_rate_95ci"]
+    return f"{record['win_rate']:.0%} ({low:.0%}-{high:.0%})"
+
+
 def markdown_table(rows: list[dict]) -> str:
     lines = [
-        "| entrant | opponent | layout | games | win / tie / loss | win rate (95% CI) | mean score | food returned (opponent) | length |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| entrant | opponent | layout | games | win / tie / loss | win rate (95% CI) | as blue | as red | mean score | "
+        "food returned (opponent) | length |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
-        low, high = r["win_rate_95ci"]
+        blue, red = r["by_colour"]["blue"], r["by_colour"]["red"]
         lines.append(
             f"| {r['a']} | {r['b']} | {r['layout']} | {r['games']} | {r['wins']} / {r['ties']} / {r['losses']} | "
-            f"{r['win_rate']:.0%} ({low:.0%}-{high:.0%}) | {r['mean_score']:+.2f} | "
+            f"{_rate(r)} | {_rate(blue)} | {_rate(red)} | {r['mean_score']:+.2f} | "
             f"{r['mean_food_returned']:.2f} ({r['mean_food_returned_by_opponent']:.2f}) | {r['mean_length']:.0f} |"
         )
     return "\n".join(lines)
@@ -99,12 +114,13 @@ def evaluate(a: str, b: str, layouts: Sequence[str], games: int, length: int = 3
     """`head_to_head` on each layout, then over all of them together (`layout: "all"`)."""
     rows = [dict(head_to_head(a, b, [layout], games, length, seed), layout=layout) for layout in layouts]
     if len(layouts) > 1:
-        total = {k: sum(r[k] for r in rows) for k in ("games", "wins", "ties", "losses")}
-        n = total["games"]
+        counts = ("games", "wins", "ties", "losses")
+        total = lambda records: colour_record(*(sum(r[k] for r in records) for k in counts))  # noqa: E731
+        n = sum(r["games"] for r in rows)
         weighted = lambda key: sum(r[key] * r["games"] for r in rows) / n  # noqa: E731
         rows.append({
-            "a": rows[0]["a"], "b": rows[0]["b"], "layout": "all", **total, "win_rate": total["wins"] / n,
-            "win_rate_95ci": list(wilson_interval(total["wins"], n)), "points": total["wins"] + 0.5 * total["ties"],
+            "a": rows[0]["a"], "b": rows[0]["b"], "layout": "all", **total(rows),
+            "by_colour": {c: total([r["by_colour"][c] for r in rows]) for c in ("blue", "red")},
             **{k: weighted(k) for k in ("mean_score", "mean_food_returned", "mean_food_returned_by_opponent", "mean_length")},
         })
     return rows

@@ -24,9 +24,14 @@ def masked_argmax(q: torch.Tensor, legal: torch.Tensor) -> torch.Tensor:
 
 
 def epsilon_greedy(q: torch.Tensor, legal: torch.Tensor, epsilon: float, generator: torch.Generator | None = None) -> torch.Tensor:
-    """With probability epsilon a uniformly random legal action, else the greedy legal one: `(..., U)` -> `(...)`."""
+    """With probability epsilon a uniformly random legal action, else the greedy legal one: `(..., U)` -> `(...)`.
+
+    `generator` (a `torch.Generator`) makes the draws reproducible apart from any other use of torch's
+    global generator; the collector keeps one and saves it in checkpoints.
+    """
     greedy = masked_argmax(q, legal)
-    random_scores = torch.rand(legal.shape, generator=generator, device=q.device).masked_fill(~legal, -1.0)
+    device = generator.device if generator is not None else q.device  # draws come from the generator's device
+    random_scores = torch.rand(legal.shape, generator=generator, device=device).to(q.device).masked_fill(~legal, -1.0)
     random_action = random_scores.argmax(dim=-1)
-    explore = torch.rand(greedy.shape, generator=generator, device=q.device) < epsilon
+    explore = torch.rand(greedy.shape, generator=generator, device=device).to(q.device) < epsilon
     return torch.where(explore, random_action, greedy)

@@ -30,7 +30,7 @@ class ProportionalSampler(Sampler):
     def sample(self, storage, batch_size: int):
         n = len(storage)
         p = self._priority[:n]
-        index = torch.multinomial(p, batch_size, replacement=True)
+        index = torch.multinomial(p, batch_size, replacement=True, generator=getattr(self, "_rng", None))
         probs = p[index] / p.sum()
         weight = (n * probs) ** (-self.beta)
         return index, {"priority_weight": (weight / weight.max()).float()}
@@ -84,10 +84,12 @@ class ReplayBuffer:
         prioritized: sample in proportion to `(|TD error| + eps) ** alpha`, with importance weights.
         alpha, beta: prioritization and importance-correction exponents.
         device: where the storage lives (CPU unless a GPU buffer is asked for).
+        generator: the `torch.Generator` every draw comes from (saved with the buffer, so a resumed
+            run samples what the uninterrupted one would); default: a fresh one seeded from torch.
     """
 
     def __init__(self, capacity: int, prioritized: bool = False, alpha: float = 0.6, beta: float = 0.4,
-                 device: str | torch.device = "cpu"):
+                 device: str | torch.device = "cpu", generator: torch.Generator | None = None):
         if capacity < 1:
             raise ValueError(f"capacity must be at least 1, got {capacity}")
         self.capacity, self.prioritized = capacity, prioritized
@@ -96,7 +98,11 @@ class ReplayBuffer:
                                 else ProportionalSampler(capacity, alpha=alpha, beta=beta))
         else:
             sampler = RandomSampler()
-        self.buffer = TensorDictReplayBuffer(storage=LazyTensorStorage(capacity, device=device), sampler=sampler)
+        if generator is None:
+            generator = torch.Generator().manual_seed(int(torch.randint(2**62, ())))
+        self.generator = generator
+        self.buffer = TensorDictReplayBuffer(storage=LazyTensorStorage(capacity, device=device), sampler=sampler,
+                                             generator=generator)
 
     def __len__(self) -> int:
         return len(self.buffer)
@@ -117,7 +123,9 @@ class ReplayBuffer:
             self.buffer.update_priority(index.cpu(), td_error.detach().abs().cpu())
 
     def state_dict(self) -> dict:
+        """The stored items, the sampler's priorities and the generator."""
         return self.buffer.state_dict()
 
     def load_state_dict(self, state: dict) -> None:
         self.buffer.load_state_dict(state)
+        self.generator = self.buffer._rng  # TorchRL restores the generator as a new object

@@ -27,11 +27,13 @@ class Collector:
     first step (stored state, as in R2D2); consecutive sequences overlap by `burn_in` steps.
     """
 
-    def __init__(self, env: VecCaptureEnv, buffer: ReplayBuffer, sequence_length: int = 0, burn_in: int = 0):
+    def __init__(self, env: VecCaptureEnv, buffer: ReplayBuffer, sequence_length: int = 0, burn_in: int = 0,
+                 generator: torch.Generator | None = None):
         if sequence_length and not 0 <= burn_in < sequence_length:
             raise ValueError(f"burn_in must be in [0, sequence_length), got {burn_in} and {sequence_length}")
         self.env, self.buffer = env, buffer
         self.sequence_length, self.stride = sequence_length, sequence_length - burn_in
+        self.generator = generator if generator is not None else torch.Generator().manual_seed(0)  # exploration draws
         self.obs, info = env.reset()
         self.legal = info["legal"]
         self.hidden: torch.Tensor | None = None  # (N, A, hidden) of a recurrent policy
@@ -40,8 +42,9 @@ class Collector:
     def collect(self, policy, steps: int) -> list[EpisodeResults]:
         """Play `steps` vector steps (`steps * N` transitions); returns the results of the games that ended.
 
-        `policy(obs, legal) -> actions`, or for recurrent agents
-        `policy(obs, legal, hidden) -> (actions, hidden)` (hidden `None` at the start).
+        `policy(obs, legal, generator=...) -> actions`, or for recurrent agents
+        `policy(obs, legal, hidden, generator=...) -> (actions, hidden)` (hidden `None` at the start);
+        `generator` is the collector's, for every random draw of exploration.
         """
         ended = []
         for _ in range(steps):
@@ -49,9 +52,9 @@ class Collector:
             legal = torch.from_numpy(self.legal)
             hidden_before = self.hidden
             if self.sequence_length:
-                actions, self.hidden = policy(obs, legal, self.hidden)
+                actions, self.hidden = policy(obs, legal, self.hidden, generator=self.generator)
             else:
-                actions = policy(obs, legal)
+                actions = policy(obs, legal, generator=self.generator)
             actions = actions.cpu()
             next_obs, reward, terminated, truncated, info = self.env.step(actions.numpy())
             step = TensorDict({
@@ -75,6 +78,25 @@ class Collector:
             if len(info["episodes"]):
                 ended.append(info["episodes"])
         return ended
+
+    def state_dict(self) -> dict:
+        """The games in progress, the exploration generator, a recurrent policy's state and the sequence
+        being assembled: with the buffer, all a resumed run needs to go on exactly."""
+        return {
+            "env": self.env.state_dict(),
+            "generator": self.generator.get_state(),
+            "hidden": None if self.hidden is None else self.hidden.cpu(),
+            "window": [step.to_dict() for step in self._window],
+        }
+
+    def load_state_dict(self, state: dict) -> None:
+        self.env.load_state_dict(state["env"])
+        self.obs, self.legal = self.env.observe(), self.env.legal_actions()  # what the last step returned
+        self.generator.set_state(state["generator"])
+        hidden = state["hidden"]
+        self.hidden = None if hidden is None else hidden.to(self.hidden.device if self.hidden is not None else "cpu")
+        n = self.env.num_envs
+        self._window = [TensorDict(step, batch_size=[n]) for step in state["window"]]
 
     def _add_to_window(self, step: TensorDict) -> None:
         self._window.append(step)

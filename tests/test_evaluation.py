@@ -28,6 +28,33 @@ def test_wilson_interval():
     assert low == pytest.approx(0.404, abs=0.001) and high == pytest.approx(0.596, abs=0.001)
 
 
+BLUE_ONLY_TEAM = """
+import numpy as np
+from agents import Team, make_team
+
+
+class BlueOnlyTeam(Team):
+    \"\"\"Plays the heuristic team as blue and stands still as red: its results tell the colours apart.\"\"\"
+
+    def __init__(self, team):
+        super().__init__(team)
+        self.inner = make_team("heuristic", team=team) if team == 1 else None
+
+    def reset(self, state, games):
+        if self.inner is not None:
+            self.inner.reset(state, games)
+
+    def act(self, state, legal, rng):
+        if self.inner is None:
+            return np.full((state.num_games, 2), 4)
+        return self.inner.act(state, legal, rng)
+
+
+def create_team(team, **kwargs):
+    return BlueOnlyTeam(team)
+"""
+
+
 def test_head_to_head_counts_both_colours_from_the_first_entrants_side():
     result = head_to_head("heuristic", "random", ["smallMaze"], games=20, length=100)
     assert result["wins"] + result["ties"] + result["losses"] == 20
@@ -36,15 +63,29 @@ def test_head_to_head_counts_both_colours_from_the_first_entrants_side():
     assert low <= result["win_rate"] <= high
 
 
+def test_half_the_games_are_played_in_each_colour(tmp_path):
+    team_file = tmp_path / "blueOnlyTeam.py"
+    team_file.write_text(BLUE_ONLY_TEAM)
+    result = head_to_head(str(team_file), "random", ["smallMaze"], games=41, length=100)
+    blue, red = result["by_colour"]["blue"], result["by_colour"]["red"]
+    assert (blue["games"], red["games"]) == (20, 21)
+    assert blue["wins"] >= 18  # the heuristic team as blue
+    assert red["wins"] == 0 and red["losses"] >= 1  # standing still as red never wins
+    assert result["wins"] == blue["wins"] + red["wins"] and result["losses"] == blue["losses"] + red["losses"]
+
+
 def test_evaluate_command_writes_json_and_markdown(tmp_path, checkpoint, capsys):
     rows = evaluate_main([str(checkpoint), "baseline", "--layouts", "tinyMaze", "smallMaze", "--games", "8",
                           "--length", "60", "--out", str(tmp_path)])
     assert [r["layout"] for r in rows] == ["tinyMaze", "smallMaze", "all"]
     assert rows[-1]["games"] == 16
+    assert rows[-1]["by_colour"]["blue"]["games"] == rows[-1]["by_colour"]["red"]["games"] == 8
+    assert rows[-1]["by_colour"]["red"]["wins"] == sum(r["by_colour"]["red"]["wins"] for r in rows[:2])
     saved = json.loads((tmp_path / "evaluation.json").read_text())
     assert saved[0]["b"] == "baseline"
     assert "| entrant | opponent | layout |" in (tmp_path / "evaluation.md").read_text()
-    assert "win / tie / loss" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "win / tie / loss" in out and "| as blue | as red |" in out
 
 
 def test_elo_orders_by_strength():

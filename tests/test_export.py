@@ -7,9 +7,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from agents import PolicyTeam
-from gymPacMan import engine, gymPacMan_parallel_env
+from gymPacMan import ACTION_NAMES, engine, gymPacMan_parallel_env
 from marl_lightning import load_policy
 from marl_lightning.export import export
 from marl_lightning.export import main as export_main
@@ -19,7 +20,8 @@ from helpers import short_training_run
 
 @pytest.fixture(scope="module")
 def checkpoint(tmp_path_factory) -> Path:
-    return short_training_run(tmp_path_factory.mktemp("export"), "--data.layouts=smallMaze", steps=30)
+    # smallCapture seats red's agents the other way round under its mirror: the slots are exercised too
+    return short_training_run(tmp_path_factory.mktemp("export"), "--data.layouts=[smallMaze, smallCapture]", steps=30)
 
 
 def load_team_module(folder: Path):
@@ -46,25 +48,43 @@ class HiddenOpponents:
         return pos if near else None
 
 
+def padded(obs: np.ndarray, grid: tuple[int, int]) -> np.ndarray:
+    out = np.zeros((*obs.shape[:-2], *grid), dtype=np.float32)
+    out[..., : obs.shape[-2], : obs.shape[-1]] = obs
+    return out
+
+
+@pytest.mark.parametrize("layout", ["smallMaze", "smallCapture"])
 @pytest.mark.parametrize("is_red", [False, True])
-def test_exported_team_plays_like_the_policy(checkpoint, tmp_path, is_red):
+def test_exported_team_sees_values_and_plays_like_the_policy(checkpoint, tmp_path, is_red, layout):
+    """Array for array: the exported team's observations and Q-values are the policy's view of the same
+    state (mirrored, channels swapped and slots ordered for red), and so are its actions."""
     folder = tmp_path / "team"
     export(checkpoint, folder)
-    team_module = load_team_module(folder)
     ours = (0, 2) if is_red else (1, 3)
-    agents = team_module.createTeam(ours[0], ours[1], is_red)
-    env = gymPacMan_parallel_env("smallMaze", self_play=True, length=60, seed=0)
+    agents = load_team_module(folder).createTeam(ours[0], ours[1], is_red)
+    env = gymPacMan_parallel_env(layout, self_play=True, length=60, seed=0)
     env.reset()
-    reference = PolicyTeam(load_policy(checkpoint), team=0 if is_red else 1)
+    policy = load_policy(checkpoint)
+    reference = PolicyTeam(policy, team=0 if is_red else 1)
     for agent in agents:
         agent.registerInitialState(env.game.state)
+    exported = agents[0].team
+    assert exported.slots == ([2, 0] if is_red and layout == "smallCapture" else list(ours))
     rng = np.random.default_rng(0)
     for _ in range(60):
         state = env._state
         legal = engine.legal_actions(state)
-        expected = reference.act(state, legal, rng)[0]  # (2,) actions of our two agents
+        view, _ = reference.observe(state, legal)  # (1, 2, 8, H, W): the policy's input
+        seen = np.stack([exported.observation(env.game.state, i) for i in exported.slots])
+        np.testing.assert_array_equal(padded(seen, policy.grid_shape), padded(view[0], policy.grid_shape))
+        q_exported, _ = exported.q_values(env.game.state)
+        with torch.no_grad():
+            q_policy = policy.agents(torch.from_numpy(padded(view, policy.grid_shape)))[0].numpy()
+        np.testing.assert_allclose(q_exported, q_policy, rtol=1e-5, atol=1e-6)
+        expected = reference.act(state, legal, rng)[0]  # (2,) actions of our two agents, in index order
         chosen = [agent.getAction(env.game.state) for agent in agents]
-        assert chosen == [["North", "East", "South", "West", "Stop"][a] for a in expected]
+        assert chosen == [ACTION_NAMES[a] for a in expected]
         actions = {i: int(rng.choice(np.flatnonzero(legal[0, i]))) for i in range(4)}
         actions.update(dict(zip(ours, chosen)))
         _, _, terminations, _ = env.step(actions)
@@ -72,20 +92,39 @@ def test_exported_team_plays_like_the_policy(checkpoint, tmp_path, is_red):
             break
 
 
-def test_exported_team_copes_with_hidden_opponents(checkpoint, tmp_path):
+def test_exported_team_draws_hidden_opponents_where_it_last_saw_them(checkpoint, tmp_path):
     folder = tmp_path / "team"
     export(checkpoint, folder)
     agents = load_team_module(folder).createTeam(1, 3, False)
-    env = gymPacMan_parallel_env("smallMaze", self_play=True, length=40, seed=1)
+    env = gymPacMan_parallel_env("tinyMaze", self_play=True, length=60, seed=1)
     env.reset()
     view = HiddenOpponents(env.game.state, (1, 3))
     for agent in agents:
         agent.registerInitialState(view)
-    for _ in range(40):
+    last_seen = {i: env.game.state.getInitialAgentPosition(i) for i in (0, 2)}
+    hidden_seen = visible_seen = False
+    rng = np.random.default_rng(1)
+    for _ in range(60):
+        full = engine.observe(env._state, (1, 3))[0]  # (2, 8, H, W): what a fully observed agent sees
+        for k, i in enumerate((1, 3)):
+            obs = agents[0].team.observation(view, i)
+            shown = set()
+            for j in (0, 2):
+                pos = view.getAgentPosition(j)
+                hidden_seen |= pos is None
+                visible_seen |= pos is not None
+                last_seen[j] = pos if pos is not None else last_seen[j]
+                shown.add(tuple(last_seen[j]))
+            ys, xs = np.nonzero(obs[5])
+            assert set(zip(xs.tolist(), ys.tolist())) == shown  # opponents at their last known cells
+            np.testing.assert_array_equal(np.delete(obs, 5, axis=0), np.delete(full[k], 5, axis=0))  # the rest is exact
         moves = [agent.getAction(view) for agent in agents]
         for agent, move in zip(agents, moves):
             assert move in view.getLegalActions(agent.index)
-        env.step({0: 4, 1: moves[0], 2: 4, 3: moves[1]})
+        legal = engine.legal_actions(env._state)[0]
+        env.step({0: int(rng.choice(np.flatnonzero(legal[0]))), 1: moves[0], 2: int(rng.choice(np.flatnonzero(legal[2]))),
+                  3: moves[1]})
+    assert hidden_seen and visible_seen  # both cases happened
 
 
 def test_export_refuses_to_overwrite_and_checks_the_layout_size(checkpoint, tmp_path, capsys):
@@ -96,5 +135,5 @@ def test_export_refuses_to_overwrite_and_checks_the_layout_size(checkpoint, tmp_
     export(checkpoint, tmp_path / "t", overwrite=True)
     agents = load_team_module(tmp_path / "t").createTeam(1, 3, False)
     env = gymPacMan_parallel_env("bloxCapture")  # 20 x 20: larger than the 9 x 16 it was trained on
-    with pytest.raises(ValueError, match="trained on at most 16 x 9"):
+    with pytest.raises(ValueError, match="trained on at most 16 x 11"):
         agents[0].registerInitialState(env.game.state)

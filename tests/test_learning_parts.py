@@ -46,6 +46,44 @@ def test_exploration_only_plays_legal_actions():
     assert torch.equal(epsilon_greedy(q, legal, 0.0), masked_argmax(q, legal))
 
 
+def legal_patterns(n: int) -> torch.Tensor:
+    """`(n, 2, 5)` masks cycling through 1 to 5 legal actions, Stop always legal."""
+    patterns = torch.tensor([[0, 0, 0, 0, 1], [1, 0, 0, 0, 1], [0, 1, 1, 0, 1], [1, 1, 0, 1, 1], [1, 1, 1, 1, 1]], dtype=torch.bool)
+    return patterns[torch.arange(2 * n) % 5].view(n, 2, 5)
+
+
+def test_epsilon_one_is_uniform_over_the_legal_actions():
+    generator = torch.Generator().manual_seed(0)
+    n = 50_000
+    legal = legal_patterns(n)
+    q = torch.randn(n, 2, 5, generator=generator)
+    actions = epsilon_greedy(q, legal, 1.0, generator)
+    assert legal.gather(-1, actions.unsqueeze(-1)).all()
+    for pattern in legal.view(-1, 5).unique(dim=0):
+        rows = (legal.view(-1, 5) == pattern).all(-1)
+        counts = torch.bincount(actions.view(-1)[rows], minlength=5).float()
+        share = counts / rows.sum()
+        expected = pattern.float() / pattern.sum()
+        assert torch.allclose(share, expected, atol=0.02), (pattern, share)
+
+
+@pytest.mark.parametrize("epsilon", [0.0, 0.5, 0.9])
+def test_epsilon_explores_that_share_of_the_time(epsilon):
+    generator = torch.Generator().manual_seed(1)
+    n = 50_000
+    legal = torch.ones(n, 2, 5, dtype=torch.bool)
+    q = torch.randn(n, 2, 5, generator=generator)
+    actions = epsilon_greedy(q, legal, epsilon, generator)
+    off_greedy = (actions != q.argmax(-1)).float().mean().item()
+    assert off_greedy == pytest.approx(epsilon * 4 / 5, abs=0.01)  # a random action is the greedy one 1 time in 5
+
+
+def test_exploration_draws_come_from_the_generator():
+    q, legal = torch.randn(64, 2, 5), legal_patterns(64)
+    draw = lambda seed: epsilon_greedy(q, legal, 0.5, torch.Generator().manual_seed(seed))  # noqa: E731
+    assert torch.equal(draw(3), draw(3)) and not torch.equal(draw(3), draw(4))
+
+
 @pytest.mark.parametrize("shared", [True, False])
 def test_agent_networks_shapes(shared):
     for pooling in ("avg", "flatten"):

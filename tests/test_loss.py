@@ -7,6 +7,7 @@ import torch
 from tensordict import TensorDict
 
 from marl_lightning import ValueDecompositionModule
+from marl_lightning.networks import AgentQNetworks
 
 
 class FixedQ(torch.nn.Module):
@@ -95,3 +96,61 @@ def test_the_target_is_mixed_by_the_target_mixer():
         for p in m.target_mixer.parameters():
             p.add_(0.5)
     assert m.td_loss(b)[2]["target_mean"].item() != pytest.approx(target_before)
+
+
+class CountingRecurrentQ(torch.nn.Module):
+    """A 'GRU' whose Q-values are channel `channel` (row 0, columns 0-4) plus its hidden state, a step
+    counter `(B, A, 1)`; `unroll` is the real one, so resets at episode starts are the code under test."""
+
+    unroll = AgentQNetworks.unroll
+
+    def __init__(self, channel: int):
+        super().__init__()
+        self.channel = channel
+
+    def forward(self, obs: torch.Tensor, h: torch.Tensor):  # (B, A, C, H, W), (B, A, 1)
+        return obs[:, :, self.channel, 0, :5] + h, h + 1
+
+
+def test_recurrent_loss_by_hand():
+    """One sequence of 3 steps, burn-in 1, VDN, gamma 0.5; the game ends at step 1, a new one starts at 2.
+
+    Stored state before step 0: agent 0 counts 1, agent 1 counts 0. Burn-in (step 0) adds one.
+    Step 1: Q = obs + (h0 + 1): agent 0 plays 1 -> 2 + 2 = 4, agent 1 plays 2 -> 1 + 1 = 2; Q_tot 6.
+      Terminated, reward 1: target 1, error 5 -> Huber 4.5.
+    Step 2: a new episode, the counters restart at 0: agent 0 plays 4 -> 3, agent 1 plays 0 -> 2; Q_tot 5.
+      After it both count 1. Next values: agent 0 online [9,1,1,1,1] + 1 with action 0 illegal -> action 1,
+      target [0,4,5,6,7] + 1 -> 5; agent 1 online [0,0,0,3,0] + 1 -> action 3, target [1,1,1,2,1] + 1 -> 3.
+      Reward 2: target 2 + 0.5 * 8 = 6, error 1 -> Huber 0.5.
+    Loss (4.5 + 0.5) / 2 = 2.5; the sequence's |TD error| is (5 + 1) / 2 = 3.
+    """
+    m = ValueDecompositionModule(grid_shape=(1, 5), mixer="vdn", gamma=0.5, huber_delta=1.0, recurrent=True, burn_in=1)
+    m.agents, m.target_agents = CountingRecurrentQ(0), CountingRecurrentQ(1)
+    obs = torch.zeros(1, 3, 2, 8, 1, 5)
+    next_obs = torch.zeros(1, 3, 2, 8, 1, 5)
+    obs[0, 0] = 7.0  # burn-in: only warms the state up
+    obs[0, 1, 0, 0, 0] = torch.tensor([1.0, 2, 3, 4, 5])
+    obs[0, 1, 1, 0, 0] = torch.tensor([0.0, 0, 1, 0, 0])
+    obs[0, 2, 0, 0, 0] = torch.tensor([0.0, 0, 0, 0, 3])
+    obs[0, 2, 1, 0, 0] = torch.tensor([2.0, 0, 0, 0, 0])
+    next_obs[0, 1] = 100.0  # the game ended: never looked at
+    next_obs[0, 2, 0, 0, 0] = torch.tensor([9.0, 1, 1, 1, 1])
+    next_obs[0, 2, 0, 1, 0] = torch.tensor([0.0, 4, 5, 6, 7])
+    next_obs[0, 2, 1, 0, 0] = torch.tensor([0.0, 0, 0, 3, 0])
+    next_obs[0, 2, 1, 1, 0] = torch.tensor([1.0, 1, 1, 2, 1])
+    next_legal = torch.ones(1, 3, 2, 5, dtype=torch.bool)
+    next_legal[0, 2, 0, 0] = False
+    batch = TensorDict({
+        "obs": obs, "next_obs": next_obs, "next_legal": next_legal,
+        "action": torch.tensor([[[0, 0], [1, 2], [4, 0]]]),
+        "reward": torch.tensor([[0.0, 1.0, 2.0]]),
+        "terminated": torch.tensor([[False, True, False]]),
+        "done": torch.tensor([[False, True, False]]),
+        "hidden": torch.tensor([[[1.0], [0.0]]]),
+        "priority_weight": torch.tensor([1.0]),
+    }, batch_size=[1])
+    loss, td_error, diagnostics = m.td_loss(batch)
+    assert loss.item() == pytest.approx(2.5)
+    assert td_error.tolist() == pytest.approx([3.0])
+    assert diagnostics["q_taken_mean"].item() == pytest.approx((4 + 2 + 3 + 2) / 4)
+    assert diagnostics["target_mean"].item() == pytest.approx((1 + 6) / 2)

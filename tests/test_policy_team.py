@@ -1,4 +1,4 @@
-"""The policy adapter: the blue point of view for red (board rotation, channel swap, actions, masks)."""
+"""The policy adapter: the blue point of view for red (the map's symmetry, channel swap, slots, actions, masks)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ from agents import PolicyTeam, make_team, rotate_actions, rotate_legal, to_blue_
 from agents.policy_team import CHANNEL_SWAP
 from gymPacMan import VecCaptureEnv, engine, load_layout
 from gymPacMan.layout import parse_layout
+from gymPacMan.maze import random_layout
 from gymPacMan.rules import ACTION_DX, ACTION_DY, BLUE, EAST, NORTH, RED, SOUTH, STOP, WEST
+from gymPacMan.views import MIRROR, ROTATE, RedView, board_symmetry, view_actions, view_legal
 
 from helpers import ARENA
 
@@ -25,6 +27,17 @@ ASYMMETRIC = """
 """
 
 
+# 10 x 6, the same turned 180 degrees but not mirrored: the Berkeley contest's kind of map.
+POINT_SYMMETRIC = """
+%%%%%%%%%%
+%1 .  o 4%
+%  %%  . %
+% .  %%  %
+%3 o  . 2%
+%%%%%%%%%%
+"""
+
+
 def rotate_layout_text(text: str) -> str:
     """The layout turned 180 degrees, red and blue exchanged: agent 0 <-> 1 and 2 <-> 3 (`1` <-> `2`, `3` <-> `4`)."""
     rows = [line.strip() for line in text.strip().splitlines()]
@@ -32,23 +45,31 @@ def rotate_layout_text(text: str) -> str:
     return "\n".join(row[::-1].translate(swap) for row in reversed(rows))
 
 
-def rotate_state(state: engine.GameState) -> engine.GameState:
-    """The same games turned 180 degrees (each in its own `[:h, :w]` block) with red and blue exchanged."""
+def turn_state(state: engine.GameState, symmetry: np.ndarray, swap: np.ndarray) -> engine.GameState:
+    """Each game mirrored (or rotated) within its own `[:h, :w]` block with red and blue exchanged, red's
+    agents becoming the blue agents whose slots they take (`swap`: agent 2 becomes agent 1)."""
     s = state.copy()
-    swap = [1, 0, 3, 2]  # agent i of the rotated game is agent swap[i] of the real one
     for g in range(s.num_games):
         h, w = int(s.height[g]), int(s.width[g])
+        flip = (lambda a: a[:, ::-1]) if symmetry[g] == MIRROR else (lambda a: a[::-1, ::-1])
+        agent = [3, 2, 1, 0] if swap[g] else [1, 0, 3, 2]  # agent i of the turned game is agent[i] of the real one
         for field in ("walls", "food", "capsules"):
-            getattr(s, field)[g, :h, :w] = getattr(state, field)[g, :h, :w][::-1, ::-1]
+            getattr(s, field)[g, :h, :w] = flip(getattr(state, field)[g, :h, :w])
         for field in ("pos", "starts"):
-            cells = getattr(state, field)[g, swap]
-            getattr(s, field)[g] = np.stack([w - 1 - cells[:, 0], h - 1 - cells[:, 1]], axis=1)
+            cells = getattr(state, field)[g, agent]
+            y = cells[:, 1] if symmetry[g] == MIRROR else h - 1 - cells[:, 1]
+            getattr(s, field)[g] = np.stack([w - 1 - cells[:, 0], y], axis=1)
         for field in ("is_pacman", "carrying", "returned", "scared"):
-            getattr(s, field)[g] = getattr(state, field)[g, swap]
-        s.heading[g] = rotate_actions(state.heading[g, swap])
+            getattr(s, field)[g] = getattr(state, field)[g, agent]
+        s.heading[g] = view_actions(state.heading[g, agent], symmetry[g])
         s.food_left[g] = state.food_left[g, ::-1]
         s.score[g] = -state.score[g]
     return s
+
+
+def rotate_state(state: engine.GameState) -> engine.GameState:
+    """The same games turned 180 degrees (each in its own `[:h, :w]` block) with red and blue exchanged."""
+    return turn_state(state, np.full(state.num_games, ROTATE), np.zeros(state.num_games, dtype=bool))
 
 
 def random_play(state: engine.GameState, steps: int, seed: int):
@@ -192,6 +213,86 @@ def test_red_agent_cell_lands_on_the_rotated_cell():
             assert 2 * (w - 1 - x) >= w  # red's own half is on the right, as blue's is
 
 
+# -- red sees the board through the map's own symmetry ---------------------------------------------
+
+
+@pytest.mark.parametrize("name, symmetry, swap", [
+    ("tinyMaze", MIRROR, False), ("bloxCapture", MIRROR, False), ("mediumCapsules", MIRROR, False),
+    ("smallCapture", MIRROR, True),  # agent 2 starts where the mirror of agent 1's start is
+    ("point", ROTATE, False),  # turned 180 degrees, not mirrored
+    ("asymmetric", MIRROR, False),  # neither: mirrored, the documented choice
+])
+def test_board_symmetry_of_each_kind_of_map(name, symmetry, swap):
+    layout = {"point": lambda: parse_layout(POINT_SYMMETRIC, "point"),
+              "asymmetric": lambda: parse_layout(ASYMMETRIC, "asymmetric")}.get(name, lambda: load_layout(name))()
+    found, swapped = board_symmetry(engine.new_state([layout], [0]))
+    assert (int(found[0]), bool(swapped[0])) == (symmetry, swap)
+
+
+def test_every_maze_of_the_generator_is_seen_mirrored():
+    state = engine.new_state([random_layout(seed) for seed in range(12)], list(range(12)))
+    symmetry, swap = board_symmetry(state)
+    assert (symmetry == MIRROR).all() and not swap.any()
+
+
+def test_red_view_is_the_blue_view_of_the_turned_game_during_play():
+    """On mirrored maps red sees blue's view of the mirrored game; on point-symmetric ones, of the rotated
+    game; in a padded batch of both, with slots swapped where the starts say so, all game long."""
+    layouts = [load_layout("tinyMaze"), load_layout("smallCapture"), parse_layout(POINT_SYMMETRIC, "point"),
+               load_layout("bloxCapture"), random_layout(7)]
+    state = engine.new_state(layouts, [0, 1, 2, 3, 4, 1, 2])
+    red = PolicyTeam(stay, RED)
+    symmetry, swap = board_symmetry(state)
+    assert symmetry.tolist() == [MIRROR, MIRROR, ROTATE, MIRROR, MIRROR, MIRROR, ROTATE]
+    assert swap.tolist() == [False, True, False, False, False, True, False]
+    carrying = False
+    for s in random_play(state, 120, seed=5):
+        turned = turn_state(s, symmetry, swap)
+        obs, legal = red.observe(s, engine.legal_actions(s))
+        np.testing.assert_array_equal(obs, engine.observe(turned, (1, 3)))
+        np.testing.assert_array_equal(legal, engine.legal_actions(turned)[:, [1, 3]])
+        carrying |= bool((s.carrying[:, [0, 2]] > 0).any())
+    assert carrying  # channel 1 (1 + food carried) was exercised
+
+
+def test_red_plays_the_views_actions_on_the_real_board():
+    """An action chosen in the view moves red's agent to the turned cell of where the view's agent goes."""
+    layouts = [load_layout("smallCapture"), parse_layout(POINT_SYMMETRIC, "point"), load_layout("tinyMaze")]
+    state = engine.new_state(layouts, [0, 1, 2])
+    symmetry, swap = board_symmetry(state)
+    rng = np.random.default_rng(0)
+    for s in random_play(state, 40, seed=1):
+        legal = engine.legal_actions(s)
+        turned = turn_state(s, symmetry, swap)
+        chosen = np.stack([rng.choice(np.flatnonzero(m)) for m in legal[:, [1, 3]].reshape(-1, 5)]).reshape(-1, 2)
+        team = PolicyTeam(lambda obs, legal: chosen, RED)  # the view's legal actions are the turned game's blue ones
+        real = team.act(s, legal, rng)
+        after, after_turned = s.copy(), turned.copy()
+        engine.step(after, np.stack([real[:, 0], np.full(3, STOP), real[:, 1], np.full(3, STOP)], axis=1), 10_000)
+        engine.step(after_turned, np.stack([np.full(3, STOP), chosen[:, 0], np.full(3, STOP), chosen[:, 1]], axis=1), 10_000)
+        np.testing.assert_array_equal(turn_state(after, symmetry, swap).pos, after_turned.pos)
+
+
+def test_view_actions_and_masks_per_symmetry():
+    assert view_actions([NORTH, EAST, SOUTH, WEST, STOP], MIRROR).tolist() == [NORTH, WEST, SOUTH, EAST, STOP]
+    assert view_actions([NORTH, EAST, SOUTH, WEST, STOP], ROTATE).tolist() == [SOUTH, WEST, NORTH, EAST, STOP]
+    actions = np.array([[NORTH, EAST], [NORTH, EAST]])
+    assert view_actions(actions, np.array([MIRROR, ROTATE])).tolist() == [[NORTH, WEST], [SOUTH, WEST]]
+    legal = np.random.default_rng(2).random((2, 2, 5)) < 0.5
+    turned = view_legal(legal, np.array([MIRROR, ROTATE]))
+    for g, sym in enumerate((MIRROR, ROTATE)):
+        for a in range(5):
+            np.testing.assert_array_equal(turned[g, :, view_actions(a, sym)], legal[g, :, a])
+
+
+def test_mirrored_view_flips_only_left_and_right():
+    obs = np.random.default_rng(3).random((2, 2, 8, 5, 6)).astype(np.float32)
+    np.testing.assert_array_equal(to_blue_view(obs, 6, 5, MIRROR), obs[:, :, CHANNEL_SWAP, :, ::-1])
+    mixed = to_blue_view(obs, 6, 5, np.array([MIRROR, ROTATE]))
+    np.testing.assert_array_equal(mixed[0], obs[0][:, CHANNEL_SWAP, :, ::-1])
+    np.testing.assert_array_equal(mixed[1], obs[1][:, CHANNEL_SWAP, ::-1, ::-1])
+
+
 # -- the team ---------------------------------------------------------------------------------------
 
 
@@ -251,7 +352,8 @@ def test_policy_gets_blue_view_numpy_arrays_and_may_return_torch_tensors():
     actions = team.act(state, legal, env.rng)
     assert isinstance(seen["obs"], np.ndarray) and seen["obs"].dtype == np.float32
     assert seen["obs"].shape == (4, 2, 8, 20, 20) and seen["legal"].shape == (4, 2, 5) and seen["legal"].dtype == bool
-    np.testing.assert_array_equal(seen["obs"], to_blue_view(engine.observe(state, (0, 2)), state.width, state.height))
+    expected, _ = RedView.of(state).observe(engine.observe(state, (0, 2)), legal[:, [0, 2]], state.width, state.height)
+    np.testing.assert_array_equal(seen["obs"], expected)
     assert isinstance(actions, np.ndarray) and actions.dtype == np.int64 and actions.shape == (4, 2)
     chosen = np.take_along_axis(legal[:, [0, 2]], actions[..., None], -1)[..., 0]
     assert chosen.all()  # the rotated-back actions are legal on the real board

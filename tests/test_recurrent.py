@@ -10,7 +10,7 @@ from marl_lightning.replay import ReplayBuffer
 from marl_lightning.rollout import Collector
 
 
-def counting_policy(obs, legal, hidden):
+def counting_policy(obs, legal, hidden, generator=None):
     """Stop always; the 'hidden state' counts the steps each game has played since its start."""
     n, a = obs.shape[:2]
     hidden = torch.zeros(n, a, 1) if hidden is None else hidden

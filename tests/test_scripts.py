@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
 
 import imageio.v3 as iio
+import pytest
 
 from gymPacMan.__main__ import main as play_main
 
@@ -33,14 +35,27 @@ def test_env_benchmark_prints_steps_per_sec_last():
     assert out[-1].startswith("steps_per_sec=") and float(out[-1].split("=")[1]) > 0
 
 
-def test_team_ladder_writes_its_table(tmp_path):
-    out = tmp_path / "ladder.md"
-    run = subprocess.run(
-        [sys.executable, "benchmarks/team_ladder.py", "--teams", "random", "baseline", "--games", "2",
-         "--threshold", "0", "--out", str(out)],
-        cwd=ROOT, capture_output=True, text=True,
-    )
-    assert run.returncode == 0, run.stderr
-    table = out.read_text()
-    assert "| baseline vs random (rung) |" in table and "ladder holds" in table
-    assert out.with_suffix(".json").is_file()
+def ladder(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "benchmarks/team_ladder.py", *args, "--out", str(tmp_path / "ladder.md")],
+                          cwd=ROOT, capture_output=True, text=True)
+
+
+@pytest.mark.slow
+def test_the_ladder_holds_over_real_games(tmp_path):
+    """random < baseline < heuristic, each rung winning at least 70% against the one below, 60 games a pairing."""
+    run = ladder(tmp_path, "--teams", "random", "baseline", "heuristic", "--games", "10", "--threshold", "0.7")
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    table = (tmp_path / "ladder.md").read_text()
+    assert "| baseline vs random (rung) |" in table and "| heuristic vs baseline (rung) |" in table
+    assert "ladder holds" in table
+    results = json.loads((tmp_path / "ladder.json").read_text())
+    for pairing in ("baseline|random", "heuristic|baseline", "heuristic|random"):
+        games = [r for key, r in results.items() if key.startswith(pairing + "|")]
+        wins, total = sum(r["wins"] for r in games), sum(r["wins"] + r["ties"] + r["losses"] for r in games)
+        assert total == 60 and wins / total >= 0.7, (pairing, wins, total)
+
+
+def test_the_ladder_check_fails_when_a_rung_is_weaker(tmp_path):
+    run = ladder(tmp_path, "--teams", "heuristic", "random", "--games", "2")  # upside down
+    assert run.returncode == 1
+    assert "ladder FAILS" in (tmp_path / "ladder.md").read_text()

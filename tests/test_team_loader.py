@@ -73,7 +73,14 @@ def test_team_file_plays_in_the_course_class(tmp_path):
     path = write(tmp_path, "westTeam.py", TEAM_FILE)
     env = gymPacMan_parallel_env(layout_file="tinyMaze", enemieName=str(path))
     env.reset()
-    env.step([4, 4, 4, 4])
+    assert type(env._env.opponent).__name__ == "WestTeam"
+    for _ in range(6):
+        before = env._state.copy()
+        west = engine.legal_actions(before)[0, [0, 2], 3]  # (2,) red's agents can go West
+        env.step([STOP, STOP, STOP, STOP])  # red's entries are the team's to choose, not ours
+        moved = env._state.pos[0, [0, 2], 0] - before.pos[0, [0, 2], 0]
+        np.testing.assert_array_equal(moved, np.where(west, -1, 0))  # the team's moves were played
+        np.testing.assert_array_equal(env._state.pos[0, [1, 3]], before.pos[0, [1, 3]])  # ours stood still
 
 
 def test_each_load_runs_the_file_afresh(tmp_path):

@@ -99,12 +99,14 @@ class ValueDecompositionModule(L.LightningModule):
         self.agents.train(was_training)
         return out
 
-    def explore(self, obs: torch.Tensor, legal: torch.Tensor, hidden: torch.Tensor | None = None):
-        """Epsilon-greedy legal actions `(N, A)` for collecting experience (recurrent: and the next hidden state)."""
+    def explore(self, obs: torch.Tensor, legal: torch.Tensor, hidden: torch.Tensor | None = None,
+                generator: torch.Generator | None = None):
+        """Epsilon-greedy legal actions `(N, A)` for collecting experience (recurrent: and the next hidden
+        state); random draws come from `generator` (the collector's)."""
         if self.hparams.recurrent:
             q, hidden = self.q_values(obs, hidden)
-            return epsilon_greedy(q, legal.to(self.device), self.epsilon).cpu(), hidden
-        return epsilon_greedy(self.q_values(obs), legal.to(self.device), self.epsilon).cpu()
+            return epsilon_greedy(q, legal.to(self.device), self.epsilon, generator).cpu(), hidden
+        return epsilon_greedy(self.q_values(obs), legal.to(self.device), self.epsilon, generator).cpu()
 
     def greedy(self, obs: torch.Tensor, legal: torch.Tensor) -> torch.Tensor:
         """Greedy legal actions `(N, A)` of feed-forward agents (evaluation)."""

@@ -1,0 +1,172 @@
+"""Do the tests catch a broken pipeline? Break the code on purpose, one change at a time, and check
+that the named tests fail (mutation testing by hand, for the breaks that once went unnoticed).
+
+Each break is a text substitution in one file of a scratch copy of the checkout; the tests named
+for it then run there (`python -m pytest -x`), and must fail. The checkout itself is never touched.
+
+    .venv/bin/python scripts/check_breaks.py              # every break (about 15 minutes on 2 cores)
+    .venv/bin/python scripts/check_breaks.py --only export-no-mirror collector-truncation
+
+Prints one line per break (caught or MISSED) and exits 1 if any break went unnoticed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class Break:
+    name: str
+    what: str
+    file: str
+    old: str
+    new: str
+    tests: tuple[str, ...]
+
+
+NOISE_ON_RESUME = '''    def on_load_checkpoint(self, checkpoint):
+        checkpoint["state_dict"] = {k: torch.randn_like(v) if v.is_floating_point() else v for k, v in checkpoint["state_dict"].items()}
+
+    def configure_optimizers(self):'''
+WIPE_OPTIMIZER_ON_RESUME = '''    def on_load_checkpoint(self, checkpoint):
+        checkpoint["optimizer_states"] = []
+
+    def configure_optimizers(self):'''
+
+BREAKS = [
+    Break("export-no-mirror", "the exported team does not turn red's board",
+          "marl_lightning/contest_team.py.in",
+          'obs = obs[:, :, ::-1] if self.symmetry == "mirror" else obs[:, ::-1, ::-1]', "obs = obs",
+          ("tests/test_export.py::test_exported_team_sees_values_and_plays_like_the_policy",)),
+    Break("export-no-channel-swap", "the exported team does not swap red's and blue's channels",
+          "marl_lightning/contest_team.py.in", "obs = obs[[0, 1, 3, 2, 4, 5, 7, 6]]", "obs = obs",
+          ("tests/test_export.py::test_exported_team_sees_values_and_plays_like_the_policy",)),
+    Break("export-forgets-hidden-opponents", "the exported team drops opponents it cannot see",
+          "marl_lightning/contest_team.py.in", "        return self.last_seen.get(i)", "        return pos",
+          ("tests/test_export.py::test_exported_team_draws_hidden_opponents_where_it_last_saw_them",)),
+    Break("red-view-rotated", "red sees every map rotated (the old view), not through its symmetry",
+          "gymPacMan/views.py", "    return symmetry.astype(np.int64), swap",
+          "    return np.full(n, ROTATE), np.zeros(n, dtype=np.bool_)",
+          ("tests/test_policy_team.py",)),
+    Break("resume-noise-weights", "a resumed run gets noise for weights",
+          "marl_lightning/modules/value_decomposition.py", "    def configure_optimizers(self):", NOISE_ON_RESUME,
+          ("tests/test_training.py::test_resume_is_bit_exact",)),
+    Break("resume-wipes-optimizer", "a resumed run starts Adam afresh",
+          "marl_lightning/modules/value_decomposition.py", "    def configure_optimizers(self):", WIPE_OPTIMIZER_ON_RESUME,
+          ("tests/test_training.py::test_resume_is_bit_exact",)),
+    Break("resume-fresh-generator", "a resumed run restarts the exploration generator",
+          "marl_lightning/rollout.py", '        self.generator.set_state(state["generator"])\n', "",
+          ("tests/test_training.py::test_resume_is_bit_exact",)),
+    Break("resume-fresh-games", "a resumed run restarts the games in progress",
+          "marl_lightning/rollout.py", '        self.env.load_state_dict(state["env"])\n', "",
+          ("tests/test_training.py::test_resume_is_bit_exact",)),
+    Break("evaluation-all-blue", "evaluation plays every game with the entrant as blue",
+          "marl_lightning/evaluation.py",
+          "    as_red = play_match(make_entrant(b, BLUE), make_entrant(a, RED),",
+          "    as_red = play_match(make_entrant(a, BLUE), make_entrant(b, RED),",
+          ("tests/test_evaluation.py",)),
+    Break("collector-truncation", "the collector stores a time limit as a termination",
+          "marl_lightning/rollout.py", '"terminated": torch.from_numpy(terminated),',
+          '"terminated": torch.from_numpy(terminated | truncated),', ("tests/test_collector.py",)),
+    Break("collector-next-obs", "the collector stores the new game's first observation as the next one",
+          "marl_lightning/rollout.py", 'torch.from_numpy(info["final_observation"])', "torch.from_numpy(next_obs)",
+          ("tests/test_collector.py",)),
+    Break("epsilon-ignored", "epsilon-greedy explores 10% of the time whatever epsilon is",
+          "marl_lightning/exploration.py", ".to(q.device) < epsilon", ".to(q.device) < 0.1",
+          ("tests/test_learning_parts.py",)),
+    Break("load-policy-not-greedy", "load_policy plays random legal actions",
+          "marl_lightning/policy.py", "        return masked_argmax(q, legal).numpy()",
+          "        return masked_argmax(torch.rand_like(q), legal).numpy()",
+          ("tests/test_training.py::test_load_policy_is_the_greedy_policy_of_the_trained_networks",)),
+    Break("shared-ignored", "model.shared: false still shares one network",
+          "marl_lightning/modules/value_decomposition.py", "shared=shared,", "shared=True,",
+          ("tests/test_training.py::test_shared_false_trains_one_network_per_agent",)),
+    Break("hard-targets-ignored", "model.target_update: hard still updates softly",
+          "marl_lightning/modules/value_decomposition.py", '        if h.target_update == "soft":', "        if True:",
+          ("tests/test_training.py::test_hard_target_update_every_n_gradient_steps",
+           "tests/test_training.py::test_soft_targets_follow_the_online_networks_by_tau")),
+    Break("exponential-epsilon-ignored", "model.epsilon_schedule: exponential still decays linearly",
+          "marl_lightning/modules/value_decomposition.py", "h.epsilon_decay_steps, h.epsilon_schedule)",
+          'h.epsilon_decay_steps, "linear")',
+          ("tests/test_training.py::test_the_epsilon_schedule_is_the_one_configured",)),
+    Break("nan-loss", "the TD loss is NaN", "marl_lightning/modules/value_decomposition.py",
+          "        loss = (weight * elementwise).mean()\n", "        loss = (weight * elementwise).mean() * float('nan')\n",
+          ("tests/test_training.py::test_every_config_trains_and_checkpoints",)),
+    Break("unroll-never-resets", "recurrent agents carry their memory across episode starts",
+          "marl_lightning/networks.py", "            h = h * (~starts[:, t]).to(h.dtype)[:, None, None]\n", "",
+          ("tests/test_loss.py::test_recurrent_loss_by_hand",)),
+    Break("course-class-ignores-team", "the course class plays random whatever team it is given",
+          "gymPacMan/course_env.py", "make_team(name, team=RED)", 'make_team("random", team=RED)',
+          ("tests/test_team_loader.py::test_team_file_plays_in_the_course_class",)),
+    Break("baseline-plays-random", "the baseline team plays random moves (a broken rung)",
+          "agents/baseline_team.py", "        return out\n", "        return np.full_like(out, 4)  # Stop\n",
+          ("tests/test_scripts.py::test_the_ladder_holds_over_real_games",)),
+    Break("no-learning", "the agents never learn (learning rate 0)",
+          "marl_lightning/modules/value_decomposition.py", '"lr": h.lr, "name": "agents"', '"lr": 0.0, "name": "agents"',
+          ("tests/test_training.py::test_a_short_seeded_run_learns_to_beat_random_in_both_colours",)),
+]
+
+
+def scratch_copy(destination: Path) -> Path:
+    """The tracked and untracked (not ignored) files of the checkout, and `../shared` beside them."""
+    files = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
+                           capture_output=True, text=True, check=True).stdout.split()
+    checkout = destination / "main"
+    for name in files:
+        target = checkout / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if (ROOT / name).is_file():
+            shutil.copy2(ROOT / name, target)
+    shared = ROOT.parent / "shared"
+    if shared.is_dir():
+        (destination / "shared").symlink_to(shared)
+    return checkout
+
+
+def run(checkout: Path, brk: Break) -> tuple[bool, float]:
+    path = checkout / brk.file
+    original = path.read_text()
+    if original.count(brk.old) != 1:
+        raise SystemExit(f"break {brk.name}: {brk.old!r} occurs {original.count(brk.old)} times in {brk.file}, not once")
+    path.write_text(original.replace(brk.old, brk.new))
+    try:
+        started = time.perf_counter()
+        result = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *brk.tests],
+                                cwd=checkout, capture_output=True, text=True)
+        return result.returncode != 0, time.perf_counter() - started
+    finally:
+        path.write_text(original)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", nargs="+", metavar="NAME", help=f"some breaks: {', '.join(b.name for b in BREAKS)}")
+    args = parser.parse_args(argv)
+    chosen = [b for b in BREAKS if not args.only or b.name in args.only]
+    unknown = set(args.only or ()) - {b.name for b in BREAKS}
+    if unknown:
+        parser.error(f"unknown break(s): {', '.join(sorted(unknown))}")
+    missed = []
+    with tempfile.TemporaryDirectory() as scratch:
+        checkout = scratch_copy(Path(scratch))
+        for brk in chosen:
+            caught, seconds = run(checkout, brk)
+            print(f"{'caught' if caught else 'MISSED'}  {brk.name:32s} {brk.what} ({seconds:.0f} s)", flush=True)
+            if not caught:
+                missed.append(brk.name)
+    print(f"{len(chosen) - len(missed)} of {len(chosen)} breaks caught" + (f"; missed: {', '.join(missed)}" if missed else ""))
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
