@@ -13,6 +13,7 @@ Prints one line per break (caught or MISSED) and exits 1 if any break went unnot
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import subprocess
 import sys
@@ -108,7 +109,7 @@ BREAKS = [
     Break("course-class-ignores-team", "the course class plays random whatever team it is given",
           "gymPacMan/course_env.py", "make_team(name, team=RED)", 'make_team("random", team=RED)',
           ("tests/test_team_loader.py::test_team_file_plays_in_the_course_class",)),
-    Break("baseline-plays-random", "the baseline team plays random moves (a broken rung)",
+    Break("baseline-stands-still", "the baseline team stands still (a broken rung)",
           "agents/baseline_team.py", "        return out\n", "        return np.full_like(out, 4)  # Stop\n",
           ("tests/test_scripts.py::test_the_ladder_holds_over_real_games",)),
     Break("no-learning", "the agents never learn (learning rate 0)",
@@ -141,8 +142,9 @@ def run(checkout: Path, brk: Break) -> tuple[bool, float]:
     path.write_text(original.replace(brk.old, brk.new))
     try:
         started = time.perf_counter()
+        env = {**os.environ, "PYTHONPATH": str(checkout)}  # scripts the tests start import the broken copy too
         result = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *brk.tests],
-                                cwd=checkout, capture_output=True, text=True)
+                                cwd=checkout, capture_output=True, text=True, env=env)
         return result.returncode != 0, time.perf_counter() - started
     finally:
         path.write_text(original)
