@@ -2,7 +2,7 @@
 
 from marl_lightning.cli import MARLCLI
 from marl_lightning.data import CaptureDataModule
-from marl_lightning.modules import ValueDecompositionModule
+from marl_lightning.learners import ValueDecompositionModule
 
 
 def main(args=None):

@@ -15,7 +15,7 @@ from gymPacMan.rules import RED
 
 from .base import Team, sample_legal
 from .loader import TeamFileError, is_team_file, load_team_file
-from .policy_team import PolicyTeam, rotate_actions, rotate_legal, to_blue_view
+from .policy_team import Policy, PolicyTeam, StatelessPolicy, rotate_actions, rotate_legal, to_blue_view
 from .baseline_team import BaselineTeam
 from .heuristic_team import HeuristicTeam
 from .random_team import RandomTeam
@@ -63,5 +63,5 @@ def make_team(name: str | Team, team: int = RED, **kwargs) -> Team:
 
 
 __all__ = ["TEAMS", "Team", "BaselineTeam", "HeuristicTeam", "RandomTeam", "SearchTeam", "ALIASES", "make_team", "canonical_team_name", "sample_legal",
-           "PolicyTeam", "to_blue_view", "rotate_actions", "rotate_legal",
+           "Policy", "PolicyTeam", "StatelessPolicy", "to_blue_view", "rotate_actions", "rotate_legal",
            "load_team_file", "is_team_file", "TeamFileError"]

@@ -27,7 +27,7 @@ with per-game memory also overrides `reset(state, games)`; `self.time_limit` hol
         return FirstMoveTeam(team)
 
 It then plays wherever a team name is taken: `make_team("path/to/myTeam.py")`,
-`VecCaptureEnv(..., opponent="path/to/myTeam.py")`, `python -m gymPacMan --red path/to/myTeam.py`,
+`VecCaptureEnv(..., opponent="path/to/myTeam.py")`, `python -m agents --red path/to/myTeam.py`,
 the course class's `enemieName=`. A registered team name wins over a file of the same name
 (`agents/randomTeam.py` is always the random team). A trained policy needs no file: wrap it in
 `agents.PolicyTeam`.

@@ -8,7 +8,7 @@ import numpy as np
 
 from gymPacMan import VecCaptureEnv, engine
 from gymPacMan.render import GameRecorder
-from gymPacMan.rules import BLUE
+from gymPacMan.rules import BLUE, RED
 
 from . import make_team
 
@@ -25,7 +25,7 @@ def play_match(blue, red, layouts, games: int, num_envs: int = 64, length: int =
         counts of blue wins, ties and red wins, mean score (red-positive), food returned by each
         team, game length, and the blue team's mean seconds per move (both its agents, one game).
     """
-    env = VecCaptureEnv(layouts, num_envs=min(num_envs, games), opponent=red, length=length, seed=seed)
+    env = VecCaptureEnv(layouts, num_envs=min(num_envs, games), opponent=make_team(red, team=RED), length=length, seed=seed)
     blue_team = make_team(blue, team=BLUE)
     blue_team.time_limit = length
     obs, info = env.reset()

@@ -1,11 +1,15 @@
-"""Any trained policy as a team, for either colour: the adapter self-play uses.
+"""Any trained policy as a team, for either colour: the adapter evaluation, tournaments and self-play use.
 
-A policy is a callable `policy(obs, legal) -> actions` that always sees the game from the **blue**
-point of view, as `VecCaptureEnv` gives it to the caller:
+A policy acts on the game as the **blue** team sees it, as `VecCaptureEnv` gives it to the caller:
 
-- `obs`: `(N, 2, 8, H, W)` float32 numpy observations of the team's two agents (SPEC.md channels);
-- `legal`: `(N, 2, 5)` bool numpy legal-action masks;
-- returns `(N, 2)` integer actions (numpy, a list, or a torch tensor on any device).
+- `obs`: `(N, 2, 8, H, W)` float32 observations of the team's two agents (SPEC.md channels);
+- `legal`: `(N, 2, 5)` bool legal-action masks;
+- it returns `(N, 2)` integer actions (numpy, a list, or a torch tensor on any device).
+
+Two kinds of policy play: a `Policy` (`act(obs, legal, state) -> (actions, state)` and
+`initial_state(num_games)`, as `marl_lightning.load_policy` gives, feed-forward or recurrent alike),
+whose per-game state the team keeps and clears when a game starts; or a plain function
+`policy(obs, legal) -> actions`.
 
 For the blue team the observations and masks go to the policy as they are. For the red team the
 board is seen through the map's own symmetry (`gymPacMan.views`): mirrored left to right on the
@@ -23,7 +27,7 @@ way and the policy's actions turned back. A policy trained as blue therefore pla
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Any, Callable, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -34,7 +38,29 @@ from gymPacMan.views import CHANNEL_SWAP, ROTATE, RedView, to_blue_view, view_ac
 
 from .base import Team
 
-Policy = Callable[[np.ndarray, np.ndarray], object]
+@runtime_checkable
+class Policy(Protocol):
+    """A policy with per-game state: `act(obs (N, 2, 8, H, W), legal (N, 2, 5), state) -> (actions (N, 2), state)`."""
+
+    def initial_state(self, num_games: int) -> Any: ...
+
+    def act(self, obs: Any, legal: Any, state: Any) -> tuple[Any, Any]: ...
+
+
+class StatelessPolicy:
+    """A plain function `fn(obs, legal) -> actions` as a `Policy` (its state is `None`)."""
+
+    def __init__(self, fn: Callable[[np.ndarray, np.ndarray], Any]):
+        self.fn = fn
+
+    def initial_state(self, num_games: int) -> None:
+        return None
+
+    def act(self, obs, legal, state=None):
+        return self.fn(obs, legal), None
+
+    def __repr__(self) -> str:
+        return f"StatelessPolicy({self.fn!r})"
 
 
 def rotate_actions(actions) -> np.ndarray:
@@ -71,25 +97,30 @@ class PolicyTeam(Team):
     """A trained policy playing one colour; it always sees the game as blue.
 
     Args:
-        policy: `policy(obs, legal) -> actions`, `obs` `(N, 2, 8, H, W)` float32 and `legal`
-            `(N, 2, 5)` bool numpy arrays from the blue point of view, actions `(N, 2)` integers
-            (numpy or torch). An illegal action is played as Stop by the engine.
+        policy: a `Policy` (`act` and `initial_state`), or a function `policy(obs, legal) -> actions`;
+            `obs` `(N, 2, 8, H, W)` float32 and `legal` `(N, 2, 5)` bool numpy arrays from the blue
+            point of view, actions `(N, 2)` integers (numpy or torch). An illegal action is played as
+            Stop by the engine.
         team: `RED` (0, the default, as for every opponent) or `BLUE` (1).
         name: shown in logs (default `"policy"`).
     """
 
     name = "policy"
 
-    def __init__(self, policy: Policy, team: int = RED, name: str | None = None):
+    def __init__(self, policy: Policy | Callable[[np.ndarray, np.ndarray], Any], team: int = RED, name: str | None = None):
         super().__init__(team)
-        if not callable(policy):
-            raise TypeError(f"policy must be callable as policy(obs, legal) -> actions, got {policy!r}")
-        self.policy = policy
+        if isinstance(policy, Policy):
+            self.policy = policy
+        elif callable(policy):
+            self.policy = StatelessPolicy(policy)
+        else:
+            raise TypeError(f"policy must have act(obs, legal, state) or be callable as policy(obs, legal), got {policy!r}")
+        self.memory: Any = None  # the policy's state of each game: (N, 2, S), or None
         if name is not None:
             self.name = name
 
     @classmethod
-    def from_callable(cls, fn: Policy, team: int = RED, name: str | None = None) -> "PolicyTeam":
+    def from_callable(cls, fn: Callable[[np.ndarray, np.ndarray], Any], team: int = RED, name: str | None = None) -> "PolicyTeam":
         """`PolicyTeam(fn, team)`: the policy `fn(obs, legal) -> actions` playing colour `team`."""
         return cls(fn, team=team, name=name)
 
@@ -107,18 +138,39 @@ class PolicyTeam(Team):
         return (view or RedView.of(state)).observe(obs, own_legal, state.width, state.height)
 
     def reset(self, state: GameState, games: np.ndarray) -> None:
-        """A policy with memory (a recurrent one) that has `reset_games(games, num_games)` forgets those games."""
-        if hasattr(self.policy, "reset_games"):
-            self.policy.reset_games(np.asarray(games), state.num_games)
+        """Games that start forget what the policy remembered of the games before."""
+        if self.bind(state) or self.memory is None or len(self.memory) != state.num_games:
+            self.memory = self.policy.initial_state(state.num_games)
+        elif len(games):
+            self.memory[_index(games, self.memory)] = self.policy.initial_state(len(games))
 
     def act(self, state: GameState, legal: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        if self.bind(state) or (self.memory is not None and len(self.memory) != state.num_games):
+            self.memory = self.policy.initial_state(state.num_games)
         view = RedView.of(state) if self.team == RED else None
         obs, own_legal = self.observe(state, legal, view)
-        actions = _as_numpy_actions(self.policy(obs, own_legal), state.num_games)
+        actions, self.memory = self.policy.act(obs, own_legal, self.memory)
+        actions = _as_numpy_actions(actions, state.num_games)
         return actions if view is None else view.real_actions(actions)
+
+    def state_dict(self) -> dict:
+        return {} if self.memory is None else {"memory": self.memory}
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        if "memory" in state_dict:
+            self.memory = state_dict["memory"]
 
     def __repr__(self) -> str:
         return f"{super().__repr__()[:-1]}, policy={self.policy!r})"
 
 
-__all__ = ["PolicyTeam", "to_blue_view", "rotate_actions", "rotate_legal", "CHANNEL_SWAP"]
+def _index(games: np.ndarray, memory: Any):
+    """Game indices fit to index `memory` (a torch tensor wants a tensor of indices)."""
+    if hasattr(memory, "detach"):
+        import torch
+
+        return torch.as_tensor(np.asarray(games), dtype=torch.long, device=memory.device)
+    return np.asarray(games)
+
+
+__all__ = ["Policy", "PolicyTeam", "StatelessPolicy", "to_blue_view", "rotate_actions", "rotate_legal", "CHANNEL_SWAP"]

@@ -18,6 +18,7 @@ import torch
 from . import engine
 from .contest_state import ContestStateView
 from .layout import Layout, load_layout
+from .opponents import resolve_opponent
 from .rules import ACTION_NAMES, BLUE, NUM_AGENTS, RED, RewardConfig
 from .vec_env import VecCaptureEnv
 
@@ -147,10 +148,8 @@ class gymPacMan_parallel_env:  # noqa: N801 - the course's class name
         return random_layout(int(self.rng.integers(2**31)))
 
     def _set_team(self, name: str) -> None:
-        from agents import make_team
-
         self.enemieName = name
-        self.opponent = None if self.self_play else make_team(name, team=RED)
+        self.opponent = None if self.self_play else resolve_opponent(name, team=RED)
         self.agents = [
             i if (self.self_play or i % 2 == BLUE) else OpponentAgent(i, self.opponent.name) for i in range(NUM_AGENTS)
         ]

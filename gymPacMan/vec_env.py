@@ -16,6 +16,7 @@ import numpy as np
 
 from . import engine
 from .layout import Layout, load_layout
+from .opponents import Opponent, resolve_opponent
 from .rules import BLUE, NUM_ACTIONS, RED, RewardConfig, TEAM_AGENTS
 
 RANDOM_LAYOUT = "random"  # the layout name that asks for a fresh random maze at every reset
@@ -65,7 +66,8 @@ class VecCaptureEnv:
             for the game. `"random"` generates a new 20 x 20 maze at each reset. Different sizes
             are padded to the largest (zeros in the observations).
         num_envs: N, the number of games.
-        opponent: the red team (a name from `agents.TEAMS` or a `Team`), unless `self_play`.
+        opponent: the red team, unless `self_play`: an object with the `gymPacMan.opponents.Opponent`
+            calls (an `agents.Team`), or a team name made by the installed team factory (`agents.make_team`).
         self_play: the caller drives all four agents; observations, masks and actions then cover
             agents 0-3 in index order and rewards are `(N, 2)` = `[red, blue]`.
         length: time limit in steps; reaching it truncates the game.
@@ -86,15 +88,13 @@ class VecCaptureEnv:
         self,
         layouts: LayoutSpec | Sequence[LayoutSpec],
         num_envs: int = 1,
-        opponent="random",
+        opponent: str | Opponent = "random",
         self_play: bool = False,
         length: int = 300,
         rewards: RewardConfig = RewardConfig(),
         seed: int | None = None,
         autoreset: bool = True,
     ):
-        from agents import make_team  # agents depend on the engine, not the other way round
-
         if num_envs < 1:
             raise ValueError(f"num_envs must be at least 1, got {num_envs}")
         if length < 1:
@@ -106,7 +106,7 @@ class VecCaptureEnv:
         self.reward_config = rewards
         self._reward_params = engine.reward_params(rewards)
         self.autoreset = autoreset
-        self.opponent = None if self_play else make_team(opponent, team=RED)
+        self.opponent = None if self_play else resolve_opponent(opponent, team=RED)
         if self.opponent is not None:
             self.opponent.time_limit = length
         self.controlled = np.array([0, 1, 2, 3] if self_play else list(TEAM_AGENTS[BLUE]), dtype=np.int64)

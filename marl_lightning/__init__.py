@@ -2,7 +2,10 @@
 
 from .callbacks import EvaluationCallback
 from .data import CaptureDataModule
-from .modules import ValueDecompositionModule
-from .policy import CheckpointError, GreedyPolicy, load_policy
+from .learners import ValueDecompositionModule
+from .mixers import Mixer
+from .networks import TeamNetwork
+from .policy import CheckpointError, EpsilonGreedyPolicy, GreedyPolicy, load_policy
 
-__all__ = ["CaptureDataModule", "CheckpointError", "EvaluationCallback", "GreedyPolicy", "ValueDecompositionModule", "load_policy"]
+__all__ = ["CaptureDataModule", "CheckpointError", "EpsilonGreedyPolicy", "EvaluationCallback", "GreedyPolicy", "Mixer",
+           "TeamNetwork", "ValueDecompositionModule", "load_policy"]

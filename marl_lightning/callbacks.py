@@ -48,7 +48,7 @@ class EvaluationCallback(L.Callback):
         """The module's greedy team (blue) against each opponent: `agents.match.play_match` results."""
         results = {}
         for opponent in self.opponents:
-            blue = PolicyTeam(module.greedy_actor(), team=BLUE, name="learner")
+            blue = PolicyTeam(module.policy(), team=BLUE, name="learner")
             results[opponent] = play_match(blue, opponent, layouts, self.games, num_envs=self.games,
                                            length=self.length, seed=self.seed)
         return results

@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import yaml
 from lightning.pytorch.cli import LightningCLI, SaveConfigCallback
+
+from .mixers import ALIASES as MIXER_ALIASES
+
+
+def mixer_name(mixer) -> str:
+    """A short name for run names: `qmix`, `vdn`, `attention`, `iql` (no mixer), or a mixer's class name."""
+    if mixer is None:
+        return "iql"
+    if isinstance(mixer, str):
+        return mixer
+    class_path = mixer.get("class_path", "") if hasattr(mixer, "get") else getattr(mixer, "class_path", "")
+    short = {f"{c.__module__}.{c.__qualname__}": name for name, c in MIXER_ALIASES.items()}
+    return short.get(class_path, class_path.rpartition(".")[2].lower() or "mixer")
 
 
 class LoggedConfigCallback(SaveConfigCallback):
@@ -18,10 +32,16 @@ class LoggedConfigCallback(SaveConfigCallback):
             logger.log_hyperparams({"config": config})
 
 
+BASE_CONFIG = Path(__file__).resolve().parents[1] / "configs" / "base.yaml"
+
+
 class MARLCLI(LightningCLI):
     """`python train.py fit --config configs/qmix.yaml`; every value can be overridden on the command line.
 
-    The padded grid and the number of agents come from the data module (the environment decides
+    `configs/base.yaml` (trainer, loggers, callbacks, model and data defaults) is read first, always;
+    each `--config` file then overrides it, in order (`--config configs/qmix_rnn.yaml --config my.yaml`).
+
+    The observation shape and the number of agents come from the data module (the environment decides
     them), and so do whether agents are recurrent (`data.sequence_length > 0`) and the burn-in; they
     are linked into the model, never written twice.
     """
@@ -29,8 +49,20 @@ class MARLCLI(LightningCLI):
     def __init__(self, *args, save_config_callback=LoggedConfigCallback, **kwargs):
         super().__init__(*args, save_config_callback=save_config_callback, **kwargs)
 
+    def parse_arguments(self, parser, args) -> None:
+        """`--config configs/base.yaml` goes first (after the subcommand), before anything the user gives.
+
+        (jsonargparse's `default_config_files` cannot hold the `class_path` of a callable part, so the base
+        is given as the first config file instead.)
+        """
+        if BASE_CONFIG.is_file() and not isinstance(args, dict) and not hasattr(args, "as_dict"):
+            args = list(sys.argv[1:] if args is None else args)
+            at = 1 if args and args[0] in self.subcommands() else 0
+            args[at:at] = ["--config", str(BASE_CONFIG)]
+        super().parse_arguments(parser, args)
+
     def add_arguments_to_parser(self, parser) -> None:
-        parser.link_arguments("data.grid_shape", "model.grid_shape", apply_on="instantiate")
+        parser.link_arguments("data.obs_shape", "model.obs_shape", apply_on="instantiate")
         parser.link_arguments("data.n_agents", "model.n_agents", apply_on="instantiate")
         parser.link_arguments("data.recurrent", "model.recurrent", apply_on="instantiate")
         parser.link_arguments("data.burn_in", "model.burn_in", apply_on="instantiate")
@@ -43,7 +75,7 @@ class MARLCLI(LightningCLI):
             return
         model, data = config["model"], config["data"]
         layouts = data["layouts"] if isinstance(data["layouts"], str) else "+".join(data["layouts"])
-        algo = model["mixer"] or "iql"
+        algo = mixer_name(model["mixer"])
         if model.get("recurrent") or data.get("sequence_length"):
             algo += "_rnn"
         run_name = f"{algo}__{layouts}__{data['opponent']}__{data['seed']}"

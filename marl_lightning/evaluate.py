@@ -1,6 +1,5 @@
-"""`python -m marl_lightning.evaluate ENTRANT OPPONENT --layouts ... --games N --out DIR` (see `evaluation`)."""
-
-from .evaluation import main
+"""`python -m marl_lightning.evaluate`: the command of `marl_lightning.play.evaluation`."""
+from .play.evaluation import main
 
 if __name__ == "__main__":
     main()

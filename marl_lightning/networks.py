@@ -1,7 +1,16 @@
-"""Agent Q-networks: the course-style CNN, with parameters shared across agents or one per agent.
+"""Agent Q-networks: what a team's networks must do (`TeamNetwork`) and the course-style CNN/GRU ones.
 
-Shapes: `B` batch, `A` agents of the learning team, `C = 8` observation channels, `H, W` the padded
-grid, `U = 5` actions.
+Every team network has one calling convention, feed-forward or recurrent alike:
+`forward(obs (B, A, C, H, W), state (B, A, S)) -> (Q-values (B, A, U), state (B, A, S))`, where `S`
+is `state_size` (0 for feed-forward agents, whose state is an empty tensor carried along). So the
+acting, collecting and learning code never asks whether agents are recurrent.
+
+Shapes: `B` batch, `A` agents of the learning team, `C` observation channels, `H, W` the padded grid,
+`U = 5` actions, `S` the recurrent state per agent.
+
+A network of your own subclasses `TeamNetwork` and is given to the learner in YAML
+(`model.network.class_path: mypackage.MyNetwork`); its first three arguments, `n_agents`,
+`obs_shape` `(C, H, W)` and `recurrent` (the data module stores sequences), come from the learner.
 """
 
 from __future__ import annotations
@@ -9,7 +18,36 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from gymPacMan.rules import NUM_ACTIONS, NUM_CHANNELS
+from gymPacMan.rules import NUM_ACTIONS
+
+
+class TeamNetwork(nn.Module):
+    """The learning team's Q-networks: `forward(obs, state) -> (q, state)`, as the module docstring says."""
+
+    n_agents: int
+    state_size: int = 0
+
+    def initial_state(self, batch: int, device: torch.device | str = "cpu") -> torch.Tensor:
+        """The state before a game's first step: zeros `(B, A, S)` (empty for feed-forward agents)."""
+        return torch.zeros(batch, self.n_agents, self.state_size, device=device)
+
+    def unroll(self, obs: torch.Tensor, state: torch.Tensor, starts: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Run the team over sequences.
+
+        Args:
+            obs: `(B, T, A, C, H, W)`; state: `(B, A, S)` before step 0; starts: `(B, T)` bool, an
+                episode starts at t (the state is reset to zeros before it).
+
+        Returns:
+            Q-values `(B, T, A, U)` and the states after each step `(B, T, A, S)`.
+        """
+        qs, states = [], []
+        for t in range(obs.shape[1]):
+            state = state * (~starts[:, t]).to(state.dtype)[:, None, None]
+            q, state = self(obs[:, t], state)
+            qs.append(q)
+            states.append(state)
+        return torch.stack(qs, dim=1), torch.stack(states, dim=1)
 
 
 class ConvEncoder(nn.Module):
@@ -42,16 +80,9 @@ class ConvEncoder(nn.Module):
 
 class AgentCNN(nn.Module):
     """The course's network B by default: 3x3 "same" convolutions (16, 32, 64) with batch norm and
-    SiLU, global average pooling, a hidden layer of 32 and one Q-value per action.
+    SiLU, global average pooling, a hidden layer and one Q-value per action.
 
-    Args:
-        in_channels: observation channels (8, plus one per agent when an agent id is appended).
-        grid_shape: `(H, W)` of the padded observations.
-        channels: convolution widths.
-        hidden: units of the hidden layer.
-        batch_norm: batch norm after each convolution, as in the course.
-        pooling: `"avg"` global average pooling (the course's choice: it forgets where things are),
-            or `"flatten"` (keeps positions; the default of our configs).
+    `forward(obs (B, C, H, W), state (B, 0)) -> (Q-values (B, U), state)`: no memory.
     """
 
     def __init__(self, in_channels: int, grid_shape: tuple[int, int], channels: tuple[int, ...] = (16, 32, 64),
@@ -60,9 +91,8 @@ class AgentCNN(nn.Module):
         self.encoder = ConvEncoder(in_channels, grid_shape, channels, batch_norm, pooling)
         self.head = nn.Sequential(nn.Linear(self.encoder.features, hidden), nn.SiLU(), nn.Linear(hidden, NUM_ACTIONS))
 
-    def forward(self, obs: torch.Tensor) -> torch.Tensor:
-        """obs: `(B, C, H, W)` -> Q-values `(B, U)`."""
-        return self.head(self.encoder(obs))
+    def forward(self, obs: torch.Tensor, state: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.head(self.encoder(obs)), state
 
 
 class AgentGRU(nn.Module):
@@ -84,60 +114,40 @@ class AgentGRU(nn.Module):
         return self.head(h), h
 
 
-class AgentQNetworks(nn.Module):
-    """The learning team's Q-networks: one shared network fed an agent-id, or one network per agent.
+class AgentQNetworks(TeamNetwork):
+    """The course-style agent networks: one shared network fed an agent id, or one network per agent.
 
     Args:
-        n_agents: A, agents in the learning team.
-        grid_shape: `(H, W)` of the padded observations.
+        n_agents: A, agents in the learning team (from the learner).
+        obs_shape: `(C, H, W)` of the padded observations (from the learner).
+        recurrent: `AgentGRU` agents with a state of `hidden` units instead of `AgentCNN` (from the learner:
+            the data module stores sequences).
         shared: share parameters across agents (an agent's one-hot id is appended as A constant
             input channels), or train a separate network per agent (the course's choice).
-        recurrent: `AgentGRU` agents (then `forward` takes and returns the hidden state) instead of `AgentCNN`.
-        network: keyword arguments of the agent network.
+        channels, hidden, batch_norm, pooling: the convolutions (`[16, 32, 64]`, batch norm and `avg`
+            pooling is the course's network B; our configs use `pooling: flatten`, which keeps
+            positions), the hidden layer (and GRU) width.
     """
 
-    def __init__(self, n_agents: int, grid_shape: tuple[int, int], shared: bool = True, recurrent: bool = False,
-                 **network):
+    def __init__(self, n_agents: int, obs_shape: tuple[int, int, int], recurrent: bool = False, shared: bool = True,
+                 channels: tuple[int, ...] = (16, 32, 64), hidden: int = 64, batch_norm: bool = False,
+                 pooling: str = "flatten"):
         super().__init__()
         self.n_agents, self.shared, self.recurrent = n_agents, shared, recurrent
-        self.hidden_size = network.get("hidden", 64) if recurrent else 0
+        self.state_size = hidden if recurrent else 0
         agent = AgentGRU if recurrent else AgentCNN
-        in_channels = NUM_CHANNELS + (n_agents if shared else 0)
-        self.nets = nn.ModuleList(agent(in_channels, tuple(grid_shape), **network) for _ in range(1 if shared else n_agents))
+        c, h, w = obs_shape
+        in_channels = c + (n_agents if shared else 0)
+        self.nets = nn.ModuleList(agent(in_channels, (h, w), tuple(channels), hidden, batch_norm, pooling)
+                                  for _ in range(1 if shared else n_agents))
 
-    def initial_state(self, batch: int, device: torch.device | str = "cpu") -> torch.Tensor:
-        """Zero hidden states `(B, A, hidden)` (empty for feed-forward agents)."""
-        return torch.zeros(batch, self.n_agents, self.hidden_size, device=device)
-
-    def forward(self, obs: torch.Tensor, h: torch.Tensor | None = None):
-        """obs: `(B, A, C, H, W)` -> Q-values `(B, A, U)`; recurrent: also takes and returns `h` `(B, A, hidden)`."""
+    def forward(self, obs: torch.Tensor, state: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """obs `(B, A, C, H, W)`, state `(B, A, S)` -> Q-values `(B, A, U)`, state `(B, A, S)`."""
         b, a, c, hh, ww = obs.shape
         if self.shared:
             ids = torch.eye(a, device=obs.device, dtype=obs.dtype)[None, :, :, None, None].expand(b, a, a, hh, ww)
             x = torch.cat([obs, ids], dim=2).reshape(b * a, c + a, hh, ww)  # (B*A, C+A, H, W)
-            if not self.recurrent:
-                return self.nets[0](x).reshape(b, a, NUM_ACTIONS)
-            q, h_next = self.nets[0](x, h.reshape(b * a, -1))
-            return q.reshape(b, a, NUM_ACTIONS), h_next.reshape(b, a, -1)
-        if not self.recurrent:
-            return torch.stack([net(obs[:, i]) for i, net in enumerate(self.nets)], dim=1)
-        outputs = [net(obs[:, i], h[:, i]) for i, net in enumerate(self.nets)]
-        return torch.stack([q for q, _ in outputs], dim=1), torch.stack([hn for _, hn in outputs], dim=1)
-
-    def unroll(self, obs: torch.Tensor, h: torch.Tensor, starts: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Run a recurrent team over sequences.
-
-        Args:
-            obs: `(B, T, A, C, H, W)`; h: `(B, A, hidden)` before step 0; starts: `(B, T)` bool, an
-                episode starts at t (the hidden state is reset before it).
-
-        Returns:
-            Q-values `(B, T, A, U)` and the hidden states after each step `(B, T, A, hidden)`.
-        """
-        qs, hs = [], []
-        for t in range(obs.shape[1]):
-            h = h * (~starts[:, t]).to(h.dtype)[:, None, None]
-            q, h = self(obs[:, t], h)
-            qs.append(q)
-            hs.append(h)
-        return torch.stack(qs, dim=1), torch.stack(hs, dim=1)
+            q, state = self.nets[0](x, state.reshape(b * a, -1))
+            return q.reshape(b, a, NUM_ACTIONS), state.reshape(b, a, -1)
+        outputs = [net(obs[:, i], state[:, i]) for i, net in enumerate(self.nets)]
+        return torch.stack([q for q, _ in outputs], dim=1), torch.stack([s for _, s in outputs], dim=1)

@@ -1,14 +1,23 @@
-"""Trained policies out of checkpoints: `load_policy(path).act(obs, legal)`."""
+"""Acting: the one greedy player every trained team plays through, its exploring variant, and
+`load_policy` for checkpoints.
+
+Every policy acts the same way, feed-forward or recurrent: `act(obs, legal, state) -> (actions, state)`
+with `obs` `(N, A, C, h, w)` (padded here to the trained grid), `legal` `(N, A, 5)` bool, `state`
+`(N, A, S)` (`initial_state(N)` at a game's start; empty for feed-forward agents) and `actions`
+`(N, A)` int64 on the CPU. `agents.PolicyTeam` keeps each game's state and clears it when a game
+starts, so evaluation, tournaments, self-play and the contest export all play through `GreedyPolicy`.
+"""
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
+from typing import Callable
 
-import numpy as np
 import torch
 
-from .exploration import masked_argmax
-from .networks import AgentQNetworks
+from .exploration import epsilon_greedy, masked_argmax
+from .networks import TeamNetwork
 
 
 class CheckpointError(ValueError):
@@ -16,71 +25,78 @@ class CheckpointError(ValueError):
 
 
 class GreedyPolicy:
-    """The learning team's greedy policy.
+    """The greedy legal action of each agent under a team network (the live one while training).
 
-    `act(obs, legal)`: obs float `(A, 8, H, W)` in the SPEC layout (zero-padded up to the trained
-    grid when smaller), legal bool `(A, 5)` -> actions `(A,)` int64, the best legal action of each agent.
-    Recurrent agents keep their hidden state from call to call; call `reset()` when a game starts.
+    Args:
+        network: the team's Q-networks (`TeamNetwork`).
+        obs_shape: `(C, H, W)` the network was built for; smaller boards are zero-padded up to it.
     """
 
-    def __init__(self, agents: AgentQNetworks, grid_shape: tuple[int, int]):
-        self.agents = agents.eval()
-        self.grid_shape = tuple(grid_shape)
-        self.hidden = agents.initial_state(1)  # (1, A, hidden); empty for feed-forward agents
-        self._batch_hidden = None
+    def __init__(self, network: TeamNetwork, obs_shape: tuple[int, int, int]):
+        self.network, self.obs_shape = network, tuple(obs_shape)
 
-    def reset(self) -> None:
-        """Forget the game so far (recurrent agents); feed-forward agents keep no state."""
-        self.hidden = self.agents.initial_state(1)
-        self._batch_hidden = None
+    @property
+    def device(self) -> torch.device:
+        return next(self.network.parameters()).device
 
-    def reset_games(self, games: np.ndarray, num_games: int) -> None:
-        """Forget games of a batch (`agents.PolicyTeam` calls this when they start)."""
-        if self._batch_hidden is not None and self._batch_hidden.shape[0] == num_games:
-            self._batch_hidden[torch.as_tensor(games, dtype=torch.long)] = 0.0
-        else:
-            self._batch_hidden = None
+    def initial_state(self, num_games: int) -> torch.Tensor:
+        """`(N, A, S)` zeros: the state before a game's first step."""
+        return self.network.initial_state(num_games, self.device)
 
     @torch.no_grad()
-    def __call__(self, obs, legal) -> np.ndarray:
-        """Batched play, for `agents.PolicyTeam`: obs `(N, A, 8, H, W)`, legal `(N, A, 5)` -> `(N, A)`."""
-        obs = self._padded(torch.as_tensor(np.asarray(obs), dtype=torch.float32))
-        legal = torch.as_tensor(np.asarray(legal), dtype=torch.bool)
-        if self.agents.recurrent:
-            hidden = self._batch_hidden
-            if hidden is None or hidden.shape[0] != obs.shape[0]:
-                hidden = self.agents.initial_state(obs.shape[0])
-            q, self._batch_hidden = self.agents(obs, hidden)
-        else:
-            q = self.agents(obs)
-        return masked_argmax(q, legal).numpy()
+    def q_values(self, obs, state: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """Q-values `(N, A, U)` of the network in evaluation mode (its own mode is left as it was), and the next state."""
+        obs = self._padded(torch.as_tensor(obs).to(self.device, torch.float32))
+        state = self.initial_state(obs.shape[0]) if state is None else state.to(self.device)
+        was_training = self.network.training
+        self.network.eval()
+        try:
+            return self.network(obs, state)
+        finally:
+            self.network.train(was_training)
+
+    def act(self, obs, legal, state: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """Greedy legal actions `(N, A)` and the next state (see the module docstring)."""
+        q, state = self.q_values(obs, state)
+        return self.choose(q, torch.as_tensor(legal)).cpu(), state
+
+    def choose(self, q: torch.Tensor, legal: torch.Tensor) -> torch.Tensor:
+        return masked_argmax(q, legal.to(q.device))
 
     def _padded(self, obs: torch.Tensor) -> torch.Tensor:
-        """`(..., C, h, w)` zero-padded to the trained grid `(..., C, H, W)`."""
+        """`(N, A, C, h, w)` zero-padded to the trained grid `(N, A, C, H, W)`."""
+        if obs.dim() != 5 or obs.shape[2] != self.obs_shape[0]:
+            raise ValueError(f"observations must be (games, agents, {self.obs_shape[0]}, H, W), got {tuple(obs.shape)}")
         h, w = obs.shape[-2:]
-        gh, gw = self.grid_shape
+        gh, gw = self.obs_shape[1:]
+        if (h, w) == (gh, gw):
+            return obs
         if h > gh or w > gw:
             raise ValueError(f"observations of {h} x {w} are larger than the trained grid {gh} x {gw}")
         padded = obs.new_zeros((*obs.shape[:-2], gh, gw))
         padded[..., :h, :w] = obs
         return padded
 
-    @torch.no_grad()
-    def act(self, obs, legal) -> np.ndarray:
-        obs = torch.as_tensor(np.asarray(obs), dtype=torch.float32)
-        legal = torch.as_tensor(np.asarray(legal), dtype=torch.bool)
-        if obs.dim() != 4 or legal.shape != (obs.shape[0], 5):
-            raise ValueError(f"act expects obs (agents, 8, H, W) and legal (agents, 5), got {tuple(obs.shape)} and {tuple(legal.shape)}")
-        padded = self._padded(obs)[None]  # (1, A, C, H, W)
-        if self.agents.recurrent:
-            q, self.hidden = self.agents(padded, self.hidden)
-        else:
-            q = self.agents(padded)
-        return masked_argmax(q[0], legal).numpy()
+
+class EpsilonGreedyPolicy(GreedyPolicy):
+    """With probability `epsilon()` a uniformly random legal action, else the greedy one; every draw
+    comes from `generator` (the collector's, saved in checkpoints)."""
+
+    def __init__(self, network: TeamNetwork, obs_shape: tuple[int, int, int], epsilon: Callable[[], float],
+                 generator: torch.Generator):
+        super().__init__(network, obs_shape)
+        self.epsilon, self.generator = epsilon, generator
+
+    def choose(self, q: torch.Tensor, legal: torch.Tensor) -> torch.Tensor:
+        return epsilon_greedy(q, legal.to(q.device), self.epsilon(), self.generator)
 
 
 def load_policy(path: str | Path, map_location: str = "cpu") -> GreedyPolicy:
-    """The greedy policy of any checkpoint `train.py` wrote (loaded with `weights_only=True`)."""
+    """The greedy policy of any checkpoint `train.py` wrote (loaded with `weights_only=True`).
+
+    The learner is rebuilt from the checkpoint's own saved configuration (its networks and mixer by
+    `class_path`, as `train.py` was given them), so loading needs no settings repeated.
+    """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no checkpoint at {str(path)!r}")
@@ -90,13 +106,15 @@ def load_policy(path: str | Path, map_location: str = "cpu") -> GreedyPolicy:
         raise CheckpointError(f"{str(path)!r} is not a readable checkpoint: {exc}") from None
     if not isinstance(checkpoint, dict) or "state_dict" not in checkpoint or "hyper_parameters" not in checkpoint:
         raise CheckpointError(f"{str(path)!r} is not a Lightning checkpoint of this project (no state_dict/hyper_parameters)")
-    h = checkpoint["hyper_parameters"]
+    if "learner" not in checkpoint:
+        raise CheckpointError(f"{str(path)!r} was written by an older version of marl-lightning (it names no learner); "
+                              "train it again")
     try:
-        agents = AgentQNetworks(h["n_agents"], tuple(h["grid_shape"]), shared=h["shared"],
-                                recurrent=h.get("recurrent", False), channels=tuple(h["channels"]), hidden=h["hidden"],
-                                batch_norm=h["batch_norm"], pooling=h["pooling"])
-        weights = {k[len("agents."):]: v for k, v in checkpoint["state_dict"].items() if k.startswith("agents.")}
-        agents.load_state_dict(weights)
-    except (KeyError, RuntimeError) as exc:
-        raise CheckpointError(f"{str(path)!r} does not hold this project's agent networks: {exc}") from None
-    return GreedyPolicy(agents, tuple(h["grid_shape"]))
+        module_name, _, class_name = checkpoint["learner"].rpartition(".")
+        learner = getattr(importlib.import_module(module_name), class_name)
+        hparams = {k: v for k, v in checkpoint["hyper_parameters"].items() if not k.startswith("_")}
+        module = learner(**hparams)
+        module.load_state_dict(checkpoint["state_dict"])
+    except (ImportError, AttributeError, KeyError, TypeError, ValueError, RuntimeError) as exc:
+        raise CheckpointError(f"{str(path)!r} does not hold a learner this installation can rebuild: {exc}") from None
+    return module.policy()

@@ -23,7 +23,7 @@ class RankSnapshot(L.Callback):
 
     def on_train_batch_end(self, trainer, module, outputs, batch, batch_idx: int) -> None:
         if self.batch is None:
-            self.batch = hashlib.sha256(batch["obs"].cpu().numpy().tobytes()).hexdigest()
+            self.batch = hashlib.sha256(batch.sample["obs"].cpu().numpy().tobytes()).hexdigest()
 
     def on_train_end(self, trainer: L.Trainer, module: L.LightningModule) -> None:
         torch.save({"batch": self.batch, "weights": {k: v.cpu() for k, v in module.state_dict().items()},

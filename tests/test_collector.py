@@ -9,8 +9,7 @@ import torch
 
 from gymPacMan import VecCaptureEnv
 from gymPacMan.layout import parse_layout
-from marl_lightning.replay import ReplayBuffer
-from marl_lightning.rollout import Collector
+from marl_lightning.data import Collector, ReplayBuffer
 
 # 8 x 4, one food a side next to the centre line: random games often end by a win (a termination)
 # within the time limit, and the others are cut by it (a truncation).
@@ -45,15 +44,18 @@ class RecordingEnv(VecCaptureEnv):
         return obs, reward, terminated, truncated, info
 
 
-def random_policy(obs, legal, generator=None):
-    """Uniform legal actions."""
-    return torch.rand(legal.shape, generator=generator).masked_fill(~legal, -1.0).argmax(-1)
+class RandomPolicy:
+    """Uniform legal actions drawn from `generator`; with `counting`, the state counts the steps since a
+    game began (a stand-in for a recurrent network's memory)."""
 
+    def __init__(self, generator: torch.Generator, counting: bool = False):
+        self.generator, self.size = generator, 1 if counting else 0
 
-def recurrent_policy(obs, legal, hidden, generator=None):
-    """Uniform legal actions; the 'hidden state' counts the steps since the game began."""
-    hidden = torch.zeros(obs.shape[0], obs.shape[1], 1) if hidden is None else hidden
-    return random_policy(obs, legal, generator=generator), hidden + 1
+    def initial_state(self, num_games: int) -> torch.Tensor:
+        return torch.zeros(num_games, 2, self.size)
+
+    def act(self, obs, legal, state):
+        return torch.rand(legal.shape, generator=self.generator).masked_fill(~legal, -1.0).argmax(-1), state + 1
 
 
 def stored(buffer: ReplayBuffer):
@@ -71,8 +73,8 @@ def env():
 
 def test_transitions_are_the_environments_steps(env):
     buffer = ReplayBuffer(10_000)
-    collector = Collector(env, buffer, generator=torch.Generator().manual_seed(0))
-    collector.collect(random_policy, 60)
+    collector = Collector(env, buffer)
+    collector.collect(RandomPolicy(torch.Generator().manual_seed(0)), 60)
     terminated, truncated = recorded(env, "terminated"), recorded(env, "truncated")
     assert terminated.any() and truncated.any() and not (terminated & truncated).any()  # both kinds of ending happen
     data = stored(buffer)  # (T * N, ...): step-major, as the collector writes them
@@ -91,7 +93,7 @@ def test_transitions_are_the_environments_steps(env):
 
 def test_a_time_limit_is_stored_as_a_truncation_not_a_termination(env):
     buffer = ReplayBuffer(10_000)
-    Collector(env, buffer, generator=torch.Generator().manual_seed(1)).collect(random_policy, 40)
+    Collector(env, buffer).collect(RandomPolicy(torch.Generator().manual_seed(1)), 40)
     data = stored(buffer)
     cut = recorded(env, "truncated").reshape(-1)
     assert cut.any() and not data["terminated"][torch.from_numpy(cut)].any()
@@ -100,8 +102,8 @@ def test_a_time_limit_is_stored_as_a_truncation_not_a_termination(env):
 def test_sequences_are_the_environments_steps(env):
     buffer = ReplayBuffer(10_000)
     length, burn_in = 5, 2
-    collector = Collector(env, buffer, sequence_length=length, burn_in=burn_in, generator=torch.Generator().manual_seed(2))
-    collector.collect(recurrent_policy, 5 + 3 * 10)  # the first window after 5 steps, then one every 3
+    collector = Collector(env, buffer, sequence_length=length, burn_in=burn_in)
+    collector.collect(RandomPolicy(torch.Generator().manual_seed(2), counting=True), 5 + 3 * 10)  # the first window after 5 steps, then one every 3
     data = stored(buffer)  # (windows * N, L, ...)
     n = env.num_envs
     assert len(buffer) == 11 * n

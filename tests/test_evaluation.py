@@ -8,11 +8,11 @@ from pathlib import Path
 import imageio.v3 as iio
 import pytest
 
-from marl_lightning.evaluation import head_to_head, wilson_interval
-from marl_lightning.evaluation import main as evaluate_main
-from marl_lightning.tournament import elo_ratings, round_robin
-from marl_lightning.tournament import main as tournament_main
-from marl_lightning.watch import main as watch_main
+from marl_lightning.play.evaluation import head_to_head, wilson_interval
+from marl_lightning.play.evaluation import main as evaluate_main
+from marl_lightning.play.tournament import elo_ratings, round_robin
+from marl_lightning.play.tournament import main as tournament_main
+from marl_lightning.play.watch import main as watch_main
 
 from helpers import short_training_run
 

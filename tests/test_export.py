@@ -7,13 +7,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 
 from agents import PolicyTeam
 from gymPacMan import ACTION_NAMES, engine, gymPacMan_parallel_env
 from marl_lightning import load_policy
-from marl_lightning.export import export
-from marl_lightning.export import main as export_main
+from marl_lightning.play.export import export
+from marl_lightning.play.export import main as export_main
 
 from helpers import short_training_run
 
@@ -77,10 +76,9 @@ def test_exported_team_sees_values_and_plays_like_the_policy(checkpoint, tmp_pat
         legal = engine.legal_actions(state)
         view, _ = reference.observe(state, legal)  # (1, 2, 8, H, W): the policy's input
         seen = np.stack([exported.observation(env.game.state, i) for i in exported.slots])
-        np.testing.assert_array_equal(padded(seen, policy.grid_shape), padded(view[0], policy.grid_shape))
+        np.testing.assert_array_equal(padded(seen, policy.obs_shape[1:]), padded(view[0], policy.obs_shape[1:]))
         q_exported, _ = exported.q_values(env.game.state)
-        with torch.no_grad():
-            q_policy = policy.agents(torch.from_numpy(padded(view, policy.grid_shape)))[0].numpy()
+        q_policy = policy.q_values(view)[0][0].numpy()
         np.testing.assert_allclose(q_exported, q_policy, rtol=1e-5, atol=1e-6)
         expected = reference.act(state, legal, rng)[0]  # (2,) actions of our two agents, in index order
         chosen = [agent.getAction(env.game.state) for agent in agents]

@@ -8,8 +8,8 @@ from tensordict import TensorDict
 
 from marl_lightning.exploration import epsilon_at, epsilon_greedy, masked_argmax
 from marl_lightning.networks import AgentQNetworks
-from marl_lightning.replay import ProportionalSampler, ReplayBuffer
-from marl_lightning.targets import double_q_next_values, td_target
+from marl_lightning.data.replay import ProportionalSampler, ReplayBuffer
+from marl_lightning.learners.targets import double_q_next_values, td_target
 
 
 def test_td_target_bootstraps_unless_terminated():
@@ -87,15 +87,17 @@ def test_exploration_draws_come_from_the_generator():
 @pytest.mark.parametrize("shared", [True, False])
 def test_agent_networks_shapes(shared):
     for pooling in ("avg", "flatten"):
-        net = AgentQNetworks(2, (6, 12), shared=shared, pooling=pooling, channels=(8, 8), hidden=16)
-        assert net(torch.rand(3, 2, 8, 6, 12)).shape == (3, 2, 5)
+        for recurrent in (False, True):
+            net = AgentQNetworks(2, (8, 6, 12), recurrent, shared=shared, pooling=pooling, channels=(8, 8), hidden=16)
+            q, state = net(torch.rand(3, 2, 8, 6, 12), net.initial_state(3))
+            assert q.shape == (3, 2, 5) and state.shape == (3, 2, 16 if recurrent else 0)
 
 
 def test_shared_network_tells_agents_apart():
     torch.manual_seed(0)
-    net = AgentQNetworks(2, (5, 5), shared=True, channels=(8,), hidden=16, pooling="flatten")
+    net = AgentQNetworks(2, (8, 5, 5), shared=True, channels=(8,), hidden=16, pooling="flatten")
     obs = torch.rand(1, 1, 8, 5, 5).expand(1, 2, 8, 5, 5)  # the same observation for both agents
-    q = net(obs)
+    q, _ = net(obs, net.initial_state(1))
     assert not torch.allclose(q[0, 0], q[0, 1])  # the agent-id channels differ
 
 

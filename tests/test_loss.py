@@ -7,18 +7,20 @@ import torch
 from tensordict import TensorDict
 
 from marl_lightning import ValueDecompositionModule
-from marl_lightning.networks import AgentQNetworks
+from marl_lightning.networks import TeamNetwork
 
 
-class FixedQ(torch.nn.Module):
-    """Q-values read straight from the observation: channel `channel`, row 0, columns 0-4."""
+class FixedQ(TeamNetwork):
+    """Q-values read straight from the observation: channel `channel`, row 0, columns 0-4; no state."""
+
+    n_agents = 2
 
     def __init__(self, channel: int):
         super().__init__()
         self.channel = channel
 
-    def forward(self, obs: torch.Tensor) -> torch.Tensor:  # (B, A, C, H, W) -> (B, A, U)
-        return obs[:, :, self.channel, 0, :5]
+    def forward(self, obs: torch.Tensor, state: torch.Tensor):  # (B, A, C, H, W) -> (B, A, U)
+        return obs[:, :, self.channel, 0, :5], state
 
 
 def batch(weights=(1.0, 1.0)) -> TensorDict:
@@ -45,7 +47,7 @@ def batch(weights=(1.0, 1.0)) -> TensorDict:
 
 
 def module(mixer):
-    m = ValueDecompositionModule(grid_shape=(1, 5), mixer=mixer, gamma=0.5, huber_delta=1.0)
+    m = ValueDecompositionModule(obs_shape=(8, 1, 5), mixer=mixer, gamma=0.5, huber_delta=1.0)
     m.agents, m.target_agents = FixedQ(0), FixedQ(1)
     return m
 
@@ -84,7 +86,7 @@ def test_a_time_limit_bootstraps_and_a_terminal_state_does_not():
 
 def test_the_target_is_mixed_by_the_target_mixer():
     torch.manual_seed(0)
-    m = ValueDecompositionModule(grid_shape=(1, 5), mixer="qmix", gamma=0.5)
+    m = ValueDecompositionModule(obs_shape=(8, 1, 5), mixer="qmix", gamma=0.5)
     m.agents, m.target_agents = FixedQ(0), FixedQ(1)
     b = batch()
     target_before = m.td_loss(b)[2]["target_mean"].item()
@@ -98,11 +100,11 @@ def test_the_target_is_mixed_by_the_target_mixer():
     assert m.td_loss(b)[2]["target_mean"].item() != pytest.approx(target_before)
 
 
-class CountingRecurrentQ(torch.nn.Module):
+class CountingRecurrentQ(TeamNetwork):
     """A 'GRU' whose Q-values are channel `channel` (row 0, columns 0-4) plus its hidden state, a step
     counter `(B, A, 1)`; `unroll` is the real one, so resets at episode starts are the code under test."""
 
-    unroll = AgentQNetworks.unroll
+    n_agents, state_size = 2, 1
 
     def __init__(self, channel: int):
         super().__init__()
@@ -124,7 +126,7 @@ def test_recurrent_loss_by_hand():
       Reward 2: target 2 + 0.5 * 8 = 6, error 1 -> Huber 0.5.
     Loss (4.5 + 0.5) / 2 = 2.5; the sequence's |TD error| is (5 + 1) / 2 = 3.
     """
-    m = ValueDecompositionModule(grid_shape=(1, 5), mixer="vdn", gamma=0.5, huber_delta=1.0, recurrent=True, burn_in=1)
+    m = ValueDecompositionModule(obs_shape=(8, 1, 5), mixer="vdn", gamma=0.5, huber_delta=1.0, recurrent=True, burn_in=1)
     m.agents, m.target_agents = CountingRecurrentQ(0), CountingRecurrentQ(1)
     obs = torch.zeros(1, 3, 2, 8, 1, 5)
     next_obs = torch.zeros(1, 3, 2, 8, 1, 5)

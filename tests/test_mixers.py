@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from marl_lightning.mixers import MIXERS, global_state
+from marl_lightning.mixers import ALIASES as MIXERS
+from marl_lightning.mixers import global_state
 
 B, A, H, W = 6, 2, 7, 9
 
@@ -24,19 +25,19 @@ def test_global_state_stacks_the_agents_observations():
 
 @pytest.mark.parametrize("name", sorted(MIXERS))
 def test_mixer_shapes(name):
-    mixer = MIXERS[name](n_agents=A)
+    mixer = MIXERS[name](A, (A * 8, H, W))
     assert mixer(torch.randn(B, A), state()).shape == (B,)
 
 
 def test_vdn_is_the_sum():
     qs = torch.randn(B, A)
-    torch.testing.assert_close(MIXERS["vdn"](n_agents=A)(qs, state()), qs.sum(dim=1))
+    torch.testing.assert_close(MIXERS["vdn"](A, (A * 8, H, W))(qs, state()), qs.sum(dim=1))
 
 
 @pytest.mark.parametrize("name", sorted(MIXERS))
 def test_mixer_is_monotonic_in_every_agent(name):
     torch.manual_seed(0)
-    mixer = MIXERS[name](n_agents=A)
+    mixer = MIXERS[name](A, (A * 8, H, W))
     for _ in range(5):
         qs = (torch.randn(B, A) * 10).requires_grad_(True)
         mixer(qs, state()).sum().backward()
@@ -46,6 +47,6 @@ def test_mixer_is_monotonic_in_every_agent(name):
 @pytest.mark.parametrize("name", ["qmix", "attention"])
 def test_mixer_depends_on_the_state(name):
     torch.manual_seed(1)
-    mixer = MIXERS[name](n_agents=A)
+    mixer = MIXERS[name](A, (A * 8, H, W))
     qs = torch.randn(B, A)
     assert not torch.allclose(mixer(qs, state()), mixer(qs, state()))

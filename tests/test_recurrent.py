@@ -5,16 +5,21 @@ from __future__ import annotations
 import torch
 
 from gymPacMan import VecCaptureEnv
+from marl_lightning.data import Collector, ReplayBuffer
 from marl_lightning.networks import AgentQNetworks
-from marl_lightning.replay import ReplayBuffer
-from marl_lightning.rollout import Collector
 
 
-def counting_policy(obs, legal, hidden, generator=None):
-    """Stop always; the 'hidden state' counts the steps each game has played since its start."""
-    n, a = obs.shape[:2]
-    hidden = torch.zeros(n, a, 1) if hidden is None else hidden
-    return torch.full((n, a), 4), hidden + 1
+class CountingPolicy:
+    """Stop always; the state counts the steps each game has played since its start."""
+
+    def initial_state(self, num_games: int) -> torch.Tensor:
+        return torch.zeros(num_games, 2, 1)
+
+    def act(self, obs, legal, state):
+        return torch.full(obs.shape[:2], 4), state + 1
+
+
+counting_policy = CountingPolicy()
 
 
 def test_sequences_overlap_by_burn_in_and_store_the_state_before_their_first_step():
@@ -33,17 +38,17 @@ def test_hidden_state_is_cleared_when_a_game_ends():
     env = VecCaptureEnv("tinyMaze", num_envs=2, length=5, seed=0)
     collector = Collector(env, ReplayBuffer(100), sequence_length=4, burn_in=1)
     collector.collect(counting_policy, 5)  # every game ends at step 5
-    assert torch.equal(collector.hidden, torch.zeros(2, 2, 1))
+    assert torch.equal(collector.state, torch.zeros(2, 2, 1))
     collector.collect(counting_policy, 2)  # the second window holds steps 4-7
     stored = collector.buffer.buffer.storage.get(torch.arange(len(collector.buffer)))
     second = stored[2:]  # (games, L)
     assert second["done"][:, 1].all() and not second["done"][:, [0, 2, 3]].any()
-    assert torch.equal(collector.hidden, torch.full((2, 2, 1), 2.0))  # two steps into the new games
+    assert torch.equal(collector.state, torch.full((2, 2, 1), 2.0))  # two steps into the new games
 
 
 def test_unroll_resets_the_hidden_state_where_an_episode_starts():
     torch.manual_seed(0)
-    net = AgentQNetworks(2, (6, 12), recurrent=True, channels=(4,), hidden=8)
+    net = AgentQNetworks(2, (8, 6, 12), recurrent=True, channels=(4,), hidden=8)
     obs = torch.rand(1, 3, 2, 8, 6, 12)
     h0 = torch.randn(1, 2, 8)
     starts = torch.tensor([[False, False, True]])

@@ -10,7 +10,7 @@ from pathlib import Path
 import imageio.v3 as iio
 import pytest
 
-from gymPacMan.__main__ import main as play_main
+from agents.__main__ import main as play_main
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -116,13 +116,12 @@ def test_resume_is_bit_exact(tmp_path, config, extra):
 def test_load_policy_plays_greedy_legal_actions(tmp_path):
     fit(tmp_path, steps=10)
     policy = load_policy(tmp_path / "ckpt" / "last.ckpt")
-    obs = np.zeros((2, 8, 6, 12), dtype=np.float32)
-    legal = np.array([[False, False, False, True, True], [True, False, False, False, False]])
-    actions = policy.act(obs, legal)
-    assert actions.shape == (2,) and legal[np.arange(2), actions].all()
-    policy.reset()
+    obs = np.zeros((1, 2, 8, 6, 12), dtype=np.float32)
+    legal = np.array([[[False, False, False, True, True], [True, False, False, False, False]]])
+    actions, state = policy.act(obs, legal, policy.initial_state(1))
+    assert actions.shape == (1, 2) and legal[0, np.arange(2), actions[0]].all() and state.shape == (1, 2, 0)
     with pytest.raises(ValueError, match="larger than the trained grid"):
-        policy.act(np.zeros((2, 8, 20, 20), dtype=np.float32), legal)
+        policy.act(np.zeros((1, 2, 8, 20, 20), dtype=np.float32), legal)
 
 
 def test_load_policy_is_the_greedy_policy_of_the_trained_networks(tmp_path):
@@ -132,12 +131,13 @@ def test_load_policy_is_the_greedy_policy_of_the_trained_networks(tmp_path):
     obs = torch.randint(0, 3, (64, 2, 8, 6, 12), generator=generator).float()
     legal = torch.rand(64, 2, 5, generator=generator) < 0.6
     legal[..., 4] = True
-    q = cli.model.q_values(obs)  # (64, 2, 5): the trained module's own Q-values
+    with torch.no_grad():
+        q, _ = cli.model.agents.eval()(obs, cli.model.agents.initial_state(64))  # (64, 2, 5): the trained networks
     best = q.masked_fill(~legal, float("-inf")).argmax(-1)
     assert (best != q.argmax(-1)).any()  # some masks hide the overall best action
-    np.testing.assert_array_equal(policy(obs.numpy(), legal.numpy()), best.numpy())  # batched play
-    for k in range(8):
-        np.testing.assert_array_equal(policy.act(obs[k].numpy(), legal[k].numpy()), best[k].numpy())
+    np.testing.assert_array_equal(policy.act(obs.numpy(), legal.numpy())[0].numpy(), best.numpy())
+    for k in range(8):  # one game at a time, and from torch tensors
+        np.testing.assert_array_equal(policy.act(obs[k:k + 1], legal[k:k + 1])[0].numpy(), best[k:k + 1].numpy())
 
 
 def test_bad_checkpoints_get_clear_errors(tmp_path):
@@ -162,6 +162,10 @@ def test_wrong_config_key_is_named(tmp_path, capsys):
 def test_unknown_mixer_is_named():
     with pytest.raises(ValueError, match="unknown mixer 'qmax'"):
         ValueDecompositionModule(mixer="qmax")
+    with pytest.raises(ValueError, match="cannot import 'nowhere.Mixer'"):
+        ValueDecompositionModule(mixer={"class_path": "nowhere.Mixer"})
+    with pytest.raises(TypeError, match="not a marl_lightning.mixers.base.Mixer"):
+        ValueDecompositionModule(mixer={"class_path": "torch.nn.Identity"})
 
 
 def ddp_fit(tmp_path: Path, steps: int, *extra: str) -> subprocess.CompletedProcess:
@@ -226,8 +230,8 @@ def win_rates_by_colour(module: ValueDecompositionModule, layout: str, games: in
     from agents.match import play_match
     from gymPacMan.rules import BLUE, RED
 
-    as_blue = play_match(PolicyTeam(module.greedy_actor(), BLUE), "random", [layout], games, num_envs=games, seed=100)
-    as_red = play_match("random", PolicyTeam(module.greedy_actor(), RED), [layout], games, num_envs=games, seed=101)
+    as_blue = play_match(PolicyTeam(module.policy(), BLUE), "random", [layout], games, num_envs=games, seed=100)
+    as_red = play_match("random", PolicyTeam(module.policy(), RED), [layout], games, num_envs=games, seed=101)
     return as_blue["blue_wins"] / games, as_red["red_wins"] / games
 
 
@@ -252,13 +256,13 @@ def test_print_config_shows_every_setting(capsys):
     with pytest.raises(SystemExit):
         MARLCLI(ValueDecompositionModule, CaptureDataModule, args=["fit", "--config", str(ROOT / "configs" / "qmix.yaml"), "--print_config"])
     out = capsys.readouterr().out
-    assert "mixer: qmix" in out and "num_envs: 64" in out and "epsilon_schedule: linear" in out
+    assert "class_path: marl_lightning.mixers.QMixer" in out and "num_envs: 64" in out and "epsilon_schedule: linear" in out
 
 
 @pytest.mark.parametrize("override", [
     "--data.prioritized=true",
     "--data.layouts=[tinyMaze, smallMaze]",  # padded to 9 x 16
-    "--model.shared=false",
+    "--model.network.init_args.shared=false",
     "--model.target_update=hard",
     "--model.epsilon_schedule=exponential",
 ])
@@ -266,7 +270,7 @@ def test_config_switches_train(tmp_path, override):
     cli = fit(tmp_path, override, steps=12)
     assert cli.trainer.global_step == 12
     if "layouts" in override:
-        assert cli.model.hparams.grid_shape == (9, 16)
+        assert cli.model.hparams.obs_shape == (8, 9, 16)
         assert {cli.datamodule.collector.env.layout_name(g) for g in range(8)} == {"tinyMaze.lay", "smallMaze.lay"}
     if "prioritized" in override:
         priorities = cli.datamodule.buffer.buffer._sampler._priority[: len(cli.datamodule.buffer)]
@@ -274,12 +278,13 @@ def test_config_switches_train(tmp_path, override):
 
 
 def test_shared_false_trains_one_network_per_agent(tmp_path):
-    shared, separate = fit(tmp_path / "a", steps=2).model.agents, fit(tmp_path / "b", "--model.shared=false", steps=2).model.agents
+    shared = fit(tmp_path / "a", steps=2).model.agents
+    separate = fit(tmp_path / "b", "--model.network.init_args.shared=false", steps=2).model.agents
     count = lambda net: sum(p.numel() for p in net.parameters())  # noqa: E731
     assert len(shared.nets) == 1 and len(separate.nets) == 2
     assert count(separate) > 1.9 * count(shared)
     obs = torch.rand(1, 1, 8, 6, 12).expand(1, 2, 8, 6, 12)  # the same observation for both agents
-    q = separate(obs)
+    q, _ = separate(obs, separate.initial_state(1))
     assert not torch.allclose(q[0, 0], q[0, 1])
 
 

@@ -10,19 +10,18 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gymPacMan.rules import NUM_CHANNELS
-
 from .base import Mixer
 
 
 class AttentionMixer(Mixer):
-    """Args: n_agents: A. embed: width of agent embeddings and mixing. heads: attention heads."""
+    """Args: n_agents: A. state_shape: `(A*C, H, W)`. embed: width of agent embeddings and mixing. heads: attention heads."""
 
-    def __init__(self, n_agents: int = 2, embed: int = 32, heads: int = 4):
-        super().__init__()
-        self.n_agents, self.embed = n_agents, embed
+    def __init__(self, n_agents: int, state_shape: tuple[int, int, int], embed: int = 32, heads: int = 4):
+        super().__init__(n_agents, state_shape)
+        self.embed = embed
+        self.channels = state_shape[0] // n_agents  # C, each agent's own observation
         self.agent_encoder = nn.Sequential(  # one shared encoder for each agent's own observation
-            nn.Conv2d(NUM_CHANNELS, 32, 3, padding=1), nn.ReLU(),
+            nn.Conv2d(self.channels, 32, 3, padding=1), nn.ReLU(),
             nn.Conv2d(32, 32, 3, padding=1), nn.ReLU(),
             nn.AdaptiveAvgPool2d(4), nn.Flatten(), nn.Linear(32 * 16, embed), nn.ReLU(),
         )
@@ -36,7 +35,7 @@ class AttentionMixer(Mixer):
         """agent_qs `(B, A)`, state `(B, A*C, H, W)` -> q_tot `(B,)`."""
         b, a = agent_qs.shape
         h, w = state.shape[-2:]
-        per_agent = state.view(b * a, NUM_CHANNELS, h, w)
+        per_agent = state.view(b * a, self.channels, h, w)
         e = self.agent_encoder(per_agent).view(b, a, self.embed)  # (B, A, E)
         attended, _ = self.attention(e, e, e)  # (B, A, E): each agent's view of the others
         pooled = attended.mean(dim=1)  # (B, E)

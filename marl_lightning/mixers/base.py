@@ -5,8 +5,6 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from gymPacMan.rules import NUM_CHANNELS
-
 
 def global_state(obs: torch.Tensor) -> torch.Tensor:
     """The mixer's global state: the team's observations stacked, `(B, A, C, H, W) -> (B, A*C, H, W)`.
@@ -21,10 +19,10 @@ def global_state(obs: torch.Tensor) -> torch.Tensor:
 class StateEncoder(nn.Module):
     """Global state `(B, A*C, H, W)` -> features `(B, E)`: two convolutions, pooled to 4 x 4."""
 
-    def __init__(self, n_agents: int, embed: int = 64):
+    def __init__(self, in_channels: int, embed: int = 64):
         super().__init__()
         self.net = nn.Sequential(
-            nn.Conv2d(n_agents * NUM_CHANNELS, 32, 3, padding=1), nn.ReLU(),
+            nn.Conv2d(in_channels, 32, 3, padding=1), nn.ReLU(),
             nn.Conv2d(32, 32, 3, padding=1), nn.ReLU(),
             nn.AdaptiveAvgPool2d(4), nn.Flatten(),
             nn.Linear(32 * 16, embed), nn.ReLU(),
@@ -35,7 +33,17 @@ class StateEncoder(nn.Module):
 
 
 class Mixer(nn.Module):
-    """`forward(agent_qs (B, A), state (B, A*C, H, W)) -> q_tot (B,)`, monotonic in every agent's Q."""
+    """Mixes the agents' Q-values into the team's: `forward(agent_qs (B, A), state (B, A*C, H, W)) -> q_tot (B,)`,
+    monotonic in every agent's Q (so each agent's greedy action is the team's).
+
+    A mixer of your own subclasses this and takes `n_agents` and `state_shape` `(A*C, H, W)` as its first
+    two arguments (the learner gives them); the rest are its own settings, given in YAML:
+    `model.mixer: {class_path: mypackage.MyMixer, init_args: {...}}`.
+    """
+
+    def __init__(self, n_agents: int, state_shape: tuple[int, int, int]):
+        super().__init__()
+        self.n_agents, self.state_shape = n_agents, tuple(state_shape)
 
     def forward(self, agent_qs: torch.Tensor, state: torch.Tensor) -> torch.Tensor:  # pragma: no cover
         raise NotImplementedError

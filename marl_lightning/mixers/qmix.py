@@ -12,12 +12,12 @@ from .base import Mixer, StateEncoder
 
 
 class QMixer(Mixer):
-    """Args: n_agents: A. embed: mixing width. state_embed: width of the state features."""
+    """Args: n_agents: A. state_shape: `(A*C, H, W)`. embed: mixing width. state_embed: width of the state features."""
 
-    def __init__(self, n_agents: int = 2, embed: int = 32, state_embed: int = 64):
-        super().__init__()
-        self.n_agents, self.embed = n_agents, embed
-        self.encoder = StateEncoder(n_agents, state_embed)
+    def __init__(self, n_agents: int, state_shape: tuple[int, int, int], embed: int = 32, state_embed: int = 64):
+        super().__init__(n_agents, state_shape)
+        self.embed = embed
+        self.encoder = StateEncoder(state_shape[0], state_embed)
         self.hyper_w1 = nn.Sequential(nn.Linear(state_embed, embed), nn.ReLU(), nn.Linear(embed, n_agents * embed))
         self.hyper_b1 = nn.Linear(state_embed, embed)
         self.hyper_w2 = nn.Sequential(nn.Linear(state_embed, embed), nn.ReLU(), nn.Linear(embed, embed))

@@ -8,9 +8,7 @@ from .base import Mixer
 
 
 class VDNMixer(Mixer):
-    def __init__(self, n_agents: int = 2, embed: int = 0):
-        super().__init__()
-        self.n_agents = n_agents  # `embed` is accepted so every mixer builds from the same arguments
+    """No parameters: `Q_tot = sum of the agents' Q`."""
 
     def forward(self, agent_qs: torch.Tensor, state: torch.Tensor) -> torch.Tensor:
         """agent_qs `(B, A)` -> `(B,)`."""

@@ -20,7 +20,7 @@ from agents import PolicyTeam, Team, make_team
 from agents.match import play_match
 from gymPacMan.rules import BLUE, RED
 
-from .policy import load_policy
+from ..policy import load_policy
 
 
 def is_checkpoint(spec: str) -> bool:
@@ -135,6 +135,13 @@ def add_match_arguments(parser: argparse.ArgumentParser, games: int, games_help:
     parser.add_argument("--out", type=Path, help=f"write {outputs} here")
 
 
+def write_results(out: Path, stem: str, results, table: str) -> None:
+    """`out/<stem>.json` (the results) and `out/<stem>.md` (the table)."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"{stem}.json").write_text(json.dumps(results, indent=1))
+    (out / f"{stem}.md").write_text(table + "\n")
+
+
 def main(argv: list[str] | None = None) -> list[dict]:
     parser = argparse.ArgumentParser(description="Play two entrants against each other and report the results.")
     parser.add_argument("entrant", help="a team name, a team file or a checkpoint")
@@ -147,8 +154,6 @@ def main(argv: list[str] | None = None) -> list[dict]:
     table = markdown_table(rows)
     print(table)
     if args.out:
-        args.out.mkdir(parents=True, exist_ok=True)
-        (args.out / "evaluation.json").write_text(json.dumps(rows, indent=1))
-        (args.out / "evaluation.md").write_text(table + "\n")
+        write_results(args.out, "evaluation", rows, table)
         print(f"wrote {args.out / 'evaluation.json'} and {args.out / 'evaluation.md'}")
     return rows

@@ -2,27 +2,50 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Iterator, Sequence
 
 import lightning as L
-from lightning.pytorch.utilities import rank_zero_warn
 import numpy as np
 import torch
+from lightning.pytorch.utilities import rank_zero_warn
 from tensordict import TensorDict
 from torch.utils.data import DataLoader, IterableDataset
 
+from agents import make_team
 from gymPacMan import VecCaptureEnv
-from gymPacMan.rules import RewardConfig
+from gymPacMan.rules import NUM_CHANNELS, RED, RewardConfig
 from gymPacMan.vec_env import RANDOM_LAYOUT_SHAPE, RANDOM_LAYOUT, resolve_layouts
 
 from .replay import ReplayBuffer
-from .rollout import Collector
-
+from .rollout import Collector, summarize
 
 EPOCH_STEPS = 1000  # gradient steps per "epoch" of a run without max_steps (a time-limited one)
 
 
-def _as_is(batch: TensorDict) -> TensorDict:
+@dataclass
+class TrainingBatch:
+    """What one gradient step gets from the stream.
+
+    sample: the replay sample, transitions `(B, ...)` or sequences `(B, L, ...)` (`data.rollout.Collector`
+        lists the fields), with `index` and `priority_weight`.
+    env_steps: environment steps (summed over games) collected for this step.
+    episodes: per-game results of the games that ended meanwhile (`rollout.summarize`: win, return, ...).
+    replay: the buffer the sample came from, the one owner of its priorities: the learner reports each
+        sampled item's TD error back with `report_td_error`.
+    """
+
+    sample: TensorDict
+    env_steps: int
+    episodes: dict[str, np.ndarray]
+    replay: ReplayBuffer
+
+    def report_td_error(self, td_error: torch.Tensor) -> None:
+        """New priorities for the sampled items (prioritized replay; otherwise nothing happens)."""
+        self.replay.update_priority(self.sample["index"], td_error)
+
+
+def _as_is(batch: TrainingBatch) -> TrainingBatch:
     """The stream yields whole batches; the DataLoader must not take them apart."""
     return batch
 
@@ -48,16 +71,15 @@ class RolloutStream(IterableDataset):
             return trainer.max_steps
         return EPOCH_STEPS
 
-    def __iter__(self) -> Iterator[TensorDict]:
+    def __iter__(self) -> Iterator[TrainingBatch]:
         data = self.data
-        module = data.trainer.lightning_module
+        policy = data.trainer.lightning_module.exploration_policy(data.collector.generator)  # the live networks
         while True:
             warmup = max(data.warmup - len(data.buffer), 0)  # transitions, or sequences for recurrent agents
             per_step = data.num_envs / (data.collector.stride if data.recurrent else 1)  # items stored per vector step
             steps = data.steps_per_update + int(np.ceil(warmup / per_step)) + (data.sequence_length if warmup else 0)
-            module.record_episodes(data.collector.collect(module.explore, steps))
-            module.env_steps += steps * data.num_envs
-            yield data.buffer.sample(data.batch_size)
+            episodes = summarize(data.collector.collect(policy, steps))
+            yield TrainingBatch(data.buffer.sample(data.batch_size), steps * data.num_envs, episodes, data.buffer)
 
 
 class CaptureDataModule(L.LightningDataModule):
@@ -92,6 +114,7 @@ class CaptureDataModule(L.LightningDataModule):
         resolved = resolve_layouts(self.layouts)  # fails early, naming a bad layout
         sizes = [RANDOM_LAYOUT_SHAPE if l == RANDOM_LAYOUT else (l.height, l.width) for l in resolved]
         self.grid_shape = (max(h for h, _ in sizes), max(w for _, w in sizes))
+        self.obs_shape = (NUM_CHANNELS, *self.grid_shape)  # (C, H, W) of each agent's observation, linked into the model
         self.n_agents = 2
         self.num_envs, self.opponent, self.length = num_envs, opponent, length
         self.rewards = RewardConfig(legal_action=reward_for_legal_action, defence=defence_reward)
@@ -108,8 +131,8 @@ class CaptureDataModule(L.LightningDataModule):
         if self.collector is not None:
             return
         seed = self.seed + self._rank()  # DDP ranks play different games and draw differently
-        env = VecCaptureEnv(self.layouts, self.num_envs, self.opponent, length=self.length, rewards=self.rewards,
-                            seed=seed)
+        env = VecCaptureEnv(self.layouts, self.num_envs, make_team(self.opponent, team=RED), length=self.length,
+                            rewards=self.rewards, seed=seed)
         # one generator for replay draws and one for exploration, apart from torch's global one, so
         # that nothing else (a model's initialisation, a DataLoader) shifts them, and both are saved
         self.buffer = ReplayBuffer(self.buffer_size, self.prioritized, self.alpha, self.beta,

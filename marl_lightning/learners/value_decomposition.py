@@ -5,71 +5,78 @@ al., 2016): per-agent Q-values of the actions taken are mixed into `Q_tot(s)`; t
 `r + gamma * (1 - terminated) * Q_tot_target(s')` where each agent's next action is the online
 network's argmax over its **legal** actions, valued by the target network and mixed by the
 **target** mixer. Without a mixer (IQL) each agent learns on its own TD error against the team
-reward. Shapes: `B` batch, `A` agents, `C, H, W` observation, `U` actions.
+reward. Shapes: `B` batch, `L` sequence length, `A` agents, `C, H, W` observation, `U` actions,
+`S` recurrent state.
+
+Feed-forward and recurrent agents share one path: a transition is a sequence of one step whose
+stored state is empty, so there is one loss, unrolled over time.
 """
 
 from __future__ import annotations
 
 import copy
 import time
+from typing import Callable
 
 import lightning as L
-import numpy as np
 import torch
 import torch.nn.functional as F
 from tensordict import TensorDict
 from torchmetrics import MeanMetric
 
-from gymPacMan import EpisodeResults
-
-from ..exploration import epsilon_at, epsilon_greedy, masked_argmax
-from ..mixers import MIXERS, global_state
-from ..networks import AgentQNetworks
-from ..rollout import summarize
-from ..targets import double_q_next_values, td_target
+from ..data import TrainingBatch
+from ..exploration import epsilon_at
+from ..mixers import ALIASES as MIXER_ALIASES
+from ..mixers import Mixer, global_state
+from ..networks import AgentQNetworks, TeamNetwork
+from ..parts import build, describe
+from ..policy import EpsilonGreedyPolicy, GreedyPolicy
+from .targets import double_q_next_values, td_target
 
 EPISODE_METRICS = ("episode_return", "win", "tie", "score", "food_returned", "length")
+
+NetworkFactory = Callable[[int, tuple[int, int, int], bool], TeamNetwork]  # (n_agents, obs_shape, recurrent)
+MixerFactory = Callable[[int, tuple[int, int, int]], Mixer]  # (n_agents, state_shape)
 
 
 class ValueDecompositionModule(L.LightningModule):
     """Agent Q-networks, an optional mixer, their targets, and the double-DQN TD loss.
 
     Args:
-        n_agents, grid_shape: linked from the data module (A and the padded `(H, W)`).
-        mixer: `None` (IQL), `"vdn"`, `"qmix"` or `"attention"`.
-        mixer_embed: width of the mixing network.
-        shared: one Q-network for all agents (with an agent-id input) or one per agent.
-        channels, hidden, batch_norm, pooling: the agent network (`AgentCNN`).
+        n_agents, obs_shape, recurrent, burn_in: linked from the data module: A, each agent's padded
+            observation `(C, H, W)`, whether it stores sequences (then recurrent agents train on them,
+            the first `burn_in` steps of each only warming up the state).
+        network: the agents' Q-networks, a `TeamNetwork` class called with `(n_agents, obs_shape,
+            recurrent)`; in YAML `{class_path: marl_lightning.networks.AgentQNetworks, init_args: {...}}`.
+        mixer: a `Mixer` class called with `(n_agents, state_shape)` (`class_path` / `init_args` in
+            YAML; your own subclass works the same way), a short name (`qmix`, `vdn`, `attention`), or
+            `None` for IQL.
         gamma: discount.
         lr, mixer_lr: Adam learning rates of the agent networks and of the mixer (default: `lr`).
-        grad_clip: maximum gradient norm.
+        grad_clip: maximum gradient norm (applied here; leave `trainer.gradient_clip_val` unset).
         target_update: `"hard"` (copy every `target_update_interval` gradient steps) or `"soft"`
             (Polyak averaging with `tau` after every step).
         epsilon_start, epsilon_end, epsilon_decay_steps, epsilon_schedule: exploration, as a
             function of environment steps (`"linear"` or `"exponential"`).
         huber_delta: the Huber loss's threshold.
-        recurrent, burn_in: linked from the data module (`data.sequence_length > 0`): GRU agents
-            trained on stored sequences whose first `burn_in` steps only warm up the hidden state.
     """
 
-    def __init__(self, n_agents: int = 2, grid_shape: tuple[int, int] = (20, 20), mixer: str | None = "qmix",
-                 mixer_embed: int = 32, shared: bool = True, channels: tuple[int, ...] = (16, 32, 64),
-                 hidden: int = 64, batch_norm: bool = False, pooling: str = "flatten", gamma: float = 0.99,
-                 lr: float = 5e-4, mixer_lr: float | None = None, grad_clip: float = 10.0,
+    def __init__(self, n_agents: int = 2, obs_shape: tuple[int, int, int] = (8, 20, 20), recurrent: bool = False,
+                 burn_in: int = 0, network: NetworkFactory = AgentQNetworks, mixer: str | MixerFactory | None = "qmix",
+                 gamma: float = 0.99, lr: float = 5e-4, mixer_lr: float | None = None, grad_clip: float = 10.0,
                  target_update: str = "hard", target_update_interval: int = 200, tau: float = 0.005,
                  epsilon_start: float = 1.0, epsilon_end: float = 0.05, epsilon_decay_steps: int = 50_000,
-                 epsilon_schedule: str = "linear", huber_delta: float = 1.0, recurrent: bool = False,
-                 burn_in: int = 0):
+                 epsilon_schedule: str = "linear", huber_delta: float = 1.0):
         super().__init__()
         self.save_hyperparameters()
-        if mixer is not None and mixer not in MIXERS:
-            raise ValueError(f"unknown mixer {mixer!r}; choose one of {sorted(MIXERS)} or null (IQL)")
+        self.hparams.network, self.hparams.mixer = describe(self.hparams.network), describe(self.hparams.mixer)  # plain dicts
         if target_update not in ("hard", "soft"):
             raise ValueError(f"target_update must be 'hard' or 'soft', got {target_update!r}")
         epsilon_at(0, epsilon_start, epsilon_end, epsilon_decay_steps, epsilon_schedule)  # validates the schedule
-        self.agents = AgentQNetworks(n_agents, tuple(grid_shape), shared=shared, recurrent=recurrent,
-                                     channels=tuple(channels), hidden=hidden, batch_norm=batch_norm, pooling=pooling)
-        self.mixer = MIXERS[mixer](n_agents=n_agents, embed=mixer_embed) if mixer else None
+        obs_shape = tuple(obs_shape)
+        self.agents: TeamNetwork = build(network, TeamNetwork, {}, n_agents, obs_shape, recurrent)
+        state_shape = (n_agents * obs_shape[0], *obs_shape[1:])  # the mixer's global state (A*C, H, W)
+        self.mixer: Mixer | None = None if mixer is None else build(mixer, Mixer, MIXER_ALIASES, n_agents, state_shape)
         self.target_agents = copy.deepcopy(self.agents).requires_grad_(False)
         self.target_mixer = copy.deepcopy(self.mixer).requires_grad_(False) if self.mixer else None
         self.register_buffer("env_steps", torch.zeros((), dtype=torch.long))  # saved in checkpoints
@@ -84,48 +91,19 @@ class ValueDecompositionModule(L.LightningModule):
         h = self.hparams
         return epsilon_at(int(self.env_steps), h.epsilon_start, h.epsilon_end, h.epsilon_decay_steps, h.epsilon_schedule)
 
-    @torch.no_grad()
-    def q_values(self, obs: torch.Tensor, hidden: torch.Tensor | None = None):
-        """Q-values of the online agents in evaluation mode: `(N, A, C, H, W)` -> `(N, A, U)`
-        (recurrent agents: also the next hidden state `(N, A, hidden)`; `None` starts from zeros)."""
-        was_training = self.agents.training
-        self.agents.eval()
-        obs = obs.to(self.device, torch.float32)
-        if self.hparams.recurrent:
-            hidden = self.agents.initial_state(obs.shape[0], self.device) if hidden is None else hidden.to(self.device)
-            out = self.agents(obs, hidden)
-        else:
-            out = self.agents(obs)
-        self.agents.train(was_training)
-        return out
+    def policy(self) -> GreedyPolicy:
+        """The greedy player of the live networks (evaluation, `load_policy`, export)."""
+        return GreedyPolicy(self.agents, self.hparams.obs_shape)
 
-    def explore(self, obs: torch.Tensor, legal: torch.Tensor, hidden: torch.Tensor | None = None,
-                generator: torch.Generator | None = None):
-        """Epsilon-greedy legal actions `(N, A)` for collecting experience (recurrent: and the next hidden
-        state); random draws come from `generator` (the collector's)."""
-        if self.hparams.recurrent:
-            q, hidden = self.q_values(obs, hidden)
-            return epsilon_greedy(q, legal.to(self.device), self.epsilon, generator).cpu(), hidden
-        return epsilon_greedy(self.q_values(obs), legal.to(self.device), self.epsilon, generator).cpu()
-
-    def greedy(self, obs: torch.Tensor, legal: torch.Tensor) -> torch.Tensor:
-        """Greedy legal actions `(N, A)` of feed-forward agents (evaluation)."""
-        return masked_argmax(self.q_values(obs), legal.to(self.device)).cpu()
-
-    def greedy_actor(self) -> "GreedyActor":
-        """A greedy player for evaluation games that keeps recurrent agents' memory per game."""
-        return GreedyActor(self)
-
-    def record_episodes(self, results: list[EpisodeResults]) -> None:
-        for name, values in summarize(results).items():
-            self.episode_metrics[name].update(torch.as_tensor(values, dtype=torch.float32))
+    def exploration_policy(self, generator: torch.Generator) -> EpsilonGreedyPolicy:
+        """Epsilon-greedy over legal actions with the current epsilon, drawing from `generator`."""
+        return EpsilonGreedyPolicy(self.agents, self.hparams.obs_shape, lambda: self.epsilon, generator)
 
     # -- learning -------------------------------------------------------------------------------
     def td_loss(self, batch: TensorDict) -> tuple[torch.Tensor, torch.Tensor, dict[str, torch.Tensor]]:
         """The TD loss of a batch; returns (loss, |TD error| per sampled item for priorities, diagnostics)."""
         gamma = self.hparams.gamma
-        q_taken, next_values, obs, next_obs, reward, terminated, weight = (
-            self._sequence_values(batch) if self.hparams.recurrent else self._transition_values(batch))
+        q_taken, next_values, obs, next_obs, reward, terminated, weight = self._values(batch)
         if self.mixer is None:  # IQL: every agent against the team reward
             prediction = q_taken  # (M, A)
             target = td_target(reward[:, None], terminated[:, None], next_values, gamma)  # (M, A)
@@ -143,33 +121,37 @@ class ValueDecompositionModule(L.LightningModule):
         diagnostics = {"q_taken_mean": q_taken.mean(), "target_mean": target.mean(), "td_error_abs": td_error.abs().mean()}
         return loss, item_error, diagnostics
 
-    def _transition_values(self, batch: TensorDict):
-        """Per-agent Q of the actions taken and double-DQN next values, `(B, A)` each, and the rest `(B, ...)`."""
-        obs, next_obs = batch["obs"].float(), batch["next_obs"].float()  # (B, A, C, H, W)
-        q_taken = self.agents(obs).gather(-1, batch["action"].unsqueeze(-1)).squeeze(-1)  # (B, A)
-        with torch.no_grad():
-            next_values = double_q_next_values(self.agents(next_obs), self.target_agents(next_obs), batch["next_legal"])
-        return q_taken, next_values, obs, next_obs, batch["reward"], batch["terminated"], batch["priority_weight"]
+    def _values(self, batch: TensorDict):
+        """Per-agent Q of the actions taken and double-DQN next values, `(M, A)` each, and the rest `(M, ...)`.
 
-    def _sequence_values(self, batch: TensorDict):
-        """The same for sequences `(B, L, ...)`: unroll the GRU agents from their stored state, burn in
-        the first steps without gradient, and flatten the trained steps to `M = B * (L - burn_in)`.
-
-        The next value of step t comes from one more step on `next_obs[t]` from the hidden state after
-        t (for a step inside an episode that is just step t + 1; for the last step of a game, its final
-        observation), for the online network and, from its own unroll, for the target network.
+        A batch of sequences `(B, L, ...)` (a batch of transitions is one of sequences of length 1 with
+        an empty stored state): unroll the agents from their stored state, burn in the first steps
+        without gradient, and flatten the trained steps to `M = B * (L - burn_in)`. The next value of
+        step t comes from one more step on `next_obs[t]` from the state after t (inside an episode
+        that is step t + 1; for the last step of a game, its final observation), for the online
+        network and, from its own unroll, for the target network.
         """
         burn = self.hparams.burn_in
+        if "done" not in batch.keys():  # transitions: sequences of one step
+            sequences = batch.exclude("index", "priority_weight").unsqueeze(1)  # (B, 1, ...)
+            sequences["done"] = sequences["terminated"]
+            sequences.batch_size = sequences.batch_size[:1]
+            sequences["hidden"] = self.agents.initial_state(batch.batch_size[0], self.device)  # (B, A, 0)
+            sequences["priority_weight"] = batch["priority_weight"]
+            batch, burn = sequences, 0
         obs, next_obs = batch["obs"].float(), batch["next_obs"].float()  # (B, L, A, C, H, W)
         b, length = obs.shape[:2]
         done = batch["done"]
         starts = torch.zeros_like(done)
         starts[:, 1:] = done[:, :-1]  # an episode starts after a step that ended one
-        h0 = batch["hidden"]  # (B, A, hidden)
+        h0 = batch["hidden"]  # (B, A, S)
         with torch.no_grad():
             _, h_burn = self.agents.unroll(obs[:, :burn], h0, starts[:, :burn]) if burn else (None, h0[:, None])
-            _, h_target = self.target_agents.unroll(obs, h0, starts)  # (B, L, A, hidden)
-        q, h_online = self.agents.unroll(obs[:, burn:], h_burn[:, -1], starts[:, burn:])  # (B, T, A, U), (B, T, A, hidden)
+            if self.agents.state_size:
+                _, h_target = self.target_agents.unroll(obs, h0, starts)  # (B, L, A, S)
+            else:
+                h_target = h0[:, None].expand(b, length, *h0.shape[1:])  # feed-forward: nothing to unroll
+        q, h_online = self.agents.unroll(obs[:, burn:], h_burn[:, -1], starts[:, burn:])  # (B, T, A, U), (B, T, A, S)
         t = length - burn
         flat = lambda x: x[:, burn:].reshape(b * t, *x.shape[2:]) if x.shape[1] == length else x.reshape(b * t, *x.shape[2:])  # noqa: E731
         q_taken = q.gather(-1, batch["action"][:, burn:].unsqueeze(-1)).squeeze(-1).reshape(b * t, -1)  # (M, A)
@@ -180,9 +162,12 @@ class ValueDecompositionModule(L.LightningModule):
         weight = batch["priority_weight"][:, None].expand(b, t).reshape(-1)
         return q_taken, next_values, flat(obs), flat(next_obs), flat(batch["reward"]), flat(batch["terminated"]), weight
 
-    def training_step(self, batch: TensorDict, batch_idx: int) -> torch.Tensor:
-        loss, td_error, diagnostics = self.td_loss(batch)
-        self.trainer.datamodule.buffer.update_priority(batch["index"], td_error)
+    def training_step(self, batch: TrainingBatch, batch_idx: int) -> torch.Tensor:
+        self.env_steps += batch.env_steps
+        for name, values in batch.episodes.items():
+            self.episode_metrics[name].update(torch.as_tensor(values, dtype=torch.float32))
+        loss, td_error, diagnostics = self.td_loss(batch.sample)
+        batch.report_td_error(td_error)  # prioritized replay: the buffer owns the priorities
         self.log("train/td_loss", loss, prog_bar=False)
         for name, value in diagnostics.items():
             self.log(f"train/{name}", value)
@@ -244,25 +229,6 @@ class ValueDecompositionModule(L.LightningModule):
             groups.append({"params": self.mixer.parameters(), "lr": h.mixer_lr or h.lr, "name": "mixer"})
         return torch.optim.Adam(groups)
 
-
-class GreedyActor:
-    """Greedy legal actions for evaluation games; recurrent agents keep a hidden state per game,
-    cleared when a game starts (`reset_games`, called by `agents.PolicyTeam`)."""
-
-    def __init__(self, module: ValueDecompositionModule):
-        self.module, self.hidden = module, None
-
-    def reset_games(self, games: np.ndarray, num_games: int) -> None:
-        if self.hidden is not None and self.hidden.shape[0] == num_games:
-            self.hidden[torch.as_tensor(games, dtype=torch.long)] = 0.0
-        else:
-            self.hidden = None
-
-    def __call__(self, obs: np.ndarray, legal: np.ndarray) -> torch.Tensor:
-        obs, legal = torch.as_tensor(obs), torch.as_tensor(legal)
-        if not self.module.hparams.recurrent:
-            return self.module.greedy(obs, legal)
-        if self.hidden is not None and self.hidden.shape[0] != obs.shape[0]:
-            self.hidden = None
-        q, self.hidden = self.module.q_values(obs, self.hidden)
-        return masked_argmax(q, legal.to(q.device)).cpu()
+    def on_save_checkpoint(self, checkpoint: dict) -> None:
+        """Name the learner, so `load_policy` rebuilds it from the checkpoint's hyperparameters alone."""
+        checkpoint["learner"] = f"{type(self).__module__}.{type(self).__qualname__}"

@@ -11,7 +11,6 @@ from gymPacMan import EpisodeResults, VecCaptureEnv
 from .replay import ReplayBuffer
 
 
-
 class Collector:
     """Runs `env` with a policy and writes its experience into `buffer`.
 
@@ -23,8 +22,12 @@ class Collector:
 
     Sequences (`sequence_length = L > 0`, for recurrent agents): every `L - burn_in` steps each game
     writes its last L steps, the same fields with a time axis `(N, L, ...)`, plus `done` `(N, L)` (the
-    game ended at that step) and `hidden` `(N, A, hidden)`, the acting network's state before the
-    first step (stored state, as in R2D2); consecutive sequences overlap by `burn_in` steps.
+    game ended at that step) and `hidden` `(N, A, S)`, the acting policy's state before the first
+    step (stored state, as in R2D2); consecutive sequences overlap by `burn_in` steps.
+
+    The policy is any `act(obs, legal, state) -> (actions, state)` (`marl_lightning.policy`); the
+    collector keeps each game's state and clears it when the game ends, and owns `generator`, the
+    exploration generator an exploring policy draws from (saved with the games in `state_dict`).
     """
 
     def __init__(self, env: VecCaptureEnv, buffer: ReplayBuffer, sequence_length: int = 0, burn_in: int = 0,
@@ -33,28 +36,22 @@ class Collector:
             raise ValueError(f"burn_in must be in [0, sequence_length), got {burn_in} and {sequence_length}")
         self.env, self.buffer = env, buffer
         self.sequence_length, self.stride = sequence_length, sequence_length - burn_in
-        self.generator = generator if generator is not None else torch.Generator().manual_seed(0)  # exploration draws
+        self.generator = generator if generator is not None else torch.Generator().manual_seed(0)
         self.obs, info = env.reset()
         self.legal = info["legal"]
-        self.hidden: torch.Tensor | None = None  # (N, A, hidden) of a recurrent policy
+        self.state: torch.Tensor | None = None  # (N, A, S) the policy's state of each game
         self._window: list[TensorDict] = []  # the last L steps, each (N, ...), in sequence mode
 
     def collect(self, policy, steps: int) -> list[EpisodeResults]:
-        """Play `steps` vector steps (`steps * N` transitions); returns the results of the games that ended.
-
-        `policy(obs, legal, generator=...) -> actions`, or for recurrent agents
-        `policy(obs, legal, hidden, generator=...) -> (actions, hidden)` (hidden `None` at the start);
-        `generator` is the collector's, for every random draw of exploration.
-        """
+        """Play `steps` vector steps (`steps * N` transitions); returns the results of the games that ended."""
         ended = []
         for _ in range(steps):
             obs = torch.from_numpy(self.obs)
             legal = torch.from_numpy(self.legal)
-            hidden_before = self.hidden
-            if self.sequence_length:
-                actions, self.hidden = policy(obs, legal, self.hidden, generator=self.generator)
-            else:
-                actions = policy(obs, legal, generator=self.generator)
+            if self.state is None:
+                self.state = policy.initial_state(self.env.num_envs)
+            state_before = self.state
+            actions, self.state = policy.act(obs, legal, self.state)
             actions = actions.cpu()
             next_obs, reward, terminated, truncated, info = self.env.step(actions.numpy())
             step = TensorDict({
@@ -66,26 +63,26 @@ class Collector:
                 "next_obs": torch.from_numpy(info["final_observation"]).to(torch.uint8),
                 "next_legal": torch.from_numpy(info["final_legal"]),
             }, batch_size=[self.env.num_envs])
+            done = torch.from_numpy(info["done"])
             if self.sequence_length:
-                done = torch.from_numpy(info["done"])
                 step["done"] = done
-                step["hidden"] = hidden_before.cpu() if hidden_before is not None else torch.zeros_like(self.hidden).cpu()
+                step["hidden"] = state_before.cpu()
                 self._add_to_window(step)
-                self.hidden = self.hidden * (~done).to(self.hidden.dtype).to(self.hidden.device)[:, None, None]
             else:
                 self.buffer.extend(step)
+            self.state = self.state * (~done).to(self.state.dtype).to(self.state.device)[:, None, None]  # new games start afresh
             self.obs, self.legal = next_obs, info["legal"]
             if len(info["episodes"]):
                 ended.append(info["episodes"])
         return ended
 
     def state_dict(self) -> dict:
-        """The games in progress, the exploration generator, a recurrent policy's state and the sequence
-        being assembled: with the buffer, all a resumed run needs to go on exactly."""
+        """The games in progress, the exploration generator, the policy's state of each game and the
+        sequence being assembled: with the buffer, all a resumed run needs to go on exactly."""
         return {
             "env": self.env.state_dict(),
             "generator": self.generator.get_state(),
-            "hidden": None if self.hidden is None else self.hidden.cpu(),
+            "hidden": None if self.state is None else self.state.cpu(),
             "window": [step.to_dict() for step in self._window],
         }
 
@@ -93,8 +90,7 @@ class Collector:
         self.env.load_state_dict(state["env"])
         self.obs, self.legal = self.env.observe(), self.env.legal_actions()  # what the last step returned
         self.generator.set_state(state["generator"])
-        hidden = state["hidden"]
-        self.hidden = None if hidden is None else hidden.to(self.hidden.device if self.hidden is not None else "cpu")
+        self.state = state["hidden"]
         n = self.env.num_envs
         self._window = [TensorDict(step, batch_size=[n]) for step in state["window"]]
 
@@ -103,7 +99,7 @@ class Collector:
         if len(self._window) == self.sequence_length:
             sequence = torch.stack(self._window, dim=1).to_tensordict()  # (N, L, ...)
             sequence.batch_size = sequence.batch_size[:1]  # one buffer item per game: (N,)
-            sequence["hidden"] = self._window[0]["hidden"]  # (N, A, hidden) before the first step
+            sequence["hidden"] = self._window[0]["hidden"]  # (N, A, S) before the first step
             self.buffer.extend(sequence)
             self._window = self._window[self.stride:]
 

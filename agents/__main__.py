@@ -1,6 +1,6 @@
 """Play games between two teams, print the results, and save one game as a GIF and a text log.
 
-    python -m gymPacMan --layout tinyMaze --blue random --red random --games 64 --gif runs/demo.gif
+    python -m agents --layout tinyMaze --blue random --red random --games 64 --gif runs/demo.gif
 """
 
 from __future__ import annotations

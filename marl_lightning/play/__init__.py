@@ -1,0 +1,1 @@
+"""Playing trained teams: evaluation, tournaments, watching games, exporting for the contest, plots."""

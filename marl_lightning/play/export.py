@@ -1,0 +1,61 @@
+"""Export a trained team for the course's contest (the Berkeley Capture-the-Flag framework).
+
+    python -m marl_lightning.export --ckpt runs/qmix/version_0/checkpoints/last.ckpt --out myTeam/
+
+writes `myTeam/myTeam.py` (the contest's `createTeam(firstIndex, secondIndex, isRed, **kwargs)`) and
+`myTeam/team.pt` (the agent networks as TorchScript). The team needs only torch and numpy: it
+builds the SPEC observation from the contest's game state itself, plays either colour (the red
+point of view is turned into the blue one, as `agents.PolicyTeam` does), and copes with opponents
+the contest hides (`getAgentPosition` is `None` beyond sight) by using their last known position.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import torch
+
+from ..policy import load_policy
+
+TEAM_FILE = "myTeam.py"
+NETWORK_FILE = "team.pt"
+
+
+def export(ckpt: str | Path, out: str | Path, overwrite: bool = False) -> Path:
+    """Write the contest team of checkpoint `ckpt` into folder `out`; returns the team file's path."""
+    policy = load_policy(ckpt)
+    out = Path(out)
+    targets = [out / TEAM_FILE, out / NETWORK_FILE]
+    existing = [str(p) for p in targets if p.exists()]
+    if existing and not overwrite:
+        raise FileExistsError(f"{', '.join(existing)} already exist; choose another --out or pass --overwrite")
+    out.mkdir(parents=True, exist_ok=True)
+    network = policy.network.eval()
+    channels, h, w = policy.obs_shape
+    example = (torch.zeros(1, network.n_agents, channels, h, w), network.initial_state(1))  # (obs, state)
+    with torch.no_grad():
+        traced = torch.jit.trace(network, example)
+    traced.save(str(out / NETWORK_FILE))
+    template = (Path(__file__).parent / "contest_team.py.in").read_text()
+    team_file = out / TEAM_FILE
+    team_file.write_text(
+        template.replace("__GRID_H__", str(h)).replace("__GRID_W__", str(w))
+        .replace("__STATE__", str(network.state_size)).replace("__SOURCE__", Path(ckpt).name)
+    )
+    return team_file
+
+
+def main(argv: list[str] | None = None) -> Path:
+    parser = argparse.ArgumentParser(description="Export a trained team for the course's contest.")
+    parser.add_argument("--ckpt", required=True, help="a checkpoint written by train.py")
+    parser.add_argument("--out", required=True, help="folder for myTeam.py and team.pt")
+    parser.add_argument("--overwrite", action="store_true", help="replace an earlier export in --out")
+    args = parser.parse_args(argv)
+    path = export(args.ckpt, args.out, args.overwrite)
+    print(f"wrote {path} and {path.parent / NETWORK_FILE}")
+    return path
+
+
+if __name__ == "__main__":
+    main()

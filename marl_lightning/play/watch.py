@@ -1,0 +1,56 @@
+"""Watch a game between two entrants: an animated GIF and a text log.
+
+    python -m marl_lightning.watch runs/.../last.ckpt heuristic --layout tinyMaze --gif runs/game.gif --text runs/game.txt
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from agents.match import play_match
+from gymPacMan.render import GameRecorder
+from gymPacMan.rules import BLUE, RED
+
+from .evaluation import entrant_name, make_entrant
+
+
+def watch(blue: str, red: str, layout: str, gif: Path | None, text: Path | None, length: int = 300, seed: int = 0) -> dict:
+    """Play one game, `blue` against `red`, and save it; returns the game's result."""
+    for path in (gif, text):
+        if path is not None and path.exists():
+            raise FileExistsError(f"{path} already exists; choose another file name")
+    recorder = GameRecorder()
+    result = play_match(make_entrant(blue, BLUE), make_entrant(red, RED), [layout], 1, num_envs=1, length=length,
+                        seed=seed, recorder=recorder)
+    if gif is not None:
+        recorder.save_gif(gif)
+    if text is not None:
+        recorder.save_text(text)
+    return result
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description="Save a game between two entrants as a GIF and a text log.")
+    parser.add_argument("blue", help="a team name, a team file or a checkpoint")
+    parser.add_argument("red", help="a team name, a team file or a checkpoint")
+    parser.add_argument("--layout", default="bloxCapture")
+    parser.add_argument("--gif", type=Path)
+    parser.add_argument("--text", type=Path)
+    parser.add_argument("--length", type=int, default=300)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    if args.gif is None and args.text is None:
+        parser.error("give --gif and/or --text")
+    result = watch(args.blue, args.red, args.layout, args.gif, args.text, args.length, args.seed)
+    outcome = "blue wins" if result["blue_wins"] else "red wins" if result["red_wins"] else "a tie"
+    print(f"{entrant_name(args.blue)} (blue) vs {entrant_name(args.red)} (red) on {args.layout}: {outcome}, "
+          f"score {result['mean_score']:+.0f} (red-positive), {result['mean_length']:.0f} steps")
+    for path in (args.gif, args.text):
+        if path is not None:
+            print(f"saved {path}")
+    return result
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,210 @@
+"""Composable parts: mixers and networks injected by class_path, one policy interface, layered configs,
+an engine that knows no team, and a data module and learner that do not reach into each other."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from agents import PolicyTeam
+from agents.match import play_match
+from gymPacMan import VecCaptureEnv, engine
+from gymPacMan.rules import BLUE, RED
+from marl_lightning import CaptureDataModule, GreedyPolicy, ValueDecompositionModule, load_policy
+from marl_lightning.cli import MARLCLI
+from marl_lightning.data import TrainingBatch
+from marl_lightning.play.evaluation import make_entrant
+
+ROOT = Path(__file__).resolve().parents[1]
+
+USER_MIXER = """
+import torch
+from torch import nn
+from marl_lightning import Mixer
+
+
+class WeightedSumMixer(Mixer):
+    # Q_tot = sum_a softplus(w_a) * Q_a + b(s): monotonic, with a state-dependent bias
+
+    def __init__(self, n_agents, state_shape, scale: float = 1.0):
+        super().__init__(n_agents, state_shape)
+        self.scale = scale
+        self.weight = nn.Parameter(torch.zeros(n_agents))
+        self.bias = nn.Linear(state_shape[0], 1)
+
+    def forward(self, agent_qs, state):
+        return self.scale * (nn.functional.softplus(self.weight) * agent_qs).sum(1) + self.bias(state.mean((2, 3)))[:, 0]
+"""
+
+
+def cli_fit(tmp_path: Path, *extra: str, steps: int = 8) -> MARLCLI:
+    return MARLCLI(ValueDecompositionModule, CaptureDataModule, save_config_callback=None, args=[
+        "fit", "--config", str(ROOT / "configs" / "qmix.yaml"), f"--trainer.max_steps={steps}", "--trainer.logger=false",
+        "--trainer.callbacks=[]", "--trainer.enable_progress_bar=false", f"--trainer.default_root_dir={tmp_path}",
+        "--data.num_envs=4", "--data.warmup=32", "--data.batch_size=16", "--data.length=40", *extra,
+    ])
+
+
+@pytest.fixture
+def user_module(tmp_path, monkeypatch):
+    """A module of the user's own, importable as `my_parts`, outside the project."""
+    folder = tmp_path / "user_code"
+    folder.mkdir()
+    (folder / "my_parts.py").write_text(textwrap.dedent(USER_MIXER))
+    monkeypatch.syspath_prepend(str(folder))
+    yield "my_parts"
+    sys.modules.pop("my_parts", None)
+
+
+def test_a_users_mixer_trains_by_class_path_alone_and_its_checkpoint_plays(tmp_path, user_module):
+    cli = cli_fit(tmp_path, f"--model.mixer.class_path={user_module}.WeightedSumMixer", "--model.mixer.init_args.scale=2.0")
+    mixer = cli.model.mixer
+    assert type(mixer).__name__ == "WeightedSumMixer" and mixer.scale == 2.0 and mixer.state_shape == (16, 6, 12)
+    assert not torch.equal(mixer.weight, torch.zeros(2))  # it was trained
+    checkpoint = next(tmp_path.glob("**/*.ckpt"))
+    saved = torch.load(checkpoint, weights_only=True)["hyper_parameters"]["mixer"]
+    assert saved == {"class_path": "my_parts.WeightedSumMixer", "init_args": {"scale": 2.0}}
+    policy = load_policy(checkpoint)
+    assert isinstance(policy, GreedyPolicy)
+    result = play_match(PolicyTeam(policy, BLUE), "random", ["tinyMaze"], games=4, num_envs=4, length=40)
+    assert result["blue_wins"] + result["ties"] + result["red_wins"] == 4
+
+
+def test_a_mixer_that_is_no_mixer_is_named(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        cli_fit(tmp_path, "--model.mixer.class_path=torch.nn.Identity")
+    assert "Expected 'torch.nn.Identity' to be a subclass of <class 'Mixer'>" in capsys.readouterr().err
+
+
+def test_mixer_null_is_iql_and_aliases_still_work(tmp_path):
+    assert cli_fit(tmp_path / "iql", "--model.mixer=null", steps=2).model.mixer is None
+    assert type(cli_fit(tmp_path / "vdn", "--model.mixer=vdn", steps=2).model.mixer).__name__ == "VDNMixer"
+
+
+def test_the_network_is_injected_too(tmp_path):
+    cli = cli_fit(tmp_path, "--model.network.init_args.channels=[4]", "--model.network.init_args.hidden=8", steps=2)
+    conv = cli.model.agents.nets[0].encoder.net[0]
+    assert conv.out_channels == 4 and cli.model.agents.nets[0].head[0].out_features == 8
+    policy = load_policy(next(tmp_path.glob("**/*.ckpt")))  # rebuilt from the checkpoint's own configuration
+    assert policy.network.nets[0].encoder.net[0].out_channels == 4
+
+
+# -- one greedy player ---------------------------------------------------------------------------------
+
+
+class CountingPolicy:
+    """Stop; the state counts each game's steps since it began, so resets are visible."""
+
+    def __init__(self):
+        self.seen: list[torch.Tensor] = []
+
+    def initial_state(self, num_games: int) -> torch.Tensor:
+        return torch.zeros(num_games, 2, 1)
+
+    def act(self, obs, legal, state):
+        self.seen.append(state[:, 0, 0].clone())
+        return torch.full(obs.shape[:2], 4), state + 1
+
+
+@pytest.mark.parametrize("team", [BLUE, RED])
+def test_policy_team_keeps_each_games_state_and_clears_it_when_the_game_starts(team):
+    policy = CountingPolicy()
+    me = PolicyTeam(policy, team)
+    env = VecCaptureEnv("tinyMaze", num_envs=3, opponent=me if team == RED else "random", length=5, seed=0)
+    env.reset()
+    me.reset(env.state, np.arange(3))
+    for _ in range(7):
+        if team == BLUE:
+            actions = me.act(env.state, engine.legal_actions(env.state), env.rng)
+            _, _, _, _, info = env.step(actions)
+            if len(info["episodes"]):
+                me.reset(env.state, info["episodes"].env_index)
+        else:
+            env.step(np.full((3, 2), 4))
+    steps = torch.stack(policy.seen)[:, 0].tolist()
+    assert steps == [0, 1, 2, 3, 4, 0, 1]  # games of 5 steps: the state restarts with the next game
+
+
+def test_one_greedy_player_everywhere(tmp_path):
+    cli = cli_fit(tmp_path, steps=2)
+    checkpoint = next(tmp_path.glob("**/*.ckpt"))
+    assert type(cli.model.policy()) is GreedyPolicy  # evaluation games on the live module
+    assert type(load_policy(checkpoint)) is GreedyPolicy  # load_policy, export
+    assert type(make_entrant(str(checkpoint), RED).policy) is GreedyPolicy  # evaluate, tournament, watch
+    from marl_lightning.play import export as export_module
+
+    assert "GreedyActor" not in dir(sys.modules["marl_lightning.learners.value_decomposition"])
+    assert export_module.load_policy is load_policy
+
+
+# -- layers and layered configs -----------------------------------------------------------------------
+
+
+def test_the_game_imports_no_team():
+    sources = sorted((ROOT / "gymPacMan").glob("**/*.py"))
+    offending = [str(p) for p in sources if re.search(r"^\s*(from|import) agents", p.read_text(), re.M)]
+    assert sources and not offending
+    check = ("import sys, numpy as np\nfrom gymPacMan import VecCaptureEnv\n"
+             "class Stand:\n    team, name, time_limit = 0, 'stand', 300\n"
+             "    def reset(self, state, games): pass\n    def act(self, state, legal, rng): return np.full((state.num_games, 2), 4)\n"
+             "    def state_dict(self): return {}\n    def load_state_dict(self, d): pass\n"
+             "env = VecCaptureEnv('tinyMaze', 2, Stand()); env.reset(); env.step(np.zeros((2, 2), int))\n"
+             "assert 'agents' not in sys.modules, 'the engine imported the teams'\n")
+    subprocess.run([sys.executable, "-c", check], check=True, cwd=ROOT)
+
+
+def test_team_names_come_from_the_installed_team_factory():
+    from gymPacMan.opponents import resolve_opponent, team_factories
+
+    from agents import make_team
+
+    assert make_team in team_factories()
+    assert type(resolve_opponent("baselineTeam", team=RED)).__name__ == "BaselineTeam"
+
+
+def test_configs_are_a_base_and_small_layers(capsys):
+    for path in sorted((ROOT / "configs").glob("*.yaml")):
+        if path.name != "base.yaml":
+            lines = [line for line in path.read_text().splitlines() if line.strip() and not line.lstrip().startswith("#")]
+            assert len(lines) <= 15, f"{path.name} repeats what base.yaml holds ({len(lines)} lines)"
+    with pytest.raises(SystemExit):
+        MARLCLI(ValueDecompositionModule, CaptureDataModule, args=[
+            "fit", "--config", str(ROOT / "configs" / "qmix_rnn.yaml"), "--data.num_envs=5", "--print_config"])
+    out = capsys.readouterr().out
+    assert "tau: 0.01" in out and "max_steps: 6000" in out  # from base.yaml
+    assert "sequence_length: 12" in out and "class_path: marl_lightning.mixers.QMixer" in out  # from qmix_rnn.yaml
+    assert "num_envs: 5" in out  # from the command line, last
+
+
+def test_a_config_file_stacks_on_another(tmp_path, capsys):
+    mine = tmp_path / "mine.yaml"
+    mine.write_text("model:\n  lr: 0.0003\ndata:\n  layouts: smallMaze\n")
+    with pytest.raises(SystemExit):
+        MARLCLI(ValueDecompositionModule, CaptureDataModule, args=[
+            "fit", "--config", str(ROOT / "configs" / "vdn.yaml"), "--config", str(mine), "--print_config"])
+    out = capsys.readouterr().out
+    assert "lr: 0.0003" in out and "layouts: smallMaze" in out and "mixer: vdn" in out
+
+
+# -- the data module and the learner stay apart ---------------------------------------------------------
+
+
+def test_the_stream_hands_the_step_its_counts_results_and_priorities(tmp_path):
+    cli = cli_fit(tmp_path, "--data.prioritized=true", steps=6)
+    data, module = cli.datamodule, cli.model
+    # 32 warm-up transitions of 4 games: 8 vector steps, then 2 per gradient step; the learner counts them
+    assert int(module.env_steps) == (8 + 2 * 6) * 4
+    batch = next(iter(data.train_dataloader()))
+    assert isinstance(batch, TrainingBatch) and batch.replay is data.buffer
+    assert batch.env_steps == 2 * 4 and set(batch.episodes) <= {"episode_return", "win", "tie", "score", "food_returned", "length"}
+    assert int(module.env_steps) == (8 + 2 * 6) * 4  # the stream itself changes nothing in the learner
+    batch.report_td_error(torch.full((16,), 3.0))  # what the training step does with its TD errors
+    priorities = data.buffer.buffer._sampler._priority[batch.sample["index"]]
+    torch.testing.assert_close(priorities, torch.full((16,), (3.0 + 1e-6) ** 0.6, dtype=priorities.dtype))
