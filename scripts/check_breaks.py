@@ -108,7 +108,7 @@ BREAKS = [
           "marl_lightning/networks.py", "            state = state * (~starts[:, t]).to(state.dtype)[:, None, None]\n", "",
           ("tests/test_loss.py::test_recurrent_loss_by_hand",)),
     Break("course-class-ignores-team", "the course class plays random whatever team it is given",
-          "gymPacMan/course_env.py", "make_team(name, team=RED)", 'make_team("random", team=RED)',
+          "gymPacMan/course_env.py", "resolve_opponent(name, team=RED)", 'resolve_opponent("random", team=RED)',
           ("tests/test_team_loader.py::test_team_file_plays_in_the_course_class",)),
     Break("baseline-stands-still", "the baseline team stands still (a broken rung)",
           "agents/baseline_team.py", "        return out\n", "        return np.full_like(out, 4)  # Stop\n",

@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 from gymPacMan import engine
-from gymPacMan.layout import parse_layout
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "reference"
 
@@ -50,13 +49,13 @@ def food_cells(state: engine.GameState, game: int = 0) -> set[tuple[int, int]]:
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def short_training_run(tmp: Path, *extra: str, steps: int = 10) -> Path:
-    """Train the QMIX config for a few gradient steps under `tmp`; returns the checkpoint it wrote."""
+def short_training_run(tmp: Path, *extra: str, steps: int = 10, config: str = "qmix.yaml") -> Path:
+    """Train a config (QMIX by default) for a few gradient steps under `tmp`; returns the checkpoint it wrote."""
     from marl_lightning import CaptureDataModule, ValueDecompositionModule
     from marl_lightning.cli import MARLCLI
 
     MARLCLI(ValueDecompositionModule, CaptureDataModule, save_config_callback=None, args=[
-        "fit", "--config", str(ROOT / "configs" / "qmix.yaml"), f"--trainer.max_steps={steps}", "--trainer.logger=false",
+        "fit", "--config", str(ROOT / "configs" / config), f"--trainer.max_steps={steps}", "--trainer.logger=false",
         "--trainer.callbacks=[]", "--trainer.enable_progress_bar=false", f"--trainer.default_root_dir={tmp}",
         "--data.num_envs=8", "--data.warmup=64", "--data.batch_size=16", *extra,
     ])

@@ -23,6 +23,12 @@ def checkpoint(tmp_path_factory) -> Path:
     return short_training_run(tmp_path_factory.mktemp("export"), "--data.layouts=[smallMaze, smallCapture]", steps=30)
 
 
+@pytest.fixture(scope="module")
+def recurrent_checkpoint(tmp_path_factory) -> Path:
+    return short_training_run(tmp_path_factory.mktemp("export_rnn"), "--data.layouts=[smallMaze, smallCapture]",
+                              "--data.warmup=16", steps=20, config="qmix_rnn.yaml")
+
+
 def load_team_module(folder: Path):
     spec = importlib.util.spec_from_file_location(f"exported_{id(folder)}", folder / "myTeam.py")
     module = importlib.util.module_from_spec(spec)
@@ -53,11 +59,14 @@ def padded(obs: np.ndarray, grid: tuple[int, int]) -> np.ndarray:
     return out
 
 
+@pytest.mark.parametrize("kind", ["feed-forward", "recurrent"])
 @pytest.mark.parametrize("layout", ["smallMaze", "smallCapture"])
 @pytest.mark.parametrize("is_red", [False, True])
-def test_exported_team_sees_values_and_plays_like_the_policy(checkpoint, tmp_path, is_red, layout):
+def test_exported_team_sees_values_and_plays_like_the_policy(request, tmp_path, is_red, layout, kind):
     """Array for array: the exported team's observations and Q-values are the policy's view of the same
-    state (mirrored, channels swapped and slots ordered for red), and so are its actions."""
+    state (mirrored, channels swapped and slots ordered for red), and so are its actions; a recurrent
+    team carries its memory from step to step as `PolicyTeam` does."""
+    checkpoint = request.getfixturevalue("checkpoint" if kind == "feed-forward" else "recurrent_checkpoint")
     folder = tmp_path / "team"
     export(checkpoint, folder)
     ours = (0, 2) if is_red else (1, 3)
@@ -78,7 +87,7 @@ def test_exported_team_sees_values_and_plays_like_the_policy(checkpoint, tmp_pat
         seen = np.stack([exported.observation(env.game.state, i) for i in exported.slots])
         np.testing.assert_array_equal(padded(seen, policy.obs_shape[1:]), padded(view[0], policy.obs_shape[1:]))
         q_exported, _ = exported.q_values(env.game.state)
-        q_policy = policy.q_values(view)[0][0].numpy()
+        q_policy = policy.q_values(view, reference.memory)[0][0].numpy()  # with the state the team keeps
         np.testing.assert_allclose(q_exported, q_policy, rtol=1e-5, atol=1e-6)
         expected = reference.act(state, legal, rng)[0]  # (2,) actions of our two agents, in index order
         chosen = [agent.getAction(env.game.state) for agent in agents]
