@@ -31,8 +31,8 @@ from typing import Any, Callable, Protocol, runtime_checkable
 
 import numpy as np
 
-from gymPacMan import engine
 from gymPacMan.engine import GameState
+from gymPacMan.planes import observe_with_planes
 from gymPacMan.rules import BLUE, NUM_ACTIONS, RED
 from gymPacMan.views import CHANNEL_SWAP, ROTATE, RedView, to_blue_view, view_actions, view_legal
 
@@ -125,13 +125,15 @@ class PolicyTeam(Team):
         return cls(fn, team=team, name=name)
 
     def observe(self, state: GameState, legal: np.ndarray, view: RedView | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """What the policy sees: `(N, 2, 8, H, W)` float32 observations and `(N, 2, 5)` masks, blue view.
+        """What the policy sees: `(N, 2, C, H, W)` float32 observations and `(N, 2, 5)` masks, blue view.
 
         `legal` is the `(N, 4, 5)` mask of all four agents (as `act` gets it); `view` is red's
-        `RedView.of(state)` when the caller has it already.
+        `RedView.of(state)` when the caller has it already. A policy trained with extra observation
+        planes names them in its `planes` attribute (`gymPacMan.planes`); they are added, from this
+        team's side, over a game of `time_limit` steps.
         """
         agents = list(self.agents)
-        obs = engine.observe(state, agents)
+        obs = observe_with_planes(state, agents, getattr(self.policy, "planes", ()), self.time_limit)
         own_legal = np.asarray(legal)[:, agents]
         if self.team == BLUE:
             return obs, own_legal

@@ -8,6 +8,7 @@ arrays, so such code runs unchanged against `gymPacMan_parallel_env(...).game.st
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -71,8 +72,15 @@ class ContestStateView:
     The view reads the arrays when called, so it always shows the current state of the game.
     """
 
-    def __init__(self, state: GameState, game: int = 0):
-        self._state, self._game = state, game
+    def __init__(self, state: GameState, game: int = 0, length: int | None = None):
+        self._state, self._game, self._length = state, game, length
+
+    @property
+    def data(self) -> SimpleNamespace:
+        """`data.timeleft`: moves left in the game (four a step), as the contest counts them, at the start
+        of the current step (`None` when the game's length is not known)."""
+        t = int(self._state.t[self._game])
+        return SimpleNamespace(timeleft=None if self._length is None else NUM_AGENTS * (self._length - t))
 
     # -- board ----------------------------------------------------------------------------------
     def _cells(self, array: np.ndarray) -> np.ndarray:

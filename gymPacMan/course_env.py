@@ -38,8 +38,8 @@ class OpponentAgent:
 class _Game:
     """`env.game`: holds `state`, the contest-style view of the current game."""
 
-    def __init__(self, state: engine.GameState):
-        self.state = ContestStateView(state, 0)
+    def __init__(self, state: engine.GameState, length: int):
+        self.state = ContestStateView(state, 0, length)
 
 
 class gymPacMan_parallel_env:  # noqa: N801 - the course's class name
@@ -160,7 +160,7 @@ class gymPacMan_parallel_env:  # noqa: N801 - the course's class name
         self._env.rng = self.rng  # one generator for mazes and opponents across games
         self._env.reset()
         self._state = self._env.state
-        self.game = _Game(self._state)
+        self.game = _Game(self._state, self.length)
         self.steps = 0
         self._over = False
         if self.display:

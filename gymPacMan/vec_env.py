@@ -17,6 +17,7 @@ import numpy as np
 from . import engine
 from .layout import Layout, load_layout
 from .opponents import Opponent, resolve_opponent
+from .planes import check_planes, num_channels, observe_with_planes
 from .rules import BLUE, NUM_ACTIONS, RED, RewardConfig, TEAM_AGENTS
 
 RANDOM_LAYOUT = "random"  # the layout name that asks for a fresh random maze at every reset
@@ -74,6 +75,8 @@ class VecCaptureEnv:
         rewards: the reward settings of SPEC.md.
         seed: seeds layout choice, random mazes and the opponent's randomness.
         autoreset: reset finished games inside `step` (training); off, finished games stay frozen.
+        planes: extra observation planes after the course's 8 channels (`gymPacMan.planes`: `time`,
+            `score`, `carrying`, `scared`); none by default.
 
     Shapes (`A` = 2 controlled agents, or 4 in self-play): observations `(N, A, 8, H, W)` float32,
     `info["legal"]` `(N, A, 5)` bool, rewards `(N,)` (blue) or `(N, 2)`, terminated/truncated `(N,)`.
@@ -94,6 +97,7 @@ class VecCaptureEnv:
         rewards: RewardConfig = RewardConfig(),
         seed: int | None = None,
         autoreset: bool = True,
+        planes: Sequence[str] = (),
     ):
         if num_envs < 1:
             raise ValueError(f"num_envs must be at least 1, got {num_envs}")
@@ -106,6 +110,7 @@ class VecCaptureEnv:
         self.reward_config = rewards
         self._reward_params = engine.reward_params(rewards)
         self.autoreset = autoreset
+        self.planes = check_planes(planes)
         self.opponent = None if self_play else resolve_opponent(opponent, team=RED)
         if self.opponent is not None:
             self.opponent.time_limit = length
@@ -125,7 +130,7 @@ class VecCaptureEnv:
 
     @property
     def observation_shape(self) -> tuple[int, int, int]:
-        return (8, *self.grid_shape)
+        return (num_channels(self.planes), *self.grid_shape)
 
     @property
     def num_actions(self) -> int:
@@ -182,7 +187,7 @@ class VecCaptureEnv:
                 info["final_observation"], info["final_legal"] = obs.copy(), legal.copy()
                 info["final_state"] = state.select(games)
                 self._reset_games(games)
-                obs[games] = engine.observe(state.select(games), self.controlled)
+                obs[games] = self._observe(state.select(games))
                 legal[games] = engine.legal_actions(state.select(games))[:, self.controlled]
             else:
                 self._finished[games] = True
@@ -192,8 +197,11 @@ class VecCaptureEnv:
 
     # -- views ----------------------------------------------------------------------------------
     def observe(self) -> np.ndarray:
-        """`(N, A, 8, H, W)` observations of the controlled agents."""
-        return engine.observe(self.state, self.controlled)
+        """`(N, A, C, H, W)` observations of the controlled agents (C = 8 and the planes asked for)."""
+        return self._observe(self.state)
+
+    def _observe(self, state: engine.GameState) -> np.ndarray:
+        return observe_with_planes(state, self.controlled, self.planes, self.length)
 
     def legal_actions(self) -> np.ndarray:
         """`(N, A, 5)` legal-action masks of the controlled agents."""

@@ -89,18 +89,20 @@ def to_blue_view(obs: np.ndarray, width, height, symmetry=ROTATE) -> np.ndarray:
 
     Returns:
         A new array of `obs`'s shape and dtype: each game's `[:height, :width]` block turned, the
-        padding where it was, and the channels 2 <-> 3 (capsules) and 6 <-> 7 (food) swapped.
+        padding where it was, and the channels 2 <-> 3 (capsules) and 6 <-> 7 (food) swapped; extra
+        planes (`gymPacMan.planes`, already from the team's own side) are turned and not swapped.
     """
     obs = np.asarray(obs)
-    if obs.ndim < 4 or obs.shape[-3] != NUM_CHANNELS:
-        raise ValueError(f"obs must be (N, ..., {NUM_CHANNELS}, H, W), got shape {obs.shape}")
+    if obs.ndim < 4 or obs.shape[-3] < NUM_CHANNELS:
+        raise ValueError(f"obs must be (N, ..., C, H, W) with C >= {NUM_CHANNELS}, got shape {obs.shape}")
     n, (grid_h, grid_w) = obs.shape[0], obs.shape[-2:]
     width = np.broadcast_to(np.asarray(width, dtype=np.int64), (n,))
     height = np.broadcast_to(np.asarray(height, dtype=np.int64), (n,))
     symmetry = np.broadcast_to(np.asarray(symmetry, dtype=np.int64), (n,))
     if n and ((width < 1).any() or (height < 1).any() or (width > grid_w).any() or (height > grid_h).any()):
         raise ValueError(f"game sizes must lie within the observation grid {grid_w} x {grid_h}")
-    swapped = obs[..., CHANNEL_SWAP, :, :]  # a copy; keeps the padding as it was
+    swap = np.concatenate([CHANNEL_SWAP, np.arange(NUM_CHANNELS, obs.shape[-3])])  # planes after 7: the team's own
+    swapped = obs[..., swap, :, :]  # a copy; keeps the padding as it was
     groups = np.unique(np.stack([height, width, symmetry], axis=1), axis=0) if n else np.zeros((0, 3), np.int64)
     for h, w, s in groups:  # one vectorised flip per distinct size and symmetry
         games = np.flatnonzero((height == h) & (width == w) & (symmetry == s))

@@ -1,4 +1,4 @@
-"""Callbacks: greedy evaluation games against fixed opponents."""
+"""Callbacks: greedy evaluation games against fixed opponents, in both colours."""
 
 from __future__ import annotations
 
@@ -6,20 +6,22 @@ from typing import Sequence
 
 import lightning as L
 import numpy as np
+from lightning.pytorch.utilities import rank_zero_info
 
-from agents import PolicyTeam
-from agents.match import play_match
-from gymPacMan.rules import BLUE
+from .play.evaluation import head_to_head
 
 
 class EvaluationCallback(L.Callback):
-    """Every `every_n_steps` gradient steps, play `games` greedy games as blue against each opponent
-    and log `eval/win_rate/<opponent>` and their mean `eval/win_rate` (what checkpoints select on).
+    """Every `every_n_steps` gradient steps, play `games` greedy games against each opponent, half as
+    blue and half as red (red sees the board through the map's symmetry), and log
+    `eval/win_rate/<opponent>` (both colours), `eval/win_rate_blue/<opponent>`,
+    `eval/win_rate_red/<opponent>`, and their mean over opponents `eval/win_rate` (what checkpoints
+    select on); at the end of training, print the last evaluation.
 
     Args:
-        opponents: red teams to play.
+        opponents: teams to play.
         layouts: maps to play on (default: the training layouts).
-        games: games per opponent (played at once).
+        games: games per opponent (half in each colour, played at once).
         every_n_steps: gradient steps between evaluations.
         length: game length.
         seed: evaluation seed (the same games each time, so evaluations compare).
@@ -27,32 +29,47 @@ class EvaluationCallback(L.Callback):
 
     def __init__(self, opponents: Sequence[str] = ("random",), layouts: Sequence[str] | None = None, games: int = 32,
                  every_n_steps: int = 500, length: int = 300, seed: int = 12345):
+        if games < 2:
+            raise ValueError(f"games must be at least 2 (one in each colour), got {games}")
         self.opponents, self.layouts, self.games = list(opponents), layouts, games
         self.every_n_steps, self.length, self.seed = every_n_steps, length, seed
+        self.last: dict[str, dict] = {}
 
     def on_train_batch_end(self, trainer: L.Trainer, module: L.LightningModule, outputs, batch, batch_idx: int) -> None:
         if trainer.global_step % self.every_n_steps == 0:
             self.evaluate(trainer, module)
 
+    def on_train_end(self, trainer: L.Trainer, module: L.LightningModule) -> None:
+        if trainer.global_step % self.every_n_steps:  # the last step was not evaluated yet
+            self.last = self.play(module, self.layouts or trainer.datamodule.layouts)
+        rank_zero_info(self.summary(trainer.global_step))
+
     def evaluate(self, trainer: L.Trainer, module: L.LightningModule) -> dict[str, float]:
-        results = self.play(module, self.layouts or trainer.datamodule.layouts)
-        for opponent, result in results.items():
-            module.log(f"eval/win_rate/{opponent}", result["blue_wins"] / result["games"], sync_dist=True)
-            module.log(f"eval/score/{opponent}", -result["mean_score"], sync_dist=True)
-        rates = {opponent: r["blue_wins"] / r["games"] for opponent, r in results.items()}
+        self.last = self.play(module, self.layouts or trainer.datamodule.layouts)
+        for opponent, result in self.last.items():
+            module.log(f"eval/win_rate/{opponent}", result["win_rate"], sync_dist=True)
+            for colour in ("blue", "red"):
+                module.log(f"eval/win_rate_{colour}/{opponent}", result["by_colour"][colour]["win_rate"], sync_dist=True)
+            module.log(f"eval/score/{opponent}", result["mean_score"], sync_dist=True)
+        rates = {opponent: r["win_rate"] for opponent, r in self.last.items()}
         module.log("eval/win_rate", float(np.mean(list(rates.values()))), prog_bar=True, sync_dist=True)
         module.log("eval/at_step", float(trainer.global_step))  # tells an evaluation from its repeats in CSV rows
         return rates
 
     def play(self, module: L.LightningModule, layouts: Sequence[str]) -> dict[str, dict]:
-        """The module's greedy team (blue) against each opponent: `agents.match.play_match` results."""
-        results = {}
-        for opponent in self.opponents:
-            blue = PolicyTeam(module.policy(), team=BLUE, name="learner")
-            results[opponent] = play_match(blue, opponent, layouts, self.games, num_envs=self.games,
-                                           length=self.length, seed=self.seed)
-        return results
+        """The module's greedy team against each opponent, both colours: `head_to_head` results."""
+        return {opponent: head_to_head(module.policy(), opponent, list(layouts), self.games, self.length, self.seed,
+                                       num_envs=self.games) for opponent in self.opponents}
 
     def evaluate_policy(self, module: L.LightningModule, layouts: Sequence[str]) -> dict[str, float]:
-        """Win rates without logging (outside a training run)."""
-        return {opponent: r["blue_wins"] / r["games"] for opponent, r in self.play(module, layouts).items()}
+        """Win rates over both colours, without logging (outside a training run)."""
+        return {opponent: r["win_rate"] for opponent, r in self.play(module, layouts).items()}
+
+    def summary(self, step: int) -> str:
+        """One line per opponent: the last evaluation's win rate in each colour, with 95% intervals."""
+        lines = [f"evaluation after {step} gradient steps ({self.games} games per opponent, half in each colour):"]
+        for opponent, r in self.last.items():
+            colours = ", ".join(f"{c} {r['by_colour'][c]['win_rate']:.0%} ({r['by_colour'][c]['win_rate_95ci'][0]:.0%}-"
+                                f"{r['by_colour'][c]['win_rate_95ci'][1]:.0%})" for c in ("blue", "red"))
+            lines.append(f"  against {opponent}: wins {r['win_rate']:.0%} (as {colours})")
+        return "\n".join(lines)

@@ -41,9 +41,10 @@ class MARLCLI(LightningCLI):
     `configs/base.yaml` (trainer, loggers, callbacks, model and data defaults) is read first, always;
     each `--config` file then overrides it, in order (`--config configs/qmix_rnn.yaml --config my.yaml`).
 
-    The observation shape and the number of agents come from the data module (the environment decides
-    them), and so do whether agents are recurrent (`data.sequence_length > 0`) and the burn-in; they
-    are linked into the model, never written twice.
+    The observation shape, its extra planes and the number of agents come from the data module (the
+    environment decides them), and so do the burn-in and n-step look-ahead of the windows it samples;
+    they are linked into the model, never written twice. The model's discount is linked into the data
+    module's reward shaping.
     """
 
     def __init__(self, *args, save_config_callback=LoggedConfigCallback, **kwargs):
@@ -62,10 +63,9 @@ class MARLCLI(LightningCLI):
         super().parse_arguments(parser, args)
 
     def add_arguments_to_parser(self, parser) -> None:
-        parser.link_arguments("data.obs_shape", "model.obs_shape", apply_on="instantiate")
-        parser.link_arguments("data.n_agents", "model.n_agents", apply_on="instantiate")
-        parser.link_arguments("data.recurrent", "model.recurrent", apply_on="instantiate")
-        parser.link_arguments("data.burn_in", "model.burn_in", apply_on="instantiate")
+        for key in ("obs_shape", "n_agents", "planes", "burn_in", "n_step"):
+            parser.link_arguments(f"data.{key}", f"model.{key}", apply_on="instantiate")
+        parser.link_arguments("model.gamma", "data.gamma")  # the shaping term discounts as the learner does
 
     def before_instantiate_classes(self) -> None:
         """A logger named `auto` gets the run name `{algo}__{layout}__{opponent}__{seed}` from the config."""
@@ -76,7 +76,7 @@ class MARLCLI(LightningCLI):
         model, data = config["model"], config["data"]
         layouts = data["layouts"] if isinstance(data["layouts"], str) else "+".join(data["layouts"])
         algo = mixer_name(model["mixer"])
-        if model.get("recurrent") or data.get("sequence_length"):
+        if model.get("network.init_args.recurrent", False):
             algo += "_rnn"
         run_name = f"{algo}__{layouts}__{data['opponent']}__{data['seed']}"
         for logger in loggers:

@@ -35,3 +35,11 @@ def epsilon_greedy(q: torch.Tensor, legal: torch.Tensor, epsilon: float, generat
     random_action = random_scores.argmax(dim=-1)
     explore = torch.rand(greedy.shape, generator=generator, device=device).to(q.device) < epsilon
     return torch.where(explore, random_action, greedy)
+
+
+def boltzmann(q: torch.Tensor, legal: torch.Tensor, temperature: float, generator: torch.Generator | None = None) -> torch.Tensor:
+    """A legal action drawn from `softmax(q / temperature)` over the legal actions (Gumbel-max): `(..., U)` -> `(...)`."""
+    device = generator.device if generator is not None else q.device
+    uniform = torch.rand(legal.shape, generator=generator, device=device).to(q.device).clamp_(1e-12, 1.0)
+    scores = q / max(temperature, 1e-8) - torch.log(-torch.log(uniform))
+    return masked_argmax(scores, legal)

@@ -9,8 +9,8 @@ Shapes: `B` batch, `A` agents of the learning team, `C` observation channels, `H
 `U = 5` actions, `S` the recurrent state per agent.
 
 A network of your own subclasses `TeamNetwork` and is given to the learner in YAML
-(`model.network.class_path: mypackage.MyNetwork`); its first three arguments, `n_agents`,
-`obs_shape` `(C, H, W)` and `recurrent` (the data module stores sequences), come from the learner.
+(`model.network.class_path: mypackage.MyNetwork`); its first two arguments, `n_agents` and
+`obs_shape` `(C, H, W)`, come from the learner.
 """
 
 from __future__ import annotations
@@ -31,22 +31,25 @@ class TeamNetwork(nn.Module):
         """The state before a game's first step: zeros `(B, A, S)` (empty for feed-forward agents)."""
         return torch.zeros(batch, self.n_agents, self.state_size, device=device)
 
-    def unroll(self, obs: torch.Tensor, state: torch.Tensor, starts: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def unroll(self, obs: torch.Tensor, state: torch.Tensor, starts: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """Run the team over sequences.
 
         Args:
             obs: `(B, T, A, C, H, W)`; state: `(B, A, S)` before step 0; starts: `(B, T)` bool, an
-                episode starts at t (the state is reset to zeros before it).
+                episode starts at t (the state is reset to zeros before it); `None`: none does.
 
         Returns:
             Q-values `(B, T, A, U)` and the states after each step `(B, T, A, S)`.
         """
         qs, states = [], []
         for t in range(obs.shape[1]):
-            state = state * (~starts[:, t]).to(state.dtype)[:, None, None]
+            if starts is not None:
+                state = state * (~starts[:, t]).to(state.dtype)[:, None, None]
             q, state = self(obs[:, t], state)
             qs.append(q)
             states.append(state)
+        if not qs:
+            return obs.new_zeros(obs.shape[0], 0, self.n_agents, NUM_ACTIONS), state.new_zeros(state.shape[0], 0, *state.shape[1:])
         return torch.stack(qs, dim=1), torch.stack(states, dim=1)
 
 
@@ -120,8 +123,8 @@ class AgentQNetworks(TeamNetwork):
     Args:
         n_agents: A, agents in the learning team (from the learner).
         obs_shape: `(C, H, W)` of the padded observations (from the learner).
-        recurrent: `AgentGRU` agents with a state of `hidden` units instead of `AgentCNN` (from the learner:
-            the data module stores sequences).
+        recurrent: `AgentGRU` agents with a state of `hidden` units instead of `AgentCNN` (train them on
+            windows of several steps: `data.sequence_length`, `data.burn_in`).
         shared: share parameters across agents (an agent's one-hot id is appended as A constant
             input channels), or train a separate network per agent (the course's choice).
         channels, hidden, batch_norm, pooling: the convolutions (`[16, 32, 64]`, batch norm and `avg`
@@ -140,6 +143,13 @@ class AgentQNetworks(TeamNetwork):
         in_channels = c + (n_agents if shared else 0)
         self.nets = nn.ModuleList(agent(in_channels, (h, w), tuple(channels), hidden, batch_norm, pooling)
                                   for _ in range(1 if shared else n_agents))
+
+    def unroll(self, obs: torch.Tensor, state: torch.Tensor, starts: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        if self.recurrent:
+            return super().unroll(obs, state, starts)
+        b, t = obs.shape[:2]  # feed-forward: every step in one batch
+        q, _ = self(obs.flatten(0, 1), state.new_zeros(b * t, *state.shape[1:]))
+        return q.unflatten(0, (b, t)), state[:, None].expand(b, t, *state.shape[1:])
 
     def forward(self, obs: torch.Tensor, state: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """obs `(B, A, C, H, W)`, state `(B, A, S)` -> Q-values `(B, A, U)`, state `(B, A, S)`."""

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import importlib
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 import torch
 
-from .exploration import epsilon_greedy, masked_argmax
+from .exploration import boltzmann, epsilon_greedy, masked_argmax
 from .networks import TeamNetwork
 
 
@@ -30,10 +30,12 @@ class GreedyPolicy:
     Args:
         network: the team's Q-networks (`TeamNetwork`).
         obs_shape: `(C, H, W)` the network was built for; smaller boards are zero-padded up to it.
+        planes: the extra observation planes it was trained with (`gymPacMan.planes`); `agents.PolicyTeam`
+            builds them.
     """
 
-    def __init__(self, network: TeamNetwork, obs_shape: tuple[int, int, int]):
-        self.network, self.obs_shape = network, tuple(obs_shape)
+    def __init__(self, network: TeamNetwork, obs_shape: tuple[int, int, int], planes: Sequence[str] = ()):
+        self.network, self.obs_shape, self.planes = network, tuple(obs_shape), tuple(planes)
 
     @property
     def device(self) -> torch.device:
@@ -79,16 +81,23 @@ class GreedyPolicy:
 
 
 class EpsilonGreedyPolicy(GreedyPolicy):
-    """With probability `epsilon()` a uniformly random legal action, else the greedy one; every draw
-    comes from `generator` (the collector's, saved in checkpoints)."""
+    """With probability `rate()` (epsilon) a uniformly random legal action, else the greedy one; every
+    draw comes from `generator` (the collector's, saved in checkpoints)."""
 
-    def __init__(self, network: TeamNetwork, obs_shape: tuple[int, int, int], epsilon: Callable[[], float],
-                 generator: torch.Generator):
-        super().__init__(network, obs_shape)
-        self.epsilon, self.generator = epsilon, generator
+    def __init__(self, network: TeamNetwork, obs_shape: tuple[int, int, int], planes: Sequence[str],
+                 rate: Callable[[], float], generator: torch.Generator):
+        super().__init__(network, obs_shape, planes)
+        self.rate, self.generator = rate, generator
 
     def choose(self, q: torch.Tensor, legal: torch.Tensor) -> torch.Tensor:
-        return epsilon_greedy(q, legal.to(q.device), self.epsilon(), self.generator)
+        return epsilon_greedy(q, legal.to(q.device), self.rate(), self.generator)
+
+
+class BoltzmannPolicy(EpsilonGreedyPolicy):
+    """A legal action drawn from the softmax of the Q-values at temperature `rate()`."""
+
+    def choose(self, q: torch.Tensor, legal: torch.Tensor) -> torch.Tensor:
+        return boltzmann(q, legal.to(q.device), self.rate(), self.generator)
 
 
 def load_policy(path: str | Path, map_location: str = "cpu") -> GreedyPolicy:

@@ -1,5 +1,6 @@
-"""What the collector stores is exactly what the environment did: every field of every transition and
-sequence is checked against a recording of the environment's own steps."""
+"""What the collector stores is exactly what the environment did, each observation once: every frame
+of every game is checked against a recording of the environment's own steps, and sampled windows
+against the frames they come from."""
 
 from __future__ import annotations
 
@@ -38,32 +39,24 @@ class RecordingEnv(VecCaptureEnv):
         self.steps.append({
             "obs": self.last_obs, "legal": self.last_legal, "action": np.array(actions), "reward": reward.copy(),
             "terminated": terminated.copy(), "truncated": truncated.copy(), "done": info["done"].copy(),
-            "next_obs": info["final_observation"].copy(), "next_legal": info["final_legal"].copy(),
+            "final_obs": info["final_observation"].copy(), "final_legal": info["final_legal"].copy(),
         })
         self.last_obs, self.last_legal = obs.copy(), info["legal"].copy()
         return obs, reward, terminated, truncated, info
 
 
 class RandomPolicy:
-    """Uniform legal actions drawn from `generator`; with `counting`, the state counts the steps since a
-    game began (a stand-in for a recurrent network's memory)."""
+    """Uniform legal actions drawn from `generator`; the state counts the steps since a game began (a
+    stand-in for a recurrent network's memory)."""
 
-    def __init__(self, generator: torch.Generator, counting: bool = False):
-        self.generator, self.size = generator, 1 if counting else 0
+    def __init__(self, generator: torch.Generator):
+        self.generator = generator
 
     def initial_state(self, num_games: int) -> torch.Tensor:
-        return torch.zeros(num_games, 2, self.size)
+        return torch.zeros(num_games, 2, 1)
 
     def act(self, obs, legal, state):
         return torch.rand(legal.shape, generator=self.generator).masked_fill(~legal, -1.0).argmax(-1), state + 1
-
-
-def stored(buffer: ReplayBuffer):
-    return buffer.buffer.storage.get(torch.arange(len(buffer)))
-
-
-def recorded(env: RecordingEnv, field: str) -> np.ndarray:
-    return np.stack([step[field] for step in env.steps])  # (T, N, ...)
 
 
 @pytest.fixture
@@ -71,50 +64,112 @@ def env():
     return RecordingEnv(parse_layout(CLOSE_FOOD, "close food"), num_envs=6, length=12, seed=0)
 
 
-def test_transitions_are_the_environments_steps(env):
-    buffer = ReplayBuffer(10_000)
-    collector = Collector(env, buffer)
-    collector.collect(RandomPolicy(torch.Generator().manual_seed(0)), 60)
-    terminated, truncated = recorded(env, "terminated"), recorded(env, "truncated")
+def expected_frames(env: RecordingEnv, game: int) -> list[dict]:
+    """The frames game `game` should have written: a decision frame per step, then a final frame after
+    each step that ended a game."""
+    frames, since_start = [], 0
+    for step in env.steps:
+        frames.append({k: step[k][game] for k in ("obs", "legal", "action", "reward", "terminated", "truncated")}
+                      | {"decision": True, "state": since_start})
+        since_start += 1
+        if step["done"][game]:
+            frames.append({"obs": step["final_obs"][game], "legal": step["final_legal"][game], "decision": False})
+            since_start = 0
+    return frames
+
+
+def test_frames_are_the_environments_steps_each_observation_once(env):
+    buffer = ReplayBuffer(10_000, env.num_envs)
+    Collector(env, buffer).collect(RandomPolicy(torch.Generator().manual_seed(0)), 60)
+    terminated, truncated = (np.stack([s[k] for s in env.steps]) for k in ("terminated", "truncated"))
     assert terminated.any() and truncated.any() and not (terminated & truncated).any()  # both kinds of ending happen
-    data = stored(buffer)  # (T * N, ...): step-major, as the collector writes them
-    t, n = terminated.shape
-    for field, dtype in [("obs", np.uint8), ("legal", bool), ("action", np.int64), ("reward", np.float32),
-                         ("terminated", bool), ("next_obs", np.uint8), ("next_legal", bool)]:
-        expected = recorded(env, field).reshape(t * n, *recorded(env, field).shape[2:]).astype(dtype)
-        np.testing.assert_array_equal(data[field].numpy(), expected, err_msg=field)
-    # The next observation of a game's last step is where it ended, not the new game's start...
-    ended = recorded(env, "done").reshape(-1)
-    fresh = recorded(env, "obs")[1:].reshape((t - 1) * n, *data["obs"].shape[1:])
-    assert (data["next_obs"][:-n][ended[:-n]].numpy() != fresh[ended[:-n]]).any(axis=(1, 2, 3, 4)).all()
-    # ...and inside a game it is the following step's observation.
-    np.testing.assert_array_equal(data["next_obs"][:-n][~ended[:-n]].numpy(), fresh[~ended[:-n]])
+    for game in range(env.num_envs):
+        expected = expected_frames(env, game)
+        assert int(buffer.written[game]) == len(expected) == 60 + int(np.stack([s["done"] for s in env.steps])[:, game].sum())
+        stored = buffer.frames[game, :len(expected)]
+        for k, frame in enumerate(expected):
+            np.testing.assert_array_equal(stored["obs"][k].numpy(), frame["obs"].astype(np.uint8))
+            np.testing.assert_array_equal(stored["legal"][k].numpy(), frame["legal"])
+            assert bool(stored["decision"][k]) == frame["decision"]
+            if frame["decision"]:
+                np.testing.assert_array_equal(stored["action"][k].numpy(), frame["action"])
+                assert float(stored["reward"][k]) == pytest.approx(float(frame["reward"]))
+                assert bool(stored["terminated"][k]) == bool(frame["terminated"])
+                assert bool(stored["truncated"][k]) == bool(frame["truncated"])
+                assert stored["state"][k].tolist() == [[frame["state"]]] * 2  # the policy's state before acting
+    assert len(buffer) == 60 * env.num_envs  # decision frames: the transitions
+    assert buffer.frames["obs"].dtype == torch.uint8
 
 
-def test_a_time_limit_is_stored_as_a_truncation_not_a_termination(env):
-    buffer = ReplayBuffer(10_000)
+def test_a_time_limit_is_a_truncation_unless_the_clock_is_observed(env):
+    buffer = ReplayBuffer(10_000, env.num_envs)
     Collector(env, buffer).collect(RandomPolicy(torch.Generator().manual_seed(1)), 40)
-    data = stored(buffer)
-    cut = recorded(env, "truncated").reshape(-1)
-    assert cut.any() and not data["terminated"][torch.from_numpy(cut)].any()
+    frames = buffer.frames[:, :40]
+    assert frames["truncated"].any() and not (frames["terminated"] & frames["truncated"]).any()
+    clocked = ReplayBuffer(10_000, env.num_envs)
+    Collector(RecordingEnv(parse_layout(CLOSE_FOOD, "close food"), num_envs=6, length=12, seed=0), clocked,
+              limit_is_terminal=True).collect(RandomPolicy(torch.Generator().manual_seed(1)), 40)
+    cut = clocked.frames["truncated"]
+    assert cut.any() and clocked.frames["terminated"][cut].all()  # the limit ends the game for the learner
 
 
-def test_sequences_are_the_environments_steps(env):
-    buffer = ReplayBuffer(10_000)
-    length, burn_in = 5, 2
-    collector = Collector(env, buffer, sequence_length=length, burn_in=burn_in)
-    collector.collect(RandomPolicy(torch.Generator().manual_seed(2), counting=True), 5 + 3 * 10)  # the first window after 5 steps, then one every 3
-    data = stored(buffer)  # (windows * N, L, ...)
-    n = env.num_envs
-    assert len(buffer) == 11 * n
-    for w in range(11):
-        steps = slice(3 * w, 3 * w + length)
-        for field in ("obs", "legal", "action", "reward", "terminated", "done", "next_obs", "next_legal"):
-            expected = np.swapaxes(recorded(env, field)[steps], 0, 1)  # (N, L, ...)
-            np.testing.assert_array_equal(data[field][w * n:(w + 1) * n].numpy(), expected.astype(data[field].numpy().dtype),
-                                          err_msg=f"{field} of window {w}")
-        # the stored state is the acting network's before the window's first step: steps since the game began
-        done = recorded(env, "done")[: 3 * w]  # (3w, N)
-        since_start = np.array([3 * w - (np.flatnonzero(done[:, g]).max() + 1) if done[:, g].any() else 3 * w
-                                for g in range(n)])
-        np.testing.assert_array_equal(data["hidden"][w * n:(w + 1) * n, :, 0].numpy(), np.repeat(since_start[:, None], 2, 1))
+def test_windows_are_consecutive_frames_of_one_game(env):
+    buffer = ReplayBuffer(10_000, env.num_envs, generator=torch.Generator().manual_seed(3))
+    Collector(env, buffer).collect(RandomPolicy(torch.Generator().manual_seed(2)), 50)
+    sample = buffer.sample(256, steps=4)
+    assert sample.batch_size == (256,) and sample["obs"].shape == (256, 5, 2, 8, 4, 8) and sample["mask"].shape == (256, 4)
+    ended_somewhere = False
+    for b in range(256):
+        game, slot = sample["index"][b].tolist()
+        expected = expected_frames(env, game)
+        assert expected[slot]["decision"]  # windows start where the agents acted
+        for k in range(5):
+            np.testing.assert_array_equal(sample["obs"][b, k].numpy(), expected[slot + k]["obs"].astype(np.uint8))
+        ends = [bool(expected[slot + k].get("terminated") or expected[slot + k].get("truncated")) for k in range(4)]
+        first_end = ends.index(True) if True in ends else 4
+        assert sample["mask"][b].tolist() == [k <= first_end for k in range(4)]  # up to and with the game's last step
+        ended_somewhere |= first_end < 4
+        assert sample["state"][b].tolist() == [[expected[slot]["state"]]] * 2  # stored state before the first step
+    assert ended_somewhere
+
+
+def test_a_window_never_starts_on_a_final_frame_nor_runs_past_the_newest_frame(env):
+    buffer = ReplayBuffer(10_000, env.num_envs)
+    Collector(env, buffer).collect(RandomPolicy(torch.Generator().manual_seed(4)), 30)
+    valid = buffer.starts(3)
+    for game in range(env.num_envs):
+        expected = expected_frames(env, game)
+        assert valid[game, :len(expected)].tolist() == [f["decision"] and k + 3 < len(expected) for k, f in enumerate(expected)]
+
+
+def test_the_ring_overwrites_the_oldest_frames():
+    env = VecCaptureEnv("tinyMaze", num_envs=2, length=300, seed=0)
+    buffer = ReplayBuffer(20, 2)  # 10 frames a game
+    collector = Collector(env, buffer)
+    collector.collect(RandomPolicy(torch.Generator().manual_seed(5)), 25)
+    assert buffer.written.tolist() == [25, 25] and len(buffer) == 20
+    assert buffer.frames["state"][:, :, 0, 0].tolist() == [[20, 21, 22, 23, 24, 15, 16, 17, 18, 19]] * 2
+    assert buffer.starts(2).sum(1).tolist() == [8, 8]  # the newest two frames have no successors yet
+
+
+def test_prioritized_windows_follow_their_priorities_with_importance_weights():
+    env = VecCaptureEnv("tinyMaze", num_envs=2, length=300, seed=0)
+    buffer = ReplayBuffer(100, 2, prioritized=True, alpha=1.0, beta=1.0, generator=torch.Generator().manual_seed(6))
+    Collector(env, buffer).collect(RandomPolicy(torch.Generator().manual_seed(7)), 10)
+    index = torch.tensor([[0, 3]] * 1 + [[1, k] for k in range(8)])
+    buffer.update_priority(index, torch.tensor([97.0] + [0.0] * 8))  # one window worth 97, eight worth ~0
+    buffer.priority[0, [0, 1, 2, 4, 5, 6, 7]] = 1.0
+    sample = buffer.sample(4000, steps=1)
+    share = (sample["index"] == torch.tensor([0, 3])).all(1).float().mean().item()
+    assert share == pytest.approx(97 / (97 + 7), abs=0.02)
+    w = sample["priority_weight"]
+    assert w.max() == pytest.approx(1.0) and w[(sample["index"] == torch.tensor([0, 3])).all(1)].max() < w.min() + 1e-6
+
+
+def test_the_buffer_round_trips_through_its_state(env):
+    buffer = ReplayBuffer(10_000, env.num_envs, prioritized=True, generator=torch.Generator().manual_seed(8))
+    Collector(env, buffer).collect(RandomPolicy(torch.Generator().manual_seed(9)), 20)
+    other = ReplayBuffer(10_000, env.num_envs, prioritized=True)
+    other.load_state_dict(buffer.state_dict())
+    a, b = buffer.sample(64, 2), other.sample(64, 2)
+    assert (a == b).all()

@@ -24,6 +24,12 @@ def checkpoint(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
+def planes_checkpoint(tmp_path_factory) -> Path:
+    return short_training_run(tmp_path_factory.mktemp("export_planes"), "--data.layouts=[smallMaze, smallCapture]",
+                              "--data.planes=[time, score, carrying, scared]", "--data.length=60", steps=20)
+
+
+@pytest.fixture(scope="module")
 def recurrent_checkpoint(tmp_path_factory) -> Path:
     return short_training_run(tmp_path_factory.mktemp("export_rnn"), "--data.layouts=[smallMaze, smallCapture]",
                               "--data.warmup=16", steps=20, config="qmix_rnn.yaml")
@@ -59,14 +65,15 @@ def padded(obs: np.ndarray, grid: tuple[int, int]) -> np.ndarray:
     return out
 
 
-@pytest.mark.parametrize("kind", ["feed-forward", "recurrent"])
+@pytest.mark.parametrize("kind", ["feed-forward", "recurrent", "planes"])
 @pytest.mark.parametrize("layout", ["smallMaze", "smallCapture"])
 @pytest.mark.parametrize("is_red", [False, True])
 def test_exported_team_sees_values_and_plays_like_the_policy(request, tmp_path, is_red, layout, kind):
     """Array for array: the exported team's observations and Q-values are the policy's view of the same
     state (mirrored, channels swapped and slots ordered for red), and so are its actions; a recurrent
     team carries its memory from step to step as `PolicyTeam` does."""
-    checkpoint = request.getfixturevalue("checkpoint" if kind == "feed-forward" else "recurrent_checkpoint")
+    checkpoint = request.getfixturevalue({"feed-forward": "checkpoint", "recurrent": "recurrent_checkpoint",
+                                          "planes": "planes_checkpoint"}[kind])
     folder = tmp_path / "team"
     export(checkpoint, folder)
     ours = (0, 2) if is_red else (1, 3)
@@ -75,6 +82,7 @@ def test_exported_team_sees_values_and_plays_like_the_policy(request, tmp_path, 
     env.reset()
     policy = load_policy(checkpoint)
     reference = PolicyTeam(policy, team=0 if is_red else 1)
+    reference.time_limit = 60  # the game length the planes count down
     for agent in agents:
         agent.registerInitialState(env.game.state)
     exported = agents[0].team
@@ -97,6 +105,17 @@ def test_exported_team_sees_values_and_plays_like_the_policy(request, tmp_path, 
         _, _, terminations, _ = env.step(actions)
         if all(terminations.values()):
             break
+
+
+def chase(state: engine.GameState, agent: int, rng: np.random.Generator) -> int:
+    """A legal move of red `agent` that brings it nearest (Manhattan) to a blue agent, ties at random:
+    opponents come into sight and leave it again."""
+    legal = np.flatnonzero(engine.legal_actions(state)[0, agent])
+    x, y = state.pos[0, agent]
+    targets = state.pos[0, [1, 3]]
+    moved = [(x + engine.DX[a], y + engine.DY[a]) for a in legal]
+    distance = [min(abs(mx - tx) + abs(my - ty) for tx, ty in targets) + rng.random() for mx, my in moved]
+    return int(legal[int(np.argmin(distance))])
 
 
 def test_exported_team_draws_hidden_opponents_where_it_last_saw_them(checkpoint, tmp_path):
@@ -128,9 +147,7 @@ def test_exported_team_draws_hidden_opponents_where_it_last_saw_them(checkpoint,
         moves = [agent.getAction(view) for agent in agents]
         for agent, move in zip(agents, moves):
             assert move in view.getLegalActions(agent.index)
-        legal = engine.legal_actions(env._state)[0]
-        env.step({0: int(rng.choice(np.flatnonzero(legal[0]))), 1: moves[0], 2: int(rng.choice(np.flatnonzero(legal[2]))),
-                  3: moves[1]})
+        env.step({0: chase(env._state, 0, rng), 1: moves[0], 2: chase(env._state, 2, rng), 3: moves[1]})
     assert hidden_seen and visible_seen  # both cases happened
 
 

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import pytest
 import torch
-from tensordict import TensorDict
 
-from marl_lightning.exploration import epsilon_at, epsilon_greedy, masked_argmax
+from marl_lightning.exploration import boltzmann, epsilon_at, epsilon_greedy, masked_argmax
 from marl_lightning.networks import AgentQNetworks
-from marl_lightning.data.replay import ProportionalSampler, ReplayBuffer
-from marl_lightning.learners.targets import double_q_next_values, td_target
+from marl_lightning.learners.targets import double_q_values, td_target
 
 
 def test_td_target_bootstraps_unless_terminated():
@@ -23,7 +21,7 @@ def test_double_q_picks_the_online_legal_argmax_and_values_it_with_the_target():
     online = torch.tensor([[[1.0, 9.0, 2.0, 0.0, 0.0]]])  # action 1 is best, but illegal
     target = torch.tensor([[[5.0, 7.0, 3.0, 4.0, 6.0]]])
     legal = torch.tensor([[[True, False, True, True, True]]])
-    assert double_q_next_values(online, target, legal).tolist() == [[3.0]]  # online argmax (legal) = 2
+    assert double_q_values(online, target, legal).tolist() == [[3.0]]  # online argmax (legal) = 2
 
 
 def test_epsilon_schedules():
@@ -101,34 +99,13 @@ def test_shared_network_tells_agents_apart():
     assert not torch.allclose(q[0, 0], q[0, 1])  # the agent-id channels differ
 
 
-def transitions(n: int) -> TensorDict:
-    return TensorDict({"x": torch.arange(n, dtype=torch.float32)}, batch_size=[n])
-
-
-def test_uniform_replay_keeps_the_newest():
-    buffer = ReplayBuffer(capacity=10)
-    buffer.extend(transitions(25))
-    assert len(buffer) == 10
-    batch = buffer.sample(64)
-    assert batch["x"].min() >= 15 and (batch["priority_weight"] == 1).all()
-
-
-def test_prioritized_replay_samples_by_priority_with_importance_weights():
-    torch.manual_seed(0)
-    buffer = ReplayBuffer(capacity=100, prioritized=True, alpha=1.0, beta=1.0)
-    buffer.extend(transitions(4))
-    buffer.update_priority(torch.arange(4), torch.tensor([1.0, 1.0, 1.0, 97.0]))
-    batch = buffer.sample(2000)
-    share = (batch["x"] == 3).float().mean().item()
-    assert share == pytest.approx(0.97, abs=0.02)
-    w = batch["priority_weight"]
-    assert w.max() == pytest.approx(1.0) and w[batch["x"] == 3].max() < w[batch["x"] == 0].min()
-
-
-def test_proportional_sampler_state_round_trip():
-    sampler = ProportionalSampler(8, alpha=0.5, beta=0.4)
-    sampler.extend(torch.arange(4))
-    sampler.update_priority(torch.tensor([1, 2]), torch.tensor([4.0, 9.0]))
-    other = ProportionalSampler(8, alpha=0.5, beta=0.4)
-    other.load_state_dict(sampler.state_dict())
-    torch.testing.assert_close(other._priority, sampler._priority)
+def test_boltzmann_draws_legal_actions_in_proportion_to_exp_q_over_t():
+    generator = torch.Generator().manual_seed(2)
+    q = torch.tensor([[0.0, 1.0, 2.0, 5.0, 0.5]]).expand(40_000, 5)
+    legal = torch.tensor([[True, True, True, False, True]]).expand(40_000, 5)
+    actions = boltzmann(q, legal, temperature=1.0, generator=generator)
+    share = torch.bincount(actions, minlength=5).float() / 40_000
+    expected = torch.softmax(torch.tensor([0.0, 1.0, 2.0, float("-inf"), 0.5]), dim=0)
+    assert torch.allclose(share, expected, atol=0.01)  # action 3 (the best Q) is illegal: never drawn
+    cold = boltzmann(q, legal, temperature=1e-3, generator=generator)
+    assert (cold == 2).all()  # at a low temperature: the greedy legal action

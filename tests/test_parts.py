@@ -179,7 +179,8 @@ def test_configs_are_a_base_and_small_layers(capsys):
             "fit", "--config", str(ROOT / "configs" / "qmix_rnn.yaml"), "--data.num_envs=5", "--print_config"])
     out = capsys.readouterr().out
     assert "tau: 0.01" in out and "max_steps: 6000" in out  # from base.yaml
-    assert "sequence_length: 12" in out and "class_path: marl_lightning.mixers.QMixer" in out  # from qmix_rnn.yaml
+    assert "sequence_length: 8" in out and "class_path: marl_lightning.mixers.QMixer" in out  # from qmix_rnn.yaml
+    assert "recurrent: true" in out and "channels:\n      - 16\n      - 32\n      - 32" in out  # init_args merged with base's
     assert "num_envs: 5" in out  # from the command line, last
 
 
@@ -199,12 +200,13 @@ def test_a_config_file_stacks_on_another(tmp_path, capsys):
 def test_the_stream_hands_the_step_its_counts_results_and_priorities(tmp_path):
     cli = cli_fit(tmp_path, "--data.prioritized=true", steps=6)
     data, module = cli.datamodule, cli.model
-    # 32 warm-up transitions of 4 games: 8 vector steps, then 2 per gradient step; the learner counts them
-    assert int(module.env_steps) == (8 + 2 * 6) * 4
+    # 32 warm-up transitions of 4 games: 8 vector steps and one for a whole window, then 2 per gradient
+    # step; the learner counts them
+    assert int(module.env_steps) == (8 + 1 + 2 * 6) * 4
     batch = next(iter(data.train_dataloader()))
     assert isinstance(batch, TrainingBatch) and batch.replay is data.buffer
     assert batch.env_steps == 2 * 4 and set(batch.episodes) <= {"episode_return", "win", "tie", "score", "food_returned", "length"}
-    assert int(module.env_steps) == (8 + 2 * 6) * 4  # the stream itself changes nothing in the learner
+    assert int(module.env_steps) == (8 + 1 + 2 * 6) * 4  # the stream itself changes nothing in the learner
     batch.report_td_error(torch.full((16,), 3.0))  # what the training step does with its TD errors
-    priorities = data.buffer.buffer._sampler._priority[batch.sample["index"]]
+    priorities = data.buffer.priority[batch.sample["index"][:, 0], batch.sample["index"][:, 1]]
     torch.testing.assert_close(priorities, torch.full((16,), (3.0 + 1e-6) ** 0.6, dtype=priorities.dtype))

@@ -126,7 +126,7 @@ def test_to_blue_view_without_padding_and_with_one_size_for_all():
     assert not turned[..., 5:, :].any() and not turned[..., 6:].any()
     # Also without the agent axis, (N, 8, H, W).
     np.testing.assert_array_equal(to_blue_view(obs[:, 0], 6, 5), expected[:, 0])
-    with pytest.raises(ValueError, match="8, H, W"):
+    with pytest.raises(ValueError, match="C >= 8"):
         to_blue_view(obs[:, :, :7], 6, 5)
     with pytest.raises(ValueError, match="within the observation grid"):
         to_blue_view(obs, 7, 5)

@@ -1,4 +1,4 @@
-"""Recurrent agents: sequences with stored hidden states and burn-in, resets at episode starts."""
+"""Recurrent agents: the collector keeps each game's state and clears it at a game's start; unrolls reset it."""
 
 from __future__ import annotations
 
@@ -22,28 +22,15 @@ class CountingPolicy:
 counting_policy = CountingPolicy()
 
 
-def test_sequences_overlap_by_burn_in_and_store_the_state_before_their_first_step():
-    env = VecCaptureEnv("tinyMaze", num_envs=3, length=50, seed=0)
-    buffer = ReplayBuffer(100)
-    collector = Collector(env, buffer, sequence_length=6, burn_in=2)
-    collector.collect(counting_policy, 6 + 4 * 3)  # the first sequence after 6 steps, then one every 4
-    assert len(buffer) == 3 * 4
-    stored = buffer.buffer.storage.get(torch.arange(len(buffer)))
-    assert stored["obs"].shape == (12, 6, 2, 8, 6, 12) and stored["hidden"].shape == (12, 2, 1)
-    first_steps = sorted({int(h) for h in stored["hidden"][:, 0, 0]})
-    assert first_steps == [0, 4, 8, 12]  # windows start every L - burn_in = 4 steps
-
-
-def test_hidden_state_is_cleared_when_a_game_ends():
+def test_the_state_is_cleared_when_a_game_ends():
     env = VecCaptureEnv("tinyMaze", num_envs=2, length=5, seed=0)
-    collector = Collector(env, ReplayBuffer(100), sequence_length=4, burn_in=1)
+    collector = Collector(env, ReplayBuffer(100, 2))
     collector.collect(counting_policy, 5)  # every game ends at step 5
     assert torch.equal(collector.state, torch.zeros(2, 2, 1))
-    collector.collect(counting_policy, 2)  # the second window holds steps 4-7
-    stored = collector.buffer.buffer.storage.get(torch.arange(len(collector.buffer)))
-    second = stored[2:]  # (games, L)
-    assert second["done"][:, 1].all() and not second["done"][:, [0, 2, 3]].any()
+    collector.collect(counting_policy, 2)
     assert torch.equal(collector.state, torch.full((2, 2, 1), 2.0))  # two steps into the new games
+    states = collector.buffer.frames["state"][0, :8, 0, 0].tolist()
+    assert states == [0, 1, 2, 3, 4, 0, 0, 1]  # five steps, the final frame, then the next game from zero
 
 
 def test_unroll_resets_the_hidden_state_where_an_episode_starts():

@@ -14,10 +14,12 @@ from torch.utils.data import DataLoader, IterableDataset
 
 from agents import make_team
 from gymPacMan import VecCaptureEnv
-from gymPacMan.rules import NUM_CHANNELS, RED, RewardConfig
+from gymPacMan.planes import check_planes, num_channels
+from gymPacMan.rules import RED, RewardConfig
 from gymPacMan.vec_env import RANDOM_LAYOUT_SHAPE, RANDOM_LAYOUT, resolve_layouts
 
 from .replay import ReplayBuffer
+from .rewards import RewardShaper
 from .rollout import Collector, summarize
 
 EPOCH_STEPS = 1000  # gradient steps per "epoch" of a run without max_steps (a time-limited one)
@@ -27,8 +29,9 @@ EPOCH_STEPS = 1000  # gradient steps per "epoch" of a run without max_steps (a t
 class TrainingBatch:
     """What one gradient step gets from the stream.
 
-    sample: the replay sample, transitions `(B, ...)` or sequences `(B, L, ...)` (`data.rollout.Collector`
-        lists the fields), with `index` and `priority_weight`.
+    sample: the replay sample, windows of frames `(B, W + 1, ...)` (`data.replay.ReplayBuffer.sample`:
+        obs decoded to float32, legal, action, reward, terminated, truncated), with `mask` `(B, W)`,
+        `state` `(B, A, S)`, `index` and `priority_weight`.
     env_steps: environment steps (summed over games) collected for this step.
     episodes: per-game results of the games that ended meanwhile (`rollout.summarize`: win, return, ...).
     replay: the buffer the sample came from, the one owner of its priorities: the learner reports each
@@ -75,69 +78,102 @@ class RolloutStream(IterableDataset):
         data = self.data
         policy = data.trainer.lightning_module.exploration_policy(data.collector.generator)  # the live networks
         while True:
-            warmup = max(data.warmup - len(data.buffer), 0)  # transitions, or sequences for recurrent agents
-            per_step = data.num_envs / (data.collector.stride if data.recurrent else 1)  # items stored per vector step
-            steps = data.steps_per_update + int(np.ceil(warmup / per_step)) + (data.sequence_length if warmup else 0)
+            steps = data.steps_to_collect()
             episodes = summarize(data.collector.collect(policy, steps))
-            yield TrainingBatch(data.buffer.sample(data.batch_size), steps * data.num_envs, episodes, data.buffer)
+            sample = data.buffer.sample(data.batch_size, data.window)
+            sample["obs"] = data.collector.codec.decode(sample["obs"])
+            yield TrainingBatch(sample, steps * data.num_envs, episodes, data.buffer)
 
 
 class CaptureDataModule(L.LightningDataModule):
-    """Environments and replay for training the blue team.
+    """Environments, rewards and replay for training the blue team.
 
     Args:
         layouts: training layouts (names, paths, or "random"); sizes are padded to the largest.
         num_envs: games played at once.
         opponent: the red team (see `agents.TEAMS`).
         length: time limit of a game.
-        reward_for_legal_action, defence_reward: the course's reward switches.
-        buffer_size: transitions kept.
-        prioritized: prioritized replay (with `alpha`, `beta`).
-        batch_size: transitions per gradient step.
+        reward_for_legal_action, defence_reward: the course's reward switches (with action masks every
+            move is legal, so the legal-move bonus only adds a constant; our recipes turn it off).
+        planes: extra observation planes after the course's 8 channels: `time`, `score`, `carrying`,
+            `scared` (`gymPacMan.planes`), for the agents and so for the mixer's state.
+        limit_is_terminal: a game cut by the time limit ends for the learner (no bootstrapping); `None`
+            (the default): exactly when the agents observe the clock (`time` in `planes`).
+        zero_sum: learn on blue's team reward minus red's.
+        potential_shaping: scale of potential-based shaping on maze distances (0: off; `data.rewards`).
+        gamma: the learner's discount (linked from the model), for the shaping term.
+        buffer_size: frames kept (about one per transition).
+        prioritized: prioritized replay of windows (with `alpha`, `beta`).
+        batch_size: windows per gradient step.
+        sequence_length: steps of each window the learner trains on (1: single transitions).
+        burn_in: steps before those that only warm a recurrent state up (no loss).
+        n_step: steps of look-ahead for n-step targets (1: one-step TD); a window holds
+            `burn_in + sequence_length + n_step - 1` steps.
         warmup: transitions collected before learning starts.
-        steps_per_update: vector steps collected per gradient step (`num_envs` transitions each).
+        replay_ratio: transitions trained on per transition collected (`batch_size * sequence_length`
+            per gradient step); collection follows it (fractions carried over). `None`: `steps_per_update`.
+        steps_per_update: vector steps collected per gradient step (`num_envs` transitions each), when
+            `replay_ratio` is `None`.
         seed: environment seed (each DDP rank adds its rank).
         save_buffer: keep the replay buffer in checkpoints (large), for an exact resume.
-        sequence_length: store sequences of this many steps for recurrent agents (0: transitions);
-            `buffer_size`, `batch_size` and `warmup` then count sequences.
-        burn_in: the first steps of each sequence only warm the recurrent state up (no loss).
     """
 
     def __init__(self, layouts: str | Sequence[str] = "tinyMaze", num_envs: int = 32, opponent: str = "random",
                  length: int = 300, reward_for_legal_action: bool = True, defence_reward: bool = True,
-                 buffer_size: int = 50_000, prioritized: bool = False, alpha: float = 0.6, beta: float = 0.4,
-                 batch_size: int = 128, warmup: int = 2_000, steps_per_update: int = 2, seed: int = 0,
-                 save_buffer: bool = False, sequence_length: int = 0, burn_in: int = 0):
+                 planes: Sequence[str] = (), limit_is_terminal: bool | None = None, zero_sum: bool = False,
+                 potential_shaping: float = 0.0, gamma: float = 0.99, buffer_size: int = 50_000,
+                 prioritized: bool = False, alpha: float = 0.6, beta: float = 0.4, batch_size: int = 128,
+                 sequence_length: int = 1, burn_in: int = 0, n_step: int = 1, warmup: int = 2_000,
+                 replay_ratio: float | None = None, steps_per_update: int = 2, seed: int = 0, save_buffer: bool = False):
         super().__init__()
         self.save_hyperparameters()
+        if sequence_length < 1 or burn_in < 0 or n_step < 1:
+            raise ValueError(f"need sequence_length >= 1, burn_in >= 0, n_step >= 1; got {sequence_length}, {burn_in}, {n_step}")
         self.layouts = [layouts] if isinstance(layouts, str) else list(layouts)
         resolved = resolve_layouts(self.layouts)  # fails early, naming a bad layout
         sizes = [RANDOM_LAYOUT_SHAPE if l == RANDOM_LAYOUT else (l.height, l.width) for l in resolved]
         self.grid_shape = (max(h for h, _ in sizes), max(w for _, w in sizes))
-        self.obs_shape = (NUM_CHANNELS, *self.grid_shape)  # (C, H, W) of each agent's observation, linked into the model
+        self.planes = list(check_planes(planes))  # a list, as in the saved hyperparameters (the model gets it linked)
+        self.obs_shape = (num_channels(self.planes), *self.grid_shape)  # (C, H, W) of an agent's observation, linked into the model
         self.n_agents = 2
         self.num_envs, self.opponent, self.length = num_envs, opponent, length
         self.rewards = RewardConfig(legal_action=reward_for_legal_action, defence=defence_reward)
+        self.limit_is_terminal = "time" in self.planes if limit_is_terminal is None else limit_is_terminal
+        self.shaper = RewardShaper(zero_sum, potential_shaping, gamma, self.limit_is_terminal)
         self.buffer_size, self.prioritized, self.alpha, self.beta = buffer_size, prioritized, alpha, beta
-        self.batch_size, self.warmup, self.steps_per_update = batch_size, warmup, steps_per_update
+        self.batch_size, self.warmup = batch_size, warmup
+        self.sequence_length, self.burn_in, self.n_step = sequence_length, burn_in, n_step
+        self.window = burn_in + sequence_length + n_step - 1  # decision steps per sample
+        trained = batch_size * sequence_length  # transitions trained on per gradient step
+        self.vector_steps_per_update = steps_per_update if replay_ratio is None else trained / (replay_ratio * num_envs)
+        self._credit = 0.0  # fractions of a vector step owed to collection, carried over
         self.seed, self.save_buffer = seed, save_buffer
-        self.sequence_length, self.burn_in = sequence_length, burn_in
-        self.recurrent = sequence_length > 0
         self.buffer: ReplayBuffer | None = None
         self.collector: Collector | None = None
         self._pending_state: dict | None = None  # a checkpoint's data, loaded before `setup`
+
+    def steps_to_collect(self) -> int:
+        """Vector steps to play before the next gradient step: the replay ratio's share, and at first
+        enough to fill the buffer with `warmup` transitions and windows to sample."""
+        self._credit += self.vector_steps_per_update
+        steps = int(self._credit)
+        self._credit -= steps
+        warmup = max(self.warmup - len(self.buffer), 0)
+        if warmup:
+            steps += int(np.ceil(warmup / self.num_envs)) + self.window
+        return steps
 
     def setup(self, stage: str) -> None:
         if self.collector is not None:
             return
         seed = self.seed + self._rank()  # DDP ranks play different games and draw differently
         env = VecCaptureEnv(self.layouts, self.num_envs, make_team(self.opponent, team=RED), length=self.length,
-                            rewards=self.rewards, seed=seed)
+                            rewards=self.rewards, seed=seed, planes=self.planes)
         # one generator for replay draws and one for exploration, apart from torch's global one, so
         # that nothing else (a model's initialisation, a DataLoader) shifts them, and both are saved
-        self.buffer = ReplayBuffer(self.buffer_size, self.prioritized, self.alpha, self.beta,
+        self.buffer = ReplayBuffer(self.buffer_size, self.num_envs, self.prioritized, self.alpha, self.beta,
                                    generator=torch.Generator().manual_seed(2 * seed))
-        self.collector = Collector(env, self.buffer, self.sequence_length, self.burn_in,
+        self.collector = Collector(env, self.buffer, self.shaper, self.limit_is_terminal,
                                    generator=torch.Generator().manual_seed(2 * seed + 1))
         if self._pending_state is not None:
             self._restore(self._pending_state)
@@ -152,7 +188,7 @@ class CaptureDataModule(L.LightningDataModule):
         replay buffer, so that a resumed run goes on exactly as the uninterrupted one would have."""
         if self.collector is None:
             return {}
-        local = {"collector": self.collector.state_dict()}
+        local = {"collector": self.collector.state_dict(), "credit": self._credit}
         if self.save_buffer:
             local["buffer"] = self.buffer.state_dict()
         else:
@@ -178,9 +214,9 @@ class CaptureDataModule(L.LightningDataModule):
             return
         local = ranks[rank]
         self.collector.load_state_dict(local["collector"])
+        self._credit = float(local.get("credit", 0.0))
         if "buffer" in local:
             self.buffer.load_state_dict(local["buffer"])
-            self.collector.buffer = self.buffer
         else:
             self.buffer.generator.set_state(local["buffer_generator"])
 

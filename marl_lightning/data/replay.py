@@ -1,131 +1,156 @@
-"""The replay buffer: a small facade over TorchRL's buffers, uniform or prioritized.
+"""The replay buffer: each game's frames in order, each observation stored once, sampled as windows.
 
-Transitions are TensorDicts with a batch dimension; the storage is TorchRL's `LazyTensorStorage`
-(allocated from the first batch written). Prioritized replay (Schaul et al., 2016) uses TorchRL's
-`PrioritizedSampler` (compiled sum trees) where its extension loads; TorchRL 0.13-0.14 wheels do not
-load against the pinned torch 2.13 (`SumSegmentTreeFp32 is not available`), and there the
-`ProportionalSampler` below, a TorchRL `Sampler` that draws with `torch.multinomial` over the stored
-priorities (O(n) per draw, about a millisecond for 10^5 transitions), takes its place with the same
-behaviour: priority `(|td| + eps) ** alpha`, importance weights `(n * p) ** -beta` normalised by
-their maximum.
+All N games of the vectorised environment step together; each keeps a ring of `capacity // N`
+**frames**. A step writes one decision frame per game: the observation the agents acted on (uint8),
+their legal masks, the actions, the team reward that followed, and whether the game then terminated
+or was cut by the time limit; a game that ended also writes its **final frame** (the observation it
+ended in, no action). So the next observation of any decision frame is simply the next frame, the
+final one included: a truncated game bootstraps from where it stopped, and no observation is stored
+twice (an item-per-transition buffer keeps `obs` and `next_obs`, twice the memory: a million
+transitions of bloxCapture take 6.4 GB here, with `next_obs` 12.8).
+
+A sample is a **window** of `steps` decision steps from one game, `(B, steps + 1)` frames: what
+n-step returns, TD(lambda) and recurrent agents (with the policy's stored state before the first
+step, as R2D2) need. Steps after the game's end within a window are masked out. Uniform sampling, or
+prioritized (Schaul et al., 2016) over window starts with `torch.multinomial` over the priorities
+(O(capacity) per draw: a few milliseconds for 10^6 frames), importance weights
+`(n * P(i)) ** -beta` normalised by their maximum. Frames live in a `tensordict.TensorDict`,
+allocated at the first write, on the CPU or the device asked for. TorchRL's storages keep
+self-contained items (an observation and its successor), which is the duplication this layout
+removes, and its compiled prioritized sampler does not load against torch 2.13, so the index
+arithmetic is ours.
 """
 
 from __future__ import annotations
 
 import torch
 from tensordict import TensorDict
-from torchrl.data import LazyTensorStorage, TensorDictReplayBuffer
-from torchrl.data.replay_buffers.samplers import PrioritizedSampler, RandomSampler, Sampler
 
-
-class ProportionalSampler(Sampler):
-    """Proportional prioritized sampling over a `LazyTensorStorage`, in plain torch."""
-
-    def __init__(self, max_capacity: int, alpha: float, beta: float, eps: float = 1e-6):
-        super().__init__()
-        self.alpha, self.beta, self.eps = alpha, beta, eps
-        self._priority = torch.zeros(max_capacity, dtype=torch.float64)
-        self._max_priority = 1.0
-
-    def sample(self, storage, batch_size: int):
-        n = len(storage)
-        p = self._priority[:n]
-        index = torch.multinomial(p, batch_size, replacement=True, generator=getattr(self, "_rng", None))
-        probs = p[index] / p.sum()
-        weight = (n * probs) ** (-self.beta)
-        return index, {"priority_weight": (weight / weight.max()).float()}
-
-    def extend(self, index: torch.Tensor) -> None:
-        self._priority[torch.as_tensor(index).long()] = self._max_priority
-
-    def add(self, index: int) -> None:
-        self._priority[int(index)] = self._max_priority
-
-    def update_priority(self, index, priority, *, storage=None) -> None:
-        priority = (torch.as_tensor(priority, dtype=torch.float64).abs() + self.eps) ** self.alpha
-        self._priority[torch.as_tensor(index).long()] = priority
-        self._max_priority = max(self._max_priority, float(priority.max()))
-
-    def mark_update(self, index, *, storage=None) -> None:
-        pass
-
-    def _empty(self) -> None:
-        self._priority.zero_()
-        self._max_priority = 1.0
-
-    def state_dict(self) -> dict:
-        return {"priority": self._priority.clone(), "max_priority": torch.tensor(self._max_priority)}
-
-    def load_state_dict(self, state_dict: dict) -> None:
-        self._priority.copy_(state_dict["priority"])
-        self._max_priority = float(state_dict["max_priority"])
-
-    def dumps(self, path) -> None:  # pragma: no cover - storage dumps are not used here
-        raise NotImplementedError
-
-    def loads(self, path) -> None:  # pragma: no cover
-        raise NotImplementedError
-
-
-def torchrl_prioritized_available() -> bool:
-    """Whether TorchRL's compiled prioritized sampler works with the installed torch."""
-    try:
-        PrioritizedSampler(2, alpha=0.6, beta=0.4)
-        return True
-    except RuntimeError:
-        return False
+STEP_FIELDS = ("obs", "legal", "action", "reward", "terminated", "truncated", "state")
 
 
 class ReplayBuffer:
-    """Uniform or prioritized replay of transition TensorDicts.
+    """Per-game rings of frames, sampled as windows.
 
     Args:
-        capacity: transitions kept (oldest overwritten first).
-        prioritized: sample in proportion to `(|TD error| + eps) ** alpha`, with importance weights.
+        capacity: frames kept in all (each game keeps `capacity // num_games`, oldest overwritten first).
+        num_games: N, games written at every step.
+        prioritized: sample window starts in proportion to `(|TD error| + eps) ** alpha`, with importance weights.
         alpha, beta: prioritization and importance-correction exponents.
-        device: where the storage lives (CPU unless a GPU buffer is asked for).
-        generator: the `torch.Generator` every draw comes from (saved with the buffer, so a resumed
-            run samples what the uninterrupted one would); default: a fresh one seeded from torch.
+        device: where the frames live.
+        generator: the `torch.Generator` every draw comes from (saved with the buffer, so a resumed run
+            samples what the uninterrupted one would); default: one seeded from torch's global generator.
     """
 
-    def __init__(self, capacity: int, prioritized: bool = False, alpha: float = 0.6, beta: float = 0.4,
-                 device: str | torch.device = "cpu", generator: torch.Generator | None = None):
-        if capacity < 1:
-            raise ValueError(f"capacity must be at least 1, got {capacity}")
-        self.capacity, self.prioritized = capacity, prioritized
-        if prioritized:
-            sampler: Sampler = (PrioritizedSampler(capacity, alpha=alpha, beta=beta) if torchrl_prioritized_available()
-                                else ProportionalSampler(capacity, alpha=alpha, beta=beta))
-        else:
-            sampler = RandomSampler()
+    def __init__(self, capacity: int, num_games: int, prioritized: bool = False, alpha: float = 0.6, beta: float = 0.4,
+                 device: str | torch.device = "cpu", generator: torch.Generator | None = None, eps: float = 1e-6):
+        if num_games < 1 or capacity < 2 * num_games:
+            raise ValueError(f"capacity must hold at least 2 frames per game, got {capacity} for {num_games} games")
+        self.num_games, self.slots = num_games, capacity // num_games
+        self.prioritized, self.alpha, self.beta, self.eps = prioritized, alpha, beta, eps
+        self.device = torch.device(device)
         if generator is None:
             generator = torch.Generator().manual_seed(int(torch.randint(2**62, ())))
         self.generator = generator
-        self.buffer = TensorDictReplayBuffer(storage=LazyTensorStorage(capacity, device=device), sampler=sampler,
-                                             generator=generator)
+        self.frames: TensorDict | None = None  # (N, T): obs, legal, action, reward, terminated, truncated, state, decision
+        self.written = torch.zeros(num_games, dtype=torch.long)  # frames written so far, per game
+        self.priority = torch.zeros(num_games, self.slots, dtype=torch.float64) if prioritized else None
+        self.max_priority = 1.0
 
     def __len__(self) -> int:
-        return len(self.buffer)
+        """Decision frames held (transitions)."""
+        if self.frames is None:
+            return 0
+        return int(self.frames["decision"].sum())
 
-    def extend(self, transitions: TensorDict) -> None:
-        self.buffer.extend(transitions)
+    # -- writing ----------------------------------------------------------------------------------
+    def add(self, step: TensorDict, ended: torch.Tensor | None = None, final: TensorDict | None = None) -> None:
+        """One vector step: `step` `(N, ...)` holds each game's decision frame (the fields of
+        `STEP_FIELDS`); the games `ended` `(k,)` (indices) also write `final` `(k, ...)`: the observations and
+        masks they ended in."""
+        games = torch.arange(self.num_games)
+        step = step.to(self.device)
+        step["decision"] = torch.ones(self.num_games, dtype=torch.bool, device=self.device)
+        if self.frames is None:
+            self.frames = step.unsqueeze(1).expand(self.num_games, self.slots).clone().zero_()
+        self._write(games, step)
+        if ended is not None and len(ended):
+            frame = step[ended.to(self.device)].clone().zero_()  # no action, reward or ending: what the game looked like
+            frame["obs"], frame["legal"] = final["obs"].to(self.device), final["legal"].to(self.device)
+            self._write(ended.cpu(), frame)
 
-    def sample(self, batch_size: int) -> TensorDict:
-        """A batch with `index` and, when prioritized, `priority_weight` (uniform: weights of 1)."""
-        batch = self.buffer.sample(batch_size)
-        if "priority_weight" not in batch.keys():
-            batch["priority_weight"] = torch.ones(batch.batch_size[0])
-        return batch
+    def _write(self, games: torch.Tensor, frames: TensorDict) -> None:
+        slots = self.written[games] % self.slots
+        self.frames[games.to(self.device), slots.to(self.device)] = frames
+        if self.priority is not None:
+            self.priority[games, slots] = torch.where(frames["decision"].cpu(), self.max_priority, 0.0).double()
+        self.written[games] += 1
+
+    # -- sampling ---------------------------------------------------------------------------------
+    def starts(self, steps: int) -> torch.Tensor:
+        """`(N, T)` bool: frames a window of `steps` decision steps may start at (a decision frame whose
+        `steps` following frames are all written and none overwritten)."""
+        n, t = self.num_games, self.slots
+        age = (self.written[:, None] - 1 - torch.arange(t)[None, :]) % t  # how many frames are newer than each slot
+        written = torch.arange(t)[None, :] < self.written[:, None]
+        return written & (age >= steps) & self.frames["decision"].cpu()
+
+    def sample(self, batch_size: int, steps: int = 1) -> TensorDict:
+        """`batch_size` windows of `steps` decision steps: a TensorDict `(B, steps + 1)` of frames (the last
+        one only for its observation), with `mask` `(B, steps)` (the step belongs to the window's first
+        game: not after its end), `state` `(B, A, S)` before the first step, `index` `(B, 2)` (game, slot of
+        the first frame) and `priority_weight` `(B,)`."""
+        valid = self.starts(steps)
+        count = int(valid.sum())
+        if count == 0:
+            raise RuntimeError(f"no window of {steps} steps is stored yet; collect more before sampling")
+        weights = (self.priority * valid) if self.prioritized else valid.double()
+        flat = torch.multinomial(weights.flatten(), batch_size, replacement=True, generator=self.generator)
+        game, slot = flat // self.slots, flat % self.slots
+        if self.prioritized:
+            probability = weights.flatten()[flat] / weights.sum()
+            weight = (count * probability) ** (-self.beta)
+            weight = (weight / weight.max()).float()
+        else:
+            weight = torch.ones(batch_size)
+        offsets = torch.arange(steps + 1)
+        window = self.frames[game[:, None].to(self.device), ((slot[:, None] + offsets) % self.slots).to(self.device)]  # (B, steps+1)
+        ended = (window["terminated"] | window["truncated"])[:, :steps]
+        mask = torch.cumsum(ended.long(), dim=1) - ended.long() == 0  # up to and with the game's last step
+        sample = window.exclude("state", "decision")
+        sample.batch_size = sample.batch_size[:1]
+        sample["mask"] = mask
+        sample["state"] = window["state"][:, 0]
+        sample["index"] = torch.stack([game, slot], dim=1).to(self.device)
+        sample["priority_weight"] = weight.to(self.device)
+        return sample
 
     def update_priority(self, index: torch.Tensor, td_error: torch.Tensor) -> None:
-        """New priorities from `|td_error|` `(B,)` for the sampled items `index` `(B,)` (on any device)."""
-        if self.prioritized:
-            self.buffer.update_priority(index.cpu(), td_error.detach().abs().cpu())
+        """New priorities `(|td_error| + eps) ** alpha` for the sampled windows (`index` `(B, 2)` from `sample`)."""
+        if not self.prioritized:
+            return
+        index = index.cpu()
+        priority = (td_error.detach().abs().double().cpu() + self.eps) ** self.alpha
+        self.priority[index[:, 0], index[:, 1]] = priority
+        self.max_priority = max(self.max_priority, float(priority.max()))
 
+    # -- checkpoints ------------------------------------------------------------------------------
     def state_dict(self) -> dict:
-        """The stored items, the sampler's priorities and the generator."""
-        return self.buffer.state_dict()
+        return {
+            "frames": None if self.frames is None else self.frames.cpu().to_dict(),
+            "written": self.written.clone(),
+            "priority": None if self.priority is None else self.priority.clone(),
+            "max_priority": self.max_priority,
+            "generator": self.generator.get_state(),
+        }
 
     def load_state_dict(self, state: dict) -> None:
-        self.buffer.load_state_dict(state)
-        self.generator = self.buffer._rng  # TorchRL restores the generator as a new object
+        if tuple(state["written"].shape) != (self.num_games,):
+            raise ValueError(f"the saved buffer holds {state['written'].shape[0]} games, this one {self.num_games}")
+        frames = state["frames"]
+        self.frames = None if frames is None else TensorDict(frames, batch_size=[self.num_games, self.slots]).to(self.device)
+        self.written = state["written"].clone()
+        if self.priority is not None and state["priority"] is not None:
+            self.priority = state["priority"].clone()
+        self.max_priority = float(state["max_priority"])
+        self.generator.set_state(state["generator"])

@@ -7,40 +7,49 @@ import torch
 from tensordict import TensorDict
 
 from gymPacMan import EpisodeResults, VecCaptureEnv
+from gymPacMan.planes import plane_scales
 
 from .replay import ReplayBuffer
+from .rewards import RewardShaper
+
+
+class ObservationCodec:
+    """Observations as uint8 and back, exactly: every channel is an integer 0-255 times its scale
+    (`gymPacMan.planes.plane_scales`; 1 for the course's 8 channels)."""
+
+    def __init__(self, scales):
+        self.scales = torch.as_tensor(np.asarray(scales), dtype=torch.float32)  # (C,)
+
+    def encode(self, obs: torch.Tensor) -> torch.Tensor:
+        """`(..., C, H, W)` float -> uint8."""
+        return torch.round(obs / self.scales.to(obs.device)[:, None, None]).to(torch.uint8)
+
+    def decode(self, obs: torch.Tensor) -> torch.Tensor:
+        """`(..., C, H, W)` uint8 -> float32."""
+        return obs.float() * self.scales.to(obs.device)[:, None, None]
 
 
 class Collector:
-    """Runs `env` with a policy and writes its experience into `buffer`.
+    """Runs `env` with a policy and writes every step into `buffer` (`data.replay.ReplayBuffer`).
 
-    Transitions (`sequence_length == 0`), one per game and step: `obs`, `next_obs` `(N, A, C, H, W)`
-    uint8 (observations are small integers; a quarter of the memory of float32), `legal`,
-    `next_legal` `(N, A, U)` bool, `action` `(N, A)` int64, `reward` `(N,)` float32, `terminated`
-    `(N,)` bool. `next_obs` of a game that ended is its final observation, so a truncated game
-    bootstraps from where it stopped.
-
-    Sequences (`sequence_length = L > 0`, for recurrent agents): every `L - burn_in` steps each game
-    writes its last L steps, the same fields with a time axis `(N, L, ...)`, plus `done` `(N, L)` (the
-    game ended at that step) and `hidden` `(N, A, S)`, the acting policy's state before the first
-    step (stored state, as in R2D2); consecutive sequences overlap by `burn_in` steps.
-
-    The policy is any `act(obs, legal, state) -> (actions, state)` (`marl_lightning.policy`); the
-    collector keeps each game's state and clears it when the game ends, and owns `generator`, the
-    exploration generator an exploring policy draws from (saved with the games in `state_dict`).
+    Each vector step writes, per game, the observation the agents acted on (uint8), their legal masks,
+    the actions, the team reward (as `shaper` makes it, `data.rewards.RewardShaper`; blue's team reward
+    without one), whether the game terminated (with `limit_is_terminal`, when the time limit cut it too:
+    for agents that observe the clock the limit is the end) or was cut by the time limit, and the
+    policy's state before acting; a game that ended also writes the observation it ended in. The policy is any `act(obs, legal, state) -> (actions,
+    state)` (`marl_lightning.policy`); the collector keeps each game's state, clears it when the game
+    ends, and owns `generator`, the exploration generator an exploring policy draws from (saved with
+    the games in `state_dict`).
     """
 
-    def __init__(self, env: VecCaptureEnv, buffer: ReplayBuffer, sequence_length: int = 0, burn_in: int = 0,
-                 generator: torch.Generator | None = None):
-        if sequence_length and not 0 <= burn_in < sequence_length:
-            raise ValueError(f"burn_in must be in [0, sequence_length), got {burn_in} and {sequence_length}")
-        self.env, self.buffer = env, buffer
-        self.sequence_length, self.stride = sequence_length, sequence_length - burn_in
+    def __init__(self, env: VecCaptureEnv, buffer: ReplayBuffer, shaper: RewardShaper | None = None,
+                 limit_is_terminal: bool = False, generator: torch.Generator | None = None):
+        self.env, self.buffer, self.shaper, self.limit_is_terminal = env, buffer, shaper, limit_is_terminal
+        self.codec = ObservationCodec(plane_scales(env.planes))
         self.generator = generator if generator is not None else torch.Generator().manual_seed(0)
         self.obs, info = env.reset()
         self.legal = info["legal"]
         self.state: torch.Tensor | None = None  # (N, A, S) the policy's state of each game
-        self._window: list[TensorDict] = []  # the last L steps, each (N, ...), in sequence mode
 
     def collect(self, policy, steps: int) -> list[EpisodeResults]:
         """Play `steps` vector steps (`steps * N` transitions); returns the results of the games that ended."""
@@ -51,25 +60,27 @@ class Collector:
             if self.state is None:
                 self.state = policy.initial_state(self.env.num_envs)
             state_before = self.state
+            before = self.shaper.potential(self.env.state) if self.shaper is not None else None
             actions, self.state = policy.act(obs, legal, self.state)
             actions = actions.cpu()
             next_obs, reward, terminated, truncated, info = self.env.step(actions.numpy())
-            step = TensorDict({
-                "obs": obs.to(torch.uint8),
-                "legal": legal,
-                "action": actions.long(),
-                "reward": torch.from_numpy(reward).float(),
-                "terminated": torch.from_numpy(terminated),
-                "next_obs": torch.from_numpy(info["final_observation"]).to(torch.uint8),
-                "next_legal": torch.from_numpy(info["final_legal"]),
-            }, batch_size=[self.env.num_envs])
+            if self.shaper is not None:
+                reward = self.shaper(info, before, self.env)
             done = torch.from_numpy(info["done"])
-            if self.sequence_length:
-                step["done"] = done
-                step["hidden"] = state_before.cpu()
-                self._add_to_window(step)
-            else:
-                self.buffer.extend(step)
+            finished = torch.nonzero(done).squeeze(1)  # the games that ended with this step
+            terminated = terminated | (truncated & self.limit_is_terminal)  # the clock is observed: the limit ends it
+            self.buffer.add(TensorDict({
+                "obs": self.codec.encode(obs),  # (N, A, C, H, W) uint8
+                "legal": legal,  # (N, A, U)
+                "action": actions.to(torch.uint8),  # (N, A)
+                "reward": torch.as_tensor(reward, dtype=torch.float32),  # (N,)
+                "terminated": torch.from_numpy(terminated),  # (N,)
+                "truncated": torch.from_numpy(truncated),  # (N,)
+                "state": state_before.detach().cpu().float(),  # (N, A, S)
+            }, batch_size=[self.env.num_envs]), finished, TensorDict({
+                "obs": self.codec.encode(torch.from_numpy(info["final_observation"][finished.numpy()])),  # (k, A, C, H, W)
+                "legal": torch.from_numpy(info["final_legal"][finished.numpy()]),
+            }, batch_size=[len(finished)]))
             self.state = self.state * (~done).to(self.state.dtype).to(self.state.device)[:, None, None]  # new games start afresh
             self.obs, self.legal = next_obs, info["legal"]
             if len(info["episodes"]):
@@ -77,13 +88,12 @@ class Collector:
         return ended
 
     def state_dict(self) -> dict:
-        """The games in progress, the exploration generator, the policy's state of each game and the
-        sequence being assembled: with the buffer, all a resumed run needs to go on exactly."""
+        """The games in progress, the exploration generator and the policy's state of each game: with the
+        buffer, all a resumed run needs to go on exactly."""
         return {
             "env": self.env.state_dict(),
             "generator": self.generator.get_state(),
             "hidden": None if self.state is None else self.state.cpu(),
-            "window": [step.to_dict() for step in self._window],
         }
 
     def load_state_dict(self, state: dict) -> None:
@@ -91,17 +101,6 @@ class Collector:
         self.obs, self.legal = self.env.observe(), self.env.legal_actions()  # what the last step returned
         self.generator.set_state(state["generator"])
         self.state = state["hidden"]
-        n = self.env.num_envs
-        self._window = [TensorDict(step, batch_size=[n]) for step in state["window"]]
-
-    def _add_to_window(self, step: TensorDict) -> None:
-        self._window.append(step)
-        if len(self._window) == self.sequence_length:
-            sequence = torch.stack(self._window, dim=1).to_tensordict()  # (N, L, ...)
-            sequence.batch_size = sequence.batch_size[:1]  # one buffer item per game: (N,)
-            sequence["hidden"] = self._window[0]["hidden"]  # (N, A, S) before the first step
-            self.buffer.extend(sequence)
-            self._window = self._window[self.stride:]
 
 
 def summarize(results: list[EpisodeResults]) -> dict[str, np.ndarray]:

@@ -1,4 +1,11 @@
-"""TD targets as pure functions (the equations, one place each)."""
+"""TD targets as pure functions (the equations, one place each).
+
+Windows of steps `(B, L, ...)`: `reward[:, i]` follows step i, `terminated[:, i]` / `ended[:, i]` say the
+game terminated / ended (terminated or cut by the time limit) with it, and `values[:, i]` is the
+bootstrap value of the frame after step i (the final observation where the game ended). A trailing
+agent axis `(B, L, A)` works the same (IQL). A game that terminates contributes nothing after its
+last reward; one cut by the time limit bootstraps from where it stopped.
+"""
 
 from __future__ import annotations
 
@@ -8,15 +15,45 @@ from ..exploration import masked_argmax
 
 
 def td_target(reward: torch.Tensor, terminated: torch.Tensor, next_value: torch.Tensor, gamma: float) -> torch.Tensor:
-    """`r + gamma * (1 - terminated) * next_value`; a truncated game (time limit) still bootstraps.
-
-    Shapes broadcast: reward, terminated `(B,)` (or `(B, 1)` against per-agent values `(B, A)`).
-    """
+    """`r + gamma * (1 - terminated) * next_value`; a truncated game (time limit) still bootstraps."""
     return reward + gamma * (1.0 - terminated.float()) * next_value
 
 
-def double_q_next_values(online_next_q: torch.Tensor, target_next_q: torch.Tensor, next_legal: torch.Tensor) -> torch.Tensor:
-    """Double DQN: each agent's next action is the online argmax over its legal actions, valued by the
-    target network. `(B, A, U)` x2, `(B, A, U)` bool -> `(B, A)`."""
-    next_action = masked_argmax(online_next_q, next_legal).unsqueeze(-1)  # (B, A, 1)
-    return target_next_q.gather(-1, next_action).squeeze(-1)
+def double_q_values(online_q: torch.Tensor, target_q: torch.Tensor, legal: torch.Tensor) -> torch.Tensor:
+    """Double DQN: each agent's action is the online argmax over its legal actions, valued by the target
+    network. `(..., A, U)` x2, `(..., A, U)` bool -> `(..., A)`."""
+    action = masked_argmax(online_q, legal).unsqueeze(-1)  # (..., A, 1)
+    return target_q.gather(-1, action).squeeze(-1)
+
+
+def n_step_returns(reward: torch.Tensor, terminated: torch.Tensor, ended: torch.Tensor, values: torch.Tensor,
+                   gamma: float, n: int, steps: int) -> torch.Tensor:
+    """The n-step return of each of the first `steps` steps of the windows (`L >= steps + n - 1`):
+    `sum_k gamma^k r_{t+k} + gamma^n V(s_{t+n})`, stopped at the game's end (`(B, steps, ...)`)."""
+    total = torch.zeros_like(values[:, :steps])
+    discount, alive = 1.0, torch.ones_like(total)
+    for k in range(n):
+        at = slice(k, k + steps)
+        total = total + alive * discount * reward[:, at]
+        discount = discount * gamma
+        end = ended[:, at].float()
+        total = total + alive * end * discount * (1.0 - terminated[:, at].float()) * values[:, at]
+        alive = alive * (1.0 - end)
+    return total + alive * discount * values[:, n - 1:n - 1 + steps]
+
+
+def lambda_returns(reward: torch.Tensor, terminated: torch.Tensor, ended: torch.Tensor, values: torch.Tensor,
+                   gamma: float, lam: float) -> torch.Tensor:
+    """The lambda-return of every step of the windows, backwards from the window's end (which
+    bootstraps fully): `G_t = r_t + gamma * ((1 - lam) V(s_{t+1}) + lam G_{t+1})`, stopped at the game's
+    end (`(B, L, ...)`)."""
+    length = reward.shape[1]
+    out = torch.empty_like(values)
+    live = 1.0 - terminated.float()
+    following = values[:, -1]
+    for i in reversed(range(length)):
+        blend = values[:, i] if i == length - 1 else (1.0 - lam) * values[:, i] + lam * following
+        bootstrap = torch.where(ended[:, i], values[:, i], blend)
+        out[:, i] = reward[:, i] + gamma * live[:, i] * bootstrap
+        following = out[:, i]
+    return out

@@ -1,22 +1,28 @@
 """Value-decomposition learners: IQL (no mixer), VDN, QMIX and the attention mixer, one module.
 
 The loss (`td_loss`) is QMIX's (Rashid et al., 2018, eq. 7) with double-DQN targets (van Hasselt et
-al., 2016): per-agent Q-values of the actions taken are mixed into `Q_tot(s)`; the target is
-`r + gamma * (1 - terminated) * Q_tot_target(s')` where each agent's next action is the online
-network's argmax over its **legal** actions, valued by the target network and mixed by the
-**target** mixer. Without a mixer (IQL) each agent learns on its own TD error against the team
-reward. Shapes: `B` batch, `L` sequence length, `A` agents, `C, H, W` observation, `U` actions,
-`S` recurrent state.
+al., 2016): per-agent Q-values of the actions taken are mixed into `Q_tot(s)`; a target bootstraps
+from `Q_tot_target(s')`, where each agent's next action is the online network's argmax over its
+**legal** actions, valued by the target network and mixed by the **target** mixer. Without a mixer
+(IQL) each agent learns on its own TD error against the team reward.
 
-Feed-forward and recurrent agents share one path: a transition is a sequence of one step whose
-stored state is empty, so there is one loss, unrolled over time.
+Every sample is a window of one game's steps (`data.replay`): `burn_in` steps that only warm a
+recurrent state up, the trained steps, and `n_step - 1` steps of look-ahead. A trained step's target
+is its n-step return (`targets.n_step_returns`) or, with `td_lambda`, its lambda-return over the
+rest of the window (`targets.lambda_returns`); a game that ended within it stops the sum there
+(bootstrapping from the final observation when the time limit cut it, and the learner does not
+observe the clock). Feed-forward and recurrent agents share this one path.
+
+Shapes: `B` batch, `W` steps in a window (`W + 1` frames), `T` trained steps, `A` agents, `C, H, W`
+observation, `U` actions, `S` recurrent state.
 """
 
 from __future__ import annotations
 
 import copy
+import math
 import time
-from typing import Callable
+from typing import Callable, Sequence
 
 import lightning as L
 import torch
@@ -30,12 +36,12 @@ from ..mixers import ALIASES as MIXER_ALIASES
 from ..mixers import Mixer, global_state
 from ..networks import AgentQNetworks, TeamNetwork
 from ..parts import build, describe
-from ..policy import EpsilonGreedyPolicy, GreedyPolicy
-from .targets import double_q_next_values, td_target
+from ..policy import BoltzmannPolicy, EpsilonGreedyPolicy, GreedyPolicy
+from .targets import double_q_values, lambda_returns, n_step_returns
 
 EPISODE_METRICS = ("episode_return", "win", "tie", "score", "food_returned", "length")
 
-NetworkFactory = Callable[[int, tuple[int, int, int], bool], TeamNetwork]  # (n_agents, obs_shape, recurrent)
+NetworkFactory = Callable[[int, tuple[int, int, int]], TeamNetwork]  # (n_agents, obs_shape)
 MixerFactory = Callable[[int, tuple[int, int, int]], Mixer]  # (n_agents, state_shape)
 
 
@@ -43,38 +49,57 @@ class ValueDecompositionModule(L.LightningModule):
     """Agent Q-networks, an optional mixer, their targets, and the double-DQN TD loss.
 
     Args:
-        n_agents, obs_shape, recurrent, burn_in: linked from the data module: A, each agent's padded
-            observation `(C, H, W)`, whether it stores sequences (then recurrent agents train on them,
-            the first `burn_in` steps of each only warming up the state).
-        network: the agents' Q-networks, a `TeamNetwork` class called with `(n_agents, obs_shape,
-            recurrent)`; in YAML `{class_path: marl_lightning.networks.AgentQNetworks, init_args: {...}}`.
+        n_agents, obs_shape, planes, burn_in, n_step: linked from the data module: A, each agent's
+            padded observation `(C, H, W)` and its extra planes, and the layout of a sampled window.
+        network: the agents' Q-networks, a `TeamNetwork` class called with `(n_agents, obs_shape)`; in
+            YAML `{class_path: marl_lightning.networks.AgentQNetworks, init_args: {...}}` (`recurrent:
+            true` there for GRU agents, trained on windows with `data.sequence_length`, `data.burn_in`).
         mixer: a `Mixer` class called with `(n_agents, state_shape)` (`class_path` / `init_args` in
             YAML; your own subclass works the same way), a short name (`qmix`, `vdn`, `attention`), or
             `None` for IQL.
         gamma: discount.
+        td_lambda: lambda-returns over each window's steps after the burn-in (`None`: n-step returns).
+        reward_scale: rewards are multiplied by it in the targets (the game pays 0.01 to 20+).
+        loss: `"huber"` (with `huber_delta`) or `"mse"`: a Huber loss with a small delta shrinks the rare
+            large targets (a won game) as much as it damps noise.
         lr, mixer_lr: Adam learning rates of the agent networks and of the mixer (default: `lr`).
+        lr_schedule: `"constant"`, or `"linear"` / `"cosine"` decay to `lr_end_factor` of the rate over
+            `lr_decay_steps` gradient steps.
         grad_clip: maximum gradient norm (applied here; leave `trainer.gradient_clip_val` unset).
         target_update: `"hard"` (copy every `target_update_interval` gradient steps) or `"soft"`
             (Polyak averaging with `tau` after every step).
-        epsilon_start, epsilon_end, epsilon_decay_steps, epsilon_schedule: exploration, as a
-            function of environment steps (`"linear"` or `"exponential"`).
-        huber_delta: the Huber loss's threshold.
+        exploration: `"epsilon"` (epsilon-greedy over legal actions) or `"boltzmann"` (softmax over the
+            legal Q-values at a temperature).
+        epsilon_start, epsilon_end, epsilon_decay_steps, epsilon_schedule: epsilon as a function of
+            environment steps (`"linear"` or `"exponential"`).
+        temperature_start, temperature_end, temperature_decay_steps, temperature_schedule: the same for
+            Boltzmann exploration's temperature.
     """
 
-    def __init__(self, n_agents: int = 2, obs_shape: tuple[int, int, int] = (8, 20, 20), recurrent: bool = False,
-                 burn_in: int = 0, network: NetworkFactory = AgentQNetworks, mixer: str | MixerFactory | None = "qmix",
-                 gamma: float = 0.99, lr: float = 5e-4, mixer_lr: float | None = None, grad_clip: float = 10.0,
-                 target_update: str = "hard", target_update_interval: int = 200, tau: float = 0.005,
+    def __init__(self, n_agents: int = 2, obs_shape: tuple[int, int, int] = (8, 20, 20), planes: Sequence[str] = (),
+                 burn_in: int = 0, n_step: int = 1, network: NetworkFactory = AgentQNetworks,
+                 mixer: str | MixerFactory | None = "qmix", gamma: float = 0.99, td_lambda: float | None = None,
+                 reward_scale: float = 1.0, loss: str = "huber", huber_delta: float = 1.0, lr: float = 5e-4,
+                 mixer_lr: float | None = None, lr_schedule: str = "constant", lr_decay_steps: int = 100_000,
+                 lr_end_factor: float = 0.1, grad_clip: float = 10.0, target_update: str = "hard",
+                 target_update_interval: int = 200, tau: float = 0.005, exploration: str = "epsilon",
                  epsilon_start: float = 1.0, epsilon_end: float = 0.05, epsilon_decay_steps: int = 50_000,
-                 epsilon_schedule: str = "linear", huber_delta: float = 1.0):
+                 epsilon_schedule: str = "linear", temperature_start: float = 1.0, temperature_end: float = 0.05,
+                 temperature_decay_steps: int = 50_000, temperature_schedule: str = "linear"):
         super().__init__()
         self.save_hyperparameters()
         self.hparams.network, self.hparams.mixer = describe(self.hparams.network), describe(self.hparams.mixer)  # plain dicts
-        if target_update not in ("hard", "soft"):
-            raise ValueError(f"target_update must be 'hard' or 'soft', got {target_update!r}")
-        epsilon_at(0, epsilon_start, epsilon_end, epsilon_decay_steps, epsilon_schedule)  # validates the schedule
+        for name, value, choices in (("target_update", target_update, ("hard", "soft")), ("loss", loss, ("huber", "mse")),
+                                     ("exploration", exploration, ("epsilon", "boltzmann")),
+                                     ("lr_schedule", lr_schedule, ("constant", "linear", "cosine"))):
+            if value not in choices:
+                raise ValueError(f"{name} must be one of {list(choices)}, got {value!r}")
+        if td_lambda is not None and not 0.0 <= td_lambda <= 1.0:
+            raise ValueError(f"td_lambda must be in [0, 1] (or null), got {td_lambda}")
+        epsilon_at(0, epsilon_start, epsilon_end, epsilon_decay_steps, epsilon_schedule)  # validates the schedules
+        epsilon_at(0, temperature_start, temperature_end, temperature_decay_steps, temperature_schedule)
         obs_shape = tuple(obs_shape)
-        self.agents: TeamNetwork = build(network, TeamNetwork, {}, n_agents, obs_shape, recurrent)
+        self.agents: TeamNetwork = build(network, TeamNetwork, {}, n_agents, obs_shape)
         state_shape = (n_agents * obs_shape[0], *obs_shape[1:])  # the mixer's global state (A*C, H, W)
         self.mixer: Mixer | None = None if mixer is None else build(mixer, Mixer, MIXER_ALIASES, n_agents, state_shape)
         self.target_agents = copy.deepcopy(self.agents).requires_grad_(False)
@@ -91,76 +116,90 @@ class ValueDecompositionModule(L.LightningModule):
         h = self.hparams
         return epsilon_at(int(self.env_steps), h.epsilon_start, h.epsilon_end, h.epsilon_decay_steps, h.epsilon_schedule)
 
+    @property
+    def temperature(self) -> float:
+        h = self.hparams
+        return epsilon_at(int(self.env_steps), h.temperature_start, h.temperature_end, h.temperature_decay_steps,
+                          h.temperature_schedule)
+
     def policy(self) -> GreedyPolicy:
         """The greedy player of the live networks (evaluation, `load_policy`, export)."""
-        return GreedyPolicy(self.agents, self.hparams.obs_shape)
+        return GreedyPolicy(self.agents, self.hparams.obs_shape, self.hparams.planes)
 
-    def exploration_policy(self, generator: torch.Generator) -> EpsilonGreedyPolicy:
-        """Epsilon-greedy over legal actions with the current epsilon, drawing from `generator`."""
-        return EpsilonGreedyPolicy(self.agents, self.hparams.obs_shape, lambda: self.epsilon, generator)
+    def exploration_policy(self, generator: torch.Generator) -> GreedyPolicy:
+        """Epsilon-greedy (or Boltzmann) over legal actions at the current schedule, drawing from `generator`."""
+        h = self.hparams
+        if h.exploration == "boltzmann":
+            return BoltzmannPolicy(self.agents, h.obs_shape, h.planes, lambda: self.temperature, generator)
+        return EpsilonGreedyPolicy(self.agents, h.obs_shape, h.planes, lambda: self.epsilon, generator)
 
     # -- learning -------------------------------------------------------------------------------
-    def td_loss(self, batch: TensorDict) -> tuple[torch.Tensor, torch.Tensor, dict[str, torch.Tensor]]:
-        """The TD loss of a batch; returns (loss, |TD error| per sampled item for priorities, diagnostics)."""
-        gamma = self.hparams.gamma
-        q_taken, next_values, obs, next_obs, reward, terminated, weight = self._values(batch)
+    def td_loss(self, sample: TensorDict) -> tuple[torch.Tensor, torch.Tensor, dict[str, torch.Tensor]]:
+        """The TD loss of a batch of windows; returns (loss, |TD error| per window for priorities, diagnostics)."""
+        h = self.hparams
+        q_taken, values, states = self._values(sample)  # (B, T, A), (B, W - burn, A) bootstrap values, (B, W+1, ...)
+        burn, length = h.burn_in, sample["mask"].shape[1]
+        trained = q_taken.shape[1]
+        later = slice(burn, length)  # the steps after the burn-in, whose rewards the targets sum
+        reward = sample["reward"][:, later] * h.reward_scale  # (B, W - burn)
+        terminated, ended = sample["terminated"][:, later], (sample["terminated"] | sample["truncated"])[:, later]
         if self.mixer is None:  # IQL: every agent against the team reward
-            prediction = q_taken  # (M, A)
-            target = td_target(reward[:, None], terminated[:, None], next_values, gamma)  # (M, A)
+            prediction = q_taken  # (B, T, A)
+            reward, terminated, ended = reward[..., None], terminated[..., None], ended[..., None]
         else:
-            prediction = self.mixer(q_taken, global_state(obs))  # (M,)
+            b, t = q_taken.shape[:2]
+            prediction = self.mixer(q_taken.reshape(b * t, -1), states[:, burn:burn + t].flatten(0, 1)).view(b, t)
             with torch.no_grad():
-                next_q_tot = self.target_mixer(next_values, global_state(next_obs))  # (M,)
-            target = td_target(reward, terminated, next_q_tot, gamma)  # (M,)
-        td_error = target - prediction
-        elementwise = F.huber_loss(prediction, target, delta=self.hparams.huber_delta, reduction="none")
-        if elementwise.dim() == 2:  # IQL: average the agents' losses and errors
-            elementwise, td_error = elementwise.mean(dim=1), td_error.abs().mean(dim=1)
-        loss = (weight * elementwise).mean()
-        item_error = td_error.abs().detach().view(batch.batch_size[0], -1).mean(dim=1)  # (B,): per transition or sequence
-        diagnostics = {"q_taken_mean": q_taken.mean(), "target_mean": target.mean(), "td_error_abs": td_error.abs().mean()}
-        return loss, item_error, diagnostics
-
-    def _values(self, batch: TensorDict):
-        """Per-agent Q of the actions taken and double-DQN next values, `(M, A)` each, and the rest `(M, ...)`.
-
-        A batch of sequences `(B, L, ...)` (a batch of transitions is one of sequences of length 1 with
-        an empty stored state): unroll the agents from their stored state, burn in the first steps
-        without gradient, and flatten the trained steps to `M = B * (L - burn_in)`. The next value of
-        step t comes from one more step on `next_obs[t]` from the state after t (inside an episode
-        that is step t + 1; for the last step of a game, its final observation), for the online
-        network and, from its own unroll, for the target network.
-        """
-        burn = self.hparams.burn_in
-        if "done" not in batch.keys():  # transitions: sequences of one step
-            sequences = batch.exclude("index", "priority_weight").unsqueeze(1)  # (B, 1, ...)
-            sequences["done"] = sequences["terminated"]
-            sequences.batch_size = sequences.batch_size[:1]
-            sequences["hidden"] = self.agents.initial_state(batch.batch_size[0], self.device)  # (B, A, 0)
-            sequences["priority_weight"] = batch["priority_weight"]
-            batch, burn = sequences, 0
-        obs, next_obs = batch["obs"].float(), batch["next_obs"].float()  # (B, L, A, C, H, W)
-        b, length = obs.shape[:2]
-        done = batch["done"]
-        starts = torch.zeros_like(done)
-        starts[:, 1:] = done[:, :-1]  # an episode starts after a step that ended one
-        h0 = batch["hidden"]  # (B, A, S)
+                f = values.shape[1]
+                values = self.target_mixer(values.reshape(b * f, -1), states[:, burn + 1:].flatten(0, 1)).view(b, f)
         with torch.no_grad():
-            _, h_burn = self.agents.unroll(obs[:, :burn], h0, starts[:, :burn]) if burn else (None, h0[:, None])
-            if self.agents.state_size:
-                _, h_target = self.target_agents.unroll(obs, h0, starts)  # (B, L, A, S)
+            if h.td_lambda is None:
+                target = n_step_returns(reward, terminated, ended, values, h.gamma, h.n_step, trained)
             else:
-                h_target = h0[:, None].expand(b, length, *h0.shape[1:])  # feed-forward: nothing to unroll
-        q, h_online = self.agents.unroll(obs[:, burn:], h_burn[:, -1], starts[:, burn:])  # (B, T, A, U), (B, T, A, S)
-        t = length - burn
-        flat = lambda x: x[:, burn:].reshape(b * t, *x.shape[2:]) if x.shape[1] == length else x.reshape(b * t, *x.shape[2:])  # noqa: E731
-        q_taken = q.gather(-1, batch["action"][:, burn:].unsqueeze(-1)).squeeze(-1).reshape(b * t, -1)  # (M, A)
+                target = lambda_returns(reward, terminated, ended, values, h.gamma, h.td_lambda)[:, :trained]
+        mask = sample["mask"][:, burn:burn + trained]  # (B, T) the step belongs to the window's game
+        if prediction.dim() == 3:
+            mask = mask[..., None].expand_as(prediction)
+        td_error = (target - prediction) * mask
+        if h.loss == "mse":
+            elementwise = F.mse_loss(prediction, target, reduction="none")
+        else:
+            elementwise = F.huber_loss(prediction, target, delta=h.huber_delta, reduction="none")
+        weight = sample["priority_weight"].view(-1, *([1] * (elementwise.dim() - 1)))
+        loss = (weight * elementwise * mask).sum() / mask.sum().clamp(min=1)
+        window_error = td_error.abs().flatten(1).sum(1) / mask.flatten(1).sum(1).clamp(min=1)  # (B,)
+        valid = mask.bool()
+        diagnostics = {"q_taken_mean": q_taken.mean(), "target_mean": target[valid].mean(),
+                       "td_error_abs": td_error.abs()[valid].mean()}
+        return loss, window_error.detach(), diagnostics
+
+    def _values(self, sample: TensorDict) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Per-agent Q of the actions taken at the trained steps `(B, T, A)`; the double-DQN value of each
+        frame after the burn-in's first `(B, W - burn, A)` (the bootstrap values of steps `burn..W-1`); and
+        the global state of every frame `(B, W + 1, A*C, H, W)`.
+
+        The online network unrolls from the stored state: the burn-in without gradient, the trained steps
+        with it, the look-ahead frames without; the target network unrolls over the whole window.
+        """
+        burn, n_step = self.hparams.burn_in, self.hparams.n_step
+        obs = sample["obs"]  # (B, W+1, A, C, H, W) float
+        frames = obs.shape[1]
+        trained = frames - 1 - burn - (n_step - 1)
+        state = sample["state"]  # (B, A, S)
         with torch.no_grad():
-            online_next, _ = self.agents(flat(next_obs), flat(h_online.detach()))  # (M, A, U)
-            target_next, _ = self.target_agents(flat(next_obs), flat(h_target))
-            next_values = double_q_next_values(online_next, target_next, flat(batch["next_legal"]))  # (M, A)
-        weight = batch["priority_weight"][:, None].expand(b, t).reshape(-1)
-        return q_taken, next_values, flat(obs), flat(next_obs), flat(batch["reward"]), flat(batch["terminated"]), weight
+            _, after_burn = self.agents.unroll(obs[:, :burn], state) if burn else (None, state[:, None])
+        q, after = self.agents.unroll(obs[:, burn:burn + trained], after_burn[:, -1])  # (B, T, A, U)
+        with torch.no_grad():
+            q_ahead, _ = self.agents.unroll(obs[:, burn + trained:], after[:, -1])  # (B, W+1 - burn - T, A, U)
+            online = torch.cat([q.detach()[:, 1:], q_ahead], dim=1)  # frames burn+1..W
+            if self.agents.state_size:  # the target network's own memory, from the stored state
+                target, _ = self.target_agents.unroll(obs, state)
+                target = target[:, burn + 1:]
+            else:
+                target, _ = self.target_agents.unroll(obs[:, burn + 1:], state)
+            values = double_q_values(online, target, sample["legal"][:, burn + 1:])  # (B, W - burn, A)
+        q_taken = q.gather(-1, sample["action"][:, burn:burn + trained].long().unsqueeze(-1)).squeeze(-1)  # (B, T, A)
+        return q_taken, values, global_state(obs.flatten(0, 1)).unflatten(0, obs.shape[:2])
 
     def training_step(self, batch: TrainingBatch, batch_idx: int) -> torch.Tensor:
         self.env_steps += batch.env_steps
@@ -171,7 +210,9 @@ class ValueDecompositionModule(L.LightningModule):
         self.log("train/td_loss", loss, prog_bar=False)
         for name, value in diagnostics.items():
             self.log(f"train/{name}", value)
-        self.log("train/epsilon", self.epsilon)
+        self.log("train/epsilon" if self.hparams.exploration == "epsilon" else "train/temperature",
+                 self.epsilon if self.hparams.exploration == "epsilon" else self.temperature)
+        self.log("train/lr", self.trainer.optimizers[0].param_groups[0]["lr"])
         self.log("rollout/env_steps", self.env_steps.float())
         self._log_speed()
         for name, metric in self.episode_metrics.items():
@@ -227,7 +268,16 @@ class ValueDecompositionModule(L.LightningModule):
         groups = [{"params": self.agents.parameters(), "lr": h.lr, "name": "agents"}]
         if self.mixer is not None:
             groups.append({"params": self.mixer.parameters(), "lr": h.mixer_lr or h.lr, "name": "mixer"})
-        return torch.optim.Adam(groups)
+        optimizer = torch.optim.Adam(groups)
+        if h.lr_schedule == "constant":
+            return optimizer
+        steps, end = max(h.lr_decay_steps, 1), h.lr_end_factor
+        if h.lr_schedule == "linear":
+            factor = lambda step: 1.0 + (end - 1.0) * min(step / steps, 1.0)  # noqa: E731
+        else:
+            factor = lambda step: end + (1.0 - end) * 0.5 * (1.0 + math.cos(math.pi * min(step / steps, 1.0)))  # noqa: E731
+        scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
+        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}
 
     def on_save_checkpoint(self, checkpoint: dict) -> None:
         """Name the learner, so `load_policy` rebuilds it from the checkpoint's hyperparameters alone."""

@@ -35,13 +35,13 @@ class AttentionMixer(Mixer):
         """agent_qs `(B, A)`, state `(B, A*C, H, W)` -> q_tot `(B,)`."""
         b, a = agent_qs.shape
         h, w = state.shape[-2:]
-        per_agent = state.view(b * a, self.channels, h, w)
+        per_agent = state.reshape(b * a, self.channels, h, w)
         e = self.agent_encoder(per_agent).view(b, a, self.embed)  # (B, A, E)
         attended, _ = self.attention(e, e, e)  # (B, A, E): each agent's view of the others
         pooled = attended.mean(dim=1)  # (B, E)
         w1 = self.hyper_w1(attended).abs()  # (B, A, E) >= 0
         b1 = self.hyper_b1(pooled).view(b, 1, self.embed)
-        hidden = F.elu(torch.bmm(agent_qs.view(b, 1, a), w1) + b1)  # (B, 1, E)
+        hidden = F.elu(torch.bmm(agent_qs.reshape(b, 1, a), w1) + b1)  # (B, 1, E)
         w2 = self.hyper_w2(pooled).abs().view(b, self.embed, 1)
         b2 = self.hyper_b2(pooled).view(b, 1, 1)
         return (torch.bmm(hidden, w2) + b2).view(b)

@@ -29,7 +29,7 @@ class QMixer(Mixer):
         s = self.encoder(state)  # (B, E)
         w1 = self.hyper_w1(s).abs().view(b, self.n_agents, self.embed)  # (B, A, embed) >= 0
         b1 = self.hyper_b1(s).view(b, 1, self.embed)
-        hidden = F.elu(torch.bmm(agent_qs.view(b, 1, self.n_agents), w1) + b1)  # (B, 1, embed)
+        hidden = F.elu(torch.bmm(agent_qs.reshape(b, 1, self.n_agents), w1) + b1)  # (B, 1, embed)
         w2 = self.hyper_w2(s).abs().view(b, self.embed, 1)  # (B, embed, 1) >= 0
         b2 = self.hyper_b2(s).view(b, 1, 1)
         return (torch.bmm(hidden, w2) + b2).view(b)

@@ -16,7 +16,7 @@ import math
 from pathlib import Path
 from typing import Sequence
 
-from agents import PolicyTeam, Team, make_team
+from agents import Policy, PolicyTeam, Team, make_team
 from agents.match import play_match
 from gymPacMan.rules import BLUE, RED
 
@@ -27,8 +27,11 @@ def is_checkpoint(spec: str) -> bool:
     return str(spec).endswith(".ckpt")
 
 
-def entrant_name(spec: str) -> str:
-    """A short name for tables: a checkpoint by its run folder and file, a team by its name."""
+def entrant_name(spec: str | Policy) -> str:
+    """A short name for tables: a checkpoint by its run folder and file, a team by its name, a policy
+    object by its `name` (default `learner`)."""
+    if not isinstance(spec, (str, Path)):
+        return getattr(spec, "name", "learner")
     path = Path(spec)
     if is_checkpoint(spec):
         run = next((p.name for p in path.parents if p.name.startswith("version_")), None)
@@ -36,8 +39,10 @@ def entrant_name(spec: str) -> str:
     return str(spec)
 
 
-def make_entrant(spec: str, team: int) -> Team:
-    """A team of colour `team` from a team name, a team file or a checkpoint."""
+def make_entrant(spec: str | Policy, team: int) -> Team:
+    """A team of colour `team` from a team name, a team file, a checkpoint or a policy object."""
+    if isinstance(spec, Policy):
+        return PolicyTeam(spec, team=team, name=entrant_name(spec))
     if is_checkpoint(spec):
         return PolicyTeam(load_policy(spec), team=team, name=entrant_name(spec))
     return make_team(spec, team=team)
@@ -59,7 +64,7 @@ def colour_record(games: int, wins: int, ties: int, losses: int) -> dict:
             "win_rate_95ci": list(wilson_interval(wins, games)), "points": wins + 0.5 * ties}
 
 
-def head_to_head(a: str, b: str, layouts: Sequence[str], games: int, length: int = 300, seed: int = 0,
+def head_to_head(a: str | Policy, b: str | Policy, layouts: Sequence[str], games: int, length: int = 300, seed: int = 0,
                  num_envs: int = 128) -> dict:
     """`a` against `b`: `games // 2` with `a` blue and the rest with `a` red, all from `a`'s side.
 

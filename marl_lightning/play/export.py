@@ -41,7 +41,9 @@ def export(ckpt: str | Path, out: str | Path, overwrite: bool = False) -> Path:
     team_file = out / TEAM_FILE
     team_file.write_text(
         template.replace("__GRID_H__", str(h)).replace("__GRID_W__", str(w))
-        .replace("__STATE__", str(network.state_size)).replace("__SOURCE__", Path(ckpt).name)
+        .replace("__STATE__", str(network.state_size)).replace("__PLANES__", repr(list(policy.planes)))
+        .replace("__CHANNELS__", str(channels))
+        .replace("__SOURCE__", Path(ckpt).name)
     )
     return team_file
 
