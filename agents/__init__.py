@@ -10,11 +10,13 @@ as a team through `PolicyTeam(policy, team)` (`agents/policy_team.py`).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Mapping
 
 from gymPacMan.rules import RED
 
 from .base import Team, sample_legal
 from .loader import TeamFileError, is_team_file, load_team_file
+from .mixture import MixtureTeam
 from .policy_team import Policy, PolicyTeam, StatelessPolicy, rotate_actions, rotate_legal, to_blue_view
 from .baseline_team import BaselineTeam
 from .heuristic_team import HeuristicTeam
@@ -43,8 +45,11 @@ def canonical_team_name(name: str) -> str:
     return stem.lower()
 
 
-def make_team(name: str | Team, team: int = RED, **kwargs) -> Team:
-    """Build a registered team (or load a team file by path) for colour `team`; an unknown name lists the known ones."""
+def make_team(name: str | Team | Mapping[str, float], team: int = RED, seed: int = 0, **kwargs) -> Team:
+    """Build a registered team (or load a team file by path) for colour `team`; an unknown name lists the
+    known ones. A mapping `{name: weight}` is a `MixtureTeam`: each game drawn from those (with `seed`)."""
+    if isinstance(name, Mapping):
+        return MixtureTeam({n: make_team(n, team=team, **kwargs) for n in name}, name, team=team, seed=seed)
     if isinstance(name, Team):
         if name.team != team:
             raise ValueError(f"{name!r} plays the other colour; build one for team {team}")
@@ -62,6 +67,6 @@ def make_team(name: str | Team, team: int = RED, **kwargs) -> Team:
     return TEAMS[key](team=team, **kwargs)
 
 
-__all__ = ["TEAMS", "Team", "BaselineTeam", "HeuristicTeam", "RandomTeam", "SearchTeam", "ALIASES", "make_team", "canonical_team_name", "sample_legal",
+__all__ = ["TEAMS", "Team", "MixtureTeam", "BaselineTeam", "HeuristicTeam", "RandomTeam", "SearchTeam", "ALIASES", "make_team", "canonical_team_name", "sample_legal",
            "Policy", "PolicyTeam", "StatelessPolicy", "to_blue_view", "rotate_actions", "rotate_legal",
            "load_team_file", "is_team_file", "TeamFileError"]

@@ -50,7 +50,7 @@ def main() -> None:
     (t0, s0), (t1, s1) = clock.marks[0], clock.marks[-1]
     data = cli.datamodule
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores; config {args.config} {' '.join(args.overrides)}")
-    print(f"num_envs={data.num_envs} steps_per_update={data.steps_per_update} batch_size={data.batch_size} "
+    print(f"num_envs={data.num_envs} steps_per_update={data.vector_steps_per_update:g} batch_size={data.batch_size} "
           f"gradient_steps_per_sec={(args.steps - clock.warmup_steps) / (t1 - t0):.1f}")
     print(f"env_steps_per_sec={(s1 - s0) / (t1 - t0):.1f}")
 

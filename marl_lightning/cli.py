@@ -78,7 +78,8 @@ class MARLCLI(LightningCLI):
         algo = mixer_name(model["mixer"])
         if model.get("network.init_args.recurrent", False):
             algo += "_rnn"
-        run_name = f"{algo}__{layouts}__{data['opponent']}__{data['seed']}"
+        opponent = data["opponent"] if isinstance(data["opponent"], str) else "+".join(data["opponent"])
+        run_name = f"{algo}__{layouts}__{opponent}__{data['seed']}"
         for logger in loggers:
             init = getattr(logger, "init_args", None)
             if init is not None and getattr(init, "name", None) == "auto":

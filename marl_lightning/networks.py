@@ -54,27 +54,31 @@ class TeamNetwork(nn.Module):
 
 
 class ConvEncoder(nn.Module):
-    """3x3 "same" convolutions (with batch norm if asked) and SiLU, then pooling: `(B, C, H, W) -> (B, F)`."""
+    """3x3 convolutions ("same" at stride 1; a stride of 2 halves the grid), batch norm if asked, SiLU,
+    then pooling: `(B, C, H, W) -> (B, F)`."""
 
     def __init__(self, in_channels: int, grid_shape: tuple[int, int], channels: tuple[int, ...] = (16, 32, 64),
-                 batch_norm: bool = True, pooling: str = "avg"):
+                 batch_norm: bool = True, pooling: str = "avg", strides: tuple[int, ...] | None = None):
         super().__init__()
         if pooling not in ("avg", "flatten"):
             raise ValueError(f"pooling must be 'avg' or 'flatten', got {pooling!r}")
+        strides = tuple(strides) if strides else (1,) * len(channels)
+        if len(strides) != len(channels):
+            raise ValueError(f"give one stride per convolution: {len(channels)} channels, {len(strides)} strides")
         layers: list[nn.Module] = []
-        previous = in_channels
-        for width in channels:
-            layers.append(nn.Conv2d(previous, width, kernel_size=3, padding=1))
+        previous, (h, w) = in_channels, grid_shape
+        for width, stride in zip(channels, strides):
+            layers.append(nn.Conv2d(previous, width, kernel_size=3, stride=stride, padding=1))
             if batch_norm:
                 layers.append(nn.BatchNorm2d(width))
             layers.append(nn.SiLU())
-            previous = width
+            previous, h, w = width, (h - 1) // stride + 1, (w - 1) // stride + 1
         if pooling == "avg":
             layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten()]
             self.features = previous
         else:
             layers.append(nn.Flatten())
-            self.features = previous * grid_shape[0] * grid_shape[1]
+            self.features = previous * h * w
         self.net = nn.Sequential(*layers)
 
     def forward(self, obs: torch.Tensor) -> torch.Tensor:
@@ -89,9 +93,9 @@ class AgentCNN(nn.Module):
     """
 
     def __init__(self, in_channels: int, grid_shape: tuple[int, int], channels: tuple[int, ...] = (16, 32, 64),
-                 hidden: int = 32, batch_norm: bool = True, pooling: str = "avg"):
+                 hidden: int = 32, batch_norm: bool = True, pooling: str = "avg", strides: tuple[int, ...] | None = None):
         super().__init__()
-        self.encoder = ConvEncoder(in_channels, grid_shape, channels, batch_norm, pooling)
+        self.encoder = ConvEncoder(in_channels, grid_shape, channels, batch_norm, pooling, strides)
         self.head = nn.Sequential(nn.Linear(self.encoder.features, hidden), nn.SiLU(), nn.Linear(hidden, NUM_ACTIONS))
 
     def forward(self, obs: torch.Tensor, state: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -105,9 +109,9 @@ class AgentGRU(nn.Module):
     """
 
     def __init__(self, in_channels: int, grid_shape: tuple[int, int], channels: tuple[int, ...] = (16, 32, 64),
-                 hidden: int = 64, batch_norm: bool = False, pooling: str = "flatten"):
+                 hidden: int = 64, batch_norm: bool = False, pooling: str = "flatten", strides: tuple[int, ...] | None = None):
         super().__init__()
-        self.encoder = ConvEncoder(in_channels, grid_shape, channels, batch_norm, pooling)
+        self.encoder = ConvEncoder(in_channels, grid_shape, channels, batch_norm, pooling, strides)
         self.embed = nn.Sequential(nn.Linear(self.encoder.features, hidden), nn.SiLU())
         self.gru = nn.GRUCell(hidden, hidden)
         self.head = nn.Linear(hidden, NUM_ACTIONS)
@@ -130,18 +134,20 @@ class AgentQNetworks(TeamNetwork):
         channels, hidden, batch_norm, pooling: the convolutions (`[16, 32, 64]`, batch norm and `avg`
             pooling is the course's network B; our configs use `pooling: flatten`, which keeps
             positions), the hidden layer (and GRU) width.
+        strides: one per convolution (default all 1); a stride of 2 halves the grid and the compute
+            after it (`[2, 1]` for a 20 x 20 board: five times cheaper than three stride-1 layers).
     """
 
     def __init__(self, n_agents: int, obs_shape: tuple[int, int, int], recurrent: bool = False, shared: bool = True,
                  channels: tuple[int, ...] = (16, 32, 64), hidden: int = 64, batch_norm: bool = False,
-                 pooling: str = "flatten"):
+                 pooling: str = "flatten", strides: tuple[int, ...] | None = None):
         super().__init__()
         self.n_agents, self.shared, self.recurrent = n_agents, shared, recurrent
         self.state_size = hidden if recurrent else 0
         agent = AgentGRU if recurrent else AgentCNN
         c, h, w = obs_shape
         in_channels = c + (n_agents if shared else 0)
-        self.nets = nn.ModuleList(agent(in_channels, (h, w), tuple(channels), hidden, batch_norm, pooling)
+        self.nets = nn.ModuleList(agent(in_channels, (h, w), tuple(channels), hidden, batch_norm, pooling, strides)
                                   for _ in range(1 if shared else n_agents))
 
     def unroll(self, obs: torch.Tensor, state: torch.Tensor, starts: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:

@@ -123,7 +123,30 @@ def load_policy(path: str | Path, map_location: str = "cpu") -> GreedyPolicy:
         learner = getattr(importlib.import_module(module_name), class_name)
         hparams = {k: v for k, v in checkpoint["hyper_parameters"].items() if not k.startswith("_")}
         module = learner(**hparams)
-        module.load_state_dict(checkpoint["state_dict"])
+        missing, unexpected = module.load_state_dict(checkpoint["state_dict"], strict=False)
+        missing = [key for key in missing if not key.startswith(TARGET_PREFIXES)]  # a slim checkpoint has no targets
+        if missing or unexpected:
+            raise RuntimeError(f"missing weights {missing[:4]}, unexpected weights {unexpected[:4]}")
     except (ImportError, AttributeError, KeyError, TypeError, ValueError, RuntimeError) as exc:
         raise CheckpointError(f"{str(path)!r} does not hold a learner this installation can rebuild: {exc}") from None
     return module.policy()
+
+
+TARGET_PREFIXES = ("target_agents.", "target_mixer.")
+SLIM_KEYS = ("state_dict", "hyper_parameters", "datamodule_hyper_parameters", "learner", "global_step",
+             "pytorch-lightning_version")
+
+
+def slim_checkpoint(path: str | Path, out: str | Path) -> Path:
+    """A copy of a training checkpoint with only what `load_policy` needs (no target networks,
+    optimizer, replay or games): a quarter of the size, for shipping a team. Refuses to overwrite `path`."""
+    path, out = Path(path), Path(out)
+    if out.resolve() == path.resolve():
+        raise ValueError(f"slim_checkpoint would overwrite its input {str(path)!r}; give another output path")
+    load_policy(path)  # fails, naming the problem, on anything that is not a loadable checkpoint
+    checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+    slim = {key: checkpoint[key] for key in SLIM_KEYS if key in checkpoint}
+    slim["state_dict"] = {k: v for k, v in checkpoint["state_dict"].items() if not k.startswith(TARGET_PREFIXES)}
+    out.parent.mkdir(parents=True, exist_ok=True)
+    torch.save(slim, out)
+    return out

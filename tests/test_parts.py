@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 import torch
 
 from agents import PolicyTeam
@@ -170,10 +171,13 @@ def test_team_names_come_from_the_installed_team_factory():
 
 
 def test_configs_are_a_base_and_small_layers(capsys):
+    base = leaves(yaml.safe_load((ROOT / "configs" / "base.yaml").read_text()))
     for path in sorted((ROOT / "configs").glob("*.yaml")):
         if path.name != "base.yaml":
-            lines = [line for line in path.read_text().splitlines() if line.strip() and not line.lstrip().startswith("#")]
-            assert len(lines) <= 15, f"{path.name} repeats what base.yaml holds ({len(lines)} lines)"
+            layer = leaves(yaml.safe_load(path.read_text()))
+            repeated = [key for key, value in layer.items() if base.get(key, object()) == value and not key.endswith("class_path")]
+            assert not repeated, f"{path.name} repeats what base.yaml holds: {repeated}"
+            assert len(layer) <= 30, f"{path.name} sets {len(layer)} values: a layer should change a few"
     with pytest.raises(SystemExit):
         MARLCLI(ValueDecompositionModule, CaptureDataModule, args=[
             "fit", "--config", str(ROOT / "configs" / "qmix_rnn.yaml"), "--data.num_envs=5", "--print_config"])
@@ -182,6 +186,17 @@ def test_configs_are_a_base_and_small_layers(capsys):
     assert "sequence_length: 8" in out and "class_path: marl_lightning.mixers.QMixer" in out  # from qmix_rnn.yaml
     assert "recurrent: true" in out and "channels:\n      - 16\n      - 32\n      - 32" in out  # init_args merged with base's
     assert "num_envs: 5" in out  # from the command line, last
+
+
+def leaves(tree: dict, prefix: str = "") -> dict:
+    """`{"model.network.init_args.hidden": 64, ...}`: a YAML tree's values by dotted key (lists are values)."""
+    out = {}
+    for key, value in tree.items():
+        if isinstance(value, dict):
+            out.update(leaves(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
 
 
 def test_a_config_file_stacks_on_another(tmp_path, capsys):

@@ -691,3 +691,28 @@ def test_distance_tables_share_and_reuse_slots():
     check_tables()
     tables.update(state, np.arange(3))  # nothing changed: nothing moves
     assert tables.index[2] == ring_slot and tables.tables.shape[0] == slots
+
+
+def test_a_mixture_draws_each_games_team_when_it_starts_and_plays_its_moves():
+    from agents import MixtureTeam
+
+    mixture = make_team({"random": 1.0, "heuristic": 3.0}, seed=0)
+    assert isinstance(mixture, MixtureTeam) and mixture.team == RED
+    env = VecCaptureEnv("tinyMaze", num_envs=400, opponent=mixture, length=20, seed=0)
+    env.reset()
+    share = (mixture.assignment == 1).mean()
+    assert share == pytest.approx(0.75, abs=0.06)  # weights 1 : 3
+    heuristic = make_team("heuristic")
+    heuristic.time_limit = 20
+    heuristic.reset(env.state, np.arange(400))
+    legal = engine.legal_actions(env.state)
+    played = mixture.act(env.state, legal, np.random.default_rng(1))
+    expected = heuristic.act(env.state, legal, np.random.default_rng(1))
+    games = mixture.assignment == 1
+    assert np.array_equal(played[games], expected[games])  # the heuristic's games get the heuristic's moves
+    before = mixture.assignment.copy()
+    for _ in range(20):  # every game ends at the limit and draws again
+        env.step(np.full((400, 2), 4))
+    assert (mixture.assignment != before).any() and mixture.time_limit == 20
+    with pytest.raises(ValueError, match="weights"):
+        make_team({"random": -1.0})

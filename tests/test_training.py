@@ -97,7 +97,9 @@ def state_of(cli: MARLCLI) -> dict[str, torch.Tensor]:
 
 @pytest.mark.parametrize("config, extra", [
     ("qmix.yaml", ()),
-    ("qmix.yaml", ("--data.prioritized=true", "--data.opponent=heuristic")),  # priorities; an opponent with memory
+    # priorities; a mixture of opponents, one with memory; observation planes, 3-step targets and shaping
+    ("qmix.yaml", ("--data.prioritized=true", "--data.opponent={random: 0.5, heuristic: 0.5}", "--data.planes=[time, score]",
+                   "--data.n_step=3", "--data.potential_shaping=1.0")),
     ("qmix_rnn.yaml", ()),
 ])
 def test_resume_is_bit_exact(tmp_path, config, extra):

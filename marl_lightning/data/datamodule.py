@@ -91,7 +91,8 @@ class CaptureDataModule(L.LightningDataModule):
     Args:
         layouts: training layouts (names, paths, or "random"); sizes are padded to the largest.
         num_envs: games played at once.
-        opponent: the red team (see `agents.TEAMS`).
+        opponent: the red team (see `agents.TEAMS`), or `{team: weight}`: each game's drawn from those
+            when it starts (`agents.MixtureTeam`).
         length: time limit of a game.
         reward_for_legal_action, defence_reward: the course's reward switches (with action masks every
             move is legal, so the legal-move bonus only adds a constant; our recipes turn it off).
@@ -118,7 +119,7 @@ class CaptureDataModule(L.LightningDataModule):
         save_buffer: keep the replay buffer in checkpoints (large), for an exact resume.
     """
 
-    def __init__(self, layouts: str | Sequence[str] = "tinyMaze", num_envs: int = 32, opponent: str = "random",
+    def __init__(self, layouts: str | Sequence[str] = "tinyMaze", num_envs: int = 32, opponent: str | dict[str, float] = "random",
                  length: int = 300, reward_for_legal_action: bool = True, defence_reward: bool = True,
                  planes: Sequence[str] = (), limit_is_terminal: bool | None = None, zero_sum: bool = False,
                  potential_shaping: float = 0.0, gamma: float = 0.99, buffer_size: int = 50_000,
@@ -167,7 +168,7 @@ class CaptureDataModule(L.LightningDataModule):
         if self.collector is not None:
             return
         seed = self.seed + self._rank()  # DDP ranks play different games and draw differently
-        env = VecCaptureEnv(self.layouts, self.num_envs, make_team(self.opponent, team=RED), length=self.length,
+        env = VecCaptureEnv(self.layouts, self.num_envs, make_team(self.opponent, team=RED, seed=seed), length=self.length,
                             rewards=self.rewards, seed=seed, planes=self.planes)
         # one generator for replay draws and one for exploration, apart from torch's global one, so
         # that nothing else (a model's initialisation, a DataLoader) shifts them, and both are saved

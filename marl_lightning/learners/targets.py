@@ -42,6 +42,29 @@ def n_step_returns(reward: torch.Tensor, terminated: torch.Tensor, ended: torch.
     return total + alive * discount * values[:, n - 1:n - 1 + steps]
 
 
+def n_step_bootstrap(reward: torch.Tensor, terminated: torch.Tensor, ended: torch.Tensor, gamma: float, n: int,
+                     steps: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The n-step return of each of the first `steps` steps taken apart, so that a learner evaluates one
+    frame per step: the return is `partial + discount * V(frame t + 1 + offset)`, where the frame is the
+    one `n` steps on, or the final one of a game that ended sooner (`discount` is 0 if it terminated).
+
+    Returns `partial`, `offset` (long, 0 to n - 1) and `discount`, each `(B, steps, ...)`.
+    """
+    partial = torch.zeros_like(reward[:, :steps])
+    offset = torch.full_like(partial, n - 1, dtype=torch.long)
+    discount = torch.zeros_like(partial)
+    scale, alive = 1.0, torch.ones_like(partial)
+    for k in range(n):
+        at = slice(k, k + steps)
+        partial = partial + alive * scale * reward[:, at]
+        scale = scale * gamma
+        end = ended[:, at].float() * alive
+        offset = torch.where(end.bool(), k, offset)
+        discount = discount + end * scale * (1.0 - terminated[:, at].float())
+        alive = alive * (1.0 - ended[:, at].float())
+    return partial, offset, discount + alive * scale
+
+
 def lambda_returns(reward: torch.Tensor, terminated: torch.Tensor, ended: torch.Tensor, values: torch.Tensor,
                    gamma: float, lam: float) -> torch.Tensor:
     """The lambda-return of every step of the windows, backwards from the window's end (which

@@ -37,7 +37,7 @@ from ..mixers import Mixer, global_state
 from ..networks import AgentQNetworks, TeamNetwork
 from ..parts import build, describe
 from ..policy import BoltzmannPolicy, EpsilonGreedyPolicy, GreedyPolicy
-from .targets import double_q_values, lambda_returns, n_step_returns
+from .targets import double_q_values, lambda_returns, n_step_bootstrap, n_step_returns
 
 EPISODE_METRICS = ("episode_return", "win", "tie", "score", "food_returned", "length")
 
@@ -137,26 +137,34 @@ class ValueDecompositionModule(L.LightningModule):
     def td_loss(self, sample: TensorDict) -> tuple[torch.Tensor, torch.Tensor, dict[str, torch.Tensor]]:
         """The TD loss of a batch of windows; returns (loss, |TD error| per window for priorities, diagnostics)."""
         h = self.hparams
-        q_taken, values, states = self._values(sample)  # (B, T, A), (B, W - burn, A) bootstrap values, (B, W+1, ...)
-        burn, length = h.burn_in, sample["mask"].shape[1]
-        trained = q_taken.shape[1]
-        later = slice(burn, length)  # the steps after the burn-in, whose rewards the targets sum
-        reward = sample["reward"][:, later] * h.reward_scale  # (B, W - burn)
-        terminated, ended = sample["terminated"][:, later], (sample["terminated"] | sample["truncated"])[:, later]
+        burn, steps = h.burn_in, sample["mask"].shape[1]
+        trained = steps - burn - (h.n_step - 1)
+        obs = sample["obs"]  # (B, W+1, A, C, H, W)
+        q, after = self._online(obs, sample["state"], burn, trained)  # (B, T, A, U) with gradient
+        q_taken = q.gather(-1, sample["action"][:, burn:burn + trained].long().unsqueeze(-1)).squeeze(-1)  # (B, T, A)
+        reward = sample["reward"][:, burn:steps] * h.reward_scale  # (B, W - burn): the rewards targets sum
+        terminated, ended = sample["terminated"][:, burn:steps], (sample["terminated"] | sample["truncated"])[:, burn:steps]
         if self.mixer is None:  # IQL: every agent against the team reward
-            prediction = q_taken  # (B, T, A)
             reward, terminated, ended = reward[..., None], terminated[..., None], ended[..., None]
+        with torch.no_grad():
+            if h.td_lambda is None and not self.agents.state_size:  # n steps, feed-forward: one frame a step
+                partial, offset, discount = n_step_bootstrap(reward, terminated, ended, h.gamma, h.n_step, trained)
+                frames = burn + 1 + torch.arange(trained, device=obs.device)[None, :] + (
+                    offset if self.mixer is not None else offset[..., 0])  # (B, T) the frame each step bootstraps from
+                target = partial + discount * self._mixed_values(sample, frames)
+            else:  # every frame after the burn-in, the networks unrolled through them
+                frames = torch.arange(burn + 1, steps + 1, device=obs.device).expand(obs.shape[0], -1)
+                values = self._mixed_values(sample, frames, q.detach(), after)
+                if h.td_lambda is None:
+                    target = n_step_returns(reward, terminated, ended, values, h.gamma, h.n_step, trained)
+                else:
+                    target = lambda_returns(reward, terminated, ended, values, h.gamma, h.td_lambda)[:, :trained]
+        if self.mixer is None:
+            prediction = q_taken  # (B, T, A)
         else:
             b, t = q_taken.shape[:2]
-            prediction = self.mixer(q_taken.reshape(b * t, -1), states[:, burn:burn + t].flatten(0, 1)).view(b, t)
-            with torch.no_grad():
-                f = values.shape[1]
-                values = self.target_mixer(values.reshape(b * f, -1), states[:, burn + 1:].flatten(0, 1)).view(b, f)
-        with torch.no_grad():
-            if h.td_lambda is None:
-                target = n_step_returns(reward, terminated, ended, values, h.gamma, h.n_step, trained)
-            else:
-                target = lambda_returns(reward, terminated, ended, values, h.gamma, h.td_lambda)[:, :trained]
+            state = global_state(obs[:, burn:burn + t].flatten(0, 1))  # (B*T, A*C, H, W)
+            prediction = self.mixer(q_taken.reshape(b * t, -1), state).view(b, t)
         mask = sample["mask"][:, burn:burn + trained]  # (B, T) the step belongs to the window's game
         if prediction.dim() == 3:
             mask = mask[..., None].expand_as(prediction)
@@ -173,33 +181,41 @@ class ValueDecompositionModule(L.LightningModule):
                        "td_error_abs": td_error.abs()[valid].mean()}
         return loss, window_error.detach(), diagnostics
 
-    def _values(self, sample: TensorDict) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Per-agent Q of the actions taken at the trained steps `(B, T, A)`; the double-DQN value of each
-        frame after the burn-in's first `(B, W - burn, A)` (the bootstrap values of steps `burn..W-1`); and
-        the global state of every frame `(B, W + 1, A*C, H, W)`.
-
-        The online network unrolls from the stored state: the burn-in without gradient, the trained steps
-        with it, the look-ahead frames without; the target network unrolls over the whole window.
-        """
-        burn, n_step = self.hparams.burn_in, self.hparams.n_step
-        obs = sample["obs"]  # (B, W+1, A, C, H, W) float
-        frames = obs.shape[1]
-        trained = frames - 1 - burn - (n_step - 1)
-        state = sample["state"]  # (B, A, S)
+    def _online(self, obs: torch.Tensor, state: torch.Tensor, burn: int, trained: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """The online agents from the stored state: the burn-in without gradient, then the trained steps with
+        it. Returns their Q-values `(B, T, A, U)` and the states after them `(B, T, A, S)`."""
         with torch.no_grad():
             _, after_burn = self.agents.unroll(obs[:, :burn], state) if burn else (None, state[:, None])
-        q, after = self.agents.unroll(obs[:, burn:burn + trained], after_burn[:, -1])  # (B, T, A, U)
-        with torch.no_grad():
-            q_ahead, _ = self.agents.unroll(obs[:, burn + trained:], after[:, -1])  # (B, W+1 - burn - T, A, U)
-            online = torch.cat([q.detach()[:, 1:], q_ahead], dim=1)  # frames burn+1..W
-            if self.agents.state_size:  # the target network's own memory, from the stored state
-                target, _ = self.target_agents.unroll(obs, state)
-                target = target[:, burn + 1:]
-            else:
-                target, _ = self.target_agents.unroll(obs[:, burn + 1:], state)
-            values = double_q_values(online, target, sample["legal"][:, burn + 1:])  # (B, W - burn, A)
-        q_taken = q.gather(-1, sample["action"][:, burn:burn + trained].long().unsqueeze(-1)).squeeze(-1)  # (B, T, A)
-        return q_taken, values, global_state(obs.flatten(0, 1)).unflatten(0, obs.shape[:2])
+        return self.agents.unroll(obs[:, burn:burn + trained], after_burn[:, -1])
+
+    def _mixed_values(self, sample: TensorDict, frames: torch.Tensor, q: torch.Tensor | None = None,
+                      after: torch.Tensor | None = None) -> torch.Tensor:
+        """Double-DQN values of the frames `frames` `(B, F)` (indices into the window), mixed by the target
+        mixer: `(B, F)` (IQL: per agent, `(B, F, A)`).
+
+        Feed-forward agents (`q` None) see those frames alone. Recurrent agents need the frames in order,
+        `frames` being every one after the burn-in: the online agents go on from the trained steps
+        (`q`, `after`) through the look-ahead, and the target agents unroll the whole window from the
+        stored state.
+        """
+        obs, legal = sample["obs"], sample["legal"]
+        b, f = frames.shape
+        rows = torch.arange(b, device=obs.device)[:, None]
+        seen, legal = obs[rows, frames], legal[rows, frames]  # (B, F, A, C, H, W), (B, F, A, U)
+        if q is None:
+            state = self.agents.initial_state(b * f, obs.device)
+            online = self.agents(seen.flatten(0, 1), state)[0].unflatten(0, (b, f))
+            target = self.target_agents(seen.flatten(0, 1), state)[0].unflatten(0, (b, f))
+        else:
+            trained = q.shape[1]
+            q_ahead, _ = self.agents.unroll(obs[:, frames[0, 0] + trained - 1:], after[:, -1])
+            online = torch.cat([q[:, 1:], q_ahead], dim=1)  # frames burn+1..W
+            target, _ = self.target_agents.unroll(obs, sample["state"])
+            target = target[:, frames[0, 0]:]
+        values = double_q_values(online, target, legal)  # (B, F, A)
+        if self.mixer is None:
+            return values
+        return self.target_mixer(values.flatten(0, 1), global_state(seen.flatten(0, 1))).view(b, f)
 
     def training_step(self, batch: TrainingBatch, batch_idx: int) -> torch.Tensor:
         self.env_steps += batch.env_steps

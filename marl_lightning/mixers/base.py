@@ -17,12 +17,13 @@ def global_state(obs: torch.Tensor) -> torch.Tensor:
 
 
 class StateEncoder(nn.Module):
-    """Global state `(B, A*C, H, W)` -> features `(B, E)`: two convolutions, pooled to 4 x 4."""
+    """Global state `(B, A*C, H, W)` -> features `(B, E)`: two convolutions (the first with `stride`),
+    pooled to 4 x 4."""
 
-    def __init__(self, in_channels: int, embed: int = 64):
+    def __init__(self, in_channels: int, embed: int = 64, stride: int = 1):
         super().__init__()
         self.net = nn.Sequential(
-            nn.Conv2d(in_channels, 32, 3, padding=1), nn.ReLU(),
+            nn.Conv2d(in_channels, 32, 3, stride=stride, padding=1), nn.ReLU(),
             nn.Conv2d(32, 32, 3, padding=1), nn.ReLU(),
             nn.AdaptiveAvgPool2d(4), nn.Flatten(),
             nn.Linear(32 * 16, embed), nn.ReLU(),

@@ -1,0 +1,78 @@
+"""A mixture of opponents: each game of a batch is played by one team drawn, when the game starts,
+from weighted entrants (`{"random": 0.5, "baseline": 0.5}`), so one training run meets several.
+
+Every member acts on the whole batch and each game takes its own member's actions: the cost is the
+sum of the members' costs (cheap for the scripted teams; the search team is meant for evaluation).
+The draws come from the mixture's own generator, saved with its memory for exact resumes.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+import numpy as np
+
+from gymPacMan.engine import GameState
+
+from .base import Team
+
+
+class MixtureTeam(Team):
+    """Args: members: `{team: weight}` (weights need not sum to 1), already built for colour `team`;
+    seed: the draws' generator."""
+
+    name = "mixture"
+
+    def __init__(self, members: Mapping[str, Team], weights: Mapping[str, float], team: int = 0, seed: int = 0):
+        super().__init__(team)
+        if not members or set(members) != set(weights):
+            raise ValueError("a mixture needs at least one member and a weight for each")
+        if any(w < 0 for w in weights.values()) or sum(weights.values()) <= 0:
+            raise ValueError(f"mixture weights must be non-negative with a positive sum, got {dict(weights)}")
+        self.names = list(members)
+        self.members = [members[n] for n in self.names]
+        total = sum(weights.values())
+        self.probabilities = np.array([weights[n] / total for n in self.names])
+        self.rng = np.random.default_rng(seed)
+        self.assignment = np.zeros(0, dtype=np.int64)  # (N,) which member plays each game
+        self.name = "+".join(f"{n}:{weights[n]:g}" for n in self.names)
+
+    @property
+    def time_limit(self) -> int:
+        return self.members[0].time_limit
+
+    @time_limit.setter
+    def time_limit(self, value: int) -> None:
+        for member in getattr(self, "members", []):
+            member.time_limit = value
+
+    def reset(self, state: GameState, games: np.ndarray) -> None:
+        games = np.asarray(games)
+        if self.bind(state) or self.assignment.shape[0] != state.num_games:
+            self.assignment = np.zeros(state.num_games, dtype=np.int64)
+            games = np.arange(state.num_games)
+        self.assignment[games] = self.rng.choice(len(self.members), size=len(games), p=self.probabilities)
+        for member in self.members:
+            member.reset(state, games)
+
+    def act(self, state: GameState, legal: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        if self.assignment.shape[0] != state.num_games:
+            self.reset(state, np.arange(state.num_games))
+        out = np.empty((state.num_games, 2), dtype=np.int64)
+        for k, member in enumerate(self.members):
+            mine = self.assignment == k
+            if mine.any():
+                out[mine] = member.act(state, legal, rng)[mine]
+        return out
+
+    def state_dict(self) -> dict:
+        import torch
+
+        return {"assignment": torch.from_numpy(self.assignment.copy()), "rng": self.rng.bit_generator.state,
+                "members": [m.state_dict() for m in self.members]}
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        self.assignment = state_dict["assignment"].numpy().copy()
+        self.rng.bit_generator.state = state_dict["rng"]
+        for member, saved in zip(self.members, state_dict["members"]):
+            member.load_state_dict(saved)

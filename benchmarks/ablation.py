@@ -1,0 +1,169 @@
+"""Train a recipe and its variants over several seeds for the same wall-clock budget, then evaluate
+each run's last checkpoint in both colours: what each setting does, with its spread.
+
+    python benchmarks/ablation.py --config configs/qmix_blox.yaml --minutes 15 --seeds 0 1 2 \\
+        --variant "recipe=" --variant "no planes=--data.planes=[]" --out runs/ablation/planes
+
+Each variant is `name=overrides` (overrides as on `train.py`'s command line, space separated). Every
+run trains with `--trainer.max_time`, logs CSV under `--out/<variant>/seed<k>/`, and its last
+checkpoint plays `--games` games against each of `--opponents` on the training layout, half in each
+colour, on evaluation seeds no training or in-training evaluation used. Writes `results.json`, a
+Markdown table (mean, standard deviation and minimum over seeds, per opponent and colour) and
+`curves.png` (in-training evaluation against environment steps, mean over seeds). With `--parallel 2`
+two runs share the machine, each on one thread.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import platform
+import shlex
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+EVALUATION_SEED = 777  # games no training run or in-training evaluation plays
+
+
+def parse_variant(text: str) -> tuple[str, list[str]]:
+    name, _, overrides = text.partition("=")
+    if not name:
+        raise argparse.ArgumentTypeError(f"a variant is name=overrides, got {text!r}")
+    return name.strip(), shlex.split(overrides)
+
+
+def train(config: str, overrides: list[str], minutes: float, seed: int, folder: Path, threads: int) -> Path:
+    """One training run; returns its last checkpoint."""
+    folder.mkdir(parents=True, exist_ok=True)
+    logger = f"[{{class_path: lightning.pytorch.loggers.CSVLogger, init_args: {{save_dir: '{folder}', name: log}}}}]"
+    hours, rest = divmod(int(minutes * 60), 3600)
+    command = [sys.executable, str(ROOT / "train.py"), "fit", "--config", config, *overrides,
+               f"--trainer.max_time=00:{hours:02d}:{rest // 60:02d}:{rest % 60:02d}", "--trainer.max_steps=-1",
+               f"--seed_everything={seed}", f"--data.seed={seed}", f"--trainer.logger={logger}",
+               "--trainer.enable_progress_bar=false", f"--trainer.default_root_dir={folder}"]
+    env = {**os.environ, "OMP_NUM_THREADS": str(threads)}
+    with open(folder / "train.log", "w") as log:
+        subprocess.run(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env, check=True)
+    return next(folder.glob("log/version_*/checkpoints/last.ckpt"))
+
+
+def evaluate(checkpoint: Path, opponent: str, layout: str, games: int, threads: int) -> dict:
+    out = checkpoint.parent / f"eval_{opponent}"
+    command = [sys.executable, "-m", "marl_lightning.evaluate", str(checkpoint), opponent, "--layouts", layout,
+               "--games", str(games), "--seed", str(EVALUATION_SEED), "--out", str(out)]
+    subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True,
+                   env={**os.environ, "OMP_NUM_THREADS": str(threads)})
+    return json.loads((out / "evaluation.json").read_text())[-1]
+
+
+def curve(folder: Path, opponent: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """In-training evaluation: environment steps, blue and red win rates against `opponent`."""
+    rows = list(csv.DictReader(next(folder.glob("log/version_*/metrics.csv")).open()))
+    steps, blue, red, last_steps = [], [], [], 0.0
+    for row in rows:
+        if row.get("rollout/env_steps"):
+            last_steps = float(row["rollout/env_steps"])
+        if row.get(f"eval/win_rate_blue/{opponent}"):
+            steps.append(last_steps)
+            blue.append(float(row[f"eval/win_rate_blue/{opponent}"]))
+            red.append(float(row[f"eval/win_rate_red/{opponent}"]))
+    return np.array(steps), np.array(blue), np.array(red)
+
+
+def summarize(results: dict, opponents: list[str]) -> str:
+    lines = ["| variant | opponent | as blue: mean (sd, min) | as red: mean (sd, min) | both colours | env steps | gradient steps |",
+             "|---|---|---|---|---|---|---|"]
+    for variant, runs in results.items():
+        for opponent in opponents:
+            cells = []
+            for colour in ("blue", "red"):
+                rates = np.array([r["eval"][opponent]["by_colour"][colour]["win_rate"] for r in runs])
+                cells.append(f"{rates.mean():.0%} ({rates.std():.0%}, {rates.min():.0%})")
+            both = np.mean([r["eval"][opponent]["win_rate"] for r in runs])
+            env_steps = np.mean([r["env_steps"] for r in runs])
+            grad = np.mean([r["gradient_steps"] for r in runs])
+            lines.append(f"| {variant} | {opponent} | {cells[0]} | {cells[1]} | {both:.0%} | {env_steps / 1e6:.2f} M | {grad:,.0f} |")
+    return "\n".join(lines)
+
+
+def plot(results: dict, opponents: list[str], out: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(opponents), figsize=(6 * len(opponents), 4), squeeze=False)
+    for ax, opponent in zip(axes[0], opponents):
+        for variant, runs in results.items():
+            curves = [curve(Path(r["folder"]), opponent) for r in runs]
+            n = min(len(c[0]) for c in curves)
+            if n == 0:
+                continue
+            steps = np.mean([c[0][:n] for c in curves], axis=0)
+            rates = np.array([(c[1][:n] + c[2][:n]) / 2 for c in curves])
+            line, = ax.plot(steps / 1e6, rates.mean(0), label=variant)
+            ax.fill_between(steps / 1e6, rates.min(0), rates.max(0), alpha=0.15, color=line.get_color())
+        ax.set(title=f"against {opponent} (both colours; band: min-max over seeds)", xlabel="environment steps (millions)",
+               ylabel="win rate", ylim=(0, 1))
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(out, dpi=120)
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--config", required=True)
+    parser.add_argument("--variant", action="append", type=parse_variant, required=True, help="name=overrides")
+    parser.add_argument("--minutes", type=float, default=15)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--opponents", nargs="+", default=["random", "baseline"])
+    parser.add_argument("--layout", default="bloxCapture", help="where the checkpoints are evaluated")
+    parser.add_argument("--games", type=int, default=200, help="evaluation games per opponent (half in each colour)")
+    parser.add_argument("--parallel", type=int, default=1, help="runs at once (each gets 2 // parallel threads, at least 1)")
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args(argv)
+    threads = max(1, (os.cpu_count() or 2) // args.parallel)
+    started = time.perf_counter()
+
+    def run(job: tuple[str, list[str], int]) -> tuple[str, dict]:
+        name, overrides, seed = job
+        folder = args.out / name.replace(" ", "_") / f"seed{seed}"
+        checkpoint = train(args.config, overrides, args.minutes, seed, folder, threads)
+        saved = __import__("torch").load(checkpoint, weights_only=True, map_location="cpu")
+        result = {"seed": seed, "folder": str(folder), "overrides": overrides, "gradient_steps": saved["global_step"],
+                  "env_steps": int(saved["state_dict"]["env_steps"]),
+                  "eval": {o: evaluate(checkpoint, o, args.layout, args.games, threads) for o in args.opponents}}
+        print(f"{name} seed {seed}: " + ", ".join(
+            f"{o} {r['by_colour']['blue']['win_rate']:.0%}/{r['by_colour']['red']['win_rate']:.0%}" for o, r in result["eval"].items()),
+            flush=True)
+        return name, result
+
+    jobs = [(name, overrides, seed) for name, overrides in args.variant for seed in args.seeds]
+    results: dict[str, list[dict]] = {name: [] for name, _ in args.variant}
+    with ThreadPoolExecutor(args.parallel) as pool:
+        for name, result in pool.map(run, jobs):
+            results[name].append(result)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "results.json").write_text(json.dumps(results, indent=1))
+    table = summarize(results, args.opponents)
+    machine = f"{os.cpu_count()} cores, {platform.machine()}, {args.parallel} run(s) at a time"
+    header = (f"`{args.config}`, {args.minutes:g} minutes of training per run, seeds {args.seeds}, last checkpoint, "
+              f"{args.games} games per opponent on {args.layout} (half in each colour, evaluation seed {EVALUATION_SEED}); "
+              f"{machine}; {(time.perf_counter() - started) / 3600:.1f} h in all.")
+    (args.out / "results.md").write_text(header + "\n\n" + table + "\n")
+    plot(results, args.opponents, args.out / "curves.png")
+    print(header + "\n\n" + table)
+    return results
+
+
+if __name__ == "__main__":
+    main()
