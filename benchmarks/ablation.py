@@ -7,7 +7,9 @@ each run's last checkpoint in both colours: what each setting does, with its spr
 Each variant is `name=overrides` (overrides as on `train.py`'s command line, space separated). Every
 run trains with `--trainer.max_time`, logs CSV under `--out/<variant>/seed<k>/`, and its last
 checkpoint plays `--games` games against each of `--opponents` on the training layout, half in each
-colour, on evaluation seeds no training or in-training evaluation used. Writes `results.json`, a
+colour, on evaluation seeds no training or in-training evaluation used; the checkpoint the run kept
+as best (selected on its in-training evaluation) is reported too, from the held-out games
+`EvaluationCallback` plays at the end of training (`final_evaluation.json`). Writes `results.json`, a
 Markdown table (mean, standard deviation and minimum over seeds, per opponent and colour) and
 `curves.png` (in-training evaluation against environment steps, mean over seeds). With `--parallel 2`
 two runs share the machine, each on one thread.
@@ -79,18 +81,23 @@ def curve(folder: Path, opponent: str) -> tuple[np.ndarray, np.ndarray, np.ndarr
 
 
 def summarize(results: dict, opponents: list[str]) -> str:
-    lines = ["| variant | opponent | as blue: mean (sd, min) | as red: mean (sd, min) | both colours | env steps | gradient steps |",
-             "|---|---|---|---|---|---|---|"]
+    lines = ["| variant | checkpoint | opponent | as blue: mean (sd, min) | as red: mean (sd, min) | both colours | env steps | gradient steps |",
+             "|---|---|---|---|---|---|---|---|"]
     for variant, runs in results.items():
-        for opponent in opponents:
-            cells = []
-            for colour in ("blue", "red"):
-                rates = np.array([r["eval"][opponent]["by_colour"][colour]["win_rate"] for r in runs])
-                cells.append(f"{rates.mean():.0%} ({rates.std():.0%}, {rates.min():.0%})")
-            both = np.mean([r["eval"][opponent]["win_rate"] for r in runs])
-            env_steps = np.mean([r["env_steps"] for r in runs])
-            grad = np.mean([r["gradient_steps"] for r in runs])
-            lines.append(f"| {variant} | {opponent} | {cells[0]} | {cells[1]} | {both:.0%} | {env_steps / 1e6:.2f} M | {grad:,.0f} |")
+        for which in ("eval", "best"):
+            if not all(r.get(which) for r in runs):
+                continue
+            for opponent in opponents:
+                cells = []
+                for colour in ("blue", "red"):
+                    rates = np.array([r[which][opponent]["by_colour"][colour]["win_rate"] for r in runs])
+                    cells.append(f"{rates.mean():.0%} ({rates.std():.0%}, {rates.min():.0%})")
+                both = np.mean([r[which][opponent]["win_rate"] for r in runs])
+                env_steps = np.mean([r["env_steps"] for r in runs])
+                grad = np.mean([r["gradient_steps"] for r in runs])
+                label = "last" if which == "eval" else "best (selected in training)"
+                lines.append(f"| {variant} | {label} | {opponent} | {cells[0]} | {cells[1]} | {both:.0%} | "
+                             f"{env_steps / 1e6:.2f} M | {grad:,.0f} |")
     return "\n".join(lines)
 
 
@@ -142,6 +149,8 @@ def main(argv: list[str] | None = None) -> dict:
         result = {"seed": seed, "folder": str(folder), "overrides": overrides, "gradient_steps": saved["global_step"],
                   "env_steps": int(saved["state_dict"]["env_steps"]),
                   "eval": {o: evaluate(checkpoint, o, args.layout, args.games, threads) for o in args.opponents}}
+        final = next(folder.glob("log/version_*/final_evaluation.json"), None)  # the best checkpoint, held out
+        result["best"] = json.loads(final.read_text())["results"] if final else None
         print(f"{name} seed {seed}: " + ", ".join(
             f"{o} {r['by_colour']['blue']['win_rate']:.0%}/{r['by_colour']['red']['win_rate']:.0%}" for o, r in result["eval"].items()),
             flush=True)
@@ -156,7 +165,8 @@ def main(argv: list[str] | None = None) -> dict:
     (args.out / "results.json").write_text(json.dumps(results, indent=1))
     table = summarize(results, args.opponents)
     machine = f"{os.cpu_count()} cores, {platform.machine()}, {args.parallel} run(s) at a time"
-    header = (f"`{args.config}`, {args.minutes:g} minutes of training per run, seeds {args.seeds}, last checkpoint, "
+    header = (f"`{args.config}`, {args.minutes:g} minutes of training per run, seeds {args.seeds}, the last checkpoint and the best "
+              "(selected in training, played on the held-out games of EvaluationCallback), "
               f"{args.games} games per opponent on {args.layout} (half in each colour, evaluation seed {EVALUATION_SEED}); "
               f"{machine}; {(time.perf_counter() - started) / 3600:.1f} h in all.")
     (args.out / "results.md").write_text(header + "\n\n" + table + "\n")

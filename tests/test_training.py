@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -11,7 +12,8 @@ import numpy as np
 import pytest
 import torch
 
-from marl_lightning import CaptureDataModule, CheckpointError, ValueDecompositionModule, load_policy
+from marl_lightning import CaptureDataModule, CheckpointError, EvaluationCallback, ValueDecompositionModule, load_policy
+from marl_lightning.policy import slim_checkpoint
 from marl_lightning.cli import MARLCLI
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -24,7 +26,7 @@ def fit(tmp_path: Path, *extra: str, config: str = "qmix.yaml", steps: int = 30)
         f"--trainer.max_steps={steps}", "--trainer.enable_progress_bar=false", "--trainer.log_every_n_steps=5",
         f"--trainer.default_root_dir={tmp_path}",
         f"--trainer.logger=[{{class_path: lightning.pytorch.loggers.CSVLogger, init_args: {{save_dir: '{tmp_path}', name: run}}}}]",
-        "--trainer.callbacks=[{class_path: marl_lightning.EvaluationCallback, init_args: {games: 4, every_n_steps: 10}},"
+        "--trainer.callbacks=[{class_path: marl_lightning.EvaluationCallback, init_args: {games: 4, every_n_steps: 10, final_games: 4}},"
         f" {{class_path: lightning.pytorch.callbacks.ModelCheckpoint, init_args: {{dirpath: '{tmp_path / 'ckpt'}',"
         " monitor: eval/win_rate, mode: max, save_last: true, every_n_train_steps: 10}}]",
         "--data.num_envs=8", "--data.warmup=64", "--data.batch_size=16", "--data.length=50",
@@ -55,6 +57,19 @@ def test_every_config_trains_and_checkpoints(tmp_path, config):
         assert np.isfinite(metrics[name]).all() and len(metrics[name]) >= 3, name  # a NaN loss fails here
     logged = (next((tmp_path / "run").glob("version_*")) / "hparams.yaml").read_text()
     assert "max_steps: 20" in logged and "num_envs: 8" in logged  # the whole config reaches the loggers
+
+
+def test_the_selected_team_is_evaluated_on_held_out_games_at_the_end(tmp_path, capsys):
+    cli = fit(tmp_path, steps=20)
+    best = cli.trainer.checkpoint_callback.best_model_path
+    assert best and Path(best).is_file()
+    out = capsys.readouterr().out
+    assert f"held-out evaluation of the best checkpoint {best} (4 games per opponent, half in each colour, seed 2026)" in out
+    saved = json.loads((next((tmp_path / "run").glob("version_*")) / "final_evaluation.json").read_text())
+    assert saved["team"] == best and saved["step"] == 20
+    assert saved["results"]["random"]["games"] == 4 and {"blue", "red"} <= saved["results"]["random"]["by_colour"].keys()
+    with pytest.raises(ValueError, match="final_seed 12345 must differ"):
+        EvaluationCallback(final_seed=12345)
 
 
 def test_checkpoint_holds_everything_a_resume_needs(tmp_path):
@@ -142,6 +157,27 @@ def test_load_policy_is_the_greedy_policy_of_the_trained_networks(tmp_path):
         np.testing.assert_array_equal(policy.act(obs[k:k + 1], legal[k:k + 1])[0].numpy(), best[k:k + 1].numpy())
 
 
+def test_a_slim_checkpoint_plays_like_the_full_one_at_a_fraction_of_the_size(tmp_path):
+    fit(tmp_path, steps=10)
+    full = tmp_path / "ckpt" / "last.ckpt"
+    slim = slim_checkpoint(full, tmp_path / "team" / "slim.ckpt")
+    assert slim.stat().st_size < full.stat().st_size / 2
+    saved = torch.load(slim, weights_only=True)
+    assert not any(key.startswith("target_") for key in saved["state_dict"]) and "optimizer_states" not in saved
+    generator = torch.Generator().manual_seed(1)
+    obs = torch.randint(0, 3, (32, 2, 8, 6, 12), generator=generator).float()
+    legal = torch.rand(32, 2, 5, generator=generator) < 0.6
+    legal[..., 4] = True
+    np.testing.assert_array_equal(load_policy(slim).act(obs, legal)[0].numpy(), load_policy(full).act(obs, legal)[0].numpy())
+    with pytest.raises(ValueError, match="would overwrite its input"):
+        slim_checkpoint(full, full)
+    broken = torch.load(slim, weights_only=True)
+    del broken["state_dict"][next(iter(broken["state_dict"]))]  # an online weight missing is an error, not a default
+    torch.save(broken, tmp_path / "broken.ckpt")
+    with pytest.raises(CheckpointError, match="missing weights"):
+        load_policy(tmp_path / "broken.ckpt")
+
+
 def test_bad_checkpoints_get_clear_errors(tmp_path):
     with pytest.raises(FileNotFoundError, match="no checkpoint"):
         load_policy(tmp_path / "missing.ckpt")
@@ -209,22 +245,27 @@ def test_ddp_on_two_cpu_processes(tmp_path):
 
 @pytest.mark.slow
 def test_a_short_seeded_run_learns_to_beat_random_in_both_colours(tmp_path):
-    """QMIX on tinyMaze (the README's main job): greedy win rates against random in each colour, before
-    and after training. Random play wins about 26% as blue and 48% as red there (red moves first);
-    the trained team must win at least 85% of 100 games in each."""
+    """The README's main job: QMIX on tinyMaze against random, as `configs/qmix.yaml` trains it. Random
+    play wins about 26% as blue and 48% as red there (red moves first). Its greedy team swings from
+    one evaluation to the next (docs/results.md), so the run keeps the checkpoint its in-training
+    evaluation rates best, and that team plays 200 held-out games at the end: it must win at least
+    85% in each colour (the main job's target is 90%; measured 94-100% over two seeds)."""
+    untrained = win_rates_by_colour(ValueDecompositionModule(obs_shape=(8, 6, 12)), "tinyMaze")
     cli = MARLCLI(ValueDecompositionModule, CaptureDataModule, run=False, save_config_callback=None, args=[
-        "--config", str(ROOT / "configs" / "qmix.yaml"), f"--trainer.max_steps={LEARNING_STEPS}", "--trainer.logger=false",
-        "--trainer.callbacks=[]", "--trainer.enable_checkpointing=false", "--trainer.enable_progress_bar=false",
-        f"--trainer.default_root_dir={tmp_path}",
-    ])
-    before = win_rates_by_colour(cli.model, "tinyMaze")
+        "--config", str(ROOT / "configs" / "qmix.yaml"), f"--trainer.max_steps={LEARNING_STEPS}",
+        f"--trainer.logger=[{{class_path: lightning.pytorch.loggers.CSVLogger, init_args: {{save_dir: '{tmp_path}', name: run}}}}]",
+        "--trainer.enable_progress_bar=false", f"--trainer.default_root_dir={tmp_path}",
+    ])  # base.yaml's callbacks: evaluation every 250 steps, the best checkpoint kept, held-out games at the end
     cli.trainer.fit(cli.model, cli.datamodule)
-    after = win_rates_by_colour(cli.model, "tinyMaze")
-    print(f"win rates against random (blue, red): {before} untrained, {after} after {LEARNING_STEPS} steps")
-    assert min(after) >= 0.85
+    final = json.loads(next((tmp_path / "run").glob("version_*/final_evaluation.json")).read_text())
+    assert final["team"] and final["team"] != str(tmp_path / "run" / "version_0" / "checkpoints" / "last.ckpt")
+    colours = final["results"]["random"]["by_colour"]
+    after = colours["blue"]["win_rate"], colours["red"]["win_rate"]
+    print(f"win rates against random (blue, red): {untrained} untrained, {after} for {final['team']}")
+    assert final["results"]["random"]["games"] == 200 and min(after) >= 0.85
 
 
-LEARNING_STEPS = 3000
+LEARNING_STEPS = 3000  # the README's main job
 
 
 def win_rates_by_colour(module: ValueDecompositionModule, layout: str, games: int = 100) -> tuple[float, float]:
