@@ -30,16 +30,9 @@ def n_step_returns(reward: torch.Tensor, terminated: torch.Tensor, ended: torch.
                    gamma: float, n: int, steps: int) -> torch.Tensor:
     """The n-step return of each of the first `steps` steps of the windows (`L >= steps + n - 1`):
     `sum_k gamma^k r_{t+k} + gamma^n V(s_{t+n})`, stopped at the game's end (`(B, steps, ...)`)."""
-    total = torch.zeros_like(values[:, :steps])
-    discount, alive = 1.0, torch.ones_like(total)
-    for k in range(n):
-        at = slice(k, k + steps)
-        total = total + alive * discount * reward[:, at]
-        discount = discount * gamma
-        end = ended[:, at].float()
-        total = total + alive * end * discount * (1.0 - terminated[:, at].float()) * values[:, at]
-        alive = alive * (1.0 - end)
-    return total + alive * discount * values[:, n - 1:n - 1 + steps]
+    partial, offset, discount = n_step_bootstrap(reward, terminated, ended, gamma, n, steps)
+    step = torch.arange(steps, device=values.device).view(1, steps, *([1] * (values.dim() - 2)))
+    return partial + discount * values.gather(1, step + offset)  # V of the frame after step t + offset
 
 
 def n_step_bootstrap(reward: torch.Tensor, terminated: torch.Tensor, ended: torch.Tensor, gamma: float, n: int,
