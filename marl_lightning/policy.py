@@ -106,6 +106,12 @@ def load_policy(path: str | Path, map_location: str = "cpu") -> GreedyPolicy:
     The learner is rebuilt from the checkpoint's own saved configuration (its networks and mixer by
     `class_path`, as `train.py` was given them), so loading needs no settings repeated.
     """
+    return rebuild(read_checkpoint(path, map_location), path).policy()
+
+
+def read_checkpoint(path: str | Path, map_location: str = "cpu") -> dict:
+    """A checkpoint this project wrote, loaded with `weights_only=True`; a `CheckpointError` naming the
+    file and the problem otherwise."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no checkpoint at {str(path)!r}")
@@ -118,6 +124,11 @@ def load_policy(path: str | Path, map_location: str = "cpu") -> GreedyPolicy:
     if "learner" not in checkpoint:
         raise CheckpointError(f"{str(path)!r} was written by an older version of marl-lightning (it names no learner); "
                               "train it again")
+    return checkpoint
+
+
+def rebuild(checkpoint: dict, path: str | Path):
+    """The learner a checkpoint names, built from its saved configuration, with its weights."""
     try:
         module_name, _, class_name = checkpoint["learner"].rpartition(".")
         learner = getattr(importlib.import_module(module_name), class_name)
@@ -129,7 +140,7 @@ def load_policy(path: str | Path, map_location: str = "cpu") -> GreedyPolicy:
             raise RuntimeError(f"missing weights {missing[:4]}, unexpected weights {unexpected[:4]}")
     except (ImportError, AttributeError, KeyError, TypeError, ValueError, RuntimeError) as exc:
         raise CheckpointError(f"{str(path)!r} does not hold a learner this installation can rebuild: {exc}") from None
-    return module.policy()
+    return module
 
 
 TARGET_PREFIXES = ("target_agents.", "target_mixer.")
@@ -143,8 +154,8 @@ def slim_checkpoint(path: str | Path, out: str | Path) -> Path:
     path, out = Path(path), Path(out)
     if out.resolve() == path.resolve():
         raise ValueError(f"slim_checkpoint would overwrite its input {str(path)!r}; give another output path")
-    load_policy(path)  # fails, naming the problem, on anything that is not a loadable checkpoint
-    checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+    checkpoint = read_checkpoint(path)
+    rebuild(checkpoint, path)  # fails, naming the problem, on anything load_policy could not play
     slim = {key: checkpoint[key] for key in SLIM_KEYS if key in checkpoint}
     slim["state_dict"] = {k: v for k, v in checkpoint["state_dict"].items() if not k.startswith(TARGET_PREFIXES)}
     out.parent.mkdir(parents=True, exist_ok=True)
