@@ -240,7 +240,7 @@ def _sent_home(g, k, starts, pos, is_pacman):
     return not is_pacman[g, k] and pos[g, k, 0] == starts[g, k, 0] and pos[g, k, 1] == starts[g, k, 1]
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def _check_death(g, i, walls, food, capsules, width, height, starts, pos, is_pacman, carrying, scared, heading, food_left):
     """Collisions of agent i with each opponent on its cell, in opponent index order (SPEC rule 5)."""
     mover_is_pacman = is_pacman[g, i]  # read once, as the course engine does
@@ -263,6 +263,46 @@ def _game_won(g, food_left, carrying):
     return red_done or blue_done
 
 
+@numba.njit(cache=True, inline="always")
+def _move_agent(g, i, action, walls, food, capsules, width, height, starts, pos, is_pacman, carrying, returned,
+                scared, heading, food_left, score):
+    """One agent's move in game g, SPEC "One agent's move" 1-7; `action` must be legal. Returns the food it
+    returned home (0 if none). The step kernel and the contest's `generateSuccessor` both call this."""
+    team = i % 2
+    opponent_team = 1 - team
+    # 1-2. Move, and become a Pacman on the opponents' half.
+    x, y = pos[g, i, 0] + _DX[action], pos[g, i, 1] + _DY[action]
+    pos[g, i, 0], pos[g, i, 1] = x, y
+    if action != STOP:
+        heading[g, i] = action
+    on_red_half = 2 * x < width[g]
+    pacman = on_red_half if team == 1 else not on_red_half
+    is_pacman[g, i] = pacman
+    # 3. Returning food.
+    n = 0
+    if not pacman and carrying[g, i] > 0:
+        n = carrying[g, i]
+        score[g] += n if team == 0 else -n
+        returned[g, i] += n
+        carrying[g, i] = 0
+    # 4. Eating, only as a Pacman (so only the opponents' food and capsules).
+    if pacman:
+        if food[g, y, x]:
+            food[g, y, x] = False
+            carrying[g, i] += 1
+            food_left[g, opponent_team] -= 1
+        if capsules[g, y, x]:
+            capsules[g, y, x] = False
+            scared[g, opponent_team] = SCARED_TIME
+            scared[g, opponent_team + 2] = SCARED_TIME
+    # 5-6. Collisions, food dump.
+    _check_death(g, i, walls, food, capsules, width, height, starts, pos, is_pacman, carrying, scared, heading, food_left)
+    # 7. The mover's own scared timer.
+    if scared[g, i] > 0:
+        scared[g, i] -= 1
+    return n
+
+
 @numba.njit(cache=True)
 def _step_game(
     g, walls, food, capsules, width, height, starts, pos, is_pacman, carrying, returned, scared, heading,
@@ -275,7 +315,6 @@ def _step_game(
     team, terminated, truncated (N,), score_change (N,), illegal (N, 4) moves played as Stop.
     """
     legal_on, defence_on = reward_params[R_LEGAL_ON] > 0, reward_params[R_DEFENCE_ON] > 0
-    w = width[g]
     returned_red = 0
     returned_blue = 0
     reward_red = 0.0
@@ -284,9 +323,8 @@ def _step_game(
     for i in range(NUM_AGENTS):
         team = i % 2
         opponent_team = 1 - team
-        x, y = pos[g, i, 0], pos[g, i, 1]
         action = actions[g, i]
-        legal = _is_legal(walls, g, x, y, action)
+        legal = _is_legal(walls, g, pos[g, i, 0], pos[g, i, 1], action)
         if not legal:
             action = STOP
             illegal[g, i] = True
@@ -296,42 +334,13 @@ def _step_game(
         opponent_food_before = food_left[g, opponent_team]
         opp_a, opp_b = opponent_team, opponent_team + 2
         pacman_a_before, pacman_b_before = is_pacman[g, opp_a], is_pacman[g, opp_b]
-
-        # 1-2. Move, and become a Pacman on the opponents' half.
-        x, y = x + _DX[action], y + _DY[action]
-        pos[g, i, 0], pos[g, i, 1] = x, y
-        if action != STOP:
-            heading[g, i] = action
-        on_red_half = 2 * x < w
-        pacman = on_red_half if team == 1 else not on_red_half
-        is_pacman[g, i] = pacman
-        # 3. Returning food.
-        if not pacman and carrying[g, i] > 0:
-            n = carrying[g, i]
-            delta = n if team == 0 else -n
-            score[g] += delta
-            change += delta
-            returned[g, i] += n
-            if team == 0:
-                returned_red += n
-            else:
-                returned_blue += n
-            carrying[g, i] = 0
-        # 4. Eating, only as a Pacman (so only the opponents' food and capsules).
-        if pacman:
-            if food[g, y, x]:
-                food[g, y, x] = False
-                carrying[g, i] += 1
-                food_left[g, opponent_team] -= 1
-            if capsules[g, y, x]:
-                capsules[g, y, x] = False
-                scared[g, opp_a] = SCARED_TIME
-                scared[g, opp_b] = SCARED_TIME
-        # 5-6. Collisions, food dump.
-        _check_death(g, i, walls, food, capsules, width, height, starts, pos, is_pacman, carrying, scared, heading, food_left)
-        # 7. The mover's own scared timer.
-        if scared[g, i] > 0:
-            scared[g, i] -= 1
+        n = _move_agent(g, i, action, walls, food, capsules, width, height, starts, pos,
+                        is_pacman, carrying, returned, scared, heading, food_left, score)
+        change += n if team == 0 else -n
+        if team == 0:
+            returned_red += n
+        else:
+            returned_blue += n
 
         # Team reward of this move.
         r = 0.0
@@ -484,6 +493,26 @@ def step(
         result.rewards, result.terminated, result.truncated, result.score_change, result.illegal,
     )
     return result
+
+
+def move_agent(state: GameState, game: int, agent: int, action: int) -> int:
+    """Move one agent of one game, in place, by the rules of a step (SPEC "One agent's move"); the
+    contest's `generateSuccessor` is this on a copy. Returns the food the agent returned home.
+
+    Raises:
+        ValueError: an action outside 0-4 or into a wall (the contest rejects illegal actions).
+    """
+    s = state
+    if not _is_legal(s.walls, game, s.pos[game, agent, 0], s.pos[game, agent, 1], action):
+        raise ValueError(f"illegal action {action!r} for agent {agent} at {tuple(int(v) for v in s.pos[game, agent])}")
+    return int(_move_agent(int(game), int(agent), int(action), s.walls, s.food, s.capsules, s.width, s.height, s.starts,
+                           s.pos, s.is_pacman, s.carrying, s.returned, s.scared, s.heading, s.food_left, s.score))
+
+
+def forfeit(state: GameState, games: np.ndarray, team: int) -> None:
+    """`team` loses `games` by forfeit, as the contest scores a crash or a time-out: the score becomes
+    1 for the other team (red-positive: -1 when red forfeits)."""
+    state.score[games] = 1 if team == 1 else -1
 
 
 def legal_actions(state: GameState) -> np.ndarray:
