@@ -3,7 +3,8 @@
 `make_team("random")`, `make_team("randomTeam")`, `make_team("randomTeam.py")` and
 `make_team("agents/randomTeam.py")` all give the same team: the course's spellings work as they are.
 A name that is no registered team but the path of an existing `.py` file loads a user's own team
-from it (`agents/loader.py` documents the file's `create_team` interface). A trained policy plays
+from it (`agents/loader.py` documents the file's `create_team` interface); a Berkeley contest team
+file (`createTeam`) plays as `contest:path/to/theirTeam.py` (`agents/contest_team.py`). A trained policy plays
 as a team through `PolicyTeam(policy, team)` (`agents/policy_team.py`).
 """
 
@@ -15,6 +16,7 @@ from typing import Mapping
 from gymPacMan.rules import RED
 
 from .base import Team, sample_legal
+from .contest_team import ContestTeam, is_contest_spec, make_contest_team
 from .loader import TeamFileError, is_team_file, load_team_file
 from .mixture import MixtureTeam
 from .policy_team import Policy, PolicyTeam, StatelessPolicy, rotate_actions, rotate_legal, to_blue_view
@@ -56,17 +58,22 @@ def make_team(name: str | Team | Mapping[str, float], team: int = RED, seed: int
         return name
     if isinstance(name, Path):
         name = str(name)
+    if isinstance(name, str) and name.startswith("contest:"):
+        return make_contest_team(name, team=team, seed=seed, **kwargs)
     key = canonical_team_name(name)
     key = ALIASES.get(key, key)
     if key not in TEAMS:
+        if is_contest_spec(name):  # a Berkeley contest team file (createTeam); a registered name wins
+            return make_contest_team(name, team=team, seed=seed, **kwargs)
         if is_team_file(name):  # a user's own team file (agents/loader.py); a registered name wins
             return load_team_file(name, team=team, **kwargs)
         known = ", ".join(f"{k} ({k}Team)" for k in TEAMS) + ", and " + ", ".join(f"{_COURSE_SPELLING[a]} = {k}" for a, k in ALIASES.items())
         hint = " (and no such team file)" if str(name).endswith(".py") else ""
-        raise ValueError(f"unknown team {name!r}; known teams: {known}; or the path of a team file{hint}")
+        raise ValueError(f"unknown team {name!r}; known teams: {known}; or the path of a team file{hint}, or "
+                         "contest:path/to/theirTeam.py for a Berkeley contest team")
     return TEAMS[key](team=team, **kwargs)
 
 
 __all__ = ["TEAMS", "Team", "MixtureTeam", "BaselineTeam", "HeuristicTeam", "RandomTeam", "SearchTeam", "ALIASES", "make_team", "canonical_team_name", "sample_legal",
            "Policy", "PolicyTeam", "StatelessPolicy", "to_blue_view", "rotate_actions", "rotate_legal",
-           "load_team_file", "is_team_file", "TeamFileError"]
+           "load_team_file", "is_team_file", "TeamFileError", "ContestTeam", "make_contest_team", "is_contest_spec"]

@@ -23,6 +23,12 @@ class Team(ABC):
 
     name: str = "team"
     time_limit: int = 300  # the game length in steps; the environment sets it to its own
+    # (N,) bool or None: games this team lost in its last `act` by the contest's discipline (it raised
+    # or ran out of time; `agents.ContestTeam`); the environment ends them as the contest does.
+    forfeits: np.ndarray | None = None
+    # (N,) bool or None: the games this team plays; a `MixtureTeam` sets it so that a costly member
+    # (a contest team) computes only its own games. None: all of them.
+    in_play: np.ndarray | None = None
 
     def __init__(self, team: int = RED):
         if team not in (0, 1):

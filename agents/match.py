@@ -23,7 +23,8 @@ def play_match(blue, red, layouts, games: int, num_envs: int = 64, length: int =
 
     Returns:
         counts of blue wins, ties and red wins, mean score (red-positive), food returned by each
-        team, game length, and the blue team's mean seconds per move (both its agents, one game).
+        team, game length, games each team forfeited (a contest team that crashed or ran out of time),
+        and the blue team's mean seconds per move (both its agents, one game).
     """
     env = VecCaptureEnv(layouts, num_envs=min(num_envs, games), opponent=make_team(red, team=RED), length=length, seed=seed)
     blue_team = make_team(blue, team=BLUE)
@@ -43,18 +44,22 @@ def play_match(blue, red, layouts, games: int, num_envs: int = 64, length: int =
         actions = blue_team.act(env.state, engine.legal_actions(env.state), env.rng)
         blue_seconds += time.perf_counter() - started
         blue_moves += env.num_envs
-        obs, _, _, _, info = env.step(actions)
+        obs, _, _, _, info = env.step(actions, forfeits=blue_team.forfeits)
         episodes = info["episodes"]
         for k, slot in enumerate(episodes.env_index):
             if played[slot] < quota[slot]:
-                results.append((episodes.winner[k], episodes.score[k], *episodes.food_returned[k], episodes.length[k]))
+                results.append((episodes.winner[k], episodes.score[k], *episodes.food_returned[k], episodes.length[k],
+                                *episodes.forfeited[k]))
             played[slot] += 1
             if recording and slot == 0:
                 recorder.capture(info["final_state"].select(k))  # the end, before the auto-reset
                 recording = False
         if len(episodes):
             blue_team.reset(env.state, episodes.env_index)
-    table = np.array(results, dtype=np.float64)  # (games, 5): winner, score, food red, food blue, length
+    table = np.array(results, dtype=np.float64)  # (games, 7): winner, score, food red, food blue, length, forfeits
+    for team in (env.opponent, blue_team):
+        if hasattr(team, "close"):  # a contest team's worker processes
+            team.close()
     return {
         "games": games,
         "blue_wins": int((table[:, 0] < 0).sum()),
@@ -64,5 +69,7 @@ def play_match(blue, red, layouts, games: int, num_envs: int = 64, length: int =
         "mean_food_returned_red": float(table[:, 2].mean()),
         "mean_food_returned_blue": float(table[:, 3].mean()),
         "mean_length": float(table[:, 4].mean()),
+        "red_forfeits": int(table[:, 5].sum()),
+        "blue_forfeits": int(table[:, 6].sum()),
         "blue_seconds_per_move": blue_seconds / max(blue_moves, 1),
     }

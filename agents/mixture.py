@@ -52,17 +52,22 @@ class MixtureTeam(Team):
             self.assignment = np.zeros(state.num_games, dtype=np.int64)
             games = np.arange(state.num_games)
         self.assignment[games] = self.rng.choice(len(self.members), size=len(games), p=self.probabilities)
-        for member in self.members:
+        for k, member in enumerate(self.members):
+            member.in_play = self.assignment == k
             member.reset(state, games)
 
     def act(self, state: GameState, legal: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         if self.assignment.shape[0] != state.num_games:
             self.reset(state, np.arange(state.num_games))
         out = np.empty((state.num_games, 2), dtype=np.int64)
+        self.forfeits = np.zeros(state.num_games, dtype=np.bool_)
         for k, member in enumerate(self.members):
             mine = self.assignment == k
             if mine.any():
+                member.in_play = mine
                 out[mine] = member.act(state, legal, rng)[mine]
+                if member.forfeits is not None:
+                    self.forfeits |= member.forfeits & mine
         return out
 
     def state_dict(self) -> dict:

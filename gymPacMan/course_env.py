@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from . import engine
-from .contest_state import ContestStateView
+from .contest.capture import GameState as ContestGameState
 from .layout import Layout, load_layout
 from .opponents import resolve_opponent
 from .rules import ACTION_NAMES, BLUE, NUM_AGENTS, RED, RewardConfig
@@ -39,7 +39,7 @@ class _Game:
     """`env.game`: holds `state`, the contest-style view of the current game."""
 
     def __init__(self, state: engine.GameState, length: int):
-        self.state = ContestStateView(state, 0, length)
+        self.state = ContestGameState(state, 0, length)
 
 
 class gymPacMan_parallel_env:  # noqa: N801 - the course's class name

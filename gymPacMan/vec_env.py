@@ -45,6 +45,7 @@ class EpisodeResults:
     truncated: np.ndarray
     episode_return: np.ndarray
     layout: list[str]
+    forfeited: np.ndarray
 
     def __len__(self) -> int:
         return int(self.env_index.shape[0])
@@ -122,6 +123,7 @@ class VecCaptureEnv:
         self.game_layouts: list[Layout | None] = [None] * num_envs
         self._returns = np.zeros((num_envs, 2), dtype=np.float64)
         self._finished = np.zeros(num_envs, dtype=np.bool_)
+        self._forfeited = np.zeros((num_envs, 2), dtype=np.bool_)
 
     # -- spaces ---------------------------------------------------------------------------------
     @property
@@ -144,11 +146,14 @@ class VecCaptureEnv:
         self._reset_games(np.arange(self.num_envs))
         return self.observe(), {"legal": self.legal_actions()}
 
-    def step(self, actions) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict]:
+    def step(self, actions, forfeits=None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict]:
         """Play one step of every game.
 
         Args:
             actions: `(N, A)` integers in 0-4 for the controlled agents (a wall move is played as Stop).
+            forfeits: `(N,)` bool, games the controlled (blue) team gives up this step, as a contest team
+                does when it crashes; the opponent's come from its `forfeits` after it acts. A forfeited
+                game ends now, truncated, with the score 1 for the other team (0 when both forfeit).
 
         Returns:
             observations, rewards, terminated, truncated, info. `info` holds `legal`, `rewards`
@@ -160,14 +165,25 @@ class VecCaptureEnv:
         actions = self._check_actions(actions)
         state = self.state
         full = np.empty((self.num_envs, 4), dtype=np.int64)
+        lost = np.zeros((self.num_envs, 2), dtype=np.bool_)  # (N, 2) forfeited by red, by blue
+        if forfeits is not None:
+            if self.self_play:
+                raise ValueError("forfeits are for the controlled team against an opponent, not for self-play")
+            lost[:, BLUE] = np.asarray(forfeits, dtype=np.bool_).reshape(self.num_envs)
         if self.self_play:
             full[:] = actions
         else:
             legal_all = engine.legal_actions(state)
             full[:, list(TEAM_AGENTS[RED])] = self.opponent.act(state, legal_all, self.rng)
             full[:, list(TEAM_AGENTS[BLUE])] = actions
+            if getattr(self.opponent, "forfeits", None) is not None:
+                lost[:, RED] = self.opponent.forfeits
         active = ~self._finished
         result = engine.step(state, full, self.length, self._reward_params, active=active)
+        lost &= active[:, None]
+        self._forfeited = lost
+        if lost.any():
+            self._forfeit(result, lost)
         self._returns[active] += result.rewards[active]
         done = (result.terminated | result.truncated) & active
         obs = self.observe()
@@ -295,6 +311,16 @@ class VecCaptureEnv:
         if self.opponent is not None:
             self.opponent.reset(self.state, games)
 
+    def _forfeit(self, result: engine.StepResult, lost: np.ndarray) -> None:
+        """End the forfeited games as the contest does: the other team wins 1-0 (a tie if both forfeit)."""
+        for team in (RED, BLUE):
+            engine.forfeit(self.state, np.flatnonzero(lost[:, team] & ~lost[:, 1 - team]), team)
+        both = lost.all(axis=1)
+        self.state.score[both] = 0
+        ended = lost.any(axis=1)
+        result.terminated[ended] = False
+        result.truncated[ended] = True
+
     def _episode_results(self, games: np.ndarray, truncated: np.ndarray) -> EpisodeResults:
         s = self.state
         winner = engine.winner(s.score[games])
@@ -309,4 +335,5 @@ class VecCaptureEnv:
             truncated=truncated[games].copy(),
             episode_return=self._returns[games].copy(),
             layout=[self.layout_name(g) for g in games],
+            forfeited=self._forfeited[games].copy(),
         )
