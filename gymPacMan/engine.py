@@ -74,13 +74,16 @@ class GameState:
 
     def copy(self) -> "GameState":
         """A deep copy (search and tests step copies without touching the live games)."""
-        return GameState(**{f.name: getattr(self, f.name).copy() for f in fields(self)})
+        return GameState(*[getattr(self, name).copy() for name in _STATE_FIELDS])
 
     def select(self, games: np.ndarray | slice | int) -> "GameState":
         """A copy holding only the chosen games (a leading N kept for an int)."""
         if isinstance(games, (int, np.integer)):
             games = slice(int(games), int(games) + 1)
-        return GameState(**{f.name: getattr(self, f.name)[games].copy() for f in fields(self)})
+        return GameState(*[getattr(self, name)[games].copy() for name in _STATE_FIELDS])
+
+
+_STATE_FIELDS = tuple(f.name for f in fields(GameState))  # in declaration order
 
 
 def padded_shape(layouts: Sequence[Layout]) -> tuple[int, int]:

@@ -123,12 +123,16 @@ class GameState:
         self._hidden = frozenset(hidden)
         self._distances = None if distances is None else list(distances)
         self._cached_layout = None
+        self._frozen = False  # True for copies only this object changes (snapshots, successors, observations)
+        self._agent_states: dict[int, AgentState] = {}
 
     @classmethod
     def snapshot(cls, state: engine.GameState, game: int = 0, length: int | None = None, moves: int = 0,
                  observation: str = "contest") -> "GameState":
         """A copy of game `game` that later steps of the batch leave as it is."""
-        return cls(state.select(game), 0, length, moves, observation=observation)
+        copy = cls(state.select(game), 0, length, moves, observation=observation)
+        copy._frozen = True
+        return copy
 
     # -- the contest's own calls ----------------------------------------------------------------
     @property
@@ -139,6 +143,7 @@ class GameState:
         copy = GameState(self._state.select(self._game), 0, self._length, self._moves, self._hidden, self._distances,
                          self._observation)
         copy._cached_layout = self._cached_layout
+        copy._frozen = True  # its arrays are its own: changed only before anyone reads them (successors, observations)
         return copy
 
     def generateSuccessor(self, agentIndex: int, action: str) -> "GameState":
@@ -255,6 +260,14 @@ class GameState:
         return int(x), int(y)
 
     def getAgentState(self, index: int) -> AgentState:
+        if self._frozen:  # a snapshot never changes: build each agent's state once
+            cached = self._agent_states.get(index)
+            if cached is None:
+                cached = self._agent_states[index] = self._read_agent_state(index)
+            return cached
+        return self._read_agent_state(index)
+
+    def _read_agent_state(self, index: int) -> AgentState:
         s, g = self._state, self._game
         agent = AgentState(Configuration(self.getInitialAgentPosition(index), Directions.STOP), bool(s.is_pacman[g, index]))
         position = self.getAgentPosition(index)
@@ -278,7 +291,10 @@ class GameState:
 
     def isOver(self) -> bool:
         """Won by a team (the time limit is the environment's to judge)."""
-        return bool(engine.game_won(self._state)[self._game])
+        s, g = self._state, self._game
+        carrying = s.carrying[g].tolist()
+        food_left = s.food_left[g].tolist()
+        return (food_left[1] == 0 and carrying[0] == carrying[2] == 0) or (food_left[0] == 0 and carrying[1] == carrying[3] == 0)
 
     def __getattr__(self, name):
         raise missing("the contest GameState", name)

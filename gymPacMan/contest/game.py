@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+from itertools import compress, repeat
+
 import numpy as np
 
 from . import util
@@ -136,7 +138,12 @@ class Grid:
         return sum(column.count(item) for column in self.data)
 
     def asList(self, key=True) -> list[tuple[int, int]]:
-        return [(x, y) for x, column in enumerate(self.data) for y, value in enumerate(column) if value == key]
+        """The cells holding `key`, column by column (teams call this every move: kept in C loops)."""
+        cells, rows = [], range(self.height)
+        for x, column in enumerate(self.data):
+            hits = column if key is True else [value == key for value in column]
+            cells.extend(zip(repeat(x), compress(rows, hits)))
+        return cells
 
     def __str__(self) -> str:
         rows = [[str(self.data[x][y])[0] for x in range(self.width)] for y in range(self.height)]
