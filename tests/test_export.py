@@ -8,8 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from agents import PolicyTeam
-from gymPacMan import ACTION_NAMES, engine, gymPacMan_parallel_env
+from agents import ContestTeam, PolicyTeam
+from gymPacMan import ACTION_NAMES, VecCaptureEnv, engine, gymPacMan_parallel_env
+from gymPacMan.rules import BLUE, RED, TEAM_AGENTS
 from marl_lightning import load_policy
 from marl_lightning.play.export import export
 from marl_lightning.play.export import main as export_main
@@ -161,3 +162,37 @@ def test_export_refuses_to_overwrite_and_checks_the_layout_size(checkpoint, tmp_
     env = gymPacMan_parallel_env("bloxCapture")  # 20 x 20: larger than the 9 x 16 it was trained on
     with pytest.raises(ValueError, match="trained on at most 16 x 11"):
         agents[0].registerInitialState(env.game.state)
+
+
+@pytest.mark.parametrize("kind", ["feed-forward", "recurrent", "planes"])
+@pytest.mark.parametrize("colour", [RED, BLUE])
+def test_exported_team_played_through_the_contest_adapter_chooses_the_checkpoints_actions(request, tmp_path, kind, colour):
+    """`myTeam.py` as a contest team file in our engine (`agents.ContestTeam`, the course's view) plays
+    exactly the actions of the checkpoint's `PolicyTeam`, move for move, across game restarts."""
+    checkpoint = request.getfixturevalue({"feed-forward": "checkpoint", "recurrent": "recurrent_checkpoint",
+                                          "planes": "planes_checkpoint"}[kind])
+    export(checkpoint, tmp_path / "team")
+    length = 40
+    contest = ContestTeam(tmp_path / "team" / "myTeam.py", team=colour, observation="course", workers=0)
+    reference = PolicyTeam(load_policy(checkpoint), team=colour)
+    env = VecCaptureEnv(["smallMaze", "smallCapture"], num_envs=6, self_play=True, length=length, seed=0)
+    env.reset()
+    for team in (contest, reference):
+        team.time_limit = length
+        team.reset(env.state, np.arange(env.num_envs))
+    rng = np.random.default_rng(0)
+    restarted = 0
+    for _ in range(2 * length):
+        legal = engine.legal_actions(env.state)
+        chosen = contest.act(env.state, legal, rng)
+        assert not contest.forfeits.any(), contest.crashes
+        np.testing.assert_array_equal(chosen, reference.act(env.state, legal, rng))
+        actions = (np.cumsum(legal, -1) <= (rng.random(legal.shape[:2]) * legal.sum(-1))[..., None]).sum(-1)
+        actions[:, list(TEAM_AGENTS[colour])] = chosen
+        info = env.step(actions)[4]
+        ended = info["episodes"].env_index
+        if len(ended):
+            restarted += len(ended)
+            for team in (contest, reference):
+                team.reset(env.state, ended)
+    assert restarted >= env.num_envs

@@ -87,10 +87,13 @@ def load_create_team(path: str | Path):
 
 @dataclass
 class _Game:
+    """One game's agents, the last state each saw, and each agent's time warnings and seconds (the
+    contest counts them per agent)."""
+
     agents: list
     last_seen: list = field(default_factory=lambda: [None, None])
-    warnings: int = 0
-    seconds: float = 0.0
+    warnings: list = field(default_factory=lambda: [0, 0])
+    seconds: list = field(default_factory=lambda: [0.0, 0.0])
 
 
 class ContestHost:
@@ -154,7 +157,7 @@ class ContestHost:
                     seen = agent.observationFunction(full) if hasattr(agent, "observationFunction") else full
                     game.last_seen[slot] = seen
                     limit = None if self.limits is None else self.limits.move_timeout
-                    action = self._timed(agent.getAction, limit, seen, game=game)
+                    action = self._timed(agent.getAction, limit, seen, game=game, slot=slot)
                     if action not in seen.getLegalActions(agent.index):
                         raise ValueError(f"agent {agent.index} chose {action!r}, not one of its legal actions "
                                          f"{seen.getLegalActions(agent.index)}")
@@ -184,7 +187,7 @@ class ContestHost:
         random.seed(seed)
         np.random.seed(seed % 2**32)
 
-    def _timed(self, call, limit: float | None, state, game: _Game | None):
+    def _timed(self, call, limit: float | None, state, game: _Game | None, slot: int = 0):
         """`call(state)` under the contest's limits: interrupted past `limit` where signals allow, and
         judged by the time it took (warnings and the total for moves)."""
         started = time.perf_counter()
@@ -201,14 +204,14 @@ class ContestHost:
         if seconds > limit:
             raise TimeoutError(f"{call.__qualname__} took {seconds:.2f} s; the limit is {limit:g} s")
         if game is not None:
-            game.seconds += seconds
+            game.seconds[slot] += seconds
             if seconds > self.limits.move_warning:
-                game.warnings += 1
-                if game.warnings > self.limits.max_warnings:
-                    raise TimeoutError(f"move {seconds:.2f} s over the warning time {self.limits.move_warning:g} s: "
-                                       f"warning {game.warnings}, more than the {self.limits.max_warnings} allowed")
-            if game.seconds > self.limits.total:
-                raise TimeoutError(f"the team's moves took {game.seconds:.1f} s in all; the limit is {self.limits.total:g} s")
+                game.warnings[slot] += 1
+                if game.warnings[slot] > self.limits.max_warnings:
+                    raise TimeoutError(f"a move of {seconds:.2f} s, over the warning time {self.limits.move_warning:g} s: "
+                                       f"warning {game.warnings[slot]}, more than the {self.limits.max_warnings} allowed")
+            if game.seconds[slot] > self.limits.total:
+                raise TimeoutError(f"the agent's moves took {game.seconds[slot]:.1f} s in all; the limit is {self.limits.total:g} s")
         return result
 
 

@@ -4,7 +4,8 @@
         --layouts tinyMaze smallMaze --games 200 --out runs/eval
 
 An entrant is a built-in team (`random`, `baseline`, `heuristic`, `search`, their course names), a
-team file (`my/myTeam.py`) or a checkpoint written by `train.py` (`*.ckpt`). Half the games are
+team file (`my/myTeam.py`), a Berkeley contest team file (`contest:their/theirTeam.py`) or a
+checkpoint written by `train.py` (`*.ckpt`). Half the games are
 played with the first entrant as blue, half as red, batched in the vectorised environment.
 """
 
@@ -32,6 +33,8 @@ def entrant_name(spec: str | Policy) -> str:
     object by its `name` (default `learner`)."""
     if not isinstance(spec, (str, Path)):
         return getattr(spec, "name", "learner")
+    if str(spec).startswith("contest:"):  # a contest team file by its name, without folders or settings
+        return f"contest:{Path(str(spec)[len('contest:'):].split('?', 1)[0]).stem}"
     path = Path(spec)
     if is_checkpoint(spec):
         run = next((p.name for p in path.parents if p.name.startswith("version_")), None)
