@@ -31,6 +31,8 @@ def main(argv: list[str] | None = None) -> dict:
         f"  blue wins {summary['blue_wins']}, ties {summary['ties']}, red wins {summary['red_wins']}; "
         f"mean score {summary['mean_score']:+.2f} (red-positive), food returned red {summary['mean_food_returned_red']:.2f} "
         f"blue {summary['mean_food_returned_blue']:.2f}, mean length {summary['mean_length']:.1f}"
+        + (f"; games forfeited by red {summary['red_forfeits']}, by blue {summary['blue_forfeits']}"
+           if summary["red_forfeits"] or summary["blue_forfeits"] else "")
     )
     if recorder is not None:
         if args.gif:

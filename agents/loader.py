@@ -38,17 +38,12 @@ can import modules that sit beside it).
 
 from __future__ import annotations
 
-import importlib.util
-import itertools
-import sys
 from pathlib import Path
 
 from gymPacMan.rules import RED
+from gymPacMan.team_files import run_team_file
 
 from .base import Team
-
-_counter = itertools.count()
-
 
 class TeamFileError(ValueError):
     """A team file that loads but does not give a team; the message names the file and the problem."""
@@ -83,23 +78,7 @@ def load_team_file(path: str | Path, team: int = RED, **kwargs) -> Team:
         raise TeamFileError(path, "not a file")
     if path.suffix != ".py":
         raise TeamFileError(path, "a team file must be a Python file ending in .py")
-    module_name = f"_agents_user_team_{next(_counter)}_{path.stem}"
-    spec = importlib.util.spec_from_file_location(module_name, path)
-    if spec is None or spec.loader is None:
-        raise TeamFileError(path, "Python cannot load it as a module")
-    module = importlib.util.module_from_spec(spec)
-    folder = str(path.resolve().parent)
-    sys.modules[module_name] = module  # dataclasses, pickling and the like look the module up here
-    sys.path.insert(0, folder)
-    try:
-        spec.loader.exec_module(module)
-    except BaseException as exc:
-        sys.modules.pop(module_name, None)
-        exc.add_note(f"(while loading team file {str(path)!r})")
-        raise
-    finally:
-        if folder in sys.path:
-            sys.path.remove(folder)
+    module = run_team_file(path, "team file")
 
     create = getattr(module, "create_team", None)
     if create is None:

@@ -8,11 +8,8 @@ main thread of their process, so teams that set their own `signal.alarm` work as
 
 from __future__ import annotations
 
-import importlib.util
-import itertools
 import random
 import re
-import sys
 import threading
 import time
 import traceback
@@ -23,11 +20,11 @@ import numpy as np
 
 from .. import engine
 from ..rules import TEAM_AGENTS
+from ..team_files import run_team_file
 from . import install
 from .capture import GameState, action_index
 from .util import TimeoutFunction, TimeoutFunctionException
 
-_counter = itertools.count()
 _CREATE_TEAM = re.compile(r"^def\s+createTeam\s*\(", re.MULTILINE)
 
 
@@ -64,21 +61,7 @@ def load_create_team(path: str | Path):
     if path.suffix != ".py":
         raise TeamFileProblem(f"contest team file {str(path)!r}: a team file must be a Python file ending in .py")
     install()
-    name = f"_contest_team_{next(_counter)}_{path.stem}"
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    folder = str(path.resolve().parent)
-    sys.modules[name] = module
-    sys.path.insert(0, folder)  # contest teams import the modules that sit beside them
-    try:
-        spec.loader.exec_module(module)
-    except BaseException as exc:
-        sys.modules.pop(name, None)
-        exc.add_note(f"(while loading contest team file {str(path)!r})")
-        raise
-    finally:
-        if folder in sys.path:
-            sys.path.remove(folder)
+    module = run_team_file(path, "contest team file")
     create = getattr(module, "createTeam", None)
     if not callable(create):
         raise TeamFileProblem(f"contest team file {str(path)!r} defines no createTeam(firstIndex, secondIndex, isRed, ...) function")

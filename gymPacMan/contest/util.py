@@ -61,20 +61,11 @@ class Stack:
         return len(self.list) == 0
 
 
-class Queue:
+class Queue(Stack):
     """First in, first out."""
-
-    def __init__(self):
-        self.list = []
 
     def push(self, item):
         self.list.insert(0, item)
-
-    def pop(self):
-        return self.list.pop()
-
-    def isEmpty(self) -> bool:
-        return len(self.list) == 0
 
 
 class PriorityQueue:
