@@ -19,6 +19,7 @@ from .base import Team, sample_legal
 from .contest_team import ContestTeam, is_contest_spec, make_contest_team
 from .loader import TeamFileError, is_team_file, load_team_file
 from .mixture import MixtureTeam
+from .pool import PoolTeam
 from .policy_team import Policy, PolicyTeam, StatelessPolicy, rotate_actions, rotate_legal, to_blue_view
 from .baseline_team import BaselineTeam
 from .heuristic_team import HeuristicTeam
@@ -74,6 +75,6 @@ def make_team(name: str | Team | Mapping[str, float], team: int = RED, seed: int
     return TEAMS[key](team=team, **kwargs)
 
 
-__all__ = ["TEAMS", "Team", "MixtureTeam", "BaselineTeam", "HeuristicTeam", "RandomTeam", "SearchTeam", "ALIASES", "make_team", "canonical_team_name", "sample_legal",
+__all__ = ["TEAMS", "Team", "MixtureTeam", "PoolTeam", "BaselineTeam", "HeuristicTeam", "RandomTeam", "SearchTeam", "ALIASES", "make_team", "canonical_team_name", "sample_legal",
            "Policy", "PolicyTeam", "StatelessPolicy", "to_blue_view", "rotate_actions", "rotate_legal",
            "load_team_file", "is_team_file", "TeamFileError", "ContestTeam", "make_contest_team", "is_contest_spec"]

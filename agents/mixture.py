@@ -27,14 +27,20 @@ class MixtureTeam(Team):
         super().__init__(team)
         if not members or set(members) != set(weights):
             raise ValueError("a mixture needs at least one member and a weight for each")
-        if any(w < 0 for w in weights.values()) or sum(weights.values()) <= 0:
-            raise ValueError(f"mixture weights must be non-negative with a positive sum, got {dict(weights)}")
         self.names = list(members)
         self.members = [members[n] for n in self.names]
-        total = sum(weights.values())
-        self.probabilities = np.array([weights[n] / total for n in self.names])
         self.rng = np.random.default_rng(seed)
         self.assignment = np.zeros(0, dtype=np.int64)  # (N,) which member plays each game
+        self.set_weights(weights)
+
+    def set_weights(self, weights: Mapping[str, float]) -> None:
+        """New weights for the games that start from now on (a curriculum's next stage); games in
+        progress keep their opponent."""
+        if set(weights) != set(self.names) or any(w < 0 for w in weights.values()) or sum(weights.values()) <= 0:
+            raise ValueError(f"mixture weights must be non-negative with a positive sum, one per member of {self.names}; "
+                             f"got {dict(weights)}")
+        total = sum(weights.values())
+        self.probabilities = np.array([weights[n] / total for n in self.names])
         self.name = "+".join(f"{n}:{weights[n]:g}" for n in self.names)
 
     @property
@@ -69,6 +75,14 @@ class MixtureTeam(Team):
                 if member.forfeits is not None:
                     self.forfeits |= member.forfeits & mine
         return out
+
+    def games_ended(self, games: np.ndarray, winner: np.ndarray) -> None:
+        """Pass finished games' results to the members that played them (a self-play pool counts them)."""
+        games, winner = np.asarray(games), np.asarray(winner)
+        for k, member in enumerate(self.members):
+            mine = self.assignment[games] == k
+            if mine.any() and hasattr(member, "games_ended"):
+                member.games_ended(games[mine], winner[mine])
 
     def state_dict(self) -> dict:
         import torch

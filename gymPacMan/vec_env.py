@@ -112,6 +112,8 @@ class VecCaptureEnv:
         self._reward_params = engine.reward_params(rewards)
         self.autoreset = autoreset
         self.planes = check_planes(planes)
+        # (len(layouts),) probabilities of each layout when a game starts (a curriculum stage's); None: alike
+        self.layout_weights: np.ndarray | None = None
         self.opponent = None if self_play else resolve_opponent(opponent, team=RED)
         if self.opponent is not None:
             self.opponent.time_limit = length
@@ -199,6 +201,8 @@ class VecCaptureEnv:
         }
         if done.any():
             games = np.flatnonzero(done)
+            if hasattr(self.opponent, "games_ended"):  # a team that learns from results (a self-play pool)
+                self.opponent.games_ended(games, engine.winner(state.score[games]))
             if self.autoreset:
                 info["final_observation"], info["final_legal"] = obs.copy(), legal.copy()
                 info["final_state"] = state.select(games)
@@ -292,7 +296,10 @@ class VecCaptureEnv:
         return actions
 
     def _pick_layout(self) -> tuple[Layout, int]:
-        index = int(self.rng.integers(len(self.layouts)))
+        if self.layout_weights is None:
+            index = int(self.rng.integers(len(self.layouts)))
+        else:
+            index = int(self.rng.choice(len(self.layouts), p=self.layout_weights))
         layout = self.layouts[index]
         if layout == RANDOM_LAYOUT:
             from .maze import random_layout

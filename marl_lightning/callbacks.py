@@ -68,7 +68,7 @@ class EvaluationCallback(L.Callback):
         layouts = list(self.layouts or trainer.datamodule.layouts)
         self.final = {opponent: head_to_head(team, opponent, layouts, self.final_games, self.length, self.final_seed,
                                              num_envs=self.final_games) for opponent in self.opponents}
-        which = f"best checkpoint {best}" if best else f"the networks after {trainer.global_step} gradient steps"
+        which = f"best checkpoint {best}" if best else f"networks after {trainer.global_step} gradient steps"
         print(self.summary_of(self.final, f"held-out evaluation of the {which} ({self.final_games} games per opponent, "
                                           f"half in each colour, seed {self.final_seed}):"), flush=True)
         if trainer.log_dir:

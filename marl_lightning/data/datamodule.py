@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterator, Sequence
 
 import lightning as L
 import numpy as np
 import torch
-from lightning.pytorch.utilities import rank_zero_warn
+from lightning.pytorch.utilities import rank_zero_info, rank_zero_warn
 from tensordict import TensorDict
 from torch.utils.data import DataLoader, IterableDataset
 
-from agents import make_team
+from agents import MixtureTeam, PoolTeam
 from gymPacMan import VecCaptureEnv
 from gymPacMan.planes import check_planes, num_channels
 from gymPacMan.rules import RED, RewardConfig
 from gymPacMan.vec_env import RANDOM_LAYOUT_SHAPE, RANDOM_LAYOUT, resolve_layouts
 
+from ..entrants import make_entrant
+from .curriculum import Curriculum
+from .league import League
 from .replay import ReplayBuffer
 from .rewards import RewardShaper
 from .rollout import Collector, summarize
@@ -42,6 +45,7 @@ class TrainingBatch:
     env_steps: int
     episodes: dict[str, np.ndarray]
     replay: ReplayBuffer
+    stats: dict[str, float] = field(default_factory=dict)  # what the data side reports (curriculum stage), logged as named
 
     def report_td_error(self, td_error: torch.Tensor) -> None:
         """New priorities for the sampled items (prioritized replay; otherwise nothing happens)."""
@@ -78,11 +82,13 @@ class RolloutStream(IterableDataset):
         data = self.data
         policy = data.trainer.lightning_module.exploration_policy(data.collector.generator)  # the live networks
         while True:
+            stats = {**data.advance_curriculum(), **data.update_league()}
             steps = data.steps_to_collect()
             episodes = summarize(data.collector.collect(policy, steps))
+            data.env_steps += steps * data.num_envs
             sample = data.buffer.sample(data.batch_size, data.window)
             sample["obs"] = data.collector.codec.decode(sample["obs"])
-            yield TrainingBatch(sample, steps * data.num_envs, episodes, data.buffer)
+            yield TrainingBatch(sample, steps * data.num_envs, episodes, data.buffer, stats)
 
 
 class CaptureDataModule(L.LightningDataModule):
@@ -91,8 +97,9 @@ class CaptureDataModule(L.LightningDataModule):
     Args:
         layouts: training layouts (names, paths, or "random"); sizes are padded to the largest.
         num_envs: games played at once.
-        opponent: the red team (see `agents.TEAMS`), or `{team: weight}`: each game's drawn from those
-            when it starts (`agents.MixtureTeam`).
+        opponent: the red team: any entrant (`marl_lightning.entrants`: a team name, a team file, a
+            contest team file, a checkpoint), or `{entrant: weight}`: each game's drawn from those when
+            it starts (`agents.MixtureTeam`).
         length: time limit of a game.
         reward_for_legal_action, defence_reward: the course's reward switches (with action masks every
             move is legal, so the legal-move bonus only adds a constant; our recipes turn it off).
@@ -116,6 +123,10 @@ class CaptureDataModule(L.LightningDataModule):
         steps_per_update: vector steps collected per gradient step (`num_envs` transitions each), when
             `replay_ratio` is `None`.
         seed: environment seed (each DDP rank adds its rank).
+        curriculum: `{stages: [...], keep_earlier: 0.2}`, stages of opponents (and layouts) the games move
+            through on win-rate or step gates (`data.curriculum`); it replaces `opponent`.
+        league: `{every_n_steps, pool_size, share, sampling, pfsp_power}`: a self-play league, frozen
+            snapshots of the learner playing `share` of the games (`data.league`).
         save_buffer: keep the replay buffer in checkpoints (large), for an exact resume.
     """
 
@@ -125,7 +136,8 @@ class CaptureDataModule(L.LightningDataModule):
                  potential_shaping: float = 0.0, gamma: float = 0.99, buffer_size: int = 50_000,
                  prioritized: bool = False, alpha: float = 0.6, beta: float = 0.4, batch_size: int = 128,
                  sequence_length: int = 1, burn_in: int = 0, n_step: int = 1, warmup: int = 2_000,
-                 replay_ratio: float | None = None, steps_per_update: int = 2, seed: int = 0, save_buffer: bool = False):
+                 replay_ratio: float | None = None, steps_per_update: int = 2, seed: int = 0, save_buffer: bool = False,
+                 curriculum: dict | None = None, league: dict | None = None):
         super().__init__()
         self.save_hyperparameters()
         if sequence_length < 1 or burn_in < 0 or n_step < 1:
@@ -138,6 +150,14 @@ class CaptureDataModule(L.LightningDataModule):
         self.obs_shape = (num_channels(self.planes), *self.grid_shape)  # (C, H, W) of an agent's observation, linked into the model
         self.n_agents = 2
         self.num_envs, self.opponent, self.length = num_envs, opponent, length
+        self.curriculum = Curriculum.from_config(curriculum) if curriculum else None
+        if self.curriculum is not None:
+            if opponent != "random":
+                raise ValueError(f"give data.opponent ({opponent!r}) or data.curriculum, not both: a curriculum names its opponents")
+            self.curriculum.check_layouts(self.layouts)
+        self.league = League.from_config(league) if league else None
+        self.env_steps = 0  # environment steps collected on this rank (summed over games)
+        self.scripted = None  # the opponents that are not the league's pool (a mixture with a curriculum)
         self.rewards = RewardConfig(legal_action=reward_for_legal_action, defence=defence_reward)
         self.limit_is_terminal = "time" in self.planes if limit_is_terminal is None else limit_is_terminal
         self.shaper = RewardShaper(zero_sum, potential_shaping, gamma, self.limit_is_terminal)
@@ -168,8 +188,16 @@ class CaptureDataModule(L.LightningDataModule):
         if self.collector is not None:
             return
         seed = self.seed + self._rank()  # DDP ranks play different games and draw differently
-        env = VecCaptureEnv(self.layouts, self.num_envs, make_team(self.opponent, team=RED, seed=seed), length=self.length,
-                            rewards=self.rewards, seed=seed, planes=self.planes)
+        opponent = self.opponent if self.curriculum is None else {name: 1.0 for name in self.curriculum.entrants()}
+        self.scripted = opponent = make_entrant(opponent, team=RED, seed=seed)
+        if self.league is not None:  # the pool joins the opponents; it plays once it holds a snapshot
+            self.league.pool = PoolTeam(team=RED, seed=seed)
+            opponent = MixtureTeam({"opponents": self.scripted, "league": self.league.pool}, {"opponents": 1.0, "league": 0.0},
+                                   team=RED, seed=seed)
+        env = VecCaptureEnv(self.layouts, self.num_envs, opponent, length=self.length, rewards=self.rewards, seed=seed,
+                            planes=self.planes)
+        if self.curriculum is not None:
+            self._apply_stage(env)  # before the collector starts the first games
         # one generator for replay draws and one for exploration, apart from torch's global one, so
         # that nothing else (a model's initialisation, a DataLoader) shifts them, and both are saved
         self.buffer = ReplayBuffer(self.buffer_size, self.num_envs, self.prioritized, self.alpha, self.beta,
@@ -183,13 +211,53 @@ class CaptureDataModule(L.LightningDataModule):
     def train_dataloader(self) -> DataLoader:
         return DataLoader(RolloutStream(self), batch_size=None, num_workers=0, collate_fn=_as_is)
 
+    # -- the curriculum -----------------------------------------------------------------------
+    def _apply_stage(self, env: VecCaptureEnv) -> None:
+        self.scripted.set_weights(self.curriculum.opponent_weights())
+        env.layout_weights = self.curriculum.layout_weights(self.layouts)
+
+    def advance_curriculum(self) -> dict[str, float]:
+        """Move to the next stage when its gate is met (`data.curriculum`); the stage, for the logs."""
+        if self.curriculum is None:
+            return {}
+        trainer = self.trainer
+        metrics = {k: float(v) for k, v in trainer.callback_metrics.items()} if trainer is not None else {}
+        step = trainer.global_step if trainer is not None else 0
+        if self.curriculum.update(self.env_steps, step, metrics):
+            self._apply_stage(self.collector.env)
+            last = self.curriculum.history[-1]
+            rank_zero_info(f"curriculum: stage {last['stage']} ended after {last['reason']} (gradient step {step}, "
+                           f"{self.env_steps} environment steps); now stage {self.curriculum.stage}: "
+                           f"{self.curriculum.opponent_weights()}")
+        return {"curriculum/stage": float(self.curriculum.stage)}
+
+    # -- the self-play league -----------------------------------------------------------------
+    def update_league(self) -> dict[str, float]:
+        """Count the pool games that ended, add a snapshot when one is due, and give the pool its share
+        of the games once it holds one (`data.league`); the league's figures, for the logs."""
+        if self.league is None:
+            return {}
+        league, pool = self.league, self.league.pool
+        league.record(*getattr(self, "_pool_counts", (pool.games.copy(), pool.lost.copy())))
+        step = self.trainer.global_step if self.trainer is not None else 0
+        if league.maybe_snapshot(step, self.trainer.lightning_module):
+            rank_zero_info(f"league: snapshot of step {step} joins the pool ({len(pool.members)} of {league.pool_size})")
+        self._pool_counts = (pool.games.copy(), pool.lost.copy())
+        share = league.share if pool.members else 0.0
+        self.collector.env.opponent.set_weights({"opponents": 1 - share, "league": share})
+        return league.stats()
+
     # -- checkpoints ----------------------------------------------------------------------------
     def state_dict(self) -> dict:
         """Each rank's games in progress, opponents' memory, generators, and (with `save_buffer`) the
         replay buffer, so that a resumed run goes on exactly as the uninterrupted one would have."""
         if self.collector is None:
             return {}
-        local = {"collector": self.collector.state_dict(), "credit": self._credit}
+        local = {"collector": self.collector.state_dict(), "credit": self._credit, "env_steps": self.env_steps}
+        if self.curriculum is not None:
+            local["curriculum"] = self.curriculum.state_dict()
+        if self.league is not None:
+            local["league"] = self.league.state_dict()
         if self.save_buffer:
             local["buffer"] = self.buffer.state_dict()
         else:
@@ -214,8 +282,15 @@ class CaptureDataModule(L.LightningDataModule):
                            "the games and the replay buffer start afresh")
             return
         local = ranks[rank]
+        if self.curriculum is not None and "curriculum" in local:
+            self.curriculum.load_state_dict(local["curriculum"])
+            self._apply_stage(self.collector.env)  # before the games (and the opponents' draws) are restored
+        if self.league is not None and "league" in local:  # the snapshots, before the games that play them
+            self.league.load_state_dict(local["league"], self.trainer.lightning_module)
+            self._pool_counts = (self.league.pool.games.copy(), self.league.pool.lost.copy())
         self.collector.load_state_dict(local["collector"])
         self._credit = float(local.get("credit", 0.0))
+        self.env_steps = int(local.get("env_steps", 0))
         if "buffer" in local:
             self.buffer.load_state_dict(local["buffer"])
         else:

@@ -230,6 +230,8 @@ class ValueDecompositionModule(L.LightningModule):
                  self.epsilon if self.hparams.exploration == "epsilon" else self.temperature)
         self.log("train/lr", self.trainer.optimizers[0].param_groups[0]["lr"])
         self.log("rollout/env_steps", self.env_steps.float())
+        for name, value in batch.stats.items():
+            self.log(name, value)
         self._log_speed()
         for name, metric in self.episode_metrics.items():
             if metric.update_count:

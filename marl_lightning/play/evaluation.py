@@ -17,38 +17,11 @@ import math
 from pathlib import Path
 from typing import Sequence
 
-from agents import Policy, PolicyTeam, Team, make_team
+from agents import Policy
 from agents.match import play_match
 from gymPacMan.rules import BLUE, RED
 
-from ..policy import load_policy
-
-
-def is_checkpoint(spec: str) -> bool:
-    return str(spec).endswith(".ckpt")
-
-
-def entrant_name(spec: str | Policy) -> str:
-    """A short name for tables: a checkpoint by its run folder and file, a team by its name, a policy
-    object by its `name` (default `learner`)."""
-    if not isinstance(spec, (str, Path)):
-        return getattr(spec, "name", "learner")
-    if str(spec).startswith("contest:"):  # a contest team file by its name, without folders or settings
-        return f"contest:{Path(str(spec)[len('contest:'):].split('?', 1)[0]).stem}"
-    path = Path(spec)
-    if is_checkpoint(spec):
-        run = next((p.name for p in path.parents if p.name.startswith("version_")), None)
-        return f"{path.parent.parent.parent.name}/{run}/{path.stem}" if run else path.stem
-    return str(spec)
-
-
-def make_entrant(spec: str | Policy, team: int) -> Team:
-    """A team of colour `team` from a team name, a team file, a checkpoint or a policy object."""
-    if isinstance(spec, Policy):
-        return PolicyTeam(spec, team=team, name=entrant_name(spec))
-    if is_checkpoint(spec):
-        return PolicyTeam(load_policy(spec), team=team, name=entrant_name(spec))
-    return make_team(spec, team=team)
+from ..entrants import entrant_name, is_checkpoint, make_entrant  # noqa: F401 - make_entrant is this module's API too
 
 
 def wilson_interval(successes: int, n: int, z: float = 1.96) -> tuple[float, float]:

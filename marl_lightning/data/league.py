@@ -1,0 +1,143 @@
+"""A self-play league: frozen snapshots of the learner, kept in a capped pool, as opponents.
+
+Every `every_n_steps` gradient steps the learner's greedy team is copied (frozen, on the CPU) into the
+pool (`agents.PoolTeam`); past `pool_size` the oldest snapshot leaves. A share `share` of the training
+games is played against the pool (the rest against the configured opponents or curriculum); each such
+game's snapshot is drawn by `sampling`:
+
+- `uniform`: every snapshot alike;
+- `latest`: the newest first, each older one half as likely as the next;
+- `pfsp`: prioritised fictitious self-play, weight `(1 - w) ** pfsp_power` where `w` is the learner's
+  win rate against that snapshot (with one win and one loss as a prior), so the snapshots it still loses
+  to come most.
+
+Snapshots play red through the map's symmetry (`agents.PolicyTeam`). The league keeps Elo ratings
+(K = 16) of the learner and of every snapshot from the pool games, and reports `league/elo`,
+`league/pool`, and the learner's win rate against the pool.
+
+    data:
+      league: {every_n_steps: 2000, pool_size: 8, share: 0.5, sampling: pfsp}
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from agents import PoolTeam
+
+from ..policy import GreedyPolicy
+
+SAMPLINGS = ("uniform", "latest", "pfsp")
+ELO_K = 16.0
+
+
+@dataclass
+class League:
+    every_n_steps: int = 2000
+    pool_size: int = 8
+    share: float = 0.5
+    sampling: str = "pfsp"
+    pfsp_power: float = 2.0
+    elo: float = 1500.0  # the learner's
+    snapshots: list[dict] = field(default_factory=list)  # per pool member: step, elo, and (saved) weights
+    next_snapshot: int = 0
+    pool: PoolTeam | None = None
+
+    def __post_init__(self):
+        if self.sampling not in SAMPLINGS:
+            raise ValueError(f"league sampling must be one of {SAMPLINGS}, got {self.sampling!r}")
+        if self.every_n_steps < 1 or self.pool_size < 1:
+            raise ValueError(f"league every_n_steps and pool_size must be at least 1, got {self.every_n_steps}, {self.pool_size}")
+        if not 0 < self.share < 1:
+            raise ValueError(f"league share (of the training games against the pool) must be in (0, 1), got {self.share}")
+        if self.next_snapshot == 0:
+            self.next_snapshot = self.every_n_steps
+
+    @classmethod
+    def from_config(cls, config: dict) -> "League":
+        allowed = {"every_n_steps", "pool_size", "share", "sampling", "pfsp_power"}
+        unknown = set(config) - allowed
+        if unknown:
+            raise ValueError(f"unknown league key(s) {sorted(unknown)}: a league has {sorted(allowed)}")
+        return cls(**config)
+
+    # -- the pool -------------------------------------------------------------------------------
+    def maybe_snapshot(self, step: int, learner) -> bool:
+        """Add a snapshot of `learner` (the LightningModule) once `every_n_steps` more gradient steps have passed."""
+        if step < self.next_snapshot:
+            return False
+        self.next_snapshot = step + self.every_n_steps
+        self.add(frozen_policy(learner), {"step": step, "elo": self.elo})
+        return True
+
+    def add(self, policy: GreedyPolicy, info: dict) -> None:
+        self.pool.add(policy, f"snapshot@{info['step']}")
+        self.snapshots.append(dict(info))
+        if len(self.pool.members) > self.pool_size:
+            self.pool.remove(0)
+            del self.snapshots[0]
+        self.pool.set_weights(self.sampling_weights())
+
+    def sampling_weights(self) -> np.ndarray:
+        n = len(self.pool.members)
+        if self.sampling == "uniform":
+            return np.ones(n)
+        if self.sampling == "latest":
+            return 0.5 ** np.arange(n - 1, -1, -1, dtype=np.float64)
+        learner_wins = self.pool.lost + 1.0  # a win and a loss as a prior
+        win_rate = learner_wins / (self.pool.games + 2.0)
+        return np.maximum((1 - win_rate) ** self.pfsp_power, 1e-3)
+
+    # -- results --------------------------------------------------------------------------------
+    def record(self, before_games: np.ndarray, before_lost: np.ndarray) -> None:
+        """Update the Elo ratings from the pool games that ended since the counts `before_*`."""
+        for k in range(len(self.pool.members)):
+            played = int(self.pool.games[k] - (before_games[k] if k < len(before_games) else 0))
+            lost = int(self.pool.lost[k] - (before_lost[k] if k < len(before_lost) else 0))
+            for result in [1.0] * lost + [0.0] * (played - lost):  # 1: the learner won (ties count as losses here)
+                expected = 1 / (1 + 10 ** ((self.snapshots[k]["elo"] - self.elo) / 400))
+                self.elo += ELO_K * (result - expected)
+                self.snapshots[k]["elo"] -= ELO_K * (result - expected)
+        self.pool.set_weights(self.sampling_weights())
+
+    def stats(self) -> dict[str, float]:
+        games, lost = self.pool.games.sum(), self.pool.lost.sum()
+        out = {"league/elo": self.elo, "league/pool": float(len(self.pool.members))}
+        if games:
+            out["league/win_rate_vs_pool"] = float(lost / games)
+        return out
+
+    # -- checkpoints ----------------------------------------------------------------------------
+    def state_dict(self) -> dict:
+        return {
+            "elo": self.elo, "next_snapshot": self.next_snapshot, "snapshots": [dict(s) for s in self.snapshots],
+            "weights": [{k: v.detach().cpu().clone() for k, v in m.policy.network.state_dict().items()} for m in self.pool.members],
+            "games": torch.from_numpy(self.pool.games.copy()), "lost": torch.from_numpy(self.pool.lost.copy()),
+            "rng": self.pool.rng.bit_generator.state,
+        }
+
+    def load_state_dict(self, state: dict, learner) -> None:
+        self.elo, self.next_snapshot = float(state["elo"]), int(state["next_snapshot"])
+        self.snapshots = []
+        while self.pool.members:
+            self.pool.remove(0)
+        for info, weights in zip(state["snapshots"], state["weights"]):
+            policy = frozen_policy(learner)
+            policy.network.load_state_dict(weights)
+            self.add(policy, info)
+        self.pool.games, self.pool.lost = state["games"].numpy().copy(), state["lost"].numpy().copy()
+        self.pool.rng.bit_generator.state = state["rng"]
+        self.pool.set_weights(self.sampling_weights())
+
+
+def frozen_policy(learner) -> GreedyPolicy:
+    """The learner's greedy team with its own copy of the networks, on the CPU, never trained."""
+    live = learner.policy()
+    network = copy.deepcopy(live.network).cpu().eval()
+    for parameter in network.parameters():
+        parameter.requires_grad_(False)
+    return GreedyPolicy(network, live.obs_shape, live.planes)

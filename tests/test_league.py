@@ -1,0 +1,109 @@
+"""The self-play league: snapshots join a capped pool, games are drawn by the sampling rule, results
+move the Elo ratings and PFSP weights, and the pool survives a checkpoint."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from agents import PoolTeam
+from gymPacMan import VecCaptureEnv
+from marl_lightning import CaptureDataModule, load_policy
+from marl_lightning.data.league import League
+
+from helpers import short_training_run
+
+
+class Learner:
+    """What the league needs of a LightningModule: `policy()`, the greedy team of the live networks."""
+
+    def __init__(self, policy):
+        self._policy = policy
+
+    def policy(self):
+        return self._policy
+
+
+@pytest.fixture(scope="module")
+def learner(tmp_path_factory) -> Learner:
+    return Learner(load_policy(short_training_run(tmp_path_factory.mktemp("league"), "--data.layouts=[tinyCapture]", steps=5)))
+
+
+def league_with_pool(**settings) -> League:
+    league = League(**settings)
+    league.pool = PoolTeam(team=0, seed=0)
+    return league
+
+
+def test_snapshots_are_frozen_copies_in_a_capped_pool(learner):
+    league = league_with_pool(every_n_steps=10, pool_size=2, sampling="latest")
+    assert not league.maybe_snapshot(5, learner)
+    assert league.maybe_snapshot(10, learner) and league.maybe_snapshot(25, learner) and not league.maybe_snapshot(30, learner)
+    assert league.maybe_snapshot(35, learner) and [s["step"] for s in league.snapshots] == [25, 35]  # the oldest left
+    assert league.pool.names == ["snapshot@25", "snapshot@35"]
+    live = learner.policy().network
+    snapshot = league.pool.members[0].policy.network
+    assert snapshot is not live and not any(p.requires_grad for p in snapshot.parameters())
+    with torch.no_grad():
+        next(live.parameters()).add_(1.0)  # the learner trains on; the snapshot does not change
+    assert not torch.equal(next(live.parameters()), next(snapshot.parameters()))
+    np.testing.assert_allclose(league.pool.probabilities, [1 / 3, 2 / 3])  # latest first: each older half as likely
+
+
+def test_sampling_rules_and_elo(learner):
+    league = league_with_pool(every_n_steps=1, pool_size=3, sampling="pfsp")
+    for step in (1, 2, 3):
+        league.maybe_snapshot(step, learner)
+    np.testing.assert_allclose(league.sampling_weights(), [0.25, 0.25, 0.25])  # no games yet: (1 - 1/2)^2
+    before = league.pool.games.copy(), league.pool.lost.copy()
+    league.pool.games[:] = [10, 10, 10]
+    league.pool.lost[:] = [9, 5, 0]  # the learner beat snapshot 0 nine times, snapshot 2 never
+    league.record(*before)
+    weights = league.pool.probabilities
+    assert weights[2] > weights[1] > weights[0]  # PFSP: the snapshot the learner loses to comes most
+    assert league.elo < 1500 and league.snapshots[0]["elo"] < 1500 < league.snapshots[2]["elo"]  # it won 14 of 30
+    assert league.stats()["league/win_rate_vs_pool"] == pytest.approx(14 / 30)
+    uniform = league_with_pool(every_n_steps=1, pool_size=3, sampling="uniform")
+    uniform.maybe_snapshot(1, learner), uniform.maybe_snapshot(2, learner)
+    np.testing.assert_allclose(uniform.pool.probabilities, [0.5, 0.5])
+    with pytest.raises(ValueError, match="sampling must be one of"):
+        League(sampling="best")
+    with pytest.raises(ValueError, match="unknown league key"):
+        League.from_config({"every": 5})
+
+
+def test_pool_games_are_counted_for_the_snapshot_that_played_them(learner):
+    pool = PoolTeam(team=0, seed=0)
+    pool.add(learner.policy(), "a")
+    pool.add(learner.policy(), "b")
+    env = VecCaptureEnv("tinyCapture", num_envs=8, opponent=pool, length=20, seed=0)
+    env.reset()
+    assignment = pool.assignment.copy()
+    for _ in range(20):
+        env.step(np.full((8, 2), 4))
+    assert pool.games.sum() == 8  # every game ended at the time limit and was counted once
+    np.testing.assert_array_equal(pool.games, np.bincount(assignment, minlength=2))
+    assert pool.lost.sum() == 0  # blue stood still: it never won
+
+
+def test_a_training_run_with_a_league_and_its_resume(tmp_path):
+    """Snapshots join during training, the pool plays its share, and the checkpoint restores the pool:
+    the same snapshots (weights equal), Elo and counts."""
+    ckpt = short_training_run(tmp_path, "--data.layouts=[tinyCapture]", "--data.length=20",
+                              "--data.league={every_n_steps: 5, pool_size: 2, share: 0.5, sampling: pfsp}", steps=40)
+    saved = torch.load(ckpt, weights_only=True)["CaptureDataModule"]  # Lightning keeps it under the class name
+    league_state = saved["ranks"][0]["league"]
+    assert [s["step"] for s in league_state["snapshots"]] == [30, 35] and len(league_state["weights"]) == 2
+    assert int(league_state["games"].sum()) > 0  # games of 30 steps ended against the pool
+    data = CaptureDataModule(layouts=["tinyCapture"], num_envs=8, length=20,
+                             league={"every_n_steps": 5, "pool_size": 2, "share": 0.5, "sampling": "pfsp"})
+    data.trainer = type("T", (), {"lightning_module": Learner(load_policy(ckpt)), "world_size": 1, "global_rank": 0,
+                                  "global_step": 16})()
+    data.load_state_dict(saved)
+    data.setup("fit")
+    restored = data.league
+    assert [s["step"] for s in restored.snapshots] == [30, 35] and restored.elo == pytest.approx(league_state["elo"])
+    for member, weights in zip(restored.pool.members, league_state["weights"]):
+        for name, value in member.policy.network.state_dict().items():
+            assert torch.equal(value, weights[name])
