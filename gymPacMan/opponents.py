@@ -31,6 +31,11 @@ class Opponent(Protocol):
     `team`: 0 red (agents 0 and 2) or 1 blue (1 and 3); `time_limit`: the game length (the environment
     sets it); `act(state, legal (N, 4, 5), rng) -> (N, 2)` actions; `reset(state, games)` when games
     start; `state_dict()` / `load_state_dict(d)`: its memory of the games, for exact resumes.
+
+    Optional, read with `getattr`: `forfeits`, `(N,)` bool after `act`, the games the team has lost
+    by the contest's discipline (a contest team that crashed; the environment ends them); and
+    `games_ended(games, winner)`, called with the results of games that ended before they restart
+    (a self-play pool counts them).
     """
 
     team: int
