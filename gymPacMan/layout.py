@@ -7,6 +7,7 @@ row, exactly as the observation channels are (see SPEC.md).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -134,10 +135,24 @@ def resolve_layout_path(name_or_path: str | Path) -> Path:
     )
 
 
+GENERATED = re.compile(r"^(random|contest)_(\d+)$")  # a generated maze by its seed: random_7, contest_7
+
+
 def load_layout(name_or_path: str | Path | Layout) -> Layout:
-    """Load a `.lay` file by path, or one of our maps in `layouts/` by name."""
+    """Load a `.lay` file by path, one of our maps in `layouts/` by name, or a generated maze by its name
+    (`random_<seed>`: ours, `gymPacMan.maze`; `contest_<seed>`: the contest's generator, `gymPacMan.contest_maze`)."""
     if isinstance(name_or_path, Layout):
         return name_or_path
+    generated = GENERATED.match(str(name_or_path))
+    if generated and not Path(name_or_path).is_file():
+        kind, seed = generated.group(1), int(generated.group(2))
+        if kind == "random":
+            from .maze import random_layout
+
+            return random_layout(seed)
+        from .contest_maze import contest_maze
+
+        return contest_maze(seed)
     path = resolve_layout_path(name_or_path)
     try:
         text = path.read_text()

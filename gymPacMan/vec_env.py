@@ -21,6 +21,8 @@ from .planes import check_planes, num_channels, observe_with_planes
 from .rules import BLUE, NUM_ACTIONS, RED, RewardConfig, TEAM_AGENTS
 
 RANDOM_LAYOUT = "random"  # the layout name that asks for a fresh random maze at every reset
+CONTEST_RANDOM_LAYOUT = "contest_random"  # a fresh maze of the contest's generator (training seeds only) at every reset
+RANDOM_STREAMS = (RANDOM_LAYOUT, CONTEST_RANDOM_LAYOUT)
 RANDOM_LAYOUT_SHAPE = (20, 20)
 
 LayoutSpec = str | Path | Layout
@@ -52,12 +54,12 @@ class EpisodeResults:
 
 
 def resolve_layouts(layouts: LayoutSpec | Sequence[LayoutSpec]) -> list[Layout | str]:
-    """Load every named layout once; `"random"` stays a marker for a fresh maze per reset."""
+    """Load every named layout once; `"random"` and `"contest_random"` stay markers for a fresh maze per reset."""
     if isinstance(layouts, (str, Path, Layout)):
         layouts = [layouts]
     if len(layouts) == 0:
         raise ValueError("give at least one layout")
-    return [RANDOM_LAYOUT if isinstance(l, str) and l == RANDOM_LAYOUT else load_layout(l) for l in layouts]
+    return [l if isinstance(l, str) and l in RANDOM_STREAMS else load_layout(l) for l in layouts]
 
 
 class VecCaptureEnv:
@@ -118,7 +120,7 @@ class VecCaptureEnv:
         if self.opponent is not None:
             self.opponent.time_limit = length
         self.controlled = np.array([0, 1, 2, 3] if self_play else list(TEAM_AGENTS[BLUE]), dtype=np.int64)
-        sizes = [RANDOM_LAYOUT_SHAPE if l == RANDOM_LAYOUT else (l.height, l.width) for l in self.layouts]
+        sizes = [RANDOM_LAYOUT_SHAPE if isinstance(l, str) else (l.height, l.width) for l in self.layouts]
         self.grid_shape = (max(h for h, _ in sizes), max(w for _, w in sizes))
         self.rng = np.random.default_rng(seed)
         self.state = engine.empty_state(num_envs, self.grid_shape)
@@ -268,13 +270,12 @@ class VecCaptureEnv:
     def _saved_layout(self, game: int, name: str) -> Layout | None:
         """The layout object of a restored game: its entry in `layouts`, or its random maze again."""
         entry = self.layouts[int(self.state.layout_id[game])]
-        if entry != RANDOM_LAYOUT:
+        if not isinstance(entry, str):
             return entry
-        if name.startswith("random_"):
-            from .maze import random_layout
-
-            return random_layout(int(name[len("random_"):]))
-        return None
+        try:
+            return load_layout(name)  # random_<seed>, contest_<seed>: made again from the seed
+        except FileNotFoundError:
+            return None
 
     # -- internals ------------------------------------------------------------------------------
     def _check_actions(self, actions) -> np.ndarray:
@@ -305,6 +306,10 @@ class VecCaptureEnv:
             from .maze import random_layout
 
             layout = random_layout(int(self.rng.integers(2**31)))
+        elif layout == CONTEST_RANDOM_LAYOUT:
+            from .contest_maze import TRAIN_SEEDS, contest_maze
+
+            layout = contest_maze(int(self.rng.integers(*TRAIN_SEEDS)))
         return layout, index
 
     def _reset_games(self, games: np.ndarray) -> None:

@@ -16,7 +16,7 @@ from agents import MixtureTeam, PoolTeam
 from gymPacMan import VecCaptureEnv
 from gymPacMan.planes import check_planes, num_channels
 from gymPacMan.rules import RED, RewardConfig
-from gymPacMan.vec_env import RANDOM_LAYOUT_SHAPE, RANDOM_LAYOUT, resolve_layouts
+from gymPacMan.vec_env import RANDOM_LAYOUT_SHAPE, resolve_layouts
 
 from ..entrants import make_entrant
 from .curriculum import Curriculum
@@ -144,7 +144,7 @@ class CaptureDataModule(L.LightningDataModule):
             raise ValueError(f"need sequence_length >= 1, burn_in >= 0, n_step >= 1; got {sequence_length}, {burn_in}, {n_step}")
         self.layouts = [layouts] if isinstance(layouts, str) else list(layouts)
         resolved = resolve_layouts(self.layouts)  # fails early, naming a bad layout
-        sizes = [RANDOM_LAYOUT_SHAPE if l == RANDOM_LAYOUT else (l.height, l.width) for l in resolved]
+        sizes = [RANDOM_LAYOUT_SHAPE if isinstance(l, str) else (l.height, l.width) for l in resolved]
         self.grid_shape = (max(h for h, _ in sizes), max(w for _, w in sizes))
         self.planes = list(check_planes(planes))  # a list, as in the saved hyperparameters (the model gets it linked)
         self.obs_shape = (num_channels(self.planes), *self.grid_shape)  # (C, H, W) of an agent's observation, linked into the model
