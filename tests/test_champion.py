@@ -1,0 +1,30 @@
+"""The champion team we ship: it loads with weights_only, plays both colours, and exports."""
+
+from __future__ import annotations
+
+import torch
+
+from agents.match import play_match
+from marl_lightning import load_policy
+from marl_lightning.play.evaluation import make_entrant
+from marl_lightning.play.export import export
+from gymPacMan.rules import BLUE, RED
+
+from helpers import ROOT
+
+CHAMPION = ROOT / "teams" / "champion.ckpt"
+
+
+def test_the_champion_is_small_and_loads_safely():
+    assert CHAMPION.stat().st_size < 5e6
+    checkpoint = torch.load(CHAMPION, weights_only=True)
+    assert not any(k.startswith("target_") for k in checkpoint["state_dict"])
+    policy = load_policy(CHAMPION)
+    assert policy.obs_shape[1:] == (20, 20)  # any 20 x 20 map
+
+
+def test_the_champion_beats_random_on_bloxcapture_in_both_colours(tmp_path):
+    blue = play_match(make_entrant(str(CHAMPION), BLUE), "random", "bloxCapture", 16, num_envs=16, seed=31)
+    red = play_match("random", make_entrant(str(CHAMPION), RED), "bloxCapture", 16, num_envs=16, seed=32)
+    assert blue["blue_wins"] >= 14 and red["red_wins"] >= 14
+    assert export(CHAMPION, tmp_path / "team").is_file()
