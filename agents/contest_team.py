@@ -41,7 +41,7 @@ from urllib.parse import parse_qsl
 import numpy as np
 
 from gymPacMan.contest.capture import OBSERVATIONS
-from gymPacMan.contest.host import ContestHost, TeamFileProblem, TimeLimits, defines_create_team, serve
+from gymPacMan.contest.host import ContestHost, TeamFileProblem, TimeLimits, defines_create_team
 from gymPacMan.engine import GameState
 from gymPacMan.rules import RED, STOP
 

@@ -46,7 +46,6 @@ class _Room:
         if vertical:
             gaps = min(self.rows, gaps)
             slots = [top + k for k in range(self.rows)]
-            cell = lambda s: self.grid[s][left + at]  # noqa: E731
             before, after = (lambda: self.grid[min(slots) - 1][left + at]), (lambda: self.grid[max(slots) + 1][left + at])
             last = height - 1
         else:

@@ -111,7 +111,7 @@ class ContestHost:
                 agents = list(self.create(*self.indices, self.team == 0, **self.team_kwargs))
                 if len(agents) != 2:
                     raise TypeError(f"createTeam returned {len(agents)} agents; a team has two")
-                self.games[g] = game = _Game(agents)
+                self.games[g] = _Game(agents)
                 for agent in agents:
                     if hasattr(agent, "registerTeam"):
                         agent.registerTeam(self.indices)
