@@ -176,7 +176,6 @@ class ContestTeam(Team):
         self.rng = np.random.default_rng(seed)
         self.forfeits = np.zeros(0, dtype=np.bool_)  # (N,) games this team lost in its last act
         self.crashes: list[str] = []  # the tracebacks of every game it lost by raising or timing out
-        self.in_play: np.ndarray | None = None  # (N,) games it plays (a mixture sets it); None: all
         self._hosts: list = []
         self._status = np.zeros(0, dtype=np.int8)  # (N,) each game's _NEW, _PLAYING, _LOST or _OUT
         self._host_args = (self.path, team, observation, self.limits, team_kwargs)

@@ -282,19 +282,15 @@ class GameState:
         position = self.getAgentPosition(agentIndex)
         if position is None:
             raise ValueError(f"agent {agentIndex} is out of sight in this observation: its legal actions are unknown")
-        x, y = position
-        walls = self._state.walls[self._game]
-        return [ACTION_NAMES[a] for a in _CONTEST_ORDER if a == 4 or not walls[y + engine.DY[a], x + engine.DX[a]]]
+        legal = engine.legal_actions(self._state)[self._game, agentIndex]  # the engine's rule, this agent's row
+        return [ACTION_NAMES[a] for a in _CONTEST_ORDER if legal[a]]
 
     def getScore(self) -> int:
         return int(self._state.score[self._game])
 
     def isOver(self) -> bool:
         """Won by a team (the time limit is the environment's to judge)."""
-        s, g = self._state, self._game
-        carrying = s.carrying[g].tolist()
-        food_left = s.food_left[g].tolist()
-        return (food_left[1] == 0 and carrying[0] == carrying[2] == 0) or (food_left[0] == 0 and carrying[1] == carrying[3] == 0)
+        return bool(engine.game_won(self._state)[self._game])
 
     def __getattr__(self, name):
         raise missing("the contest GameState", name)

@@ -156,6 +156,7 @@ class CaptureDataModule(L.LightningDataModule):
                 raise ValueError(f"give data.opponent ({opponent!r}) or data.curriculum, not both: a curriculum names its opponents")
             self.curriculum.check_layouts(self.layouts)
         self.league = League.from_config(league) if league else None
+        self._pool_counts: tuple[np.ndarray, np.ndarray] | None = None  # the pool's game counts at the last update
         self.env_steps = 0  # environment steps collected on this rank (summed over games)
         self.scripted = None  # the opponents that are not the league's pool (a mixture with a curriculum)
         self.rewards = RewardConfig(legal_action=reward_for_legal_action, defence=defence_reward)
@@ -238,7 +239,7 @@ class CaptureDataModule(L.LightningDataModule):
         if self.league is None:
             return {}
         league, pool = self.league, self.league.pool
-        league.record(*getattr(self, "_pool_counts", (pool.games.copy(), pool.lost.copy())))
+        league.record(*(self._pool_counts or (pool.games.copy(), pool.lost.copy())))
         step = self.trainer.global_step if self.trainer is not None else 0
         if league.maybe_snapshot(step, self.trainer.lightning_module):
             rank_zero_info(f"league: snapshot of step {step} joins the pool ({len(pool.members)} of {league.pool_size})")
