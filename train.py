@@ -1,12 +1,12 @@
-"""Train a team: `python train.py fit --config configs/qmix.yaml` (resume with `--ckpt_path last`)."""
+"""Train a team: `python train.py fit --config configs/qmix.yaml` (resume with `--ckpt_path last`);
+`--config configs/mappo.yaml` trains with MAPPO (its config says `learner: mappo`)."""
 
 from marl_lightning.cli import MARLCLI
 from marl_lightning.data import CaptureDataModule
-from marl_lightning.learners import ValueDecompositionModule
 
 
 def main(args=None):
-    return MARLCLI(ValueDecompositionModule, CaptureDataModule, args=args, save_config_kwargs={"overwrite": False})
+    return MARLCLI(datamodule_class=CaptureDataModule, args=args, save_config_kwargs={"overwrite": False})
 
 
 if __name__ == "__main__":

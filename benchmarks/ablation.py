@@ -1,11 +1,14 @@
-"""Train a recipe and its variants over several seeds for the same wall-clock budget, then evaluate
-each run's last checkpoint in both colours: what each setting does, with its spread.
+"""Train a recipe and its variants over several seeds for the same wall-clock or environment-step
+budget, then evaluate each run's last checkpoint in both colours: what each setting does, with its spread.
 
     python benchmarks/ablation.py --config configs/qmix_blox.yaml --minutes 15 --seeds 0 1 2 \\
         --variant "recipe=" --variant "no planes=--data.planes=[]" --out runs/ablation/planes
 
-Each variant is `name=overrides` (overrides as on `train.py`'s command line, space separated). Every
-run trains with `--trainer.max_time`, logs CSV under `--out/<variant>/seed<k>/`, and its last
+Each variant is `name=overrides` (overrides as on `train.py`'s command line, space separated; without
+`--config` each variant names its own configs, so different learners compare:
+`--variant "mappo=--config configs/mappo.yaml"`). Every run trains for `--minutes` of wall-clock, or with
+`--env-steps` until it collected that many environment steps (`callbacks.EnvStepBudget`: the fair
+budget across learners), logs CSV under `--out/<variant>/seed<k>/`, and its last
 checkpoint plays `--games` games against each of `--opponents` on the training layout, half in each
 colour, on evaluation seeds no training or in-training evaluation used; the checkpoint the run kept
 as best (selected on its in-training evaluation) is reported too, from the held-out games
@@ -42,14 +45,16 @@ def parse_variant(text: str) -> tuple[str, list[str]]:
     return name.strip(), shlex.split(overrides)
 
 
-def train(config: str, overrides: list[str], minutes: float, seed: int, folder: Path, threads: int) -> Path:
+def train(config: str | None, overrides: list[str], minutes: float, seed: int, folder: Path, threads: int,
+          env_steps: int | None = None) -> Path:
     """One training run; returns its last checkpoint."""
     folder.mkdir(parents=True, exist_ok=True)
     logger = f"[{{class_path: lightning.pytorch.loggers.CSVLogger, init_args: {{save_dir: '{folder}', name: log}}}}]"
     hours, rest = divmod(int(minutes * 60), 3600)
-    command = [sys.executable, str(ROOT / "train.py"), "fit", "--config", config, *overrides,
-               f"--trainer.max_time=00:{hours:02d}:{rest // 60:02d}:{rest % 60:02d}", "--trainer.max_steps=-1",
-               f"--seed_everything={seed}", f"--data.seed={seed}", f"--trainer.logger={logger}",
+    budget = [f"--trainer.max_time=00:{hours:02d}:{rest // 60:02d}:{rest % 60:02d}"] if env_steps is None else [
+        f"--trainer.callbacks+={{class_path: marl_lightning.callbacks.EnvStepBudget, init_args: {{max_env_steps: {env_steps}}}}}"]
+    command = [sys.executable, str(ROOT / "train.py"), "fit", *(["--config", config] if config else []), *overrides,
+               *budget, "--trainer.max_steps=-1", f"--seed_everything={seed}", f"--data.seed={seed}", f"--trainer.logger={logger}",
                "--trainer.enable_progress_bar=false", f"--trainer.default_root_dir={folder}"]
     env = {**os.environ, "OMP_NUM_THREADS": str(threads)}
     with open(folder / "train.log", "w") as log:
@@ -80,9 +85,15 @@ def curve(folder: Path, opponent: str) -> tuple[np.ndarray, np.ndarray, np.ndarr
     return np.array(steps), np.array(blue), np.array(red)
 
 
+def curve_minutes(folder: Path) -> list[float]:
+    """The training minutes each logged row reports (the last is the run's wall-clock)."""
+    rows = list(csv.DictReader(next(folder.glob("log/version_*/metrics.csv")).open()))
+    return [float(row["rollout/minutes"]) for row in rows if row.get("rollout/minutes")]
+
+
 def summarize(results: dict, opponents: list[str]) -> str:
-    lines = ["| variant | checkpoint | opponent | as blue: mean (sd, min) | as red: mean (sd, min) | both colours | env steps | gradient steps |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = ["| variant | checkpoint | opponent | as blue: mean (sd, min) | as red: mean (sd, min) | both colours | env steps | gradient steps | minutes |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for variant, runs in results.items():
         for which in ("eval", "best"):
             if not all(r.get(which) for r in runs):
@@ -96,8 +107,9 @@ def summarize(results: dict, opponents: list[str]) -> str:
                 env_steps = np.mean([r["env_steps"] for r in runs])
                 grad = np.mean([r["gradient_steps"] for r in runs])
                 label = "last" if which == "eval" else "best (selected in training)"
+                minutes = np.mean([r.get("minutes", 0.0) for r in runs])
                 lines.append(f"| {variant} | {label} | {opponent} | {cells[0]} | {cells[1]} | {both:.0%} | "
-                             f"{env_steps / 1e6:.2f} M | {grad:,.0f} |")
+                             f"{env_steps / 1e6:.2f} M | {grad:,.0f} | {minutes:.1f} |")
     return "\n".join(lines)
 
 
@@ -128,9 +140,10 @@ def plot(results: dict, opponents: list[str], out: Path) -> None:
 
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--config", required=True)
+    parser.add_argument("--config", default=None, help="the recipe every variant overrides (none: variants give their own)")
     parser.add_argument("--variant", action="append", type=parse_variant, required=True, help="name=overrides")
     parser.add_argument("--minutes", type=float, default=15)
+    parser.add_argument("--env-steps", type=int, default=None, help="train each run to this many environment steps instead")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--opponents", nargs="+", default=["random", "baseline"])
     parser.add_argument("--layout", default="bloxCapture", help="where the checkpoints are evaluated")
@@ -144,9 +157,11 @@ def main(argv: list[str] | None = None) -> dict:
     def run(job: tuple[str, list[str], int]) -> tuple[str, dict]:
         name, overrides, seed = job
         folder = args.out / name.replace(" ", "_") / f"seed{seed}"
-        checkpoint = train(args.config, overrides, args.minutes, seed, folder, threads)
+        checkpoint = train(args.config, overrides, args.minutes, seed, folder, threads, args.env_steps)
         saved = __import__("torch").load(checkpoint, weights_only=True, map_location="cpu")
+        minutes = curve_minutes(folder)
         result = {"seed": seed, "folder": str(folder), "overrides": overrides, "gradient_steps": saved["global_step"],
+                  "minutes": minutes[-1] if minutes else 0.0,
                   "env_steps": int(saved["state_dict"]["env_steps"]),
                   "eval": {o: evaluate(checkpoint, o, args.layout, args.games, threads) for o in args.opponents}}
         final = next(folder.glob("log/version_*/final_evaluation.json"), None)  # the best checkpoint, held out
@@ -165,7 +180,8 @@ def main(argv: list[str] | None = None) -> dict:
     (args.out / "results.json").write_text(json.dumps(results, indent=1))
     table = summarize(results, args.opponents)
     machine = f"{os.cpu_count()} cores, {platform.machine()}, {args.parallel} run(s) at a time"
-    header = (f"`{args.config}`, {args.minutes:g} minutes of training per run, seeds {args.seeds}, the last checkpoint and the best "
+    budget = f"{args.minutes:g} minutes" if args.env_steps is None else f"{args.env_steps:,} environment steps"
+    header = (f"`{args.config or 'each variant its own config'}`, {budget} of training per run, seeds {args.seeds}, the last checkpoint and the best "
               "(selected in training, played on the held-out games of EvaluationCallback), "
               f"{args.games} games per opponent on {args.layout} (half in each colour, evaluation seed {EVALUATION_SEED}); "
               f"{machine}; {(time.perf_counter() - started) / 3600:.1f} h in all.")

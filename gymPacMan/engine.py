@@ -395,28 +395,72 @@ def _step_kernel(
             )
 
 
+@numba.njit(cache=True, parallel=True)
+def _step_kernel_parallel(
+    walls, food, capsules, width, height, starts, pos, is_pacman, carrying, returned, scared, heading,
+    food_left, score, t, actions, active, length, reward_params, rewards, terminated, truncated, score_change,
+    illegal,
+):
+    """`_step_kernel` with the games spread over numba's threads: a game reads and writes only its own rows."""
+    for g in numba.prange(actions.shape[0]):
+        if active[g]:
+            _step_game(
+                g, walls, food, capsules, width, height, starts, pos, is_pacman, carrying, returned, scared, heading,
+                food_left, score, t, actions, length, reward_params, rewards, terminated, truncated, score_change,
+                illegal,
+            )
+
+
+@numba.njit(cache=True, inline="always")
+def _observe_game(g, walls, food, capsules, width, height, pos, carrying, agents, out):
+    """out[g]: `(len(agents), 8, H, W)`, zero on entry; channels as in SPEC.md."""
+    w, h = width[g], height[g]
+    for k in range(agents.shape[0]):
+        i = agents[k]
+        for y in range(h):
+            for x in range(w):
+                if walls[g, y, x]:
+                    out[g, k, 0, y, x] = 1
+                blue_half = 2 * x >= w
+                if capsules[g, y, x]:
+                    out[g, k, 2 if blue_half else 3, y, x] = 1
+                if food[g, y, x]:
+                    out[g, k, 6 if blue_half else 7, y, x] = 1
+        out[g, k, 1, pos[g, i, 1], pos[g, i, 0]] = 1 + carrying[g, i]
+        for j in range(NUM_AGENTS):
+            if j == i:
+                continue
+            channel = 4 if j % 2 == i % 2 else 5
+            out[g, k, channel, pos[g, j, 1], pos[g, j, 0]] = 1
+
+
 @numba.njit(cache=True)
 def _observe_kernel(walls, food, capsules, width, height, pos, carrying, agents, out):
-    """out: (N, len(agents), 8, H, W) float32, zero on entry; channels as in SPEC.md."""
+    """out: (N, len(agents), C >= 8, H, W) float32 or uint8, zero on entry; writes channels 0-7."""
     for g in range(pos.shape[0]):
-        w, h = width[g], height[g]
-        for k in range(agents.shape[0]):
-            i = agents[k]
-            for y in range(h):
-                for x in range(w):
-                    if walls[g, y, x]:
-                        out[g, k, 0, y, x] = 1.0
-                    blue_half = 2 * x >= w
-                    if capsules[g, y, x]:
-                        out[g, k, 2 if blue_half else 3, y, x] = 1.0
-                    if food[g, y, x]:
-                        out[g, k, 6 if blue_half else 7, y, x] = 1.0
-            out[g, k, 1, pos[g, i, 1], pos[g, i, 0]] = 1.0 + carrying[g, i]
-            for j in range(NUM_AGENTS):
-                if j == i:
-                    continue
-                channel = 4 if j % 2 == i % 2 else 5
-                out[g, k, channel, pos[g, j, 1], pos[g, j, 0]] = 1.0
+        _observe_game(g, walls, food, capsules, width, height, pos, carrying, agents, out)
+
+
+@numba.njit(cache=True, parallel=True)
+def _observe_kernel_parallel(walls, food, capsules, width, height, pos, carrying, agents, out):
+    """`_observe_kernel` with the games spread over numba's threads."""
+    for g in numba.prange(pos.shape[0]):
+        _observe_game(g, walls, food, capsules, width, height, pos, carrying, agents, out)
+
+
+PARALLEL_MIN_GAMES = 64
+PARALLEL_MIN_THREADS = 4
+"""Batches of at least `PARALLEL_MIN_GAMES` games spread their games over numba's threads when it has at
+least `PARALLEL_MIN_THREADS` (`numba.set_num_threads`, `NUMBA_NUM_THREADS`); smaller batches, such as
+the PettingZoo and course environments' single game, and machines with fewer threads run on the
+calling thread. On a 2-core machine the engine alone gains 40% from two threads, but a training loop
+loses more: the kernels' threads and torch's contend for the two cores between calls (README, Speed).
+Results are identical either way: each game is independent."""
+
+
+def parallel(num_games: int) -> bool:
+    """Whether a batch of `num_games` runs its games on numba's threads."""
+    return num_games >= PARALLEL_MIN_GAMES and numba.get_num_threads() >= PARALLEL_MIN_THREADS
 
 
 # ----------------------------------------------------------------------------------------------
@@ -490,7 +534,8 @@ def step(
         illegal=np.zeros((n, NUM_AGENTS), dtype=np.bool_),
     )
     s = state
-    _step_kernel(
+    kernel = _step_kernel_parallel if parallel(n) else _step_kernel
+    kernel(
         s.walls, s.food, s.capsules, s.width, s.height, s.starts, s.pos, s.is_pacman, s.carrying, s.returned,
         s.scared, s.heading, s.food_left, s.score, s.t, actions, active, int(length), params,
         result.rewards, result.terminated, result.truncated, result.score_change, result.illegal,
@@ -525,12 +570,16 @@ def legal_actions(state: GameState) -> np.ndarray:
     return out
 
 
-def observe(state: GameState, agents: Sequence[int] | np.ndarray = (1, 3)) -> np.ndarray:
-    """Observations `(N, len(agents), 8, H, W)` float32 of the chosen agents, zero-padded."""
+def observe(state: GameState, agents: Sequence[int] | np.ndarray = (1, 3), channels: int = NUM_CHANNELS,
+            dtype: type = np.float32) -> np.ndarray:
+    """Observations `(N, len(agents), channels, H, W)` of the chosen agents, zero-padded: the 8 channels
+    of SPEC.md, then `channels - 8` zero ones for the caller to fill (`planes`). With `dtype=np.uint8`
+    the same values as bytes (channel 1, 1 + food carried, is exact up to 254 carried)."""
     agents = np.asarray(agents, dtype=np.int64)
     h, w = state.grid_shape
-    out = np.zeros((state.num_games, len(agents), NUM_CHANNELS, h, w), dtype=np.float32)
-    _observe_kernel(state.walls, state.food, state.capsules, state.width, state.height, state.pos, state.carrying, agents, out)
+    out = np.zeros((state.num_games, len(agents), channels, h, w), dtype=dtype)
+    kernel = _observe_kernel_parallel if parallel(state.num_games) else _observe_kernel
+    kernel(state.walls, state.food, state.capsules, state.width, state.height, state.pos, state.carrying, agents, out)
     return out
 
 

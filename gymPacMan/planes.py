@@ -21,9 +21,10 @@ from __future__ import annotations
 
 from typing import Sequence
 
+import numba
 import numpy as np
 
-from .engine import GameState, observe
+from .engine import GameState, observe, parallel
 from .rules import NUM_AGENTS, NUM_CHANNELS, RED
 
 PLANES: dict[str, tuple[float, ...]] = {  # name -> the scale of each of its planes
@@ -55,32 +56,74 @@ def plane_scales(planes: Sequence[str] = ()) -> np.ndarray:
 
 def team_planes(state: GameState, team: int, planes: Sequence[str], length: int) -> np.ndarray:
     """`(N, k, H, W)` float32: the planes of `team`'s agents, in the order of `planes`."""
+    return observe_with_planes(state, [team], planes, length)[:, 0, NUM_CHANNELS:]
+
+
+def observe_with_planes(state: GameState, agents: Sequence[int], planes: Sequence[str] = (), length: int = 300,
+                        dtype: type = np.float32) -> np.ndarray:
+    """`(N, A, C, H, W)`: `engine.observe` of `agents` with each agent's team planes appended. With
+    `dtype=np.uint8`, every channel's integer code (its value over its scale, `plane_scales`): what a
+    replay buffer stores, without a float array in between."""
     planes = check_planes(planes)
-    n, (h, w) = state.num_games, state.grid_shape
-    out = np.zeros((n, num_channels(planes) - NUM_CHANNELS, h, w), dtype=np.float32)
-    inside = (np.arange(h)[None, :, None] < state.height[:, None, None]) & (np.arange(w)[None, None, :] < state.width[:, None, None])
+    obs = observe(state, agents, num_channels(planes), dtype)
+    if not planes:
+        return obs
+    uniform, cells = _plane_codes(state, np.asarray(agents, dtype=np.int64), planes, length)
+    scales = plane_scales(planes)[NUM_CHANNELS:] if dtype != np.uint8 else np.ones(len(uniform[0, 0]), np.float32)
+    kernel = _planes_kernel_parallel if parallel(state.num_games) else _planes_kernel
+    kernel(state.width, state.height, state.pos, uniform, cells, scales, NUM_CHANNELS, obs)
+    return obs
+
+
+def _plane_codes(state: GameState, agents: np.ndarray, planes: tuple[str, ...], length: int) -> tuple[np.ndarray, np.ndarray]:
+    """The planes' integer codes: `uniform` `(N, A, P)` the value a plane holds on every cell of the
+    board (-1 for a plane drawn on the agents' cells), `cells` `(N, P, 4)` what each of the four agents
+    puts on its cell (agents sharing a cell add up, at most 255)."""
+    n, p = state.num_games, num_channels(planes) - NUM_CHANNELS
+    uniform = np.full((n, len(agents), p), -1, dtype=np.int64)
+    cells = np.zeros((n, p, NUM_AGENTS), dtype=np.int64)
     k = 0
     for name in planes:
         if name == "time":
-            left = np.round(255 * np.clip(length - state.t, 0, length) / max(length, 1))  # (N,) integers 0-255
-            out[:, k] = left[:, None, None] * inside
+            uniform[:, :, k] = np.round(255 * np.clip(length - state.t, 0, length) / max(length, 1))[:, None]
         elif name == "score":
-            own = state.score if team == RED else -state.score  # (N,) the team's side
-            out[:, k] = np.minimum(np.maximum(own, 0), 255)[:, None, None] * inside
-            out[:, k + 1] = np.minimum(np.maximum(-own, 0), 255)[:, None, None] * inside
+            own = np.where((agents % 2 == RED)[None, :], state.score[:, None], -state.score[:, None])  # (N, A) the team's side
+            uniform[:, :, k] = np.minimum(np.maximum(own, 0), 255)
+            uniform[:, :, k + 1] = np.minimum(np.maximum(-own, 0), 255)
         else:
-            values = np.minimum(state.carrying if name == "carrying" else state.scared, 255)  # (N, 4)
-            games = np.repeat(np.arange(n), NUM_AGENTS)
-            np.add.at(out[:, k], (games, state.pos[..., 1].ravel(), state.pos[..., 0].ravel()), values.ravel())
-            np.minimum(out[:, k], 255, out=out[:, k])  # agents sharing a cell add up, still one byte
+            cells[:, k] = np.minimum(state.carrying if name == "carrying" else state.scared, 255)
         k += len(PLANES[name])
-    return out * plane_scales(planes)[NUM_CHANNELS:, None, None]
+    return uniform, cells
 
 
-def observe_with_planes(state: GameState, agents: Sequence[int], planes: Sequence[str] = (), length: int = 300) -> np.ndarray:
-    """`(N, A, C, H, W)`: `engine.observe` of `agents` with each agent's team planes appended."""
-    obs = observe(state, agents)
-    if not planes:
-        return obs
-    extra = {team: team_planes(state, team, planes, length) for team in {a % 2 for a in agents}}
-    return np.concatenate([obs, np.stack([extra[a % 2] for a in agents], axis=1)], axis=2)
+@numba.njit(cache=True, inline="always")
+def _planes_game(g, width, height, pos, uniform, cells, scales, first, out):
+    """Channels `first + p` of `out[g]` (zero on entry), each code times `scales[p]`."""
+    w, h = width[g], height[g]
+    for k in range(uniform.shape[1]):
+        for p in range(uniform.shape[2]):
+            c = first + p
+            if uniform[g, k, p] >= 0:
+                value = uniform[g, k, p] * scales[p]
+                for y in range(h):
+                    for x in range(w):
+                        out[g, k, c, y, x] = value
+            else:
+                for j in range(NUM_AGENTS):
+                    total = 0
+                    for m in range(NUM_AGENTS):
+                        if pos[g, m, 0] == pos[g, j, 0] and pos[g, m, 1] == pos[g, j, 1]:
+                            total += cells[g, p, m]
+                    out[g, k, c, pos[g, j, 1], pos[g, j, 0]] = min(total, 255) * scales[p]
+
+
+@numba.njit(cache=True)
+def _planes_kernel(width, height, pos, uniform, cells, scales, first, out):
+    for g in range(pos.shape[0]):
+        _planes_game(g, width, height, pos, uniform, cells, scales, first, out)
+
+
+@numba.njit(cache=True, parallel=True)
+def _planes_kernel_parallel(width, height, pos, uniform, cells, scales, first, out):
+    for g in numba.prange(pos.shape[0]):
+        _planes_game(g, width, height, pos, uniform, cells, scales, first, out)

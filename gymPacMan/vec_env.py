@@ -80,6 +80,9 @@ class VecCaptureEnv:
         autoreset: reset finished games inside `step` (training); off, finished games stay frozen.
         planes: extra observation planes after the course's 8 channels (`gymPacMan.planes`: `time`,
             `score`, `carrying`, `scared`); none by default.
+        encoded: observations as uint8 codes, each value over its channel's scale
+            (`gymPacMan.planes.plane_scales`): what a replay buffer stores, a quarter of the bytes and
+            no float array in between (the trainer's collector asks for them).
 
     Shapes (`A` = 2 controlled agents, or 4 in self-play): observations `(N, A, 8, H, W)` float32,
     `info["legal"]` `(N, A, 5)` bool, rewards `(N,)` (blue) or `(N, 2)`, terminated/truncated `(N,)`.
@@ -101,6 +104,7 @@ class VecCaptureEnv:
         seed: int | None = None,
         autoreset: bool = True,
         planes: Sequence[str] = (),
+        encoded: bool = False,
     ):
         if num_envs < 1:
             raise ValueError(f"num_envs must be at least 1, got {num_envs}")
@@ -114,6 +118,7 @@ class VecCaptureEnv:
         self._reward_params = engine.reward_params(rewards)
         self.autoreset = autoreset
         self.planes = check_planes(planes)
+        self.encoded = encoded
         # (len(layouts),) probabilities of each layout when a game starts (a curriculum stage's); None: alike
         self.layout_weights: np.ndarray | None = None
         self.opponent = None if self_play else resolve_opponent(opponent, team=RED)
@@ -223,7 +228,7 @@ class VecCaptureEnv:
         return self._observe(self.state)
 
     def _observe(self, state: engine.GameState) -> np.ndarray:
-        return observe_with_planes(state, self.controlled, self.planes, self.length)
+        return observe_with_planes(state, self.controlled, self.planes, self.length, np.uint8 if self.encoded else np.float32)
 
     def legal_actions(self) -> np.ndarray:
         """`(N, A, 5)` legal-action masks of the controlled agents."""

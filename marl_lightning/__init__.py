@@ -2,10 +2,10 @@
 
 from .callbacks import EvaluationCallback
 from .data import CaptureDataModule
-from .learners import ValueDecompositionModule
+from .learners import MAPPOModule, ValueDecompositionModule
 from .mixers import Mixer
 from .networks import TeamNetwork
 from .policy import CheckpointError, EpsilonGreedyPolicy, GreedyPolicy, load_policy
 
-__all__ = ["CaptureDataModule", "CheckpointError", "EpsilonGreedyPolicy", "EvaluationCallback", "GreedyPolicy", "Mixer",
+__all__ = ["CaptureDataModule", "CheckpointError", "EpsilonGreedyPolicy", "EvaluationCallback", "GreedyPolicy", "MAPPOModule", "Mixer",
            "TeamNetwork", "ValueDecompositionModule", "load_policy"]

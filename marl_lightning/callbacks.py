@@ -111,3 +111,19 @@ class EvaluationCallback(L.Callback):
                                 f"{r['by_colour'][c]['win_rate_95ci'][1]:.0%})" for c in ("blue", "red"))
             lines.append(f"  against {opponent}: wins {r['win_rate']:.0%} (as {colours})")
         return "\n".join(lines)
+
+
+class EnvStepBudget(L.Callback):
+    """Stop training once `max_env_steps` environment steps were collected (summed over games, on this
+    rank): the budget that compares learners fairly, whatever each collects per gradient step (QMIX's
+    `steps_per_update` vector steps, MAPPO's rollout spread over its epochs and minibatches).
+    In YAML: `trainer.callbacks+={class_path: marl_lightning.callbacks.EnvStepBudget, init_args: {max_env_steps: 400000}}`."""
+
+    def __init__(self, max_env_steps: int):
+        if max_env_steps < 1:
+            raise ValueError(f"max_env_steps must be at least 1, got {max_env_steps}")
+        self.max_env_steps = max_env_steps
+
+    def on_train_batch_end(self, trainer: L.Trainer, module: L.LightningModule, outputs, batch, batch_idx: int) -> None:
+        if module.env_steps_collected >= self.max_env_steps:
+            trainer.should_stop = True

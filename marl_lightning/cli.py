@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import inspect
 import sys
+import warnings
 from pathlib import Path
 
 import yaml
 from lightning.pytorch.cli import LightningCLI, SaveConfigCallback
 
+from .learners import LEARNERS, ValueDecompositionModule
 from .mixers import ALIASES as MIXER_ALIASES
+
+DEFAULT_LEARNER = "value_decomposition"
 
 
 def mixer_name(mixer) -> str:
@@ -35,6 +40,31 @@ class LoggedConfigCallback(SaveConfigCallback):
 BASE_CONFIG = Path(__file__).resolve().parents[1] / "configs" / "base.yaml"
 
 
+def chosen_learner(args: list[str]) -> str:
+    """The learner a command line names: `--learner NAME`, or `learner: NAME` in a `--config` file (the
+    last one given wins), else value decomposition (QMIX, VDN, IQL)."""
+    name = DEFAULT_LEARNER
+    for i, arg in enumerate(args):
+        key, _, value = arg.partition("=")
+        if key not in ("--config", "--learner"):
+            continue
+        if not value and i + 1 < len(args):
+            value = args[i + 1]
+        if key == "--learner":
+            name = value
+            continue
+        path = Path(value)
+        try:
+            config = yaml.safe_load(path.read_text() if path.is_file() else value)
+        except (OSError, yaml.YAMLError):
+            continue  # the parser reports a bad config file itself
+        if isinstance(config, dict) and "learner" in config:
+            name = config["learner"]
+    if name not in LEARNERS:
+        raise ValueError(f"unknown learner {name!r}; use one of {sorted(LEARNERS)}")
+    return name
+
+
 class MARLCLI(LightningCLI):
     """`python train.py fit --config configs/qmix.yaml`; every value can be overridden on the command line.
 
@@ -47,8 +77,12 @@ class MARLCLI(LightningCLI):
     module's reward shaping.
     """
 
-    def __init__(self, *args, save_config_callback=LoggedConfigCallback, **kwargs):
-        super().__init__(*args, save_config_callback=save_config_callback, **kwargs)
+    def __init__(self, model_class=None, *args, save_config_callback=LoggedConfigCallback, **kwargs):
+        if model_class is None:  # the learner the command line names (`learner:` in a config)
+            given = kwargs.get("args")
+            given = list(sys.argv[1:] if given is None else given) if not isinstance(given, dict) else []
+            model_class = LEARNERS[chosen_learner(given)]
+        super().__init__(model_class, *args, save_config_callback=save_config_callback, **kwargs)
 
     def parse_arguments(self, parser, args) -> None:
         """`--config configs/base.yaml` goes first (after the subcommand), before anything the user gives.
@@ -59,12 +93,21 @@ class MARLCLI(LightningCLI):
         if BASE_CONFIG.is_file() and not isinstance(args, dict) and not hasattr(args, "as_dict"):
             args = list(sys.argv[1:] if args is None else args)
             at = 1 if args and args[0] in self.subcommands() else 0
-            args[at:at] = ["--config", str(BASE_CONFIG)]
-        super().parse_arguments(parser, args)
+            base = str(BASE_CONFIG)
+            if not issubclass(self.model_class, ValueDecompositionModule):  # its model section is value decomposition's
+                base = yaml.safe_dump({k: v for k, v in yaml.safe_load(BASE_CONFIG.read_text()).items() if k != "model"})
+            args[at:at] = ["--config", base]
+        with warnings.catch_warnings():  # LightningCLI warns when given args while sys.argv has some: that is the point here
+            warnings.filterwarnings("ignore", message="LightningCLI's args parameter")
+            super().parse_arguments(parser, args)
 
     def add_arguments_to_parser(self, parser) -> None:
+        parser.add_argument("--learner", default=DEFAULT_LEARNER, choices=sorted(LEARNERS),
+                            help="the learning algorithm family: value_decomposition (QMIX, VDN, IQL) or mappo (MAPPO, IPPO)")
+        accepted = inspect.signature(self.model_class.__init__).parameters
         for key in ("obs_shape", "n_agents", "planes", "burn_in", "n_step"):
-            parser.link_arguments(f"data.{key}", f"model.{key}", apply_on="instantiate")
+            if key in accepted:
+                parser.link_arguments(f"data.{key}", f"model.{key}", apply_on="instantiate")
         parser.link_arguments("model.gamma", "data.gamma")  # the shaping term discounts as the learner does
 
     def before_instantiate_classes(self) -> None:
@@ -75,7 +118,10 @@ class MARLCLI(LightningCLI):
             return
         model, data = config["model"], config["data"]
         layouts = data["layouts"] if isinstance(data["layouts"], str) else "+".join(data["layouts"])
-        algo = mixer_name(model["mixer"])
+        if "mixer" in model:
+            algo = mixer_name(model["mixer"])
+        else:  # a policy-gradient learner
+            algo = "mappo" if model.get("centralised_critic", True) else "ippo"
         if model.get("network.init_args.recurrent", False):
             algo += "_rnn"
         opponent = data["opponent"] if isinstance(data["opponent"], str) else "+".join(data["opponent"])

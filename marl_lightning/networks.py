@@ -53,6 +53,14 @@ class TeamNetwork(nn.Module):
         return torch.stack(qs, dim=1), torch.stack(states, dim=1)
 
 
+def with_agent_ids(obs: torch.Tensor) -> torch.Tensor:
+    """Each agent's observation with its one-hot id as A constant channels, the agents folded into the
+    batch: `(B, A, C, H, W) -> (B*A, C+A, H, W)`, for one network shared by the agents."""
+    b, a, c, h, w = obs.shape
+    ids = torch.eye(a, device=obs.device, dtype=obs.dtype)[None, :, :, None, None].expand(b, a, a, h, w)
+    return torch.cat([obs, ids], dim=2).reshape(b * a, c + a, h, w)
+
+
 class ConvEncoder(nn.Module):
     """3x3 convolutions ("same" at stride 1; a stride of 2 halves the grid), batch norm if asked, SiLU,
     then pooling: `(B, C, H, W) -> (B, F)`."""
@@ -159,11 +167,9 @@ class AgentQNetworks(TeamNetwork):
 
     def forward(self, obs: torch.Tensor, state: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """obs `(B, A, C, H, W)`, state `(B, A, S)` -> Q-values `(B, A, U)`, state `(B, A, S)`."""
-        b, a, c, hh, ww = obs.shape
+        b, a = obs.shape[:2]
         if self.shared:
-            ids = torch.eye(a, device=obs.device, dtype=obs.dtype)[None, :, :, None, None].expand(b, a, a, hh, ww)
-            x = torch.cat([obs, ids], dim=2).reshape(b * a, c + a, hh, ww)  # (B*A, C+A, H, W)
-            q, state = self.nets[0](x, state.reshape(b * a, -1))
+            q, state = self.nets[0](with_agent_ids(obs), state.reshape(b * a, -1))
             return q.reshape(b, a, NUM_ACTIONS), state.reshape(b, a, -1)
         outputs = [net(obs[:, i], state[:, i]) for i, net in enumerate(self.nets)]
         return torch.stack([q for q, _ in outputs], dim=1), torch.stack([s for _, s in outputs], dim=1)

@@ -143,14 +143,14 @@ def rebuild(checkpoint: dict, path: str | Path):
     return module
 
 
-TARGET_PREFIXES = ("target_agents.", "target_mixer.")
+TARGET_PREFIXES = ("target_agents.", "target_mixer.", "critic.")  # what a team needs only to learn, not to play
 SLIM_KEYS = ("state_dict", "hyper_parameters", "datamodule_hyper_parameters", "learner", "global_step",
              "pytorch-lightning_version")
 
 
 def slim_checkpoint(path: str | Path, out: str | Path) -> Path:
-    """A copy of a training checkpoint with only what `load_policy` needs (no target networks,
-    optimizer, replay or games): a quarter of the size, for shipping a team. Refuses to overwrite `path`."""
+    """A copy of a training checkpoint with only what `load_policy` needs (no target networks or
+    critic, optimizer, replay or games): a quarter of the size, for shipping a team. Refuses to overwrite `path`."""
     path, out = Path(path), Path(out)
     if out.resolve() == path.resolve():
         raise ValueError(f"slim_checkpoint would overwrite its input {str(path)!r}; give another output path")

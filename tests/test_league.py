@@ -99,7 +99,7 @@ def test_a_training_run_with_a_league_and_its_resume(tmp_path):
     data = CaptureDataModule(layouts=["tinyCapture"], num_envs=8, length=20,
                              league={"every_n_steps": 5, "pool_size": 2, "share": 0.5, "sampling": "pfsp"})
     data.trainer = type("T", (), {"lightning_module": Learner(load_policy(ckpt)), "world_size": 1, "global_rank": 0,
-                                  "global_step": 16})()
+                                  "global_step": 16, "strategy": type("S", (), {"root_device": torch.device("cpu")})})()
     data.load_state_dict(saved)
     data.setup("fit")
     restored = data.league

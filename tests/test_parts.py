@@ -177,8 +177,12 @@ def test_configs_are_a_base_and_small_layers(capsys):
             text = path.read_text()
             layer = leaves(yaml.safe_load(text))
             below = dict(base)  # what the layer goes on top of: base.yaml, and the file it says it stacks on
-            for name in re.findall(r"[Ss]tacks on configs/(\w+\.yaml)", text):
-                below.update(leaves(yaml.safe_load((ROOT / "configs" / name).read_text())))
+            stacked = [leaves(yaml.safe_load((ROOT / "configs" / name).read_text()))
+                       for name in re.findall(r"[Ss]tacks on configs/(\w+\.yaml)", text)]
+            if any(tree.get("learner") == "mappo" for tree in [layer, *stacked]):  # base.yaml's model section is left out
+                below = {key: value for key, value in below.items() if not key.startswith("model.")}
+            for tree in stacked:
+                below.update(tree)
             repeated = [key for key, value in layer.items() if below.get(key, object()) == value and not key.endswith("class_path")]
             assert not repeated, f"{path.name} repeats what base.yaml holds: {repeated}"
             assert len(layer) <= 30, f"{path.name} sets {len(layer)} values: a layer should change a few"

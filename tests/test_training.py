@@ -15,6 +15,7 @@ import torch
 from marl_lightning import CaptureDataModule, CheckpointError, EvaluationCallback, ValueDecompositionModule, load_policy
 from marl_lightning.policy import slim_checkpoint
 from marl_lightning.cli import MARLCLI
+from marl_lightning.data import RolloutBuffer
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -32,7 +33,7 @@ def fit(tmp_path: Path, *extra: str, config: str = "qmix.yaml", steps: int = 30)
         "--data.num_envs=8", "--data.warmup=64", "--data.batch_size=16", "--data.length=50",
         *extra,
     ]
-    return MARLCLI(ValueDecompositionModule, CaptureDataModule, args=args, save_config_kwargs={"overwrite": True})
+    return MARLCLI(datamodule_class=CaptureDataModule, args=args, save_config_kwargs={"overwrite": True})  # the config's learner
 
 
 def logged_metrics(tmp_path: Path) -> dict[str, np.ndarray]:
@@ -102,8 +103,12 @@ def state_of(cli: MARLCLI) -> dict[str, torch.Tensor]:
     for i, state in cli.trainer.optimizers[0].state_dict()["state"].items():
         out.update({f"adam.{i}.{k}": v for k, v in state.items()})
     data = cli.datamodule
-    out.update({f"buffer.{k}": v for k, v in data.buffer.frames.items()})
-    out["buffer.written"] = data.buffer.written
+    if isinstance(data.buffer, RolloutBuffer):  # on-policy: the samples of the update in progress, and how far it is
+        out.update({f"rollout.{k}": v for k, v in data.buffer.samples.items()})
+        out["rollout.order"], out["rollout.served"] = data.buffer.order, torch.tensor(data.buffer.served)
+    else:
+        out.update({f"buffer.{k}": v for k, v in data.buffer.frames.items()})
+        out["buffer.written"] = data.buffer.written
     out.update({f"game.{k}": v for k, v in data.collector.env.state_dict()["games"].items()})
     out["exploration"] = data.collector.generator.get_state()
     out["replay"] = data.buffer.generator.get_state()
@@ -116,6 +121,7 @@ def state_of(cli: MARLCLI) -> dict[str, torch.Tensor]:
     ("qmix.yaml", ("--data.prioritized=true", "--data.opponent={random: 0.5, heuristic: 0.5}", "--data.planes=[time, score]",
                    "--data.n_step=3", "--data.potential_shaping=1.0")),
     ("qmix_rnn.yaml", ()),
+    ("mappo.yaml", ("--model.rollout_length=8", "--model.minibatches=4", "--model.epochs=2")),  # 8 steps a rollout: resumed mid-update
 ])
 def test_resume_is_bit_exact(tmp_path, config, extra):
     """20 steps, then a resume to 30, ends where 30 steps in one go end, to the bit."""

@@ -21,6 +21,7 @@ from gymPacMan.vec_env import RANDOM_LAYOUT_SHAPE, resolve_layouts
 from ..entrants import make_entrant
 from .curriculum import Curriculum
 from .league import League
+from .onpolicy import RolloutBuffer
 from .replay import ReplayBuffer
 from .rewards import RewardShaper
 from .rollout import Collector, summarize
@@ -91,6 +92,33 @@ class RolloutStream(IterableDataset):
             yield TrainingBatch(sample, steps * data.num_envs, episodes, data.buffer, stats)
 
 
+class OnPolicyStream(RolloutStream):
+    """For on-policy learners (`learner.on_policy`): when the samples of the last rollout are used up,
+    collect `rollout_length` vector steps of every game with the live policy and have the learner turn
+    them into samples (`prepare_rollout`: log-probabilities, values, advantages, returns); then one
+    shuffled minibatch per gradient step, `epochs` passes over each rollout (`data.onpolicy`). The first
+    minibatch of a rollout carries its environment steps and finished games."""
+
+    def __iter__(self) -> Iterator[TrainingBatch]:
+        data = self.data
+        learner = data.trainer.lightning_module
+        policy = learner.exploration_policy(data.collector.generator)  # sampling from the live actor
+        rollout, codec = data.buffer, data.collector.codec
+        while True:
+            env_steps, episodes, stats = 0, {}, {}
+            if rollout.exhausted:
+                stats = {**data.advance_curriculum(), **data.update_league()}
+                steps = learner.hparams.rollout_length
+                episodes = summarize(data.collector.collect(policy, steps))
+                env_steps = steps * data.num_envs
+                data.env_steps += env_steps
+                now = codec.encode(torch.from_numpy(data.collector.obs)).to(rollout.device)  # (N, A, C, H, W) after the rollout
+                rollout.serve(learner.prepare_rollout(rollout, now, codec.decode))
+            sample = rollout.next_minibatch()
+            sample["obs"] = codec.decode(sample["obs"])
+            yield TrainingBatch(sample, env_steps, episodes, rollout, stats)
+
+
 class CaptureDataModule(L.LightningDataModule):
     """Environments, rewards and replay for training the blue team.
 
@@ -128,6 +156,8 @@ class CaptureDataModule(L.LightningDataModule):
         league: `{every_n_steps, pool_size, share, sampling, pfsp_power}`: a self-play league, frozen
             snapshots of the learner playing `share` of the games (`data.league`).
         save_buffer: keep the replay buffer in checkpoints (large), for an exact resume.
+        replay_device: where the replay buffer lives and is sampled: `"auto"` (the default), the
+            trainer's device (a GPU's memory, so a batch never crosses to it); or `"cpu"`, `"cuda"`, ...
     """
 
     def __init__(self, layouts: str | Sequence[str] = "tinyMaze", num_envs: int = 32, opponent: str | dict[str, float] = "random",
@@ -137,7 +167,7 @@ class CaptureDataModule(L.LightningDataModule):
                  prioritized: bool = False, alpha: float = 0.6, beta: float = 0.4, batch_size: int = 128,
                  sequence_length: int = 1, burn_in: int = 0, n_step: int = 1, warmup: int = 2_000,
                  replay_ratio: float | None = None, steps_per_update: int = 2, seed: int = 0, save_buffer: bool = False,
-                 curriculum: dict | None = None, league: dict | None = None):
+                 curriculum: dict | None = None, league: dict | None = None, replay_device: str = "auto"):
         super().__init__()
         self.save_hyperparameters()
         if sequence_length < 1 or burn_in < 0 or n_step < 1:
@@ -170,6 +200,7 @@ class CaptureDataModule(L.LightningDataModule):
         self.vector_steps_per_update = steps_per_update if replay_ratio is None else trained / (replay_ratio * num_envs)
         self._credit = 0.0  # fractions of a vector step owed to collection, carried over
         self.seed, self.save_buffer = seed, save_buffer
+        self.replay_device = replay_device if replay_device == "auto" else str(torch.device(replay_device))  # fails early on a bad name
         self.buffer: ReplayBuffer | None = None
         self.collector: Collector | None = None
         self._pending_state: dict | None = None  # a checkpoint's data, loaded before `setup`
@@ -196,13 +227,19 @@ class CaptureDataModule(L.LightningDataModule):
             opponent = MixtureTeam({"opponents": self.scripted, "league": self.league.pool}, {"opponents": 1.0, "league": 0.0},
                                    team=RED, seed=seed)
         env = VecCaptureEnv(self.layouts, self.num_envs, opponent, length=self.length, rewards=self.rewards, seed=seed,
-                            planes=self.planes)
+                            planes=self.planes, encoded=True)
         if self.curriculum is not None:
             self._apply_stage(env)  # before the collector starts the first games
         # one generator for replay draws and one for exploration, apart from torch's global one, so
         # that nothing else (a model's initialisation, a DataLoader) shifts them, and both are saved
-        self.buffer = ReplayBuffer(self.buffer_size, self.num_envs, self.prioritized, self.alpha, self.beta,
-                                   generator=torch.Generator().manual_seed(2 * seed))
+        learner = self.trainer.lightning_module if self.trainer is not None else None
+        if getattr(learner, "on_policy", False):  # the rollout of the moment, not a replay memory
+            h = learner.hparams
+            self.buffer = RolloutBuffer(self.num_envs, h.epochs, h.minibatches, device=self._replay_device(),
+                                        generator=torch.Generator().manual_seed(2 * seed))
+        else:
+            self.buffer = ReplayBuffer(self.buffer_size, self.num_envs, self.prioritized, self.alpha, self.beta,
+                                       device=self._replay_device(), generator=torch.Generator().manual_seed(2 * seed))
         self.collector = Collector(env, self.buffer, self.shaper, self.limit_is_terminal,
                                    generator=torch.Generator().manual_seed(2 * seed + 1))
         if self._pending_state is not None:
@@ -210,7 +247,8 @@ class CaptureDataModule(L.LightningDataModule):
             self._pending_state = None
 
     def train_dataloader(self) -> DataLoader:
-        return DataLoader(RolloutStream(self), batch_size=None, num_workers=0, collate_fn=_as_is)
+        stream = OnPolicyStream(self) if isinstance(self.buffer, RolloutBuffer) else RolloutStream(self)
+        return DataLoader(stream, batch_size=None, num_workers=0, collate_fn=_as_is)
 
     # -- the curriculum -----------------------------------------------------------------------
     def _apply_stage(self, env: VecCaptureEnv) -> None:
@@ -222,8 +260,10 @@ class CaptureDataModule(L.LightningDataModule):
         if self.curriculum is None:
             return {}
         trainer = self.trainer
-        metrics = {k: float(v) for k, v in trainer.callback_metrics.items()} if trainer is not None else {}
         step = trainer.global_step if trainer is not None else 0
+        metrics = {}  # the evaluations' win rates, read (from the device) once every logging interval
+        if trainer is not None and step % max(trainer.log_every_n_steps, 1) == 0:
+            metrics = {k: float(v) for k, v in trainer.callback_metrics.items() if k.startswith("eval/")}
         if self.curriculum.update(self.env_steps, step, metrics):
             self._apply_stage(self.collector.env)
             last = self.curriculum.history[-1]
@@ -259,7 +299,7 @@ class CaptureDataModule(L.LightningDataModule):
             local["curriculum"] = self.curriculum.state_dict()
         if self.league is not None:
             local["league"] = self.league.state_dict()
-        if self.save_buffer:
+        if self.save_buffer or isinstance(self.buffer, RolloutBuffer):  # a rollout is small, and needed to resume an update
             local["buffer"] = self.buffer.state_dict()
         else:
             local["buffer_generator"] = self.buffer.generator.get_state()
@@ -296,6 +336,11 @@ class CaptureDataModule(L.LightningDataModule):
             self.buffer.load_state_dict(local["buffer"])
         else:
             self.buffer.generator.set_state(local["buffer_generator"])
+
+    def _replay_device(self) -> torch.device:
+        if self.replay_device != "auto":
+            return torch.device(self.replay_device)
+        return self.trainer.strategy.root_device if self.trainer is not None else torch.device("cpu")
 
     def _rank(self) -> int:
         return self.trainer.global_rank if self.trainer is not None else 0

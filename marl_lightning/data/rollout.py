@@ -19,14 +19,22 @@ class ObservationCodec:
 
     def __init__(self, scales):
         self.scales = torch.as_tensor(np.asarray(scales), dtype=torch.float32)  # (C,)
+        self._on: dict[torch.device, torch.Tensor] = {}  # the scales on each device they were needed on
+
+    def _scales(self, device: torch.device) -> torch.Tensor:
+        if device not in self._on:
+            self._on[device] = self.scales.to(device)[:, None, None]  # (C, 1, 1)
+        return self._on[device]
 
     def encode(self, obs: torch.Tensor) -> torch.Tensor:
-        """`(..., C, H, W)` float -> uint8."""
-        return torch.round(obs / self.scales.to(obs.device)[:, None, None]).to(torch.uint8)
+        """`(..., C, H, W)` float -> uint8; uint8 codes (`VecCaptureEnv(encoded=True)`) are returned as they are."""
+        if obs.dtype == torch.uint8:
+            return obs
+        return torch.round(obs / self._scales(obs.device)).to(torch.uint8)
 
     def decode(self, obs: torch.Tensor) -> torch.Tensor:
         """`(..., C, H, W)` uint8 -> float32."""
-        return obs.float() * self.scales.to(obs.device)[:, None, None]
+        return obs * self._scales(obs.device)  # uint8 times float32: float32, in one pass
 
 
 class Collector:
@@ -40,6 +48,10 @@ class Collector:
     state)` (`marl_lightning.policy`); the collector keeps each game's state, clears it when the game
     ends, and owns `generator`, the exploration generator an exploring policy draws from (saved with
     the games in `state_dict`).
+
+    The observations and masks travel to the buffer's device once a step, as bytes (an env made with
+    `encoded=True` gives them so; float observations are encoded first); the policy acts on them
+    there, and only its actions come back to the host, where the games are.
     """
 
     def __init__(self, env: VecCaptureEnv, buffer: ReplayBuffer, shaper: RewardShaper | None = None,
@@ -53,15 +65,17 @@ class Collector:
 
     def collect(self, policy, steps: int) -> list[EpisodeResults]:
         """Play `steps` vector steps (`steps * N` transitions); returns the results of the games that ended."""
-        ended = []
+        ended, device, n = [], self.buffer.device, self.env.num_envs
         for _ in range(steps):
-            obs = torch.from_numpy(self.obs)
-            legal = torch.from_numpy(self.legal)
+            seen = TensorDict({
+                "obs": self.codec.encode(torch.from_numpy(self.obs)),  # (N, A, C, H, W) uint8
+                "legal": torch.from_numpy(self.legal),  # (N, A, U)
+            }, batch_size=[n]).to(device)  # the one transfer of the step's observations
             if self.state is None:
-                self.state = policy.initial_state(self.env.num_envs)
+                self.state = policy.initial_state(n)
             state_before = self.state
             before = self.shaper.potential(self.env.state) if self.shaper is not None else None
-            actions, self.state = policy.act(obs, legal, self.state)
+            actions, self.state = policy.act(self.codec.decode(seen["obs"]), seen["legal"], self.state)
             actions = actions.cpu()
             next_obs, reward, terminated, truncated, info = self.env.step(actions.numpy())
             if self.shaper is not None:
@@ -70,18 +84,17 @@ class Collector:
             finished = torch.nonzero(done).squeeze(1)  # the games that ended with this step
             terminated = terminated | (truncated & self.limit_is_terminal)  # the clock is observed: the limit ends it
             self.buffer.add(TensorDict({
-                "obs": self.codec.encode(obs),  # (N, A, C, H, W) uint8
-                "legal": legal,  # (N, A, U)
+                **seen,
                 "action": actions.to(torch.uint8),  # (N, A)
                 "reward": torch.as_tensor(reward, dtype=torch.float32),  # (N,)
                 "terminated": torch.from_numpy(terminated),  # (N,)
                 "truncated": torch.from_numpy(truncated),  # (N,)
-                "state": state_before.detach().cpu().float(),  # (N, A, S)
-            }, batch_size=[self.env.num_envs]), finished, TensorDict({
+                "state": state_before.detach().float(),  # (N, A, S)
+            }, batch_size=[n]), finished, TensorDict({
                 "obs": self.codec.encode(torch.from_numpy(info["final_observation"][finished.numpy()])),  # (k, A, C, H, W)
                 "legal": torch.from_numpy(info["final_legal"][finished.numpy()]),
             }, batch_size=[len(finished)]))
-            self.state = self.state * (~done).to(self.state.dtype).to(self.state.device)[:, None, None]  # new games start afresh
+            self.state = self.state * (~done).to(self.state.device, self.state.dtype)[:, None, None]  # new games start afresh
             self.obs, self.legal = next_obs, info["legal"]
             if len(info["episodes"]):
                 ended.append(info["episodes"])

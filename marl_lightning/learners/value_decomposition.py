@@ -21,14 +21,11 @@ from __future__ import annotations
 
 import copy
 import math
-import time
 from typing import Callable, Sequence
 
-import lightning as L
 import torch
 import torch.nn.functional as F
 from tensordict import TensorDict
-from torchmetrics import MeanMetric
 
 from ..data import TrainingBatch
 from ..exploration import epsilon_at
@@ -37,15 +34,14 @@ from ..mixers import Mixer, global_state
 from ..networks import AgentQNetworks, TeamNetwork
 from ..parts import build, describe
 from ..policy import BoltzmannPolicy, EpsilonGreedyPolicy, GreedyPolicy
+from .base import Learner
 from .targets import double_q_values, lambda_returns, n_step_bootstrap, n_step_returns
-
-EPISODE_METRICS = ("episode_return", "win", "tie", "score", "food_returned", "length")
 
 NetworkFactory = Callable[[int, tuple[int, int, int]], TeamNetwork]  # (n_agents, obs_shape)
 MixerFactory = Callable[[int, tuple[int, int, int]], Mixer]  # (n_agents, state_shape)
 
 
-class ValueDecompositionModule(L.LightningModule):
+class ValueDecompositionModule(Learner):
     """Agent Q-networks, an optional mixer, their targets, and the double-DQN TD loss.
 
     Args:
@@ -76,6 +72,8 @@ class ValueDecompositionModule(L.LightningModule):
             Boltzmann exploration's temperature.
     """
 
+    train_metric_names = ("td_loss", "q_taken_mean", "target_mean", "td_error_abs", "grad_norm")
+
     def __init__(self, n_agents: int = 2, obs_shape: tuple[int, int, int] = (8, 20, 20), planes: Sequence[str] = (),
                  burn_in: int = 0, n_step: int = 1, network: NetworkFactory = AgentQNetworks,
                  mixer: str | MixerFactory | None = "qmix", gamma: float = 0.99, td_lambda: float | None = None,
@@ -104,22 +102,17 @@ class ValueDecompositionModule(L.LightningModule):
         self.mixer: Mixer | None = None if mixer is None else build(mixer, Mixer, MIXER_ALIASES, n_agents, state_shape)
         self.target_agents = copy.deepcopy(self.agents).requires_grad_(False)
         self.target_mixer = copy.deepcopy(self.mixer).requires_grad_(False) if self.mixer else None
-        self.register_buffer("env_steps", torch.zeros((), dtype=torch.long))  # saved in checkpoints
-        # each rank logs its own games' averages: syncing inside compute() would be a collective call
-        # that ranks without finished games never make (a DDP hang)
-        self.episode_metrics = torch.nn.ModuleDict({name: MeanMetric(sync_on_compute=False) for name in EPISODE_METRICS})
-        self._clock: tuple[float, int] | None = None
 
     # -- acting ---------------------------------------------------------------------------------
     @property
     def epsilon(self) -> float:
         h = self.hparams
-        return epsilon_at(int(self.env_steps), h.epsilon_start, h.epsilon_end, h.epsilon_decay_steps, h.epsilon_schedule)
+        return epsilon_at(self._env_steps, h.epsilon_start, h.epsilon_end, h.epsilon_decay_steps, h.epsilon_schedule)
 
     @property
     def temperature(self) -> float:
         h = self.hparams
-        return epsilon_at(int(self.env_steps), h.temperature_start, h.temperature_end, h.temperature_decay_steps,
+        return epsilon_at(self._env_steps, h.temperature_start, h.temperature_end, h.temperature_decay_steps,
                           h.temperature_schedule)
 
     def policy(self) -> GreedyPolicy:
@@ -218,41 +211,16 @@ class ValueDecompositionModule(L.LightningModule):
         return self.target_mixer(values.flatten(0, 1), global_state(seen.flatten(0, 1))).view(b, f)
 
     def training_step(self, batch: TrainingBatch, batch_idx: int) -> torch.Tensor:
-        self.env_steps += batch.env_steps
-        for name, values in batch.episodes.items():
-            self.episode_metrics[name].update(torch.as_tensor(values, dtype=torch.float32))
+        self.count(batch)
         loss, td_error, diagnostics = self.td_loss(batch.sample)
         batch.report_td_error(td_error)  # prioritized replay: the buffer owns the priorities
-        self.log("train/td_loss", loss, prog_bar=False)
-        for name, value in diagnostics.items():
-            self.log(f"train/{name}", value)
-        self.log("train/epsilon" if self.hparams.exploration == "epsilon" else "train/temperature",
-                 self.epsilon if self.hparams.exploration == "epsilon" else self.temperature)
-        self.log("train/lr", self.trainer.optimizers[0].param_groups[0]["lr"])
-        self.log("rollout/env_steps", self.env_steps.float())
-        for name, value in batch.stats.items():
-            self.log(name, value)
-        self._log_speed()
-        for name, metric in self.episode_metrics.items():
-            if metric.update_count:
-                self.log(f"rollout/{name}", metric.compute(), prog_bar=name == "win")
-                metric.reset()
+        self.record({"td_loss": loss, **diagnostics}, batch.stats)
         return loss
 
-    def on_train_start(self) -> None:
-        self._started = time.perf_counter()
-
-    def _log_speed(self) -> None:
-        """Environment steps per second of wall-clock training (rollout plus learning), and minutes so far."""
-        now, steps = time.perf_counter(), int(self.env_steps)
-        if self._clock is not None and now > self._clock[0]:
-            self.log("rollout/sps", (steps - self._clock[1]) / (now - self._clock[0]), prog_bar=True)
-        self._clock = (now, steps)
-        self.log("rollout/minutes", (now - getattr(self, "_started", now)) / 60)
-
-    def on_before_optimizer_step(self, optimizer) -> None:
-        norm = torch.nn.utils.clip_grad_norm_(self.parameters(), self.hparams.grad_clip)
-        self.log("train/grad_norm", norm)
+    def logged_scalars(self) -> dict[str, float]:
+        exploration = self.hparams.exploration
+        rate = {"train/epsilon": self.epsilon} if exploration == "epsilon" else {"train/temperature": self.temperature}
+        return {**rate, **super().logged_scalars()}
 
     def optimizer_step(self, *args, **kwargs) -> None:
         """The gradient step, then the target update, so a checkpoint taken after it holds both."""
@@ -296,7 +264,3 @@ class ValueDecompositionModule(L.LightningModule):
             factor = lambda step: end + (1.0 - end) * 0.5 * (1.0 + math.cos(math.pi * min(step / steps, 1.0)))  # noqa: E731
         scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
         return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}
-
-    def on_save_checkpoint(self, checkpoint: dict) -> None:
-        """Name the learner, so `load_policy` rebuilds it from the checkpoint's hyperparameters alone."""
-        checkpoint["learner"] = f"{type(self).__module__}.{type(self).__qualname__}"

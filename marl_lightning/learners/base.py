@@ -1,0 +1,114 @@
+"""What every learner shares: the environment-step count, metrics averaged on the device and logged
+once an interval, the training speed, and the name a checkpoint gives its learner.
+
+A learner is a LightningModule with `policy()` (the greedy player of its live networks: evaluation,
+`load_policy`, export, leagues) and `exploration_policy(generator)` (what collects its experience),
+and says whether it learns `on_policy` (from each fresh rollout: `data.onpolicy`) or from replay
+(`data.replay`); the data module streams batches of the kind it asks for.
+"""
+
+from __future__ import annotations
+
+import time
+
+import lightning as L
+import torch
+from torchmetrics import MeanMetric
+
+from ..data import TrainingBatch
+from ..policy import GreedyPolicy
+
+EPISODE_METRICS = ("episode_return", "win", "tie", "score", "food_returned", "length")
+
+
+class Learner(L.LightningModule):
+    """The base of the learners: subclasses name their training metrics in `train_metric_names`
+    (averaged on the device, logged as `train/<name>`), call `count(batch)` and `record({...})` in
+    `training_step`, and add their own scalars in `logged_scalars`."""
+
+    on_policy: bool = False
+    train_metric_names: tuple[str, ...] = ()
+
+    def __init__(self):
+        super().__init__()
+        self.register_buffer("env_steps", torch.zeros((), dtype=torch.long))  # saved in checkpoints
+        self._env_steps = 0  # the same count on the host: reading the buffer on a GPU would wait for it
+        # each rank logs its own games' averages: syncing inside compute() would be a collective call
+        # that ranks without finished games never make (a DDP hang). Averages since the last logged step,
+        # kept on the device without NaN checks (a check reads the value back to the host every step).
+        self.episode_metrics = torch.nn.ModuleDict({name: MeanMetric(sync_on_compute=False) for name in EPISODE_METRICS})
+        self.train_metrics = torch.nn.ModuleDict({name: MeanMetric(sync_on_compute=False, nan_strategy="disable")
+                                                  for name in self.train_metric_names})
+        self._clock: tuple[float, int] | None = None
+
+    # -- acting ---------------------------------------------------------------------------------
+    def policy(self) -> GreedyPolicy:  # pragma: no cover - every learner defines it
+        raise NotImplementedError
+
+    def exploration_policy(self, generator: torch.Generator) -> GreedyPolicy:  # pragma: no cover
+        raise NotImplementedError
+
+    # -- counting and logging -------------------------------------------------------------------
+    @property
+    def env_steps_collected(self) -> int:
+        """Environment steps collected so far (summed over games), read without waiting for the device."""
+        return self._env_steps
+
+    def count(self, batch: TrainingBatch) -> None:
+        """The environment steps a batch brought, and its finished games' results."""
+        self._env_steps += batch.env_steps
+        self.env_steps.fill_(self._env_steps)  # no read-back: the host count is the one that decides
+        for name, values in batch.episodes.items():
+            self.episode_metrics[name].update(torch.as_tensor(values, dtype=torch.float32))
+
+    def record(self, values: dict[str, torch.Tensor], stats: dict[str, float] | None = None) -> None:
+        """Add this step's training values to their averages; log everything at the end of an interval."""
+        for name, value in values.items():
+            self.train_metrics[name].update(value.detach())
+        if self._logging_step():
+            self._log_metrics(stats or {})
+
+    def logged_scalars(self) -> dict[str, float]:
+        """Host-side values logged once an interval (schedules, learning rate)."""
+        return {"train/lr": self.trainer.optimizers[0].param_groups[0]["lr"]}
+
+    def _logging_step(self) -> bool:
+        """Metrics are averaged on the device and logged every `trainer.log_every_n_steps` gradient steps:
+        logging a value reads it back to the host, which waits for the device."""
+        every = max(self.trainer.log_every_n_steps, 1) if self._trainer is not None else 1
+        return (self.global_step + 1) % every == 0  # the steps Lightning writes to the loggers
+
+    def _log_metrics(self, stats: dict[str, float]) -> None:
+        for group, metrics in (("train", self.train_metrics), ("rollout", self.episode_metrics)):
+            for name, metric in metrics.items():
+                if metric.update_count:
+                    self.log(f"{group}/{name}", metric.compute(), prog_bar=name == "win")
+                    metric.reset()
+        for name, value in {**self.logged_scalars(), "rollout/env_steps": float(self._env_steps), **stats}.items():
+            self.log(name, value)
+        self._log_speed()
+
+    def _log_speed(self) -> None:
+        """Environment steps per second of wall-clock training (rollout plus learning) since the last
+        logged step, and minutes so far."""
+        now, steps = time.perf_counter(), self._env_steps
+        if self._clock is not None and now > self._clock[0]:
+            self.log("rollout/sps", (steps - self._clock[1]) / (now - self._clock[0]), prog_bar=True)
+        self._clock = (now, steps)
+        self.log("rollout/minutes", (now - getattr(self, "_started", now)) / 60)
+
+    def on_before_optimizer_step(self, optimizer) -> None:
+        """Clip the gradients' norm to `grad_clip` (every learner has it), and average the norm for the logs."""
+        norm = torch.nn.utils.clip_grad_norm_(self.parameters(), self.hparams.grad_clip)
+        self.train_metrics["grad_norm"].update(norm)
+
+    def on_train_start(self) -> None:
+        self._started = time.perf_counter()
+
+    # -- checkpoints ------------------------------------------------------------------------------
+    def on_load_checkpoint(self, checkpoint: dict) -> None:
+        self._env_steps = int(checkpoint["state_dict"].get("env_steps", 0))
+
+    def on_save_checkpoint(self, checkpoint: dict) -> None:
+        """Name the learner, so `load_policy` rebuilds it from the checkpoint's hyperparameters alone."""
+        checkpoint["learner"] = f"{type(self).__module__}.{type(self).__qualname__}"
