@@ -1,6 +1,7 @@
 """Train a team: `python train.py fit --config configs/qmix.yaml` (resume with `--ckpt_path last`);
 `--config configs/mappo.yaml` trains with MAPPO (its config says `learner: mappo`)."""
 
+from gymPacMan.errors import run_command
 from marl_lightning.cli import MARLCLI
 from marl_lightning.data import CaptureDataModule
 
@@ -10,4 +11,4 @@ def main(args=None):
 
 
 if __name__ == "__main__":
-    main()
+    run_command(main)

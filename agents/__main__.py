@@ -9,6 +9,7 @@ import argparse
 from pathlib import Path
 
 from agents.match import play_match
+from gymPacMan.errors import run_command
 from gymPacMan.render import GameRecorder
 
 
@@ -43,4 +44,4 @@ def main(argv: list[str] | None = None) -> dict:
 
 
 if __name__ == "__main__":
-    main()
+    run_command(main)

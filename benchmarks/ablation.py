@@ -33,6 +33,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
+from gymPacMan.errors import run_command
 
 ROOT = Path(__file__).resolve().parents[1]
 EVALUATION_SEED = 777  # games no training run or in-training evaluation plays
@@ -192,4 +193,4 @@ def main(argv: list[str] | None = None) -> dict:
 
 
 if __name__ == "__main__":
-    main()
+    run_command(main)

@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 from marl_lightning.play.evaluation import evaluate
+from gymPacMan.errors import run_command
 
 TARGETS = {"random": 0.99, "baseline": 0.95, "heuristic": 0.70, "search": 0.70}
 MAZE_TARGET = 0.80
@@ -64,4 +65,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_command(main, takes_argv=False)

@@ -16,6 +16,7 @@ import platform
 import time
 
 from agents.match import play_match
+from gymPacMan.errors import run_command
 
 
 def moves_per_second(team: str, layout: str, games: int, workers: int, observation: str, seed: int) -> tuple[float, dict]:
@@ -47,4 +48,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_command(main, takes_argv=False)

@@ -19,6 +19,7 @@ import numpy as np
 
 from agents import sample_legal
 from gymPacMan import VecCaptureEnv
+from gymPacMan.errors import run_command
 
 
 def measure(layout: str, opponent: str, num_envs: int, seconds: float, seed: int = 0) -> dict:
@@ -58,4 +59,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_command(main, takes_argv=False)

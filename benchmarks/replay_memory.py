@@ -20,6 +20,7 @@ from gymPacMan import VecCaptureEnv
 from gymPacMan.planes import plane_scales
 from marl_lightning.data.replay import ReplayBuffer
 from marl_lightning.data.rollout import ObservationCodec
+from gymPacMan.errors import run_command
 
 
 def main() -> None:
@@ -54,4 +55,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_command(main, takes_argv=False)

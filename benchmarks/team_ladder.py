@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 from agents.match import play_match
+from gymPacMan.errors import run_command
 
 LADDER = ["random", "baseline", "heuristic", "search"]
 MAPS = {"bloxCapture": "bloxCapture", "smallCapture": "smallCapture", "random mazes": "random"}
@@ -92,4 +93,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_command(main, takes_argv=False)

@@ -27,6 +27,7 @@ import torch
 
 from marl_lightning import CaptureDataModule
 from marl_lightning.cli import MARLCLI
+from gymPacMan.errors import run_command
 
 TRACED_STEPS = 5
 
@@ -115,4 +116,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_command(main, takes_argv=False)

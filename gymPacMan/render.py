@@ -219,23 +219,38 @@ def _draw_pacman(draw: ImageDraw.ImageDraw, left: int, top: int, cell: int, team
     draw.pieslice(box, start=centre + 35, end=centre + 325, fill=PACMAN_FILL, outline=TEAM_COLORS[team], width=max(1, round(cell / 8)))
 
 
-def _draw_bar(draw: ImageDraw.ImageDraw, top: int, width: int, height: int, score: int, t: int) -> None:
-    """`Red <score> Blue` on the left (score red-positive), the step `t` on the right."""
+def _draw_bar(draw: ImageDraw.ImageDraw, top: int, width: int, height: int, score: int, t: int,
+              names: tuple[str, str] = ("Red", "Blue")) -> None:
+    """`<red team> <score> <blue team>` on the left (score red-positive), the step `t` on the right; team
+    names are shortened to what fits."""
     draw.rectangle((0, top, width - 1, top + height - 1), fill=BAR_BACKGROUND)
     font = _font(max(8, height - 5))
     pad = 4
     ty = top + height / 2
     gap = max(4.0, font.size * 0.5 if hasattr(font, "size") else 5.0)
+    step = f"t={t}"
+    score_text = f"{score:+d}" if score else "0"
+    room = width - 2 * pad - draw.textlength(step, font=font) - draw.textlength(score_text, font=font) - 3 * gap
+    names = tuple(_fit(draw, name, font, room / 2) for name in names)
     x = float(pad)
-    for text, colour in (("Red", TEAM_COLORS[0]), (f"{score:+d}" if score else "0", BAR_TEXT), ("Blue", TEAM_COLORS[1])):
+    for text, colour in ((names[0], TEAM_COLORS[0]), (score_text, BAR_TEXT), (names[1], TEAM_COLORS[1])):
         draw.text((x, ty), text, fill=colour, font=font, anchor="lm")
         x += draw.textlength(text, font=font) + gap
-    step = f"t={t}"
     draw.text((width - pad, ty), step, fill=BAR_TEXT, font=font, anchor="rm")
 
 
-def render_rgb(state: GameState, game: int = 0, cell: int = 16) -> np.ndarray:
-    """An RGB frame `(height*cell + bar_height(cell), width*cell, 3)` uint8 of one game.
+def _fit(draw: ImageDraw.ImageDraw, text: str, font, room: float) -> str:
+    """`text`, cut with a trailing "." until it is at most `room` pixels wide (at least one letter)."""
+    if draw.textlength(text, font=font) <= room:
+        return text
+    while len(text) > 1 and draw.textlength(text + ".", font=font) > room:
+        text = text[:-1]
+    return text + "."
+
+
+def render_rgb(state: GameState, game: int = 0, cell: int = 16, names: tuple[str, str] = ("Red", "Blue")) -> np.ndarray:
+    """An RGB frame `(height*cell + bar_height(cell), width*cell, 3)` uint8 of one game; `names` (red's,
+    blue's) label the score bar.
 
     Row 0 is the top of the map (the highest `y`). Ghosts are drawn in their team's colour (pale
     blue when scared), Pacmen as yellow pies with a team-coloured rim, mouth towards their heading;
@@ -274,7 +289,7 @@ def render_rgb(state: GameState, game: int = 0, cell: int = 16) -> np.ndarray:
         else:
             _draw_ghost(draw, left, top, cell, i % 2, heading, int(state.scared[g, i]))
 
-    _draw_bar(draw, h * cell, w * cell, bar, int(state.score[g]), int(state.t[g]))
+    _draw_bar(draw, h * cell, w * cell, bar, int(state.score[g]), int(state.t[g]), names)
     return np.asarray(image)
 
 
@@ -346,9 +361,9 @@ class GameRecorder:
     read from every state, so keep it fixed while that game runs.
     """
 
-    def __init__(self, game: int = 0, cell: int = 16) -> None:
+    def __init__(self, game: int = 0, cell: int = 16, names: tuple[str, str] = ("Red", "Blue")) -> None:
         self.game = game
-        self.cell = cell
+        self.cell, self.names = cell, names
         self.frames: list[np.ndarray] = []
         self.texts: list[str] = []
 
@@ -357,7 +372,7 @@ class GameRecorder:
 
     def capture(self, state: GameState) -> None:
         """Append the RGB frame and the plain-text picture of `self.game` in `state`."""
-        self.frames.append(render_rgb(state, self.game, self.cell))
+        self.frames.append(render_rgb(state, self.game, self.cell, self.names))
         self.texts.append(render_ansi(state, self.game))
 
     def clear(self) -> None:

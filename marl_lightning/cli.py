@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import inspect
 import sys
-import warnings
 from pathlib import Path
 
 import yaml
 from lightning.pytorch.cli import LightningCLI, SaveConfigCallback
 
+from .console import quiet_console, run_summary
 from .learners import LEARNERS, ValueDecompositionModule
 from .mixers import ALIASES as MIXER_ALIASES
 
@@ -78,6 +78,7 @@ class MARLCLI(LightningCLI):
     """
 
     def __init__(self, model_class=None, *args, save_config_callback=LoggedConfigCallback, **kwargs):
+        quiet_console()
         if model_class is None:  # the learner the command line names (`learner:` in a config)
             given = kwargs.get("args")
             given = list(sys.argv[1:] if given is None else given) if not isinstance(given, dict) else []
@@ -97,9 +98,7 @@ class MARLCLI(LightningCLI):
             if not issubclass(self.model_class, ValueDecompositionModule):  # its model section is value decomposition's
                 base = yaml.safe_dump({k: v for k, v in yaml.safe_load(BASE_CONFIG.read_text()).items() if k != "model"})
             args[at:at] = ["--config", base]
-        with warnings.catch_warnings():  # LightningCLI warns when given args while sys.argv has some: that is the point here
-            warnings.filterwarnings("ignore", message="LightningCLI's args parameter")
-            super().parse_arguments(parser, args)
+        super().parse_arguments(parser, args)  # (LightningCLI's warning about args given with sys.argv is quieted)
 
     def add_arguments_to_parser(self, parser) -> None:
         parser.add_argument("--learner", default=DEFAULT_LEARNER, choices=sorted(LEARNERS),
@@ -113,6 +112,10 @@ class MARLCLI(LightningCLI):
     def before_instantiate_classes(self) -> None:
         """A logger named `auto` gets the run name `{algo}__{layout}__{opponent}__{seed}` from the config."""
         config = self.config[self.subcommand] if self.subcommand else self.config
+        if config["trainer"].get("gradient_clip_val") is not None:
+            raise ValueError("trainer.gradient_clip_val is set, but the learner clips gradients itself (model.grad_clip, "
+                             "the norm it logs as train/grad_norm); set model.grad_clip and leave trainer.gradient_clip_val "
+                             "unset, so that one clipping is in effect")
         loggers = config["trainer"]["logger"]
         if not isinstance(loggers, list):
             return
@@ -130,6 +133,12 @@ class MARLCLI(LightningCLI):
             init = getattr(logger, "init_args", None)
             if init is not None and getattr(init, "name", None) == "auto":
                 init.name = run_name
+
+    def after_fit(self) -> None:
+        """Say where the run's files are and which checkpoints it kept."""
+        if self.trainer.is_global_zero:
+            for line in run_summary(self.trainer):
+                print(line)
 
     def before_fit(self) -> None:
         """`--ckpt_path last`: the newest `last.ckpt` of this run's logger folder (`runs/<name>/version_*`),

@@ -129,8 +129,9 @@ class CaptureDataModule(L.LightningDataModule):
             contest team file, a checkpoint), or `{entrant: weight}`: each game's drawn from those when
             it starts (`agents.MixtureTeam`).
         length: time limit of a game.
-        reward_for_legal_action, defence_reward: the course's reward switches (with action masks every
-            move is legal, so the legal-move bonus only adds a constant; our recipes turn it off).
+        reward_for_legal_action: the course's bonus for a legal move (with action masks every move is
+            legal, so it only adds a constant; our recipes turn it off).
+        defence_reward: the course's reward for sending an invading Pacman home.
         planes: extra observation planes after the course's 8 channels: `time`, `score`, `carrying`,
             `scared` (`gymPacMan.planes`), for the agents and so for the mixer's state.
         limit_is_terminal: a game cut by the time limit ends for the learner (no bootstrapping); `None`
@@ -140,6 +141,8 @@ class CaptureDataModule(L.LightningDataModule):
         gamma: the learner's discount (linked from the model), for the shaping term.
         buffer_size: frames kept (about one per transition).
         prioritized: prioritized replay of windows (with `alpha`, `beta`).
+        alpha: prioritization exponent of the TD errors (0: uniform).
+        beta: importance-sampling correction exponent (1: full correction).
         batch_size: windows per gradient step.
         sequence_length: steps of each window the learner trains on (1: single transitions).
         burn_in: steps before those that only warm a recurrent state up (no loss).
@@ -156,8 +159,9 @@ class CaptureDataModule(L.LightningDataModule):
         league: `{every_n_steps, pool_size, share, sampling, pfsp_power}`: a self-play league, frozen
             snapshots of the learner playing `share` of the games (`data.league`).
         save_buffer: keep the replay buffer in checkpoints (large), for an exact resume.
-        replay_device: where the replay buffer lives and is sampled: `"auto"` (the default), the
-            trainer's device (a GPU's memory, so a batch never crosses to it); or `"cpu"`, `"cuda"`, ...
+        replay_device: where the replay buffer (or an on-policy learner's rollout) lives and is sampled:
+            `"auto"` (the default), the trainer's device (a GPU's memory, so a batch never crosses to
+            it); or `"cpu"`, `"cuda"`, ...
     """
 
     def __init__(self, layouts: str | Sequence[str] = "tinyMaze", num_envs: int = 32, opponent: str | dict[str, float] = "random",

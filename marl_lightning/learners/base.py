@@ -10,6 +10,7 @@ and says whether it learns `on_policy` (from each fresh rollout: `data.onpolicy`
 from __future__ import annotations
 
 import time
+from collections import deque
 
 import lightning as L
 import torch
@@ -19,6 +20,7 @@ from ..data import TrainingBatch
 from ..policy import GreedyPolicy
 
 EPISODE_METRICS = ("episode_return", "win", "tie", "score", "food_returned", "length")
+RECENT_GAMES = 100  # `rollout/win_rate_100`, the progress bar's win rate, is over this many last games
 
 
 class Learner(L.LightningModule):
@@ -40,6 +42,7 @@ class Learner(L.LightningModule):
         self.train_metrics = torch.nn.ModuleDict({name: MeanMetric(sync_on_compute=False, nan_strategy="disable")
                                                   for name in self.train_metric_names})
         self._clock: tuple[float, int] | None = None
+        self._recent_wins: deque[float] = deque(maxlen=RECENT_GAMES)  # the last finished games' outcomes, on the host
 
     # -- acting ---------------------------------------------------------------------------------
     def policy(self) -> GreedyPolicy:  # pragma: no cover - every learner defines it
@@ -60,6 +63,7 @@ class Learner(L.LightningModule):
         self.env_steps.fill_(self._env_steps)  # no read-back: the host count is the one that decides
         for name, values in batch.episodes.items():
             self.episode_metrics[name].update(torch.as_tensor(values, dtype=torch.float32))
+        self._recent_wins.extend(float(w) for w in batch.episodes.get("win", ()))
 
     def record(self, values: dict[str, torch.Tensor], stats: dict[str, float] | None = None) -> None:
         """Add this step's training values to their averages; log everything at the end of an interval."""
@@ -67,6 +71,11 @@ class Learner(L.LightningModule):
             self.train_metrics[name].update(value.detach())
         if self._logging_step():
             self._log_metrics(stats or {})
+
+    @property
+    def recent_win_rate(self) -> float | None:
+        """The win rate over the last `RECENT_GAMES` finished training games (None before the first)."""
+        return sum(self._recent_wins) / len(self._recent_wins) if self._recent_wins else None
 
     def logged_scalars(self) -> dict[str, float]:
         """Host-side values logged once an interval (schedules, learning rate)."""
@@ -82,8 +91,10 @@ class Learner(L.LightningModule):
         for group, metrics in (("train", self.train_metrics), ("rollout", self.episode_metrics)):
             for name, metric in metrics.items():
                 if metric.update_count:
-                    self.log(f"{group}/{name}", metric.compute(), prog_bar=name == "win")
+                    self.log(f"{group}/{name}", metric.compute())
                     metric.reset()
+        if self.recent_win_rate is not None:  # steadier than the games of one interval, which may be few
+            self.log("rollout/win_rate_100", self.recent_win_rate, prog_bar=True)
         for name, value in {**self.logged_scalars(), "rollout/env_steps": float(self._env_steps), **stats}.items():
             self.log(name, value)
         self._log_speed()
@@ -108,7 +119,9 @@ class Learner(L.LightningModule):
     # -- checkpoints ------------------------------------------------------------------------------
     def on_load_checkpoint(self, checkpoint: dict) -> None:
         self._env_steps = int(checkpoint["state_dict"].get("env_steps", 0))
+        self._recent_wins.extend(checkpoint.get("recent_wins", []))
 
     def on_save_checkpoint(self, checkpoint: dict) -> None:
         """Name the learner, so `load_policy` rebuilds it from the checkpoint's hyperparameters alone."""
         checkpoint["learner"] = f"{type(self).__module__}.{type(self).__qualname__}"
+        checkpoint["recent_wins"] = list(self._recent_wins)  # the progress bar's win rate goes on after a resume

@@ -44,25 +44,33 @@ class MAPPOModule(Learner):
     """The actor, the critic and PPO's losses.
 
     Args:
-        n_agents, obs_shape, planes: linked from the data module.
+        n_agents: A, the agents of the learning team (linked from the data module).
+        obs_shape: each agent's padded observation `(C, H, W)` (linked from the data module).
+        planes: the extra observation planes the data module adds (linked).
         actor: the agents' policy networks, a `TeamNetwork` class called with `(n_agents, obs_shape)`
             whose outputs are the actions' logits (in YAML `{class_path: marl_lightning.networks.AgentQNetworks,
             init_args: {...}}`; feed-forward).
         critic: a value network called with `(n_agents, obs_shape, centralised)` returning `(B, V)`
             (`marl_lightning.critics.ValueCritic` and its `init_args`).
         centralised_critic: MAPPO's critic of the global state (`true`), or IPPO's per-agent critics.
-        gamma, gae_lambda: discount and GAE's lambda.
+        gamma: discount.
+        gae_lambda: GAE's lambda (0: one-step TD advantages, 1: Monte-Carlo returns).
         rollout_length: vector steps of every game collected per update (`T`).
-        epochs, minibatches: passes over each rollout and parts of a pass (a gradient step each).
-        clip: the surrogate's ratio clip. value_clip: how far the critic's value may move from the
-            rollout's in the value loss (`null`: unclipped).
+        epochs: passes over each rollout.
+        minibatches: parts of a pass, a gradient step each.
+        clip: the surrogate's ratio clip.
+        value_clip: how far the critic's value may move from the rollout's in the value loss (`null`:
+            unclipped).
         value_coef: weight of the value loss.
-        entropy_start, entropy_end, entropy_decay_steps: the entropy bonus' weight, linear over
-            environment steps.
+        entropy_start: the entropy bonus' weight at the first environment step.
+        entropy_end: its weight after the decay.
+        entropy_decay_steps: environment steps of its linear decay.
         normalize_advantages: advantages standardised per minibatch.
         reward_scale: rewards are multiplied by it (the game pays 0.01 to 20+).
-        lr, critic_lr: Adam learning rates of the actor and the critic (default: `lr`).
-        grad_clip: maximum gradient norm of both (leave `trainer.gradient_clip_val` unset).
+        lr: Adam's learning rate of the actor.
+        critic_lr: Adam's learning rate of the critic (default: `lr`).
+        grad_clip: maximum gradient norm of both, clipped by the learner (the one clipping in effect;
+            leave `trainer.gradient_clip_val` unset).
     """
 
     on_policy = True

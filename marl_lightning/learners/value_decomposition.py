@@ -45,8 +45,11 @@ class ValueDecompositionModule(Learner):
     """Agent Q-networks, an optional mixer, their targets, and the double-DQN TD loss.
 
     Args:
-        n_agents, obs_shape, planes, burn_in, n_step: linked from the data module: A, each agent's
-            padded observation `(C, H, W)` and its extra planes, and the layout of a sampled window.
+        n_agents: A, the agents of the learning team (linked from the data module).
+        obs_shape: each agent's padded observation `(C, H, W)` (linked from the data module).
+        planes: the extra observation planes the data module adds (linked).
+        burn_in: steps of a sampled window that only warm a recurrent state up (linked from `data.burn_in`).
+        n_step: steps of look-ahead of the targets (linked from `data.n_step`).
         network: the agents' Q-networks, a `TeamNetwork` class called with `(n_agents, obs_shape)`; in
             YAML `{class_path: marl_lightning.networks.AgentQNetworks, init_args: {...}}` (`recurrent:
             true` there for GRU agents, trained on windows with `data.sequence_length`, `data.burn_in`).
@@ -58,18 +61,29 @@ class ValueDecompositionModule(Learner):
         reward_scale: rewards are multiplied by it in the targets (the game pays 0.01 to 20+).
         loss: `"huber"` (with `huber_delta`) or `"mse"`: a Huber loss with a small delta shrinks the rare
             large targets (a won game) as much as it damps noise.
-        lr, mixer_lr: Adam learning rates of the agent networks and of the mixer (default: `lr`).
+        huber_delta: where the Huber loss turns from quadratic to linear.
+        lr: Adam's learning rate of the agent networks.
+        mixer_lr: Adam's learning rate of the mixer (default: `lr`).
         lr_schedule: `"constant"`, or `"linear"` / `"cosine"` decay to `lr_end_factor` of the rate over
             `lr_decay_steps` gradient steps.
-        grad_clip: maximum gradient norm (applied here; leave `trainer.gradient_clip_val` unset).
+        lr_decay_steps: gradient steps of the learning-rate decay.
+        lr_end_factor: the decayed rate's share of the initial one.
+        grad_clip: maximum gradient norm, clipped by the learner (the one clipping in effect; leave
+            `trainer.gradient_clip_val` unset, or both clip).
         target_update: `"hard"` (copy every `target_update_interval` gradient steps) or `"soft"`
             (Polyak averaging with `tau` after every step).
+        target_update_interval: gradient steps between hard target copies.
+        tau: the soft update's step towards the online networks.
         exploration: `"epsilon"` (epsilon-greedy over legal actions) or `"boltzmann"` (softmax over the
             legal Q-values at a temperature).
-        epsilon_start, epsilon_end, epsilon_decay_steps, epsilon_schedule: epsilon as a function of
-            environment steps (`"linear"` or `"exponential"`).
-        temperature_start, temperature_end, temperature_decay_steps, temperature_schedule: the same for
-            Boltzmann exploration's temperature.
+        epsilon_start: epsilon at the first environment step.
+        epsilon_end: epsilon after the decay.
+        epsilon_decay_steps: environment steps of the decay.
+        epsilon_schedule: `"linear"` or `"exponential"` decay.
+        temperature_start: Boltzmann exploration's temperature at the first environment step.
+        temperature_end: the temperature after the decay.
+        temperature_decay_steps: environment steps of the temperature's decay.
+        temperature_schedule: `"linear"` or `"exponential"`.
     """
 
     train_metric_names = ("td_loss", "q_taken_mean", "target_mean", "td_error_abs", "grad_norm")

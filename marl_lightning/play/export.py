@@ -1,6 +1,6 @@
 """Export a trained team for the course's contest (the Berkeley Capture-the-Flag framework).
 
-    python -m marl_lightning.export --ckpt runs/qmix/version_0/checkpoints/last.ckpt --out myTeam/
+    python -m marl_lightning.export runs/qmix/version_0/checkpoints/last.ckpt --out myTeam/
 
 writes `myTeam/myTeam.py` (the contest's `createTeam(firstIndex, secondIndex, isRed, **kwargs)`) and
 `myTeam/team.pt` (the agent networks as TorchScript). The team needs only torch and numpy: it
@@ -48,13 +48,27 @@ def export(ckpt: str | Path, out: str | Path, overwrite: bool = False) -> Path:
     return team_file
 
 
+def default_folder(ckpt: str | Path) -> Path:
+    """`exports/<name>/`: the checkpoint's run folder name (`runs/<run>/version_N/checkpoints/x.ckpt`), or its stem."""
+    ckpt = Path(ckpt)
+    parts = ckpt.parts
+    name = parts[-4] if len(parts) >= 4 and parts[-2] == "checkpoints" and parts[-3].startswith("version_") else ckpt.stem
+    return Path("exports") / name
+
+
 def main(argv: list[str] | None = None) -> Path:
     parser = argparse.ArgumentParser(description="Export a trained team for the course's contest.")
-    parser.add_argument("--ckpt", required=True, help="a checkpoint written by train.py")
-    parser.add_argument("--out", required=True, help="folder for myTeam.py and team.pt")
+    parser.add_argument("checkpoint", nargs="?", help="a checkpoint written by train.py (as evaluate and watch take it)")
+    parser.add_argument("--ckpt", help="the same, as a named option")
+    parser.add_argument("--out", help="folder for myTeam.py and team.pt (default: exports/<run name>/)")
     parser.add_argument("--overwrite", action="store_true", help="replace an earlier export in --out")
     args = parser.parse_args(argv)
-    path = export(args.ckpt, args.out, args.overwrite)
+    ckpt = args.checkpoint or args.ckpt
+    if ckpt is None:
+        parser.error("give the checkpoint to export: python -m marl_lightning.export CKPT [--out DIR]")
+    if args.checkpoint and args.ckpt and args.checkpoint != args.ckpt:
+        parser.error(f"two checkpoints given: {args.checkpoint} and --ckpt {args.ckpt}")
+    path = export(ckpt, args.out or default_folder(ckpt), args.overwrite)
     print(f"wrote {path} and {path.parent / NETWORK_FILE}")
     return path
 

@@ -96,6 +96,14 @@ def markdown(tournament: dict) -> str:
     return "\n".join(lines)
 
 
+def heat_map_title(tournament: dict) -> str:
+    """What the heat map covers: the layouts and the games behind every cell."""
+    layouts, games = tournament["layouts"], tournament["games_per_pair_and_layout"]
+    where = ", ".join(layouts) if len(layouts) <= 4 else f"{', '.join(layouts[:3])} and {len(layouts) - 3} more layouts"
+    return (f"points share of the row against the column\n{where}: {games * len(layouts)} games per pair "
+            f"({games} per layout, half in each colour)")
+
+
 def heat_map(tournament: dict, path: Path) -> Path:
     """The head-to-head matrix as a PNG."""
     import matplotlib
@@ -112,7 +120,7 @@ def heat_map(tournament: dict, path: Path) -> Path:
         for j in range(len(names)):
             if not np.isnan(matrix[i, j]):
                 ax.text(j, i, f"{matrix[i, j]:.0%}", ha="center", va="center", fontsize=9)
-    ax.set_title("points share of the row against the column")
+    ax.set_title(heat_map_title(tournament), fontsize=9)
     fig.colorbar(image, ax=ax)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -15,12 +15,17 @@ from gymPacMan.rules import BLUE, RED
 from .evaluation import entrant_name, make_entrant
 
 
-def watch(blue: str, red: str, layout: str, gif: Path | None, text: Path | None, length: int = 300, seed: int = 0) -> dict:
-    """Play one game, `blue` against `red`, and save it; returns the game's result."""
+CELL = 24  # pixels a cell: agents, food and the score bar readable at once
+
+
+def watch(blue: str, red: str, layout: str, gif: Path | None, text: Path | None, length: int = 300, seed: int = 0,
+          cell: int = CELL) -> dict:
+    """Play one game, `blue` against `red`, and save it (the GIF at `cell` pixels a cell, the teams named
+    in its score bar); returns the game's result."""
     for path in (gif, text):
         if path is not None and path.exists():
             raise FileExistsError(f"{path} already exists; choose another file name")
-    recorder = GameRecorder()
+    recorder = GameRecorder(cell=cell, names=(entrant_name(red), entrant_name(blue)))
     result = play_match(make_entrant(blue, BLUE), make_entrant(red, RED), [layout], 1, num_envs=1, length=length,
                         seed=seed, recorder=recorder)
     if gif is not None:
@@ -39,10 +44,11 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--text", type=Path)
     parser.add_argument("--length", type=int, default=300)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--cell", type=int, default=CELL, help=f"pixels a cell in the GIF (default {CELL})")
     args = parser.parse_args(argv)
     if args.gif is None and args.text is None:
         parser.error("give --gif and/or --text")
-    result = watch(args.blue, args.red, args.layout, args.gif, args.text, args.length, args.seed)
+    result = watch(args.blue, args.red, args.layout, args.gif, args.text, args.length, args.seed, args.cell)
     outcome = "blue wins" if result["blue_wins"] else "red wins" if result["red_wins"] else "a tie"
     print(f"{entrant_name(args.blue)} (blue) vs {entrant_name(args.red)} (red) on {args.layout}: {outcome}, "
           f"score {result['mean_score']:+.0f} (red-positive), {result['mean_length']:.0f} steps")

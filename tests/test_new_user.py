@@ -1,0 +1,163 @@
+"""What a new user meets: one-line errors, checkpoints that say what is wrong with them, resumed runs
+plotted as one curve, where a run's files went, a steady progress-bar win rate, commands that take
+their arguments alike, a quiet console, help for every setting, readable GIFs and labelled heat maps."""
+
+from __future__ import annotations
+
+import inspect
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from docstring_parser import parse
+
+from gymPacMan import VecCaptureEnv
+from gymPacMan.render import render_rgb
+from marl_lightning import CaptureDataModule, CheckpointError, MAPPOModule, ValueDecompositionModule, load_policy
+from marl_lightning.learners import Learner
+from marl_lightning.play.export import default_folder
+from marl_lightning.play.export import main as export_main
+from marl_lightning.play.plot import read_curve
+from marl_lightning.play.tournament import heat_map_title
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, *args], cwd=cwd, capture_output=True, text=True, timeout=600)
+
+
+def test_a_users_mistake_is_one_line_on_stderr_and_status_2(tmp_path):
+    missing = run("-m", "marl_lightning.evaluate", str(tmp_path / "nosuch.ckpt"), "random")
+    assert missing.returncode == 2 and "Traceback" not in missing.stderr
+    lines = missing.stderr.strip().splitlines()
+    assert lines[-1].startswith("error: no checkpoint at") and "nosuch.ckpt" in lines[-1]
+    debug = run("-m", "marl_lightning.evaluate", str(tmp_path / "nosuch.ckpt"), "random", "--debug")
+    assert debug.returncode == 1 and "Traceback" in debug.stderr and "FileNotFoundError" in debug.stderr
+    layout = run("train.py", "fit", "--config", "configs/qmix.yaml", "--data.layouts", "nosuchmap", "--trainer.logger=false")
+    assert layout.returncode == 2 and "Traceback" not in layout.stderr
+    assert layout.stderr.strip().splitlines()[-1].startswith("error: no layout file 'nosuchmap'")
+    team = run("-m", "agents", "--blue", "nosuchteam", "--games", "2")
+    assert team.returncode == 2 and "unknown team 'nosuchteam'" in team.stderr and "Traceback" not in team.stderr
+
+
+def test_a_bad_checkpoint_says_what_is_wrong_without_advising_an_unsafe_load(tmp_path):
+    corrupt = tmp_path / "corrupt.ckpt"
+    corrupt.write_bytes(b"not a checkpoint" * 20)
+    truncated = tmp_path / "truncated.ckpt"
+    truncated.write_bytes((ROOT / "teams" / "champion.ckpt").read_bytes()[:4000])
+    foreign = tmp_path / "foreign.ckpt"
+    torch.save({"state_dict": {}, "object": ForeignObject()}, foreign)
+    for path, expected in ((corrupt, "corrupt or truncated"), (truncated, "corrupt or truncated"),
+                           (foreign, "holds a Python object of type")):
+        with pytest.raises(CheckpointError) as caught:
+            load_policy(path)
+        message = str(caught.value)
+        assert expected in message and str(path) in message
+        assert "weights_only" not in message and "trusted source" not in message  # no advice to run a file's code
+
+
+class ForeignObject:
+    """Something a checkpoint of this project never holds."""
+
+
+def write_log(folder: Path, rows: list[dict]) -> None:
+    folder.mkdir(parents=True)
+    names = sorted({k for row in rows for k in row})
+    lines = [",".join(names)] + [",".join(str(row.get(n, "")) for n in names) for row in rows]
+    (folder / "metrics.csv").write_text("\n".join(lines) + "\n")
+
+
+def test_plot_joins_a_resumed_runs_versions_by_step(tmp_path):
+    run_folder = tmp_path / "qmix"
+    write_log(run_folder / "version_0", [  # evaluations at steps 49 and 99; the checkpoint it is resumed from: step 60
+        {"step": 49, "rollout/env_steps": 490, "rollout/minutes": 1.0, "eval/win_rate": 0.2, "eval/at_step": 49},
+        {"step": 99, "rollout/env_steps": 990, "rollout/minutes": 2.0, "eval/win_rate": 0.3, "eval/at_step": 99},
+    ])
+    write_log(run_folder / "version_1", [  # resumed at step 60: its minutes start again from 0
+        {"step": 60, "rollout/env_steps": 600, "rollout/minutes": 0.1},
+        {"step": 99, "rollout/env_steps": 990, "rollout/minutes": 0.5, "eval/win_rate": 0.4, "eval/at_step": 99},
+        {"step": 149, "rollout/env_steps": 1490, "rollout/minutes": 1.5, "eval/win_rate": 0.6, "eval/at_step": 149},
+    ])
+    from marl_lightning.play.plot import metrics_files
+
+    steps, minutes, values = read_curve(metrics_files(run_folder), "eval/win_rate")
+    assert steps == [490, 990, 1490] and values == [0.2, 0.4, 0.6]  # version 1 replaced version 0 from step 60 on
+    assert minutes == pytest.approx([1.0, 1.5, 2.5])  # its minutes go on from the 1.0 of version 0 before step 60
+    write_log(tmp_path / "other" / "version_0", [{"step": 9, "rollout/env_steps": 90, "rollout/minutes": 0.1}])
+    out = run("-m", "marl_lightning.plot", str(run_folder), str(tmp_path / "other"), "--out", str(tmp_path / "c.png"))
+    assert out.returncode == 0 and (tmp_path / "c.png").is_file()
+    assert "warning: skipped" in out.stderr and "other" in out.stderr  # a run without the metric is skipped
+
+
+def test_fit_says_where_the_run_and_its_checkpoints_are(tmp_path, capsys):
+    from test_training import fit
+
+    fit(tmp_path, steps=20)
+    out = capsys.readouterr().out
+    assert f"run folder: {tmp_path / 'run' / 'version_0'}" in out
+    assert f"best checkpoint: {tmp_path / 'ckpt'}" in out and "(eval/win_rate " in out
+    assert f"last checkpoint: {tmp_path / 'ckpt' / 'last.ckpt'}" in out
+
+
+def test_the_progress_bar_win_rate_is_over_the_last_100_games():
+    from marl_lightning.data import TrainingBatch
+
+    learner = Learner()
+    for wins in (np.ones(60), np.zeros(30), np.ones(30)):  # 120 games: the last 100 hold 40 + 30 + 30
+        learner.count(TrainingBatch(None, 0, {"win": wins}, None))
+    assert learner.recent_win_rate == pytest.approx(0.7)
+    assert Learner().recent_win_rate is None
+
+
+def test_export_takes_the_checkpoint_first_and_has_a_default_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    path = export_main([str(ROOT / "teams" / "champion.ckpt")])
+    assert path == Path("exports") / "champion" / "myTeam.py" and path.is_file()
+    assert default_folder("runs/qmix__tinyMaze__random__0/version_3/checkpoints/last.ckpt") == Path("exports/qmix__tinyMaze__random__0")
+    with pytest.raises(FileExistsError, match="already exist"):  # nothing saved is overwritten
+        export_main([str(ROOT / "teams" / "champion.ckpt")])
+    assert export_main(["--ckpt", str(ROOT / "teams" / "champion.ckpt"), "--out", "other"]) == Path("other/myTeam.py")
+
+
+def test_the_console_of_a_run_is_about_the_run(tmp_path):
+    logger = (f"[{{class_path: lightning.pytorch.loggers.CSVLogger, init_args: {{save_dir: '{tmp_path}', name: run}}}}, "
+              f"{{class_path: lightning.pytorch.loggers.WandbLogger, init_args: {{project: p, save_dir: '{tmp_path}', offline: true}}}}]")
+    out = run("train.py", "fit", "--config", "configs/qmix.yaml", "--trainer.max_steps=8", "--data.num_envs=4",
+              "--data.warmup=32", "--data.batch_size=8", "--trainer.enable_progress_bar=false", f"--trainer.logger={logger}",
+              "--trainer.callbacks=[]", f"--trainer.default_root_dir={tmp_path}")
+    assert out.returncode == 0, out.stderr[-2000:]
+    console = out.stdout + out.stderr
+    assert "Tip:" not in console and "LeafSpec" not in console and "IterableDataset" not in console
+    assert "wandb: Tracking run" not in console and "wandb: Syncing" not in console
+    assert "wandb log (offline): wandb sync " in out.stdout and "run folder: " in out.stdout
+
+
+@pytest.mark.parametrize("learner", [ValueDecompositionModule, MAPPOModule, CaptureDataModule])
+def test_every_model_and_data_setting_has_help(learner):
+    documented = {p.arg_name: p.description for p in parse(learner.__doc__).params}
+    settings = [name for name in inspect.signature(learner.__init__).parameters if name != "self"]
+    assert [name for name in settings if not documented.get(name)] == []
+
+
+def test_the_two_gradient_clippings_are_never_both_in_effect():
+    out = run("train.py", "fit", "--config", "configs/qmix.yaml", "--trainer.gradient_clip_val=1.0", "--trainer.logger=false")
+    assert out.returncode == 2 and "leave trainer.gradient_clip_val unset" in out.stderr
+
+
+def test_a_watched_game_is_large_enough_and_names_the_teams():
+    env = VecCaptureEnv("tinyMaze", num_envs=1, seed=0)
+    env.reset()
+    h, w = env.grid_shape
+    named = render_rgb(env.state, 0, cell=24, names=("random", "baseline"))
+    plain = render_rgb(env.state, 0, cell=24)
+    assert named.shape[:2][1] == w * 24 and named.shape[0] > h * 24 >= 144
+    assert not np.array_equal(named[h * 24:], plain[h * 24:]) and np.array_equal(named[:h * 24], plain[:h * 24])
+
+
+def test_the_heat_map_says_what_it_covers():
+    title = heat_map_title({"layouts": ["bloxCapture", "tinyMaze"], "games_per_pair_and_layout": 40})
+    assert "bloxCapture, tinyMaze" in title and "80 games per pair" in title and "half in each colour" in title
