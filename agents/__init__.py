@@ -10,6 +10,7 @@ as a team through `PolicyTeam(policy, team)` (`agents/policy_team.py`).
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Mapping
 
@@ -32,9 +33,27 @@ TEAMS: dict[str, type[Team]] = {
     "heuristic": HeuristicTeam,
     "search": SearchTeam,
 }
-# The course's other team names, mapped to the rung of the same kind.
-ALIASES: dict[str, str] = {"astar": "heuristic", "mcts": "search"}
-_COURSE_SPELLING = {"astar": "AstarTeam", "mcts": "MCTSTeam"}
+# The course's other team names, mapped to the rung of the same kind (approxQ, a linear Q agent whose
+# weights we do not have, to the reflex team nearest its strength: a stand-in, said so when used).
+ALIASES: dict[str, str] = {"astar": "heuristic", "mcts": "search", "approxq": "baseline"}
+_COURSE_SPELLING = {"astar": "AstarTeam", "mcts": "MCTSTeam", "approxq": "approxQTeam"}
+# Course teams ours play differently (README, Opponent teams): a course spelling of these says so once.
+_PLAYS_DIFFERENTLY = {"heuristic", "astar", "mcts", "approxq"}
+_noticed: set[str] = set()
+
+
+def _notice_stand_in(name: str, key: str) -> None:
+    """Say once per course name that one of our teams plays it, and how to play the course's own file."""
+    stem = Path(str(name)).name
+    course_spelling = stem.removesuffix(".py").endswith("Team") or key not in TEAMS  # ours are named without "Team"
+    if key not in _PLAYS_DIFFERENTLY or not course_spelling or key in _noticed:
+        return
+    _noticed.add(key)
+    ours = ALIASES.get(key, key)
+    stem = _COURSE_SPELLING.get(key, f"{key}Team") if not stem.removesuffix(".py").endswith("Team") else stem
+    print(f"{stem}: the course's team file is not at this path, so our '{ours}' team plays instead; it plays "
+          f"differently from the course's (README, Opponent teams). To play the course's own team, give the path "
+          f"of its file (e.g. enemieName='path/to/{stem.removesuffix('.py')}.py').", file=sys.stderr)
 
 
 def canonical_team_name(name: str) -> str:
@@ -61,8 +80,12 @@ def make_team(name: str | Team | Mapping[str, float], team: int = RED, seed: int
         name = str(name)
     if isinstance(name, str) and name.startswith("contest:"):
         return make_contest_team(name, team=team, seed=seed, **kwargs)
-    key = canonical_team_name(name)
-    key = ALIASES.get(key, key)
+    if str(name).endswith(".py") and Path(name).is_file() and is_contest_spec(name):
+        return make_contest_team(name, team=team, seed=seed, **kwargs)  # a course or contest team file, played as it is
+    course_key = canonical_team_name(name)
+    key = ALIASES.get(course_key, course_key)
+    if key in TEAMS:
+        _notice_stand_in(name, course_key)
     if key not in TEAMS:
         if is_contest_spec(name):  # a Berkeley contest team file (createTeam); a registered name wins
             return make_contest_team(name, team=team, seed=seed, **kwargs)

@@ -46,9 +46,13 @@ class gymPacMan_parallel_env:  # noqa: N801 - the course's class name
     """Drop-in replacement for the course's environment class (see SPEC.md).
 
     Args:
-        layout_file: path of a `.lay` file, or the name of one of our maps.
+        layout_file: path of a `.lay` file, or the name of one of our maps. A file that does not exist
+            plays a random maze of the course's generator instead, as the course's environment does
+            ("Loaded random layout"), with one warning line naming the file (a malformed file is an error).
         display: show the game live in a window where a display exists; elsewhere record it and save
-            it as a GIF when it ends, printing where it went.
+            it as a GIF when it ends (the first save says where).
+        display_keep: GIFs of this environment kept on disk when there is no display: the newest ones
+            (older ones are deleted, so a long run does not fill the disk).
         length: time limit in steps (the game ends after `length` steps).
         reward_forLegalAction, defenceReward: the course's reward switches.
         random_layout: a new random maze at every reset.
@@ -69,8 +73,11 @@ class gymPacMan_parallel_env:  # noqa: N801 - the course's class name
         enemieName: str = "randomTeam",
         self_play: bool = False,
         seed: int | None = None,
+        display_keep: int = 10,
     ):
-        self.display = display
+        if display_keep < 1:
+            raise ValueError(f"display_keep must be at least 1, got {display_keep}")
+        self.display, self.display_keep = display, display_keep
         self.length = length
         self.reward_forLegalAction = reward_forLegalAction
         self.defenceReward = defenceReward
@@ -78,19 +85,21 @@ class gymPacMan_parallel_env:  # noqa: N801 - the course's class name
         self.self_play = self_play
         self.rewards = RewardConfig(legal_action=reward_forLegalAction, defence=defenceReward)
         self.rng = np.random.default_rng(seed)
-        self.layout = self._random_maze() if random_layout else load_layout(layout_file)
+        self._missing_layouts: set[str] = set()  # layout files warned about once
+        self.layout = self._random_maze() if random_layout else self._load(layout_file)
         self._set_team(enemieName)
         self.steps = 0
         self._recorder = None
         self._live = None
         self._recordings = 0
+        self._saved: list[Path] = []  # the GIFs kept, oldest first
         self._new_game()
 
     # -- the course API -------------------------------------------------------------------------
     def reset(self, layout_file: str = "None", enemieName: str = "None"):
         """Start a new game; returns `(observations, {"legal_actions": ...})` keyed like `env.agents`."""
         if layout_file not in ("None", None):
-            self.layout = load_layout(layout_file)
+            self.layout = self._load(layout_file)
         if self.random_layout:
             self.layout = self._random_maze()
         if enemieName != "None" and enemieName is not None:
@@ -142,6 +151,17 @@ class gymPacMan_parallel_env:  # noqa: N801 - the course's class name
         return render.render_ansi(self._state, 0)
 
     # -- internals ------------------------------------------------------------------------------
+    def _load(self, layout_file: str) -> Layout:
+        """The layout, or, where no such file exists, a random maze as the course's environment plays."""
+        try:
+            return load_layout(layout_file)
+        except FileNotFoundError:
+            if str(layout_file) not in self._missing_layouts:
+                self._missing_layouts.add(str(layout_file))
+                print(f"gymPacMan: no layout file {str(layout_file)!r}; playing a random 20 x 20 maze instead, as the "
+                      "course's environment does ('Loaded random layout')")
+            return self._random_maze()
+
     def _random_maze(self) -> Layout:
         from .maze import random_layout
 
@@ -177,7 +197,12 @@ class gymPacMan_parallel_env:  # noqa: N801 - the course's class name
         out = Path(os.environ.get("GYMPACMAN_DISPLAY_DIR", "runs/display"))
         self._recordings += 1  # a counter, not the generator: display must not change a seeded run
         path = self._recorder.save_gif(out / f"{Path(self.layout.name).stem}_{os.getpid()}_{id(self):x}_{self._recordings}.gif")
-        print(f"gymPacMan: no display to show the game live; it was saved to {path}")
+        self._saved.append(path)
+        while len(self._saved) > self.display_keep:
+            self._saved.pop(0).unlink(missing_ok=True)
+        if self._recordings == 1:
+            print(f"gymPacMan: no display to show the game live; games are saved as GIFs in {out} "
+                  f"(the newest {self.display_keep} kept), the first as {path.name}")
 
     def _action(self, actions, agent: int) -> int:
         key = self.agents[agent]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -132,7 +134,35 @@ def test_random_layout_and_display_saves_a_gif(tmp_path, monkeypatch, capsys):
     for _ in range(5):
         env.step({1: 4, 3: 4})
     assert len(list(tmp_path.glob("*.gif"))) == 1
-    assert "saved to" in capsys.readouterr().out
+    assert f"games are saved as GIFs in {tmp_path}" in capsys.readouterr().out
+
+
+def test_a_long_displayed_run_keeps_only_the_newest_gifs(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("GYMPACMAN_DISPLAY_DIR", str(tmp_path))
+    env = gymPacMan_parallel_env("tinyMaze", display=True, length=3, seed=0, display_keep=3)
+    for _ in range(5):
+        env.reset()
+        for _ in range(3):
+            env.step({1: 4, 3: 4})
+    kept = sorted(tmp_path.glob("*.gif"), key=lambda p: int(p.stem.rsplit("_", 1)[1]))
+    assert [int(p.stem.rsplit("_", 1)[1]) for p in kept] == [3, 4, 5]  # the newest three games
+    assert capsys.readouterr().out.count("saved as GIFs") == 1  # said once, where they are
+
+
+def test_a_missing_layout_file_plays_a_random_maze_as_the_course_does(tmp_path, capsys):
+    env = gymPacMan_parallel_env("tinyMaze", seed=0)
+    for name in ("layouts/noSuchMap.lay", "tinyMaze", "layouts/noSuchMap.lay"):  # a notebook's layout loop
+        env.reset(layout_file=name)
+        env.step({1: 4, 3: 4})
+    out = capsys.readouterr().out
+    assert out.count("no layout file 'layouts/noSuchMap.lay'; playing a random 20 x 20 maze") == 1  # warned once
+    assert env.layout.width == 20 and env.layout.height == 20
+    with pytest.raises(FileNotFoundError, match="noSuchMap"):  # elsewhere a missing file stays an error
+        VecCaptureEnv("layouts/noSuchMap.lay")
+    ragged = tmp_path / "ragged.lay"
+    ragged.write_text("%%%%\n%1 2%\n%%\n")
+    with pytest.raises(ValueError):  # a malformed file is an error, not a random maze
+        gymPacMan_parallel_env(str(ragged))
 
 
 def test_display_shows_the_game_live_where_a_display_exists(monkeypatch):
@@ -159,3 +189,43 @@ def test_no_display_on_a_headless_machine(monkeypatch):
     monkeypatch.delenv("DISPLAY", raising=False)
     monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
     assert not render.live_display_available() or not __import__("sys").platform.startswith("linux")
+
+
+COURSE_TEAMS = ["randomTeam", "baselineTeam", "heuristicTeam", "approxQTeam.py", "MCTSTeam", "AstarTeam"]
+
+
+def test_a_notebook_loop_runs_through_every_course_opponent_and_a_missing_layout(capsys):
+    """The course notebook's training loop, shaped as written: a layout loop with a file that is not
+    there, the red team drawn per episode from the six course names, observations by index, dict and list
+    actions, rewards by agent index, until the game terminates."""
+    env = gymPacMan_parallel_env("tinyCapture", length=40, enemieName="randomTeam", seed=3)
+    rng = np.random.default_rng(0)
+    layouts = ["tinyCapture", "layouts/notInThisCheckout.lay", "smallCapture"]
+    for episode in range(12):
+        enemy = COURSE_TEAMS[episode % len(COURSE_TEAMS)]
+        states, info = env.reset(layout_file=layouts[episode % len(layouts)], enemieName=enemy)
+        done, total, steps = False, 0.0, 0
+        while not done:
+            obs = [env.get_Observation(i) for i in (1, 3)]
+            assert all(o.shape == (8, env.layout.height, env.layout.width) for o in obs)
+            moves = {i: int(rng.choice(info["legal_actions"][i])) for i in (1, 3)}
+            actions = moves if steps % 2 else [moves.get(i, 4) for i in range(4)]  # a dict, then a list by index
+            states, rewards, terminations, info = env.step(actions)
+            total += rewards[1] + rewards[3]
+            done = terminations[1] and terminations[3]
+            steps += 1
+        assert 0 < steps <= 40 and np.isfinite(total)
+    out, err = capsys.readouterr()
+    assert out.count("no layout file 'layouts/notInThisCheckout.lay'") == 1
+    for stand_in in ("heuristicTeam", "approxQTeam", "MCTSTeam", "AstarTeam"):  # said once each, with how to play the course's
+        assert err.count(f"{stand_in}: the course's team file is not at this path") <= 1
+
+
+def test_a_course_team_file_at_its_path_plays_itself(tmp_path):
+    from agents import ContestTeam, make_team
+
+    course_file = tmp_path / "heuristicTeam.py"  # a student's checkout holds the course's own file
+    course_file.write_text((Path(__file__).resolve().parents[1] / "teams" / "contest" / "reflexTeam.py").read_text())
+    team = make_team(str(course_file))
+    assert isinstance(team, ContestTeam)  # played through the contest adapter, not replaced by our heuristic team
+    team.close()
