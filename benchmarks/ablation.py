@@ -33,7 +33,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
+
 from gymPacMan.errors import run_command
+from marl_lightning.play.evaluation import wilson_interval
 
 ROOT = Path(__file__).resolve().parents[1]
 EVALUATION_SEED = 777  # games no training run or in-training evaluation plays
@@ -93,7 +95,7 @@ def curve_minutes(folder: Path) -> list[float]:
 
 
 def summarize(results: dict, opponents: list[str]) -> str:
-    lines = ["| variant | checkpoint | opponent | as blue: mean (sd, min) | as red: mean (sd, min) | both colours | env steps | gradient steps | minutes |",
+    lines = ["| variant | checkpoint | opponent | as blue: mean (sd, min) | as red: mean (sd, min) | both colours, all seeds (95% CI) | env steps | gradient steps | minutes |",
              "|---|---|---|---|---|---|---|---|---|"]
     for variant, runs in results.items():
         for which in ("eval", "best"):
@@ -104,12 +106,15 @@ def summarize(results: dict, opponents: list[str]) -> str:
                 for colour in ("blue", "red"):
                     rates = np.array([r[which][opponent]["by_colour"][colour]["win_rate"] for r in runs])
                     cells.append(f"{rates.mean():.0%} ({rates.std():.0%}, {rates.min():.0%})")
-                both = np.mean([r[which][opponent]["win_rate"] for r in runs])
+                wins = sum(r[which][opponent]["wins"] for r in runs)
+                games = sum(r[which][opponent]["games"] for r in runs)
+                low, high = wilson_interval(wins, games)
+                both = f"{wins / max(games, 1):.0%} ({low:.0%}-{high:.0%}, {games} games)"
                 env_steps = np.mean([r["env_steps"] for r in runs])
                 grad = np.mean([r["gradient_steps"] for r in runs])
                 label = "last" if which == "eval" else "best (selected in training)"
                 minutes = np.mean([r.get("minutes", 0.0) for r in runs])
-                lines.append(f"| {variant} | {label} | {opponent} | {cells[0]} | {cells[1]} | {both:.0%} | "
+                lines.append(f"| {variant} | {label} | {opponent} | {cells[0]} | {cells[1]} | {both} | "
                              f"{env_steps / 1e6:.2f} M | {grad:,.0f} | {minutes:.1f} |")
     return "\n".join(lines)
 
@@ -142,7 +147,7 @@ def plot(results: dict, opponents: list[str], out: Path) -> None:
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config", default=None, help="the recipe every variant overrides (none: variants give their own)")
-    parser.add_argument("--variant", action="append", type=parse_variant, required=True, help="name=overrides")
+    parser.add_argument("--variant", action="append", type=parse_variant, default=[], help="name=overrides")
     parser.add_argument("--minutes", type=float, default=15)
     parser.add_argument("--env-steps", type=int, default=None, help="train each run to this many environment steps instead")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
@@ -151,7 +156,18 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--games", type=int, default=200, help="evaluation games per opponent (half in each colour)")
     parser.add_argument("--parallel", type=int, default=1, help="runs at once (each gets 2 // parallel threads, at least 1)")
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--summarize", action="store_true",
+                        help="train nothing: rewrite results.md and curves.png from --out/results.json")
     args = parser.parse_args(argv)
+    if args.summarize:
+        results = json.loads((args.out / "results.json").read_text())
+        table = summarize(results, args.opponents)
+        (args.out / "summary.md").write_text(table + "\n")
+        plot(results, args.opponents, args.out / "curves.png")
+        print(table)
+        return results
+    if not args.variant:
+        parser.error("give at least one --variant name=overrides")
     threads = max(1, (os.cpu_count() or 2) // args.parallel)
     started = time.perf_counter()
 
