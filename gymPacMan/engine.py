@@ -450,8 +450,8 @@ def _observe_kernel_parallel(walls, food, capsules, width, height, pos, carrying
 
 PARALLEL_MIN_GAMES = 64
 PARALLEL_MIN_THREADS = 4
-"""Batches of at least `PARALLEL_MIN_GAMES` games spread their games over numba's threads when it has at
-least `PARALLEL_MIN_THREADS` (`numba.set_num_threads`, `NUMBA_NUM_THREADS`); smaller batches, such as
+"""Batches of at least `PARALLEL_MIN_GAMES` games spread their games over numba's threads when it is
+configured for at least `PARALLEL_MIN_THREADS` (`NUMBA_NUM_THREADS`, by default the cores); smaller batches, such as
 the PettingZoo and course environments' single game, and machines with fewer threads run on the
 calling thread. On a 2-core machine the engine alone gains 40% from two threads, but a training loop
 loses more: the kernels' threads and torch's contend for the two cores between calls (README, Speed).
@@ -459,8 +459,10 @@ Results are identical either way: each game is independent."""
 
 
 def parallel(num_games: int) -> bool:
-    """Whether a batch of `num_games` runs its games on numba's threads."""
-    return num_games >= PARALLEL_MIN_GAMES and numba.get_num_threads() >= PARALLEL_MIN_THREADS
+    """Whether a batch of `num_games` runs its games on numba's threads. Reads numba's configured thread
+    count without asking its threading layer: asking starts the layer's worker threads, which then
+    compete with torch's for the cores even if no kernel ever runs on them."""
+    return num_games >= PARALLEL_MIN_GAMES and numba.config.NUMBA_NUM_THREADS >= PARALLEL_MIN_THREADS
 
 
 # ----------------------------------------------------------------------------------------------

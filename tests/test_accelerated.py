@@ -30,7 +30,7 @@ def play(env: VecCaptureEnv, steps: int, seed: int) -> dict[str, list[np.ndarray
     return seen
 
 
-@pytest.mark.skipif(numba.get_num_threads() < 2, reason="numba has one thread here: every batch runs serially")
+@pytest.mark.skipif(numba.config.NUMBA_NUM_THREADS < 2, reason="numba has one thread here: every batch runs serially")
 def test_threaded_kernels_play_exactly_the_serial_games(monkeypatch):
     monkeypatch.setattr(engine, "PARALLEL_MIN_THREADS", 2)  # threads even where there are only two
     games = 2 * engine.PARALLEL_MIN_GAMES
