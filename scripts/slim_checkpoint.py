@@ -5,10 +5,16 @@
 
 import sys
 
+from gymPacMan.errors import run_command
 from marl_lightning.policy import slim_checkpoint
 
-if __name__ == "__main__":
-    if len(sys.argv) != 3:
+
+def main(argv: list[str]) -> None:
+    if len(argv) != 2:
         sys.exit(__doc__)
-    out = slim_checkpoint(sys.argv[1], sys.argv[2])
+    out = slim_checkpoint(argv[0], argv[1])
     print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB)")
+
+
+if __name__ == "__main__":
+    run_command(main)
