@@ -65,6 +65,27 @@ def train(config: str | None, overrides: list[str], minutes: float, seed: int, f
     return next(folder.glob("log/version_*/checkpoints/last.ckpt"))
 
 
+def run_result(folder: Path, seed: int, overrides: list[str], opponents: list[str]) -> dict:
+    """What a finished, evaluated run left in its folder: its steps, minutes, and both checkpoints' results."""
+    checkpoint = next(folder.glob("log/version_*/checkpoints/last.ckpt"))
+    saved = __import__("torch").load(checkpoint, weights_only=True, map_location="cpu")
+    minutes = curve_minutes(folder)
+    final = next(folder.glob("log/version_*/final_evaluation.json"), None)  # the best checkpoint, held out
+    return {"seed": seed, "folder": str(folder), "overrides": overrides, "gradient_steps": saved["global_step"],
+            "minutes": minutes[-1] if minutes else 0.0, "env_steps": int(saved["state_dict"]["env_steps"]),
+            "eval": {o: json.loads((checkpoint.parent / f"eval_{o}" / "evaluation.json").read_text())[-1] for o in opponents},
+            "best": json.loads(final.read_text())["results"] if final else None}
+
+
+def finished_runs(out: Path, opponents: list[str]) -> dict[str, list[dict]]:
+    """The runs under `out` that finished and were evaluated (`--summarize` of an interrupted comparison)."""
+    results: dict[str, list[dict]] = {}
+    for folder in sorted(out.glob("*/seed*")):
+        if all(next(folder.glob(f"log/version_*/checkpoints/eval_{o}/evaluation.json"), None) for o in opponents):
+            results.setdefault(folder.parent.name, []).append(run_result(folder, int(folder.name[4:]), [], opponents))
+    return results
+
+
 def evaluate(checkpoint: Path, opponent: str, layout: str, games: int, threads: int) -> dict:
     out = checkpoint.parent / f"eval_{opponent}"
     command = [sys.executable, "-m", "marl_lightning.evaluate", str(checkpoint), opponent, "--layouts", layout,
@@ -102,6 +123,8 @@ def summarize(results: dict, opponents: list[str]) -> str:
             if not all(r.get(which) for r in runs):
                 continue
             for opponent in opponents:
+                if not all(opponent in r[which] for r in runs):  # the in-training evaluation may play fewer opponents
+                    continue
                 cells = []
                 for colour in ("blue", "red"):
                     rates = np.array([r[which][opponent]["by_colour"][colour]["win_rate"] for r in runs])
@@ -157,10 +180,11 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--parallel", type=int, default=1, help="runs at once (each gets 2 // parallel threads, at least 1)")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--summarize", action="store_true",
-                        help="train nothing: rewrite results.md and curves.png from --out/results.json")
+                        help="train nothing: write summary.md and curves.png from --out/results.json (or the finished runs)")
     args = parser.parse_args(argv)
-    if args.summarize:
-        results = json.loads((args.out / "results.json").read_text())
+    if args.summarize:  # from results.json, or, where the comparison was cut short, from its finished runs
+        saved = args.out / "results.json"
+        results = json.loads(saved.read_text()) if saved.is_file() else finished_runs(args.out, args.opponents)
         table = summarize(results, args.opponents)
         (args.out / "summary.md").write_text(table + "\n")
         plot(results, args.opponents, args.out / "curves.png")
@@ -175,14 +199,9 @@ def main(argv: list[str] | None = None) -> dict:
         name, overrides, seed = job
         folder = args.out / name.replace(" ", "_") / f"seed{seed}"
         checkpoint = train(args.config, overrides, args.minutes, seed, folder, threads, args.env_steps)
-        saved = __import__("torch").load(checkpoint, weights_only=True, map_location="cpu")
-        minutes = curve_minutes(folder)
-        result = {"seed": seed, "folder": str(folder), "overrides": overrides, "gradient_steps": saved["global_step"],
-                  "minutes": minutes[-1] if minutes else 0.0,
-                  "env_steps": int(saved["state_dict"]["env_steps"]),
-                  "eval": {o: evaluate(checkpoint, o, args.layout, args.games, threads) for o in args.opponents}}
-        final = next(folder.glob("log/version_*/final_evaluation.json"), None)  # the best checkpoint, held out
-        result["best"] = json.loads(final.read_text())["results"] if final else None
+        for opponent in args.opponents:
+            evaluate(checkpoint, opponent, args.layout, args.games, threads)
+        result = run_result(folder, seed, overrides, args.opponents)
         print(f"{name} seed {seed}: " + ", ".join(
             f"{o} {r['by_colour']['blue']['win_rate']:.0%}/{r['by_colour']['red']['win_rate']:.0%}" for o, r in result["eval"].items()),
             flush=True)
