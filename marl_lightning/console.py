@@ -41,8 +41,10 @@ def run_summary(trainer: L.Trainer) -> list[str]:
     """Where a finished run's files are: its log folder, its best and last checkpoints (and the best one's
     score), and the command that syncs an offline wandb log."""
     lines = []
-    if trainer.log_dir:
-        lines.append(f"run folder: {trainer.log_dir}")
+    # the first logger's own folder (`trainer.log_dir` would broadcast, a collective only rank 0 reaches here)
+    folder = next((logger.log_dir for logger in trainer.loggers if getattr(logger, "log_dir", None)), None)
+    if folder:
+        lines.append(f"run folder: {folder}")
     checkpoint = trainer.checkpoint_callback
     if checkpoint is not None:
         if checkpoint.best_model_path:
