@@ -1,0 +1,50 @@
+"""Compiled pieces that our ports of the course's contest teams share (`course_approxq_team.py`,
+`course_mcts_team.py`): the contest's order of legal actions, maze distances as its `Distancer` gives
+them, a random choice from one uniform draw, and the exact state after a move, played by the engine's
+own rule (`engine._move_agent`) on a copy of one game, as the contest's `generateSuccessor` is.
+
+A contest team breaks ties and draws at random in the order the contest lists legal actions (North,
+South, East, West, Stop), so our ports keep that order: with the same uniform draws they choose the
+same actions.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from gymPacMan.distances import UNREACHABLE
+from gymPacMan.rules import EAST, NORTH, SOUTH, STOP, WEST
+
+CONTEST_ORDER = np.array([NORTH, SOUTH, EAST, WEST, STOP], dtype=np.int64)  # how the contest lists legal actions
+NO_PATH = 10000  # the contest Distancer's distance between cells no path connects
+
+
+@numba.njit(cache=True, inline="always")
+def maze_distance(dist, w, x1, y1, x2, y2):
+    """The maze distance between `(x1, y1)` and `(x2, y2)` in a `(H*W, H*W)` table of a grid `w` wide."""
+    d = dist[y1 * w + x1, y2 * w + x2]
+    return NO_PATH if d == UNREACHABLE else np.int64(d)
+
+
+@numba.njit(cache=True, inline="always")
+def pick(u, count):
+    """`random.choice` of one of `count` items from one uniform draw `u` in [0, 1): item `floor(u * count)`."""
+    return min(int(u * count), count - 1)
+
+
+@numba.njit(cache=True)
+def copy_game(src, food, capsules, pos, is_pacman, carrying, returned, scared, heading, food_left, score,
+              dst, d_food, d_caps, d_pos, d_pac, d_carry, d_ret, d_scared, d_head, d_left, d_score):
+    """Copy the changing parts of game `src` of the first arrays into slot `dst` of the second (walls, sizes and
+    starts never change, so they are not copied)."""
+    d_food[dst] = food[src]
+    d_caps[dst] = capsules[src]
+    d_pos[dst] = pos[src]
+    d_pac[dst] = is_pacman[src]
+    d_carry[dst] = carrying[src]
+    d_ret[dst] = returned[src]
+    d_scared[dst] = scared[src]
+    d_head[dst] = heading[src]
+    d_left[dst] = food_left[src]
+    d_score[dst] = score[src]
