@@ -66,6 +66,16 @@ def test_a_successor_leaves_its_state_alone_and_counts_the_moves():
     assert successor.getAgentPosition(1) == game.Actions.getSuccessor(view.getAgentPosition(1), move)
 
 
+def test_a_won_state_has_successors_as_in_the_contests_capture(arena):
+    """The contest's `generateSuccessor` does not check for the end of the game: a search (the course's MCTS
+    team) may expand a won state, and must not lose the game for it."""
+    arena.food[0] = False
+    engine.recount_food(arena)
+    view = GameState.snapshot(arena, 0)
+    assert view.isOver()
+    assert view.generateSuccessor(0, "South").getAgentPosition(0) == (1, 3)
+
+
 def test_legal_actions_in_the_contests_order_and_illegal_moves_rejected(arena):
     place(arena, 0, 1, 1)  # the bottom-left corner: North and East are open
     view = GameState(arena, 0)

@@ -147,11 +147,10 @@ class GameState:
         return copy
 
     def generateSuccessor(self, agentIndex: int, action: str) -> "GameState":
-        """The state after agent `agentIndex` plays `action`, by the engine's rule for one move."""
+        """The state after agent `agentIndex` plays `action`, by the engine's rule for one move. A won state has
+        successors too, as in the contest's `capture.py` (a team's search may look past the end of the game)."""
         if agentIndex in self._hidden:
             raise ValueError(f"agent {agentIndex} is out of sight in this observation: its successor is unknown")
-        if self.isOver():
-            raise ValueError("can't generate a successor of a terminal state")
         move = action_index(action)
         if action not in self.getLegalActions(agentIndex):
             raise ValueError(f"illegal action {action!r} for agent {agentIndex} at {self.getAgentPosition(agentIndex)}")
