@@ -24,6 +24,7 @@ from .pool import PoolTeam
 from .policy_team import Policy, PolicyTeam, StatelessPolicy, rotate_actions, rotate_legal, to_blue_view
 from .baseline_team import BaselineTeam
 from .course_approxq_team import CourseApproxQTeam
+from .course_mcts_team import CourseMCTSTeam
 from .heuristic_team import HeuristicTeam
 from .random_team import RandomTeam
 from .search_team import SearchTeam
@@ -34,6 +35,7 @@ TEAMS: dict[str, type[Team]] = {
     "heuristic": HeuristicTeam,
     "search": SearchTeam,
     "course_approxq": CourseApproxQTeam,  # the course's approxQTeam, ported (README, Opponent teams)
+    "course_mcts": CourseMCTSTeam,  # the course's MCTSTeam, ported
 }
 # The course's other team names, mapped to the rung of the same kind (approxQ, a linear Q agent whose
 # weights we do not have, to the reflex team nearest its strength: a stand-in, said so when used).
@@ -100,6 +102,6 @@ def make_team(name: str | Team | Mapping[str, float], team: int = RED, seed: int
     return TEAMS[key](team=team, **kwargs)
 
 
-__all__ = ["TEAMS", "Team", "MixtureTeam", "PoolTeam", "BaselineTeam", "CourseApproxQTeam", "HeuristicTeam", "RandomTeam", "SearchTeam", "ALIASES", "make_team", "canonical_team_name", "sample_legal",
+__all__ = ["TEAMS", "Team", "MixtureTeam", "PoolTeam", "BaselineTeam", "CourseApproxQTeam", "CourseMCTSTeam", "HeuristicTeam", "RandomTeam", "SearchTeam", "ALIASES", "make_team", "canonical_team_name", "sample_legal",
            "Policy", "PolicyTeam", "StatelessPolicy", "to_blue_view", "rotate_actions", "rotate_legal",
            "load_team_file", "is_team_file", "TeamFileError", "ContestTeam", "make_contest_team", "is_contest_spec"]

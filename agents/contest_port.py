@@ -38,13 +38,17 @@ def copy_game(src, food, capsules, pos, is_pacman, carrying, returned, scared, h
               dst, d_food, d_caps, d_pos, d_pac, d_carry, d_ret, d_scared, d_head, d_left, d_score):
     """Copy the changing parts of game `src` of the first arrays into slot `dst` of the second (walls, sizes and
     starts never change, so they are not copied)."""
-    d_food[dst] = food[src]
-    d_caps[dst] = capsules[src]
-    d_pos[dst] = pos[src]
-    d_pac[dst] = is_pacman[src]
-    d_carry[dst] = carrying[src]
-    d_ret[dst] = returned[src]
-    d_scared[dst] = scared[src]
-    d_head[dst] = heading[src]
-    d_left[dst] = food_left[src]
+    h, w = food.shape[1], food.shape[2]
+    for y in range(h):  # element by element: numba's sliced copies of small arrays cost several times more
+        for x in range(w):
+            d_food[dst, y, x] = food[src, y, x]
+            d_caps[dst, y, x] = capsules[src, y, x]
+    for i in range(pos.shape[1]):
+        d_pos[dst, i, 0], d_pos[dst, i, 1] = pos[src, i, 0], pos[src, i, 1]
+        d_pac[dst, i] = is_pacman[src, i]
+        d_carry[dst, i] = carrying[src, i]
+        d_ret[dst, i] = returned[src, i]
+        d_scared[dst, i] = scared[src, i]
+        d_head[dst, i] = heading[src, i]
+    d_left[dst, 0], d_left[dst, 1] = food_left[src, 0], food_left[src, 1]
     d_score[dst] = score[src]

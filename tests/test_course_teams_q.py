@@ -14,15 +14,17 @@ move, and the game goes on with ours (the same as the original's wherever they a
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import numpy as np
 import pytest
 
-from agents import CourseApproxQTeam, make_team
+from agents import CourseApproxQTeam, CourseMCTSTeam, make_team
 from gymPacMan import VecCaptureEnv, engine
 from gymPacMan.contest.capture import GameState as ContestState
 from gymPacMan.contest.capture import action_index
 from gymPacMan.contest.host import ContestHost
-from gymPacMan.rules import BLUE, RED, STOP, TEAM_AGENTS
+from gymPacMan.rules import ACTION_NAMES, BLUE, RED, STOP, TEAM_AGENTS
 
 from helpers import reference_dir
 
@@ -142,3 +144,110 @@ def test_approxq_explores_with_probability_epsilon():
         share = np.bincount(actions, minlength=5)[options[0]] / 2000
         np.testing.assert_allclose(share, 1 / options[0].sum(), atol=0.04)
         assert (actions == STOP).any()
+
+
+# ------------------------------------------------------------------------------------------------
+# MCTS
+# ------------------------------------------------------------------------------------------------
+
+
+class StreamRandom:
+    """Stands in for the MCTS team's module `random`: each `choice` is made with the next of `draws`, the way our
+    team makes it (`agents.contest_port.pick`)."""
+
+    def __init__(self):
+        self.draws = iter(())
+
+    def choice(self, options):
+        u = next(self.draws)
+        return options[min(int(u * len(options)), len(options) - 1)]
+
+
+def plan_of(team: CourseMCTSTeam, g: int, k: int) -> list:
+    """Our agent's plan in the original's form: `[(action name, (x, y)), ...]`."""
+    length = team.plan_len[g, k]
+    return [(ACTION_NAMES[a], (int(x), int(y))) for a, (x, y) in zip(team.plan_action[g, k, :length],
+                                                                     team.plan_pos[g, k, :length])]
+
+
+def mcts_agreement(layout: str, opponent: str, team: int, games: int, steps: int, every: int,
+                   seed: int) -> tuple[int, int, int, list]:
+    """Our MCTS team plays `games` games for `steps` steps; every `every` steps the original decides each state
+    too, from the same draws and the same teammate plans. Returns (decisions where it chose our action and left
+    our plan, decisions compared, those with an opponent within sight, the first disagreements)."""
+    stub = StreamRandom()
+    original = Original("MCTSTeam.py", team, stub)
+    original.module["timedelta"] = lambda seconds: timedelta(days=1)  # lifts its 0.8 s limit: the cap alone stops it
+    agent_class = original.module["mctsTeamWorkAgent"]  # keeps each agent's plan in class attributes
+    ours = CourseMCTSTeam(team)
+    rng = np.random.default_rng(seed)
+    tally = [0, 0, 0, []]
+    steps_played = [0]
+
+    def decide(state, legal):
+        draws = ours.draw(rng, state.num_games)
+        plans = [[plan_of(ours, g, k) for k in range(2)] for g in range(state.num_games)]  # what each agent reads
+        mine = ours.play(state, draws)
+        steps_played[0] += 1
+        if steps_played[0] % every:
+            return mine
+        for g in range(state.num_games):
+            for k, i in enumerate(TEAM_AGENTS[team]):
+                setattr(agent_class, f"agent{i}", {"expected_actions": plans[g][k]})
+            for k, i in enumerate(TEAM_AGENTS[team]):
+                stub.draws = iter(draws[g, k])
+                chosen = original.choose(state, 300, g, k)
+                same = chosen == mine[g, k] and getattr(agent_class, f"agent{i}")["expected_actions"] == plan_of(ours, g, k)
+                tally[0] += int(same)
+                tally[1] += 1
+                opponents = state.pos[g, list(TEAM_AGENTS[1 - team])]  # (2, 2)
+                tally[2] += int((np.abs(opponents - state.pos[g, i]).sum(-1) <= 5).any())
+                if not same and len(tally[3]) < 5:
+                    tally[3].append((int(state.t[g]), g, k, int(mine[g, k]), chosen))
+        return mine
+
+    play_lockstep(layout, opponent, team, ours, original, decide, games, steps, seed)
+    return tuple(tally)
+
+
+@pytest.mark.parametrize("layout, opponent, team, every", [("bloxCapture", "heuristic", RED, 60),
+                                                           ("tinyCapture", "baseline", BLUE, 60),
+                                                           ("contest_3", "heuristic", BLUE, 100)])
+def test_mcts_chooses_what_the_course_team_chooses_from_the_same_draws(layout, opponent, team, every):
+    """States along two whole games: from the same random draws and the same teammate plans, the original chooses
+    our action and leaves our plan for its teammate, every time (the tree decides some of them: an opponent near)."""
+    agree, total, near, misses = mcts_agreement(layout, opponent, team, games=2, steps=300, every=every, seed=team)
+    assert agree == total, misses
+    assert near > 0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_mcts_chooses_what_the_course_team_chooses_everywhere(layout):
+    """As above, every 20 steps of two games against each opponent in both colours (360 decisions a map)."""
+    for opponent in OPPONENTS:
+        for team in (RED, BLUE):
+            agree, total, near, misses = mcts_agreement(layout, opponent, team, games=2, steps=300, every=20, seed=team)
+            print(f"{layout} {opponent} {'red' if team == RED else 'blue'}: {agree} of {total} agree ({near} with an opponent near)")
+            assert agree == total, (opponent, team, misses)
+
+
+def test_mcts_plays_legal_moves_in_both_colours_and_keeps_a_plan_per_game():
+    """Whole games on a small map: legal moves for both agents, a plan per game that a new game clears, and
+    a clear error for draws of the wrong shape."""
+    env = VecCaptureEnv("tinyCapture", num_envs=3, opponent="random", length=40, seed=0)
+    env.reset()
+    team = make_team("course_mcts", team=BLUE, iterations=30)
+    team.reset(env.state, np.arange(3))
+    for _ in range(45):
+        legal = engine.legal_actions(env.state)
+        actions = team.act(env.state, legal, env.rng)
+        assert legal[np.arange(3)[:, None], [[1, 3]], actions].all()
+        done = env.step(actions)[4]["done"]
+        if done.any():
+            assert (team.plan_len[done] > 0).any()
+            team.reset(env.state, np.flatnonzero(done))
+            assert (team.plan_len[done] == 0).all()
+    assert team.exhausted == 0
+    with pytest.raises(ValueError, match="draws must have shape"):
+        team.play(env.state, np.zeros((3, 2, 5)))
