@@ -10,6 +10,7 @@ from abc import ABC, abstractmethod
 
 import numpy as np
 
+from gymPacMan.distances import DistanceTables
 from gymPacMan.engine import GameState
 from gymPacMan.rules import RED, TEAM_AGENTS, TEAM_NAMES
 
@@ -72,6 +73,23 @@ class Team(ABC):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({TEAM_NAMES[self.team]})"
+
+
+class DistanceTeam(Team):
+    """A team that plans with maze distances: it keeps the distance tables of its batch's layouts
+    (`distances`), brought up to date when games start and when it meets a new batch."""
+
+    def __init__(self, team: int = RED):
+        super().__init__(team)
+        self.distances = DistanceTables()
+
+    def reset(self, state: GameState, games: np.ndarray) -> None:
+        self.distances.update(state, np.arange(state.num_games) if self.bind(state) else games)
+
+    def _tables_for(self, state: GameState) -> None:
+        """Call at the start of `act`: the tables of a batch it has not played before."""
+        if self.bind(state):
+            self.distances.update(state, np.arange(state.num_games))
 
 
 def sample_legal(legal: np.ndarray, rng: np.random.Generator) -> np.ndarray:

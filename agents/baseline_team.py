@@ -15,11 +15,10 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from gymPacMan.distances import DistanceTables
 from gymPacMan.engine import DX, DY, REVERSE_ACTION, GameState
 from gymPacMan.rules import NUM_ACTIONS, NUM_AGENTS, STOP
 
-from .base import Team
+from .base import DistanceTeam
 
 _DX, _DY, _REVERSE = DX, DY, REVERSE_ACTION
 
@@ -108,21 +107,13 @@ def _baseline_kernel(walls, food, width, starts, pos, is_pacman, carrying, scare
             out[g, k] = best_action
 
 
-class BaselineTeam(Team):
+class BaselineTeam(DistanceTeam):
     """The classic reflex pair (offensive + defensive), as in the course's `baselineTeam`."""
 
     name = "baseline"
 
-    def __init__(self, team: int = 0):
-        super().__init__(team)
-        self.distances = DistanceTables()
-
-    def reset(self, state: GameState, games: np.ndarray) -> None:
-        self.distances.update(state, np.arange(state.num_games) if self.bind(state) else games)
-
     def act(self, state: GameState, legal: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        if self.bind(state):
-            self.distances.update(state, np.arange(state.num_games))
+        self._tables_for(state)
         out = np.empty((state.num_games, 2), dtype=np.int64)
         noise = rng.random((state.num_games, 2, NUM_ACTIONS))  # breaks ties at random
         s = state

@@ -14,7 +14,7 @@ import numba
 import numpy as np
 
 from gymPacMan.distances import UNREACHABLE
-from gymPacMan.rules import EAST, NORTH, SOUTH, STOP, WEST
+from gymPacMan.rules import EAST, NORTH, NUM_AGENTS, SOUTH, STOP, WEST
 
 CONTEST_ORDER = np.array([NORTH, SOUTH, EAST, WEST, STOP], dtype=np.int64)  # how the contest lists legal actions
 NO_PATH = 10000  # the contest Distancer's distance between cells no path connects
@@ -31,6 +31,18 @@ def maze_distance(dist, w, x1, y1, x2, y2):
 def pick(u, count):
     """`random.choice` of one of `count` items from one uniform draw `u` in [0, 1): item `floor(u * count)`."""
     return min(int(u * count), count - 1)
+
+
+@numba.njit(cache=True)
+def game_slots(count, h, w):
+    """Room for `count` games' changing state on an `(h, w)` grid, in the engine's arrays: food, capsules `(count,
+    h, w)`; pos `(count, 4, 2)`; is_pacman, carrying, returned, scared, heading `(count, 4)`; food_left
+    `(count, 2)`; score `(count,)`."""
+    return (np.empty((count, h, w), dtype=np.bool_), np.empty((count, h, w), dtype=np.bool_),
+            np.empty((count, NUM_AGENTS, 2), dtype=np.int64), np.empty((count, NUM_AGENTS), dtype=np.bool_),
+            np.empty((count, NUM_AGENTS), dtype=np.int64), np.empty((count, NUM_AGENTS), dtype=np.int64),
+            np.empty((count, NUM_AGENTS), dtype=np.int64), np.empty((count, NUM_AGENTS), dtype=np.int64),
+            np.empty((count, 2), dtype=np.int64), np.empty(count, dtype=np.int64))
 
 
 @numba.njit(cache=True)

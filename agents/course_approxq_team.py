@@ -27,12 +27,11 @@ import numba
 import numpy as np
 
 from gymPacMan import engine
-from gymPacMan.distances import DistanceTables
 from gymPacMan.engine import DX, DY, REVERSE_ACTION, GameState
 from gymPacMan.rules import NUM_AGENTS, STOP
 
-from .base import Team
-from .contest_port import CONTEST_ORDER, NO_PATH, copy_game, maze_distance, pick
+from .base import DistanceTeam
+from .contest_port import CONTEST_ORDER, NO_PATH, copy_game, game_slots, maze_distance, pick
 
 _DX, _DY, _REVERSE, _ORDER = DX, DY, REVERSE_ACTION, CONTEST_ORDER
 
@@ -127,16 +126,7 @@ def _approxq_kernel(team, epsilon, walls, food, capsules, width, height, starts,
                     scared, heading, food_left, score, tables, table_index, draws, out):
     """out: (N, 2) actions of the offensive (first) and defensive (second) agent; draws: (N, 2, DRAWS) uniforms."""
     n, h, w = walls.shape
-    s_food = np.empty((1, h, w), dtype=np.bool_)  # one game's state after one move
-    s_caps = np.empty((1, h, w), dtype=np.bool_)
-    s_pos = np.empty((1, NUM_AGENTS, 2), dtype=np.int64)
-    s_pac = np.empty((1, NUM_AGENTS), dtype=np.bool_)
-    s_carry = np.empty((1, NUM_AGENTS), dtype=np.int64)
-    s_ret = np.empty((1, NUM_AGENTS), dtype=np.int64)
-    s_scared = np.empty((1, NUM_AGENTS), dtype=np.int64)
-    s_head = np.empty((1, NUM_AGENTS), dtype=np.int64)
-    s_left = np.empty((1, 2), dtype=np.int64)
-    s_score = np.empty(1, dtype=np.int64)
+    s_food, s_caps, s_pos, s_pac, s_carry, s_ret, s_scared, s_head, s_left, s_score = game_slots(1, h, w)  # after a move
     legal = np.empty(5, dtype=np.int64)
     values = np.empty(5, dtype=np.float64)
     for g in range(n):
@@ -179,7 +169,7 @@ def _approxq_kernel(team, epsilon, walls, food, capsules, width, height, starts,
             out[g, k] = legal[pick(draws[g, k, 1], ties)]
 
 
-class CourseApproxQTeam(Team):
+class CourseApproxQTeam(DistanceTeam):
     """The course's approxQ team, ported (see the module docstring): a linear Q attacker with the course's
     learned weights and the contest's reflex defender.
 
@@ -195,14 +185,9 @@ class CourseApproxQTeam(Team):
         if not 0.0 <= float(epsilon) <= 1.0:
             raise ValueError(f"epsilon must be in [0, 1], got {epsilon!r}")
         self.epsilon = float(epsilon)
-        self.distances = DistanceTables()
-
-    def reset(self, state: GameState, games: np.ndarray) -> None:
-        self.distances.update(state, np.arange(state.num_games) if self.bind(state) else games)
 
     def act(self, state: GameState, legal: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        if self.bind(state):
-            self.distances.update(state, np.arange(state.num_games))
+        self._tables_for(state)
         out = np.empty((state.num_games, 2), dtype=np.int64)
         draws = rng.random((state.num_games, 2, DRAWS))  # (N, 2, DRAWS): the epsilon coin, the choice
         s = state

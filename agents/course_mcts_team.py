@@ -45,12 +45,11 @@ import numba
 import numpy as np
 
 from gymPacMan import engine
-from gymPacMan.distances import DistanceTables
 from gymPacMan.engine import DX, DY, GameState
 from gymPacMan.rules import NUM_AGENTS, STOP
 
-from .base import Team
-from .contest_port import CONTEST_ORDER, copy_game, maze_distance, pick
+from .base import DistanceTeam
+from .contest_port import CONTEST_ORDER, copy_game, game_slots, maze_distance, pick
 
 _DX, _DY, _ORDER = DX, DY, CONTEST_ORDER
 
@@ -72,6 +71,7 @@ NODE_FIELDS = 16
 VALUE, REWARD = 0, 1  # columns of the tree's float table
 
 
+@numba.njit(cache=True)
 def node_capacity(iterations: int) -> int:
     """Nodes a search can create: an iteration ends with one successful expansion, and a failed one (all
     children dead) happens at most once at each living node, so expansions are at most
@@ -79,6 +79,7 @@ def node_capacity(iterations: int) -> int:
     return 1 + 4 * (5 * iterations + 1)
 
 
+@numba.njit(cache=True)
 def path_capacity(iterations: int) -> int:
     """The longest plan a search can leave: one move per expanded node on a path."""
     return 5 * iterations + 2
@@ -322,17 +323,8 @@ def _mcts_kernel(team, iterations, walls, food, capsules, width, height, starts,
     teammate and rewritten by its own move (agent `team` first, as the contest asks its agents);
     exhausted: (N, 2) bool, searches that ran out of living nodes."""
     n, h, w = walls.shape
-    cap = 1 + 4 * (5 * iterations + 1)
-    t_food = np.empty((cap, h, w), dtype=np.bool_)
-    t_caps = np.empty((cap, h, w), dtype=np.bool_)
-    t_pos = np.empty((cap, NUM_AGENTS, 2), dtype=np.int64)
-    t_pac = np.empty((cap, NUM_AGENTS), dtype=np.bool_)
-    t_carry = np.empty((cap, NUM_AGENTS), dtype=np.int64)
-    t_ret = np.empty((cap, NUM_AGENTS), dtype=np.int64)
-    t_scared = np.empty((cap, NUM_AGENTS), dtype=np.int64)
-    t_head = np.empty((cap, NUM_AGENTS), dtype=np.int64)
-    t_left = np.empty((cap, 2), dtype=np.int64)
-    t_score = np.empty(cap, dtype=np.int64)
+    cap = node_capacity(iterations)
+    t_food, t_caps, t_pos, t_pac, t_carry, t_ret, t_scared, t_head, t_left, t_score = game_slots(cap, h, w)  # the nodes
     ints = np.empty((cap, NODE_FIELDS), dtype=np.int64)
     floats = np.empty((cap, 2), dtype=np.float64)
     for g in range(n):
@@ -368,7 +360,7 @@ def _mcts_kernel(team, iterations, walls, food, capsules, width, height, starts,
             plan_len[g, k] = length
 
 
-class CourseMCTSTeam(Team):
+class CourseMCTSTeam(DistanceTeam):
     """The course's MCTS team, ported (see the module docstring): two Monte-Carlo tree searchers that share
     their plans.
 
@@ -384,7 +376,6 @@ class CourseMCTSTeam(Team):
         if int(iterations) < 1:
             raise ValueError(f"iterations must be at least 1, got {iterations!r}")
         self.iterations = int(iterations)
-        self.distances = DistanceTables()
         self.plan_len = np.zeros((0, 2), dtype=np.int64)  # (N, 2) moves in each agent's plan
         self.plan_action = np.zeros((0, 2, 0), dtype=np.int64)  # (N, 2, P) its moves
         self.plan_pos = np.zeros((0, 2, 0, 2), dtype=np.int64)  # (N, 2, P, 2) the cells it makes them from
