@@ -67,9 +67,11 @@ class GreedyPolicy:
         return masked_argmax(q, legal.to(q.device))
 
     def _padded(self, obs: torch.Tensor) -> torch.Tensor:
-        """`(N, A, C, h, w)` zero-padded to the trained grid `(N, A, C, H, W)`."""
+        """`(N, A, C, h, w)` zero-padded to the trained grid `(N, A, C, H, W)` (as it is for a size-free network)."""
         if obs.dim() != 5 or obs.shape[2] != self.obs_shape[0]:
             raise ValueError(f"observations must be (games, agents, {self.obs_shape[0]}, H, W), got {tuple(obs.shape)}")
+        if self.network.size_free:
+            return obs
         h, w = obs.shape[-2:]
         gh, gw = self.obs_shape[1:]
         if (h, w) == (gh, gw):
