@@ -11,16 +11,20 @@ character, for every seed >= 1 (`tests/test_contest_maze.py` compares them). The
   factor drawn once per maze from a Gaussian of mean 0.7 and deviation 0.2, at least 1), the ends next
   to an opening of the enclosing wall left open;
 - the half mirrored left to right onto the right half (not rotated), walled in: 20 x 20;
-- food in dead ends (two rounds, the first round's food making new ones), then at random until 40 have
-  been placed, each with its mirror image, never in the bottom-left corner nor within 2 columns of the
-  centre line; 2 capsules, one a side, placed the same way before the random food;
+- food in the dead ends of the left half but the column next to the centre line (two rounds, the
+  first round's food making new ones), then at random, never in the 2 columns next to the centre line,
+  until 40 have been placed, each with its mirror image and none in the bottom-left corner; before the
+  random food, 2 capsules (one a side), placed the same way;
 - red's agents start in the top-left corner (`3` above `1`), blue's in the top-right one (`4` above `2`).
 
 What the original does that reads like a slip is kept, since it shapes the course's mazes: it draws a
 "prison" of 0-3 columns (`randint(0, 2)`, then `random()`) and always builds none; the end of a
 vertical wall is checked against the last *column* index and that of a horizontal wall against the
 last *row* index; the start cells overwrite what they land on, so a maze whose dead ends put food
-there has fewer than 40 food; a maze whose dead ends alone give 40 or more keeps them all.
+there has fewer than 40 food; a maze whose dead ends alone give 40 or more keeps them all; and nothing
+keeps the walls from closing off a pocket, so about 1% of its mazes have cells no agent reaches (some
+with food in them). Only where the original would loop forever (no free cell left for food or a
+capsule, which no seed tried has shown) does this one stop, with an error.
 
 Seed 0 is no maze: `generateMaze(0)` (like `generateMaze(None)`) takes it as "no seed" and plays a
 maze of a random seed, so `contest_0` is an error here. Seeds `HELD_OUT_SEEDS` (1 ... 9999:
