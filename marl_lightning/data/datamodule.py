@@ -14,6 +14,7 @@ from torch.utils.data import DataLoader, IterableDataset
 
 from agents import MixtureTeam, PoolTeam
 from gymPacMan import VecCaptureEnv
+from gymPacMan.layout import expand_layout_names
 from gymPacMan.planes import check_planes, num_channels
 from gymPacMan.rules import RED, RewardConfig
 from gymPacMan.vec_env import RANDOM_LAYOUT_SHAPE, resolve_layouts
@@ -123,7 +124,8 @@ class CaptureDataModule(L.LightningDataModule):
     """Environments, rewards and replay for training the blue team.
 
     Args:
-        layouts: training layouts (names, paths, or "random"); sizes are padded to the largest.
+        layouts: training layouts (names, paths, ranges such as `contest_1..50`, or the streams "random",
+            "contest_random", "berkeley_random"); sizes are padded to the largest.
         num_envs: games played at once.
         opponent: the red team: any entrant (`marl_lightning.entrants`: a team name, a team file, a
             contest team file, a checkpoint), or `{entrant: weight}`: each game's drawn from those when
@@ -176,7 +178,7 @@ class CaptureDataModule(L.LightningDataModule):
         self.save_hyperparameters()
         if sequence_length < 1 or burn_in < 0 or n_step < 1:
             raise ValueError(f"need sequence_length >= 1, burn_in >= 0, n_step >= 1; got {sequence_length}, {burn_in}, {n_step}")
-        self.layouts = [layouts] if isinstance(layouts, str) else list(layouts)
+        self.layouts = expand_layout_names([layouts] if isinstance(layouts, str) else layouts)  # contest_1..50: 50 names
         resolved = resolve_layouts(self.layouts)  # fails early, naming a bad layout
         sizes = [RANDOM_LAYOUT_SHAPE if isinstance(l, str) else (l.height, l.width) for l in resolved]
         self.grid_shape = (max(h for h, _ in sizes), max(w for _, w in sizes))

@@ -19,6 +19,7 @@ from typing import Sequence
 
 from agents import Policy
 from agents.match import play_match
+from gymPacMan.layout import expand_layout_names
 from gymPacMan.rules import BLUE, RED
 
 from ..entrants import entrant_name, make_entrant
@@ -106,7 +107,9 @@ def combined(rows: Sequence[dict]) -> dict:
 
 
 def evaluate(a: str, b: str, layouts: Sequence[str], games: int, length: int = 300, seed: int = 0) -> list[dict]:
-    """`head_to_head` on each layout, then over all of them together (`layout: "all"`)."""
+    """`head_to_head` on each layout (`contest_1..50` stands for 50), then over all of them together
+    (`layout: "all"`)."""
+    layouts = expand_layout_names(layouts)
     rows = [dict(head_to_head(a, b, [layout], games, length, seed), layout=layout) for layout in layouts]
     if len(layouts) > 1:
         rows.append(dict(combined(rows), layout="all"))
@@ -115,7 +118,8 @@ def evaluate(a: str, b: str, layouts: Sequence[str], games: int, length: int = 3
 
 def add_match_arguments(parser: argparse.ArgumentParser, games: int, games_help: str, outputs: str) -> None:
     """The options every command that plays batches of games shares (evaluate, tournament)."""
-    parser.add_argument("--layouts", nargs="+", default=["bloxCapture"])
+    parser.add_argument("--layouts", nargs="+", default=["bloxCapture"],
+                        help="maps by name or path; a range such as contest_1..50 stands for contest_1 ... contest_50")
     parser.add_argument("--games", type=int, default=games, help=games_help)
     parser.add_argument("--length", type=int, default=300)
     parser.add_argument("--seed", type=int, default=0)
