@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterator, Sequence
+from typing import Iterator, Mapping, Sequence
 
 import lightning as L
 import numpy as np
@@ -52,6 +52,26 @@ class TrainingBatch:
     def report_td_error(self, td_error: torch.Tensor) -> None:
         """New priorities for the sampled items (prioritized replay; otherwise nothing happens)."""
         self.replay.update_priority(self.sample["index"], td_error)
+
+
+def training_layouts(layouts: str | Sequence[str] | Mapping[str, float]) -> tuple[list[str], np.ndarray | None]:
+    """The layouts a run trains on, ranges written out (`contest_1..50`), and the probability of each when a
+    game starts (`None`: all alike). `{layout: weight}` weighs them; a range's weight is shared by its mazes."""
+    if isinstance(layouts, str):
+        layouts = [layouts]
+    if not isinstance(layouts, Mapping):
+        return [str(l) for l in expand_layout_names(list(layouts))], None
+    names, weights = [], []
+    for entry, weight in layouts.items():
+        if not float(weight) >= 0:
+            raise ValueError(f"data.layouts weights must be non-negative numbers, got {entry}: {weight!r}")
+        expanded = expand_layout_names([entry])
+        names += [str(l) for l in expanded]
+        weights += [float(weight) / len(expanded)] * len(expanded)
+    total = sum(weights)
+    if not names or total <= 0:
+        raise ValueError(f"data.layouts needs at least one layout with a positive weight, got {dict(layouts)}")
+    return names, np.array(weights) / total
 
 
 def _as_is(batch: TrainingBatch) -> TrainingBatch:
@@ -124,8 +144,10 @@ class CaptureDataModule(L.LightningDataModule):
     """Environments, rewards and replay for training the blue team.
 
     Args:
-        layouts: training layouts (names, paths, ranges such as `contest_1..50`, or the streams "random",
-            "contest_random", "berkeley_random"); sizes are padded to the largest.
+        layouts: training layouts (names, paths, ranges of generated mazes such as `contest_1..50`, or the
+            streams `random`, `contest_random` and `berkeley_random`, a fresh maze per game); each game's drawn uniformly, or,
+            given as `{layout: weight}`, with those weights (`{bloxCapture: 0.5, contest_random: 0.5}`).
+            Sizes are padded to the largest.
         num_envs: games played at once.
         opponent: the red team: any entrant (`marl_lightning.entrants`: a team name, a team file, a
             contest team file, a checkpoint), or `{entrant: weight}`: each game's drawn from those when
@@ -166,7 +188,7 @@ class CaptureDataModule(L.LightningDataModule):
             it); or `"cpu"`, `"cuda"`, ...
     """
 
-    def __init__(self, layouts: str | Sequence[str] = "tinyMaze", num_envs: int = 32, opponent: str | dict[str, float] = "random",
+    def __init__(self, layouts: str | Sequence[str] | dict[str, float] = "tinyMaze", num_envs: int = 32, opponent: str | dict[str, float] = "random",
                  length: int = 300, reward_for_legal_action: bool = True, defence_reward: bool = True,
                  planes: Sequence[str] = (), limit_is_terminal: bool | None = None, zero_sum: bool = False,
                  potential_shaping: float = 0.0, gamma: float = 0.99, buffer_size: int = 50_000,
@@ -178,7 +200,7 @@ class CaptureDataModule(L.LightningDataModule):
         self.save_hyperparameters()
         if sequence_length < 1 or burn_in < 0 or n_step < 1:
             raise ValueError(f"need sequence_length >= 1, burn_in >= 0, n_step >= 1; got {sequence_length}, {burn_in}, {n_step}")
-        self.layouts = expand_layout_names([layouts] if isinstance(layouts, str) else layouts)  # contest_1..50: 50 names
+        self.layouts, self.layout_weights = training_layouts(layouts)
         resolved = resolve_layouts(self.layouts)  # fails early, naming a bad layout
         sizes = [RANDOM_LAYOUT_SHAPE if isinstance(l, str) else (l.height, l.width) for l in resolved]
         self.grid_shape = (max(h for h, _ in sizes), max(w for _, w in sizes))
@@ -234,6 +256,7 @@ class CaptureDataModule(L.LightningDataModule):
                                    team=RED, seed=seed)
         env = VecCaptureEnv(self.layouts, self.num_envs, opponent, length=self.length, rewards=self.rewards, seed=seed,
                             planes=self.planes, encoded=True)
+        env.layout_weights = self.layout_weights
         if self.curriculum is not None:
             self._apply_stage(env)  # before the collector starts the first games
         # one generator for replay draws and one for exploration, apart from torch's global one, so
@@ -259,7 +282,8 @@ class CaptureDataModule(L.LightningDataModule):
     # -- the curriculum -----------------------------------------------------------------------
     def _apply_stage(self, env: VecCaptureEnv) -> None:
         self.scripted.set_weights(self.curriculum.opponent_weights())
-        env.layout_weights = self.curriculum.layout_weights(self.layouts)
+        stage = self.curriculum.layout_weights(self.layouts)
+        env.layout_weights = self.layout_weights if stage is None else stage
 
     def advance_curriculum(self) -> dict[str, float]:
         """Move to the next stage when its gate is met (`data.curriculum`); the stage, for the logs."""
