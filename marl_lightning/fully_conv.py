@@ -27,7 +27,7 @@ from torch import nn
 
 from gymPacMan.rules import NUM_ACTIONS
 
-from .networks import TeamNetwork, with_agent_ids
+from .networks import TeamNetwork
 
 WALLS, SELF = 0, 1  # observation channels: the walls, the agent's own cell (1 + food carried)
 
@@ -99,12 +99,26 @@ def pooled(features: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     return torch.cat([mean, peak], dim=-1)
 
 
-def with_board_ids(obs: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    """`with_agent_ids` with the id channels only on the board (`mask` `(B*A, 1, H, W)`), so that the
-    padding around a map stays zeros, as the convolutions' own padding is: `(B, A, C, H, W) -> (B*A, C+A, H, W)`."""
-    c = obs.shape[2]
-    x = with_agent_ids(obs)
-    return torch.cat([x[:, :c], x[:, c:] * mask], dim=1)
+def agent_cell(obs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """`(B, C, H, W) ->` the agent's row `y` and column `x`, `(B,)` each (channel 1 marks its cell)."""
+    index = (obs[:, SELF] > 0).flatten(1).to(torch.uint8).argmax(dim=1)  # (B,) y * W + x
+    w = obs.shape[-1]
+    return torch.div(index, w, rounding_mode="floor"), index % w
+
+
+def egocentric(obs: torch.Tensor, mask: torch.Tensor, radius: int) -> torch.Tensor:
+    """The board re-centred on the agent: `(B, C, H, W) -> (B, C, 2r+1, 2r+1)`, the agent's cell in the middle,
+    everything beyond the map (its padding, and beyond the grid) a wall."""
+    walled = torch.cat([torch.maximum(obs[:, :1], 1 - mask), obs[:, 1:]], dim=1)  # (B, C, H, W): off the map is wall
+    framed = F.pad(walled, (radius, radius, radius, radius))  # (B, C, H+2r, W+2r)
+    framed = torch.cat([F.pad(walled[:, :1], (radius, radius, radius, radius), value=1.0), framed[:, 1:]], dim=1)
+    y, x = agent_cell(obs)  # (B,) each, in the frame the window's bottom-left corner
+    side = 2 * radius + 1
+    offsets = torch.arange(side, device=obs.device)
+    rows = (y[:, None] + offsets) * framed.shape[-1]  # (B, side): each window row's first cell, flat
+    index = (rows[:, :, None] + x[:, None, None] + offsets).flatten(1)  # (B, side*side)
+    window = framed.flatten(2).gather(2, index[:, None, :].expand(-1, obs.shape[1], -1))  # (B, C, side*side)
+    return window.view(obs.shape[0], obs.shape[1], side, side)
 
 
 class FullyConvQNetworks(TeamNetwork):
@@ -120,6 +134,14 @@ class FullyConvQNetworks(TeamNetwork):
         hidden: the Q head's hidden layer.
         shared: one network for all agents, each agent's one-hot id appended as constant channels (the
             default), or one network per agent.
+        view_radius: `None` (the default): convolve the whole board. A number r: convolve only an
+            egocentric window of `(2r+1)^2` cells, the board re-centred on the agent and walled beyond the
+            map, read at its middle; the maze planes carry what lies further. On 20 x 20 boards r = 4
+            costs a fifth of the whole board.
+
+    Besides the cells' features the head sees a summary of the whole board: the mean and the maximum of
+    every input channel over the map (food left, the clock and score, the distances' spread), so a
+    small window does not lose the state of the game.
 
     >>> net = FullyConvQNetworks(2, (8, 20, 20))
     >>> q, _ = net(torch.zeros(3, 2, 8, 7, 12), net.initial_state(3))  # any board size
@@ -130,35 +152,48 @@ class FullyConvQNetworks(TeamNetwork):
     size_free = True
 
     def __init__(self, n_agents: int, obs_shape: tuple[int, int, int], width: int = 32,
-                 dilations: Sequence[int] = (1, 2), hidden: int = 64, shared: bool = True):
+                 dilations: Sequence[int] = (1, 2), hidden: int = 64, shared: bool = True, view_radius: int | None = None):
         super().__init__()
-        self.n_agents, self.shared = n_agents, shared
-        in_channels = obs_shape[0] + (n_agents if shared else 0)
-        self.features = nn.ModuleList(CellFeatures(in_channels, width, tuple(dilations)) for _ in range(1 if shared else n_agents))
-        self.heads = nn.ModuleList(nn.Sequential(nn.Linear(4 * width + NUM_ACTIONS, hidden), nn.SiLU(), nn.Linear(hidden, 1))
-                                   for _ in range(1 if shared else n_agents))
+        if view_radius is not None and view_radius < 1:
+            raise ValueError(f"view_radius must be at least 1 (or null: the whole board), got {view_radius}")
+        self.n_agents, self.shared, self.view_radius = n_agents, shared, view_radius
+        channels = obs_shape[0]
+        copies = 1 if shared else n_agents
+        self.features = nn.ModuleList(CellFeatures(channels + (n_agents if shared else 0), width, tuple(dilations))
+                                      for _ in range(copies))
+        head_in = 4 * width + 2 * channels + NUM_ACTIONS  # here, there, pooled features, board summary, the move
+        self.heads = nn.ModuleList(nn.Sequential(nn.Linear(head_in, hidden), nn.SiLU(), nn.Linear(hidden, 1))
+                                   for _ in range(copies))
         self.register_buffer("actions", torch.eye(NUM_ACTIONS), persistent=False)
+        if view_radius is not None:  # where each move leads from the window's middle: (1, U, K, K)
+            middle = F.pad(torch.ones(1, 2, 1, 1), (view_radius,) * 4)  # channel 1 marks the agent's cell
+            self.register_buffer("window_moves", move_masks(middle), persistent=False)
 
     def forward(self, obs: torch.Tensor, state: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """obs `(B, A, C, H, W)`, state `(B, A, 0)` -> Q-values `(B, A, U)`, state."""
         b, a = obs.shape[:2]
         if self.shared:
-            flat = obs.flatten(0, 1)  # (B*A, C, H, W)
-            mask = board_mask(flat)
-            q = self._q(self.features[0], self.heads[0], with_board_ids(obs, mask), flat, mask)  # (B*A, U)
+            ids = torch.eye(a, device=obs.device, dtype=obs.dtype).repeat(b, 1)  # (B*A, A): each row's agent
+            q = self._q(self.features[0], self.heads[0], obs.flatten(0, 1), ids)  # (B*A, U)
             return q.view(b, a, NUM_ACTIONS), state
-        qs = [self._q(features, head, obs[:, i], obs[:, i], board_mask(obs[:, i]))
-              for i, (features, head) in enumerate(zip(self.features, self.heads))]
+        qs = [self._q(features, head, obs[:, i], None) for i, (features, head) in enumerate(zip(self.features, self.heads))]
         return torch.stack(qs, dim=1), state
 
-    def _q(self, features: CellFeatures, head: nn.Module, net_input: torch.Tensor, obs: torch.Tensor,
-           mask: torch.Tensor) -> torch.Tensor:
-        """Q-values `(B, U)` of one agent per row: `net_input` `(B, C', H, W)` (ids appended), `obs`
-        `(B, C, H, W)`, `mask` `(B, 1, H, W)` its board."""
-        f = features(net_input, mask)  # (B, F, H, W)
-        moves = move_masks(obs)  # (B, U, H, W)
+    def _q(self, features: CellFeatures, head: nn.Module, obs: torch.Tensor, ids: torch.Tensor | None) -> torch.Tensor:
+        """Q-values `(B, U)` of one agent per row of `obs` `(B, C, H, W)`; `ids` `(B, A)` its one-hot id (shared)."""
+        mask = board_mask(obs)  # (B, 1, H, W)
+        summary = pooled(obs, mask)  # (B, 2C)
+        if self.view_radius is None:
+            grid, grid_mask, moves = obs, mask, move_masks(obs)  # the whole board; (B, U, H, W) where each move leads
+        else:
+            grid = egocentric(obs, mask, self.view_radius)  # (B, C, K, K)
+            grid_mask = torch.ones_like(grid[:, :1])
+            moves = self.window_moves.expand(grid.shape[0], -1, -1, -1)  # (B, U, K, K) from the middle
+        if ids is not None:
+            grid = torch.cat([grid, ids[:, :, None, None] * grid_mask], dim=1)  # ids on the board only
+        f = features(grid, grid_mask)  # (B, F, K, K)
         at = torch.einsum("bfhw,buhw->buf", f, moves)  # (B, U, F): the features of the cell each move leads to
         here = at[:, -1:].expand(-1, NUM_ACTIONS, -1)  # (B, U, F): the agent's own cell (Stop's)
-        board = pooled(f, mask)[:, None].expand(-1, NUM_ACTIONS, -1)  # (B, U, 2F)
-        ids = self.actions.expand(f.shape[0], -1, -1)  # (B, U, U)
-        return head(torch.cat([here, at, board, ids], dim=-1)).squeeze(-1)  # (B, U)
+        board = torch.cat([pooled(f, grid_mask), summary], dim=-1)[:, None].expand(-1, NUM_ACTIONS, -1)  # (B, U, 2F + 2C)
+        moves_one_hot = self.actions.expand(f.shape[0], -1, -1)  # (B, U, U)
+        return head(torch.cat([here, at, board, moves_one_hot], dim=-1)).squeeze(-1)  # (B, U)

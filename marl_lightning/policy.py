@@ -159,7 +159,7 @@ def rebuild(checkpoint: dict, path: str | Path):
     return module
 
 
-TARGET_PREFIXES = ("target_agents.", "target_mixer.", "critic.")  # what a team needs only to learn, not to play
+TARGET_PREFIXES = ("target_agents.", "target_mixer.", "critic.", "clone.")  # what a team needs only to learn, not to play
 SLIM_KEYS = ("state_dict", "hyper_parameters", "datamodule_hyper_parameters", "learner", "global_step",
              "pytorch-lightning_version")
 
