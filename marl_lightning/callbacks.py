@@ -40,7 +40,7 @@ class EvaluationCallback(L.Callback):
         length: game length.
         seed: evaluation seed (the same games each time, so evaluations compare).
         select: how `eval/win_rate` sums the pairs up: `mean` or `min` (a team must beat every opponent
-            on every map set to rate well).
+            on every map set to rate well; a thousandth of the mean is added to break ties).
         final_games: held-out games per opponent and map set for the selected team at the end (0: none).
         final_seed: their seed (keep it apart from `seed`).
         final_layouts: the map sets of those games, matched to `layouts` one for one (default: the same
@@ -158,7 +158,9 @@ class EvaluationCallback(L.Callback):
         return "\n".join(lines)
 
 
-SELECT = {"mean": lambda rates: float(np.mean(rates)), "min": lambda rates: float(np.min(rates))}
+# How `eval/win_rate` sums up the (opponent, map set) pairs. `min` adds a thousandth of the mean, so that among
+# checkpoints with the same weakest pair (all at 0 early on) the one better elsewhere is kept.
+SELECT = {"mean": lambda rates: float(np.mean(rates)), "min": lambda rates: float(np.min(rates)) + 1e-3 * float(np.mean(rates))}
 
 
 class EnvStepBudget(L.Callback):

@@ -42,7 +42,10 @@ class StateEncoder(nn.Module):
         if not self.board:
             return self.net(state)
         mask = F.max_pool2d(board_mask(state), self.stride, ceil_mode=True)  # (B, 1, H', W'): the board at the features' stride
-        return self.head(pooled(self.net(state), mask))  # the features (B, 32, H', W') pooled over the board
+        first, second = self.net[0], self.net[2]
+        features = F.relu(first(state)) * mask  # zero beyond the board after each layer: padding changes nothing
+        features = F.relu(second(features)) * mask  # (B, 32, H', W')
+        return self.head(pooled(features, mask))
 
 
 class Mixer(nn.Module):
