@@ -16,7 +16,8 @@ python - <<'PY'  # compile the engine's kernels once, so the runs find them cach
 import numpy as np
 from gymPacMan import VecCaptureEnv
 from gymPacMan.planes import MAZE_PLANES
-env = VecCaptureEnv(["bloxCapture", "contest_random"], 4, "baseline", planes=["time", "score", *MAZE_PLANES], encoded=True)
+from agents import make_team
+env = VecCaptureEnv(["bloxCapture", "contest_random"], 4, make_team("baseline"), planes=["time", "score", *MAZE_PLANES], encoded=True)
 env.reset(); [env.step(np.zeros((4, 2), dtype=np.int64)) for _ in range(3)]
 PY
 BLOX_NET="--model.network=marl_lightning.networks.AgentQNetworks --model.network.init_args.channels=[32,32] --model.network.init_args.strides=[2,1] --model.network.init_args.hidden=128 --model.mixer.init_args.state_pooling=4"
