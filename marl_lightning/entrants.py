@@ -3,8 +3,9 @@
 An entrant is a built-in team name (`random`, `baseline`, ... and the course's spellings), a team file,
 a Berkeley contest team file (`contest:their.py`), a checkpoint written by `train.py` (`*.ckpt`),
 a policy object, a weighted mixture of entrants `{entrant: weight}` (each game's drawn from them
-when it starts), or a pair of entrants `[first, second]` (written `first/second` in a name, when neither is
-a path), each playing one agent: the first the team's first agent (0 or 1), the second its other. Training opponents, curricula, evaluation, tournaments and watching all build their
+when it starts), a pair of entrants `[first, second]` (written `first/second` in a name, when neither is
+a path), each playing one agent: the first the team's first agent (0 or 1), the second its other; or
+`lookahead:CKPT` (a checkpoint's team with a one-step lookahead at play time, `agents.lookahead`). Training opponents, curricula, evaluation, tournaments and watching all build their
 teams here.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Mapping, Sequence
+from urllib.parse import parse_qsl
 
 from agents import MixtureTeam, Policy, PolicyTeam, Team, make_team
 from agents.agentwise import AgentwiseTeam
@@ -34,6 +36,45 @@ def agentwise(spec) -> tuple | None:
     return None
 
 
+LOOKAHEAD = "lookahead:"
+
+
+def lookahead_team(spec: str, team: int) -> Team:
+    """`lookahead:CKPT[?top_k=2&opponent=heuristic]`: the checkpoint's team with a one-step lookahead at play time
+    (`agents.lookahead.LookaheadTeam`), its value the learner's own (a full checkpoint for MAPPO: the critic)."""
+    import torch
+
+    from agents.lookahead import LookaheadTeam
+    from gymPacMan.rules import RewardConfig
+
+    from .data.rewards import RewardShaper
+    from .policy import CheckpointError, read_checkpoint, rebuild
+
+    path, _, query = spec[len(LOOKAHEAD):].partition("?")
+    options = dict(parse_qsl(query))
+    unknown = set(options) - {"top_k", "opponent"}
+    if unknown:
+        raise ValueError(f"unknown lookahead setting(s) {sorted(unknown)} in {spec!r}: use top_k and opponent")
+    checkpoint = read_checkpoint(path)
+    learner = rebuild(checkpoint, path)
+    if not hasattr(learner, "state_value") or (hasattr(learner, "critic") and not any(
+            k.startswith("critic.") for k in checkpoint["state_dict"])):
+        raise CheckpointError(f"{path!r} has no learned value to look ahead with (an imitation clone, or a slim "
+                              "checkpoint without its critic): give a QMIX/VDN checkpoint or a full MAPPO one")
+    h, data = learner.hparams, checkpoint.get("datamodule_hyper_parameters", {})
+    scale = float(h.get("reward_scale", 1.0))
+    shaper = RewardShaper(potential=data.get("potential_shaping", 0.0), value=data.get("value_shaping", 0.0),
+                          gamma=h.gamma, team=team)
+    potential = (lambda state: scale * shaper.potential(state)) if shaper.scale or shaper.value_scale else None
+    value = lambda obs, legal: learner.state_value(torch.as_tensor(obs, dtype=torch.float32),  # noqa: E731
+                                                   torch.as_tensor(legal)).numpy()
+    rewards = RewardConfig(legal_action=data.get("reward_for_legal_action", True), defence=data.get("defence_reward", True))
+    policy = learner.policy()
+    policy.name = f"lookahead/{entrant_name(path)}"
+    return LookaheadTeam(policy, value, options.get("opponent", "heuristic"), team, int(options.get("top_k", 2)), h.gamma,
+                         scale, potential, rewards, bool(data.get("zero_sum", False)))
+
+
 def is_checkpoint(spec) -> bool:
     return isinstance(spec, (str, Path)) and str(spec).endswith(".ckpt")
 
@@ -47,6 +88,8 @@ def entrant_name(spec: Entrant) -> str:
         return "/".join(entrant_name(name) for name in agentwise(spec))
     if not isinstance(spec, (str, Path)):
         return getattr(spec, "name", "learner")
+    if str(spec).startswith(LOOKAHEAD):
+        return f"lookahead/{entrant_name(str(spec)[len(LOOKAHEAD):].split('?', 1)[0])}"
     if str(spec).startswith("contest:"):  # a contest team file by its name, without folders or settings
         return f"contest:{Path(str(spec)[len('contest:'):].split('?', 1)[0]).stem}"
     path = Path(spec)
@@ -66,6 +109,8 @@ def make_entrant(spec: Entrant, team: int = RED, seed: int = 0) -> Team:
         return AgentwiseTeam(make_entrant(pair[0], team, seed), make_entrant(pair[1], team, seed + 1))
     if isinstance(spec, Policy):
         return PolicyTeam(spec, team=team, name=entrant_name(spec))
+    if isinstance(spec, str) and spec.startswith(LOOKAHEAD):
+        return lookahead_team(spec, team)
     if is_checkpoint(spec):
         return PolicyTeam(load_policy(spec), team=team, name=entrant_name(spec))
     return make_team(spec, team=team, seed=seed)

@@ -246,6 +246,20 @@ class ValueDecompositionModule(Learner):
         self.record({"td_loss": loss, **diagnostics}, batch.stats)
         return loss
 
+    @torch.no_grad()
+    def state_value(self, obs: torch.Tensor, legal: torch.Tensor) -> torch.Tensor:
+        """The team's value of states `(M, A, C, H, W)` with masks `(M, A, U)`: each agent's best legal Q, mixed
+        by the mixer (summed without one): `(M,)` (play-time lookahead; the online networks, which a slim
+        checkpoint keeps)."""
+        was_training = self.training
+        self.eval()
+        try:
+            q, _ = self.agents(obs, self.agents.initial_state(obs.shape[0], obs.device))
+            best = q.masked_fill(~legal, float("-inf")).amax(-1)  # (M, A)
+            return best.sum(-1) if self.mixer is None else self.mixer(best, global_state(obs))
+        finally:
+            self.train(was_training)
+
     def agents_loaded(self) -> None:
         """The targets start where the loaded agents are."""
         self.target_agents.load_state_dict(self.agents.state_dict())
