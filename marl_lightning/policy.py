@@ -159,21 +159,24 @@ def rebuild(checkpoint: dict, path: str | Path):
     return module
 
 
-TARGET_PREFIXES = ("target_agents.", "target_mixer.", "critic.", "clone.")  # what a team needs only to learn, not to play
+TARGET_PREFIXES = ("target_agents.", "target_mixer.", "target_critic.", "critic.", "clone.")  # needed to learn, not to play
+VALUE_PREFIXES = ("critic.",)  # what a play-time lookahead needs besides (`lookahead:CKPT`)
 SLIM_KEYS = ("state_dict", "hyper_parameters", "datamodule_hyper_parameters", "learner", "global_step",
              "pytorch-lightning_version")
 
 
-def slim_checkpoint(path: str | Path, out: str | Path) -> Path:
+def slim_checkpoint(path: str | Path, out: str | Path, keep_value: bool = False) -> Path:
     """A copy of a training checkpoint with only what `load_policy` needs (no target networks or
-    critic, optimizer, replay or games): a quarter of the size, for shipping a team. Refuses to overwrite `path`."""
+    critic, optimizer, replay or games): a quarter of the size, for shipping a team. With `keep_value`, the
+    critic stays (a play-time lookahead scores with it). Refuses to overwrite `path`."""
     path, out = Path(path), Path(out)
     if out.resolve() == path.resolve():
         raise ValueError(f"slim_checkpoint would overwrite its input {str(path)!r}; give another output path")
     checkpoint = read_checkpoint(path)
     rebuild(checkpoint, path)  # fails, naming the problem, on anything load_policy could not play
     slim = {key: checkpoint[key] for key in SLIM_KEYS if key in checkpoint}
-    slim["state_dict"] = {k: v for k, v in checkpoint["state_dict"].items() if not k.startswith(TARGET_PREFIXES)}
+    dropped = tuple(p for p in TARGET_PREFIXES if not (keep_value and p in VALUE_PREFIXES))
+    slim["state_dict"] = {k: v for k, v in checkpoint["state_dict"].items() if not k.startswith(dropped)}
     out.parent.mkdir(parents=True, exist_ok=True)
     torch.save(slim, out)
     return out

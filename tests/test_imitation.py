@@ -92,3 +92,27 @@ def test_qmix_and_mappo_start_from_a_clone(tmp_path, demos):
     for key, value in weights.items():
         assert torch.equal(mappo.model.state_dict()["clone." + key[len("agents."):]], value)  # kept frozen
     assert 0.0 < mappo.model.kickstart_coef < 1.0  # decaying with the environment steps
+
+
+def test_a_clones_critic_learns_the_demonstrations_returns_and_starts_mappos(tmp_path, demos):
+    """With `model.critic` the clone also learns a value by n-step TD on the demonstrations (their rewards are
+    this run's), which a lookahead scores with and MAPPO's critic starts from."""
+    critic = "{class_path: marl_lightning.critics.ValueCritic, init_args: {channels: [8], hidden: 16, pooling: avg}}"
+    cli = fit(tmp_path / "bc", "--config", str(ROOT / "configs" / "imitation.yaml"), f"--data.demonstrations={demos}",
+              "--data.dagger=null", "--data.batch_size=16", "--data.value_batch_size=8", "--data.n_step=3",
+              f"--model.critic={critic}", "--data.reward_for_legal_action=true", "--data.limit_is_terminal=false", steps=4)
+    model = cli.model
+    assert model.learns_values and model.train_metrics["value_loss"].update_count == 4
+    before = [p.clone() for p in model.target_critic.parameters()]
+    assert any(not torch.equal(a, b) for a, b in zip(before, model.critic.parameters()))  # the target follows softly
+    obs = torch.zeros(3, 2, *model.hparams.obs_shape)
+    assert model.state_value(obs, torch.ones(3, 2, 5, dtype=torch.bool)).shape == (3,)
+    clone = next((tmp_path / "bc").glob("**/*.ckpt"))
+    mappo = fit(tmp_path / "mappo", "--config", str(ROOT / "configs" / "mappo.yaml"), f"--model.init_from={clone}",
+                f"--model.critic={critic}", "--model.rollout_length=4", "--model.lr=0", steps=1, part="actor")
+    saved = torch.load(clone, weights_only=True)["state_dict"]
+    for key, value in mappo.model.critic.state_dict().items():
+        assert torch.equal(value, saved["critic." + key])  # learning rate 0: still the clone's critic
+    with pytest.raises(ValueError, match="recorded with rewards"):  # the stored rewards must be this run's
+        fit(tmp_path / "other", "--config", str(ROOT / "configs" / "imitation.yaml"), f"--data.demonstrations={demos}",
+            "--data.dagger=null", f"--model.critic={critic}", "--data.zero_sum=true", steps=1)

@@ -49,6 +49,7 @@ class TrainingBatch:
     episodes: dict[str, np.ndarray]
     replay: ReplayBuffer
     stats: dict[str, float] = field(default_factory=dict)  # what the data side reports (curriculum stage), logged as named
+    value_sample: TensorDict | None = None  # imitation with a critic: windows of demonstrations for its n-step returns
 
     def report_td_error(self, td_error: torch.Tensor) -> None:
         """New priorities for the sampled items (prioritized replay; otherwise nothing happens); windows drawn
@@ -162,7 +163,11 @@ class ImitationStream(RolloutStream):
                 data.env_steps += env_steps
             sample = demos.sample(data.batch_size, 1, observed=1)  # (B, 1): the step and its teacher's move
             sample["obs"] = data.collector.codec.decode(sample["obs"])
-            yield TrainingBatch(sample, env_steps, {}, demos.buffers[0], stats)
+            windows = None
+            if getattr(learner, "learns_values", False):  # (B_v, n + 1) frames for the critic's n-step returns
+                windows = demos.sample(data.value_batch_size, data.n_step)
+                windows["obs"] = data.collector.codec.decode(windows["obs"])
+            yield TrainingBatch(sample, env_steps, {}, demos.buffers[0], stats, windows)
 
 
 class CaptureDataModule(L.LightningDataModule):
@@ -215,6 +220,7 @@ class CaptureDataModule(L.LightningDataModule):
         demo_share: the share of each replay batch drawn from the demonstrations (0: none).
         dagger: DAgger rounds for imitation (`data.demonstrations.DaggerConfig`: `{teacher, every_n_steps,
             steps, beta, beta_decay, num_envs, capacity}`): the learner plays, the teacher labels.
+        value_batch_size: windows of demonstrations a step for an imitation learner's critic.
         save_buffer: keep the replay buffer in checkpoints (large), for an exact resume.
         replay_device: where the replay buffer (or an on-policy learner's rollout) lives and is sampled:
             `"auto"` (the default), the trainer's device (a GPU's memory, so a batch never crosses to
@@ -229,7 +235,8 @@ class CaptureDataModule(L.LightningDataModule):
                  sequence_length: int = 1, burn_in: int = 0, n_step: int = 1, warmup: int = 2_000,
                  replay_ratio: float | None = None, steps_per_update: int = 2, seed: int = 0, save_buffer: bool = False,
                  curriculum: dict | None = None, league: dict | None = None, replay_device: str = "auto",
-                 demonstrations: str | None = None, demo_share: float = 0.0, dagger: DaggerConfig | None = None):
+                 demonstrations: str | None = None, demo_share: float = 0.0, dagger: DaggerConfig | None = None,
+                 value_batch_size: int = 64):
         super().__init__()
         self.save_hyperparameters()
         if sequence_length < 1 or burn_in < 0 or n_step < 1:
@@ -266,7 +273,7 @@ class CaptureDataModule(L.LightningDataModule):
         if not 0.0 <= demo_share < 1.0 or (demo_share and demonstrations is None):
             raise ValueError(f"data.demo_share must be in [0, 1) and needs data.demonstrations, got {demo_share} "
                              f"with {demonstrations!r}")
-        self.demonstrations, self.demo_share = demonstrations, demo_share
+        self.demonstrations, self.demo_share, self.value_batch_size = demonstrations, demo_share, value_batch_size
         self.dagger = DaggerConfig(**dagger) if isinstance(dagger, Mapping) else dagger
         if self.dagger is not None:
             self.hparams.dagger = asdict(self.dagger)  # plain values in checkpoints (they load with weights_only=True)
@@ -315,7 +322,7 @@ class CaptureDataModule(L.LightningDataModule):
                                    generator=torch.Generator().manual_seed(2 * seed + 1))
         if self.demonstrations is not None or self.dagger is not None or getattr(learner, "imitation", False):
             self.demos = DemoSource(self, self.demonstrations, self.dagger, self._replay_device(), seed,
-                                    uses_rewards=not getattr(learner, "imitation", False))
+                                    uses_rewards=not getattr(learner, "imitation", False) or getattr(learner, "learns_values", False))
         if self._pending_state is not None:
             self._restore(self._pending_state)
             self._pending_state = None

@@ -125,16 +125,21 @@ class Learner(L.LightningModule):
 
     def load_agents(self, path: str) -> None:
         """The agents' networks of checkpoint `path` (an imitation clone, or any learner's with the same
-        network), into this learner's `agents`; then `agents_loaded` lets the learner follow up."""
+        network), into this learner's `agents`, and its critic where both have one (a clone's, learnt on the
+        demonstrations' returns, into MAPPO's); then `agents_loaded` lets the learner follow up."""
         from ..policy import CheckpointError, read_checkpoint
 
-        weights = {key[len("agents."):]: value for key, value in read_checkpoint(path)["state_dict"].items()
-                   if key.startswith("agents.")}
-        try:
-            self.agents.load_state_dict(weights)
-        except RuntimeError as exc:
-            raise CheckpointError(f"model.init_from {path!r}: its agents' networks do not fit this run's "
-                                  f"({str(exc).splitlines()[0]}); give the same model.network") from None
+        state = read_checkpoint(path)["state_dict"]
+        for part in ("agents", "critic"):  # a clone's critic, learnt on the demonstrations' returns, starts MAPPO's
+            weights = {key[len(part) + 1:]: value for key, value in state.items() if key.startswith(part + ".")}
+            module = getattr(self, part, None)
+            if module is None or (part == "critic" and not weights):
+                continue
+            try:
+                module.load_state_dict(weights)
+            except RuntimeError as exc:
+                raise CheckpointError(f"model.init_from {path!r}: its {part} do not fit this run's "
+                                      f"({str(exc).splitlines()[0]}); give the same networks") from None
         self.agents_loaded()
 
     def agents_loaded(self) -> None:

@@ -15,9 +15,13 @@ Shapes: `B` batch, `A` agents, `C, H, W` observation, `U` actions.
 
 from __future__ import annotations
 
+import copy
 from typing import Callable, Sequence
 
 import torch
+import torch.nn.functional as F
+from tensordict import TensorDict
+from torch import nn
 
 from ..data import TrainingBatch
 from ..networks import AgentQNetworks, TeamNetwork
@@ -25,8 +29,10 @@ from ..parts import build, describe
 from ..policy import BoltzmannPolicy, GreedyPolicy
 from .base import Learner
 from .policy_losses import entropy, legal_log_probs
+from .targets import n_step_bootstrap
 
 NetworkFactory = Callable[[int, tuple[int, int, int]], TeamNetwork]
+CriticFactory = Callable[[int, tuple[int, int, int], bool], nn.Module]  # (n_agents, obs_shape, centralised)
 
 
 def bc_loss(logits: torch.Tensor, legal: torch.Tensor, action: torch.Tensor,
@@ -50,11 +56,21 @@ def bc_loss(logits: torch.Tensor, legal: torch.Tensor, action: torch.Tensor,
 
 
 class ImitationModule(Learner):
-    """The agents' networks cloned from a teacher's moves (`bc_loss`).
+    """The agents' networks cloned from a teacher's moves (`bc_loss`), and optionally a critic of the
+    demonstrations' returns (the value MAPPO's critic starts from with `model.init_from`, and a play-time
+    lookahead scores with: `lookahead:CKPT`).
 
     Args:
         n_agents, obs_shape, planes: linked from the data module.
+        n_step: the critic's n-step returns (linked from `data.n_step`).
         network: the agents' networks, a `TeamNetwork` (as for `ValueDecompositionModule`; feed-forward).
+        critic: `None`, or a value network as MAPPO's (`marl_lightning.critics.ValueCritic`), learnt by n-step
+            TD on windows of the demonstrations (`data.value_batch_size` of them a step) against a target
+            critic that follows it softly (`tau`); the demonstrations' rewards must then be this run's.
+        value_coef: the critic loss' weight.
+        gamma: the critic's discount.
+        reward_scale: rewards are multiplied by it for the critic.
+        tau: the target critic's soft update.
         lr: Adam's learning rate.
         weight_decay: Adam's (decoupled, AdamW) weight decay.
         label_smoothing: the share of each target spread over the legal moves (0: none).
@@ -64,19 +80,28 @@ class ImitationModule(Learner):
     """
 
     imitation = True  # the data module streams demonstrations (`data.demonstrations`, `data.dagger`)
-    train_metric_names = ("bc_loss", "accuracy", "entropy", "grad_norm")
+    train_metric_names = ("bc_loss", "accuracy", "entropy", "grad_norm", "value_loss", "value_mean")
 
     def __init__(self, n_agents: int = 2, obs_shape: tuple[int, int, int] = (8, 20, 20), planes: Sequence[str] = (),
-                 network: NetworkFactory = AgentQNetworks, lr: float = 1e-3, weight_decay: float = 0.0,
-                 label_smoothing: float = 0.0, grad_clip: float = 10.0, explore_temperature: float = 0.0):
+                 n_step: int = 1, network: NetworkFactory = AgentQNetworks, critic: CriticFactory | None = None,
+                 value_coef: float = 0.5, gamma: float = 0.99, reward_scale: float = 1.0, tau: float = 0.01,
+                 lr: float = 1e-3, weight_decay: float = 0.0, label_smoothing: float = 0.0, grad_clip: float = 10.0,
+                 explore_temperature: float = 0.0):
         super().__init__()
         self.save_hyperparameters()
-        self.hparams.network = describe(self.hparams.network)
+        self.hparams.network, self.hparams.critic = describe(self.hparams.network), describe(self.hparams.critic)
         if not 0.0 <= label_smoothing < 1.0:
             raise ValueError(f"label_smoothing must be in [0, 1), got {label_smoothing}")
         self.agents: TeamNetwork = build(network, TeamNetwork, {}, n_agents, tuple(obs_shape))
         if self.agents.state_size:
             raise ValueError("imitation trains feed-forward networks (a recurrent network needs sequences: not supported here)")
+        self.critic: nn.Module | None = None if critic is None else build(critic, nn.Module, {}, n_agents, tuple(obs_shape), True)
+        self.target_critic = None if critic is None else copy.deepcopy(self.critic).requires_grad_(False)
+
+    @property
+    def learns_values(self) -> bool:
+        """Whether the data module must stream windows with rewards for the critic (`value_sample`)."""
+        return self.critic is not None
 
     def policy(self) -> GreedyPolicy:
         """The clone's greedy player: its most probable legal move."""
@@ -95,14 +120,52 @@ class ImitationModule(Learner):
         obs, legal, action = sample["obs"][:, 0], sample["legal"][:, 0], sample["action"][:, 0]  # (B, A, ...)
         logits, _ = self.agents(obs, self.agents.initial_state(obs.shape[0], obs.device))
         loss, correct = bc_loss(logits, legal, action, self.hparams.label_smoothing)
+        loss = loss.mean()
         with torch.no_grad():
             spread = entropy(legal_log_probs(logits.detach(), legal), legal).mean()
-        self.record({"bc_loss": loss.mean(), "accuracy": correct.float().mean(), "entropy": spread}, batch.stats)
-        return loss.mean()
+        values = {"bc_loss": loss, "accuracy": correct.float().mean(), "entropy": spread}
+        if self.critic is not None and batch.value_sample is not None:
+            value_loss, value_mean = self.value_loss(batch.value_sample)
+            loss = loss + self.hparams.value_coef * value_loss
+            values.update(value_loss=value_loss, value_mean=value_mean)
+        self.record(values, batch.stats)
+        return loss
+
+    def value_loss(self, windows: TensorDict) -> tuple[torch.Tensor, torch.Tensor]:
+        """The critic's n-step TD loss on demonstration windows `(B, n + 1)` frames: `V(s_t)` against
+        `sum_k gamma^k r_{t+k} + gamma^n V_target(s_{t+n})`, stopped at the game's end (`targets.n_step_bootstrap`)."""
+        h = self.hparams
+        obs = windows["obs"]  # (B, n+1, A, C, H, W)
+        reward = windows["reward"][:, :-1] * h.reward_scale  # (B, n)
+        terminated, ended = windows["terminated"][:, :-1], (windows["terminated"] | windows["truncated"])[:, :-1]
+        partial, offset, discount = n_step_bootstrap(reward, terminated, ended, h.gamma, h.n_step, 1)  # (B, 1) each
+        rows = torch.arange(obs.shape[0], device=obs.device)
+        with torch.no_grad():
+            target = partial[:, 0] + discount[:, 0] * self.target_critic(obs[rows, 1 + offset[:, 0]]).mean(-1)  # (B,)
+        prediction = self.critic(obs[:, 0]).mean(-1)  # (B,)
+        return F.smooth_l1_loss(prediction, target), prediction.detach().mean()
+
+    @torch.no_grad()
+    def state_value(self, obs: torch.Tensor, legal: torch.Tensor) -> torch.Tensor:
+        """The critic's value of states `(M, A, C, H, W)`: `(M,)` (play-time lookahead)."""
+        was_training = self.training
+        self.eval()
+        try:
+            return self.critic(obs).mean(-1)
+        finally:
+            self.train(was_training)
+
+    def optimizer_step(self, *args, **kwargs) -> None:
+        """The gradient step, then the target critic's soft update."""
+        super().optimizer_step(*args, **kwargs)
+        if self.critic is not None:
+            with torch.no_grad():
+                for p, tp in zip(self.critic.parameters(), self.target_critic.parameters()):
+                    tp.lerp_(p, self.hparams.tau)
 
     def configure_optimizers(self):
         h = self.hparams
-        return torch.optim.AdamW(self.agents.parameters(), lr=h.lr, weight_decay=h.weight_decay)
+        return torch.optim.AdamW(self.parameters(), lr=h.lr, weight_decay=h.weight_decay)  # the target critic has no gradient
 
 
 __all__ = ["ImitationModule", "bc_loss"]
