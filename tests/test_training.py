@@ -161,6 +161,9 @@ def test_load_policy_is_the_greedy_policy_of_the_trained_networks(tmp_path):
     np.testing.assert_array_equal(policy.act(obs.numpy(), legal.numpy())[0].numpy(), best.numpy())
     for k in range(8):  # one game at a time, and from torch tensors
         np.testing.assert_array_equal(policy.act(obs[k:k + 1], legal[k:k + 1])[0].numpy(), best[k:k + 1].numpy())
+        actions, state = policy.act(obs[k], legal[k].numpy())  # unbatched: (2, 8, H, W) and (2, 5) -> (2,)
+        assert actions.shape == (2,) and state.shape == (2, 0)
+        np.testing.assert_array_equal(actions.numpy(), best[k].numpy())
 
 
 def test_a_slim_checkpoint_plays_like_the_full_one_at_a_fraction_of_the_size(tmp_path):
