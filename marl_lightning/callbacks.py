@@ -10,6 +10,7 @@ import lightning as L
 import numpy as np
 from lightning.pytorch.utilities import rank_zero_info
 
+from .console import run_folder
 from .play.evaluation import head_to_head
 from .policy import load_policy
 
@@ -71,8 +72,9 @@ class EvaluationCallback(L.Callback):
         which = f"best checkpoint {best}" if best else f"networks after {trainer.global_step} gradient steps"
         print(self.summary_of(self.final, f"held-out evaluation of the {which} ({self.final_games} games per opponent, "
                                           f"half in each colour, seed {self.final_seed}):"), flush=True)
-        if trainer.log_dir:
-            path = Path(trainer.log_dir) / "final_evaluation.json"
+        folder = run_folder(trainer)  # not trainer.log_dir: it broadcasts, and this runs on rank 0 alone
+        if folder:
+            path = Path(folder) / "final_evaluation.json"
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps({"team": best or None, "step": trainer.global_step, "results": self.final}, indent=2))
         return self.final

@@ -1,7 +1,8 @@
 """Entrants: anything that can play a side, made into a team of either colour.
 
 An entrant is a built-in team name (`random`, `baseline`, ... and the course's spellings), a team file,
-a Berkeley contest team file (`contest:their.py`), a checkpoint written by `train.py` (`*.ckpt`),
+a Berkeley contest team file (`contest:their.py`), a checkpoint written by `train.py` (`*.ckpt`) or a
+run folder (its best checkpoint),
 a policy object, or a weighted mixture of entrants `{entrant: weight}` (each game's drawn from them
 when it starts). Training opponents, curricula, evaluation, tournaments and watching all build their
 teams here.
@@ -16,12 +17,14 @@ from agents import MixtureTeam, Policy, PolicyTeam, Team, make_team
 from gymPacMan.rules import RED
 
 from .policy import load_policy
+from .runs import is_run_folder, run_checkpoint
 
 Entrant = str | Path | Policy | Mapping[str, float]
 
 
 def is_checkpoint(spec) -> bool:
-    return isinstance(spec, (str, Path)) and str(spec).endswith(".ckpt")
+    """A checkpoint file (`*.ckpt`), or a run folder, which plays its best checkpoint."""
+    return isinstance(spec, (str, Path)) and (str(spec).endswith(".ckpt") or is_run_folder(spec))
 
 
 def entrant_name(spec: Entrant) -> str:
@@ -33,7 +36,7 @@ def entrant_name(spec: Entrant) -> str:
         return getattr(spec, "name", "learner")
     if str(spec).startswith("contest:"):  # a contest team file by its name, without folders or settings
         return f"contest:{Path(str(spec)[len('contest:'):].split('?', 1)[0]).stem}"
-    path = Path(spec)
+    path = run_checkpoint(spec)
     if is_checkpoint(spec):
         run = next((p.name for p in path.parents if p.name.startswith("version_")), None)
         return f"{path.parent.parent.parent.name}/{run}/{path.stem}" if run else path.stem

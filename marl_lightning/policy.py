@@ -108,11 +108,15 @@ class BoltzmannPolicy(EpsilonGreedyPolicy):
 
 
 def load_policy(path: str | Path, map_location: str = "cpu") -> GreedyPolicy:
-    """The greedy policy of any checkpoint `train.py` wrote (loaded with `weights_only=True`).
+    """The greedy policy of any checkpoint `train.py` wrote (loaded with `weights_only=True`), or of a run
+    folder's best checkpoint (`runs.run_checkpoint`).
 
     The learner is rebuilt from the checkpoint's own saved configuration (its networks and mixer by
     `class_path`, as `train.py` was given them), so loading needs no settings repeated.
     """
+    from .runs import run_checkpoint
+
+    path = run_checkpoint(path)
     return rebuild(read_checkpoint(path, map_location), path).policy()
 
 

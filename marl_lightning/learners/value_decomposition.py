@@ -99,7 +99,7 @@ class ValueDecompositionModule(Learner):
                  epsilon_schedule: str = "linear", temperature_start: float = 1.0, temperature_end: float = 0.05,
                  temperature_decay_steps: int = 50_000, temperature_schedule: str = "linear"):
         super().__init__()
-        self.save_hyperparameters()
+        self.save_hyperparameters(logger=False)  # the loggers get the whole config once (cli.LoggedConfigCallback)
         self.hparams.network, self.hparams.mixer = describe(self.hparams.network), describe(self.hparams.mixer)  # plain dicts
         for name, value, choices in (("target_update", target_update, ("hard", "soft")), ("loss", loss, ("huber", "mse")),
                                      ("exploration", exploration, ("epsilon", "boltzmann")),
