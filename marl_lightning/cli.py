@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import inspect
+import os
 import secrets
 import sys
 from pathlib import Path
@@ -43,9 +44,16 @@ class LoggedConfigCallback(SaveConfigCallback):
     runs compare side by side on every setting, not only the model's and data's."""
 
     def save_config(self, trainer, pl_module, stage: str) -> None:
+        """Log the config (on rank 0, once: the learners and data module do not log theirs), and keep the id of
+        the run's wandb run in its folder (`wandb_id`), for a resume to continue that run."""
         config = yaml.safe_load(self.parser.dump(self.config, skip_none=False))
         for logger in trainer.loggers:
             logger.log_hyperparams({"config": config})
+        wandb = next((logger for logger in trainer.loggers if type(logger).__name__ == "WandbLogger"), None)
+        if wandb is not None and wandb.version:
+            folder = Path(run_folder(trainer))
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / WANDB_ID_FILE).write_text(f"{wandb.version}\n")
 
 
 CONFIG_DIR = shipped_dir(__file__, "configs")  # the checkout's configs/, or the installed package's
@@ -186,6 +194,12 @@ class MARLCLI(LightningCLI):
             args[at:at] = ["--config", base]
         super().parse_arguments(parser, args)  # (LightningCLI's warning about args given with sys.argv is quieted)
 
+    def _parse_ckpt_path(self) -> None:
+        """Lightning would replace the model's settings with a checkpoint's when `--ckpt_path FILE` is given, so
+        that a setting changed on the command line is silently not used (and `--ckpt_path last` would differ).
+        Here the command line stands, for a file and for `last` alike, and `before_fit` refuses a checkpoint
+        whose fixed settings differ from it (`runs.check_resumable`), naming them."""
+
     def add_arguments_to_parser(self, parser) -> None:
         parser.add_argument("--learner", default=DEFAULT_LEARNER, choices=sorted(LEARNERS),
                             help="the learning algorithm family: value_decomposition (QMIX, VDN, IQL) or mappo (MAPPO, IPPO)")
@@ -232,8 +246,10 @@ class MARLCLI(LightningCLI):
                 continue
             init.group = getattr(init, "group", None) or wandb_group(name.rpartition("__")[0], self.overrides)
             init.tags = getattr(init, "tags", None) or [tag[:64] for tag in self.overrides]  # wandb's limit
-            if not getattr(init, "id", None):  # a resume continues the checkpoint's wandb run
-                init.id = resumed.read_text().strip() if resumed is not None and resumed.is_file() else secrets.token_hex(4)
+            if not getattr(init, "id", None):  # a resume continues the checkpoint's wandb run (a sweep's agent names its own)
+                init.id = (resumed.read_text().strip() if resumed is not None and resumed.is_file()
+                           else os.environ.get("WANDB_RUN_ID") or secrets.token_hex(4))
+                init.resume = "allow"  # (given as None, it would replace the logger's own "allow")
 
     @staticmethod
     def _last_checkpoint(config: dict, loggers: list) -> Path:
@@ -244,30 +260,28 @@ class MARLCLI(LightningCLI):
             init = getattr(logger, "init_args", None)
             if init is not None and getattr(init, "save_dir", None) and getattr(init, "name", None):
                 roots.append(Path(init.save_dir) / init.name)
-        roots = roots or [Path(config["trainer"].get("default_root_dir") or ".")]
+        roots = list(dict.fromkeys(roots)) or [Path(config["trainer"].get("default_root_dir") or ".")]
         found = [p for root in roots for p in root.glob("**/last.ckpt")]
         if not found:
             raise FileNotFoundError(f"--ckpt_path last: no last.ckpt under {', '.join(str(r) for r in roots)}")
         return max(found, key=lambda p: p.stat().st_mtime)
 
     def before_fit(self) -> None:
-        """A resume is checked against its checkpoint's settings (`runs.check_resumable`); the run's folder
-        keeps the id of its wandb run, for the next resume to continue."""
+        """A resume is checked against its checkpoint's settings (`runs.check_resumable`)."""
         ckpt = self.config_init[self.subcommand].get("ckpt_path")
         if ckpt:
             learner = f"{type(self.model).__module__}.{type(self.model).__qualname__}"
             check_resumable(ckpt, learner, self.model.hparams, self.datamodule.hparams)
-        folder = run_folder(self.trainer)
-        wandb = [logger for logger in self.trainer.loggers if type(logger).__name__ == "WandbLogger"]
-        if self.trainer.is_global_zero and folder and wandb and wandb[0].version:
-            Path(folder).mkdir(parents=True, exist_ok=True)
-            (Path(folder) / WANDB_ID_FILE).write_text(wandb[0].version + "\n")
 
     def after_fit(self) -> None:
-        """Say where the run's files are and which checkpoints it kept."""
+        """Say where the run's files are and which checkpoints it kept; end its wandb run (a later fit in the
+        same process, a notebook's, starts its own instead of logging into this one)."""
         if self.trainer.is_global_zero:
             for line in run_summary(self.trainer):
                 print(line)
+            for logger in self.trainer.loggers:
+                if type(logger).__name__ == "WandbLogger" and getattr(logger, "_experiment", None) is not None:
+                    logger.experiment.finish()
 
 
 def main(args: Sequence[str] | None = None) -> MARLCLI:

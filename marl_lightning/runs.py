@@ -46,7 +46,7 @@ def recipe_name(config_files: Iterable[str | Path]) -> str:
     first, parts = stems[0], [stems[0]]
     for stem in stems[1:]:
         shared = 0
-        for i, (a, b) in enumerate(zip(first, stem)):
+        for i, (a, b) in enumerate(zip(first + "_", stem)):
             if a != b:
                 break
             if a == "_":
