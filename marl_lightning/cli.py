@@ -26,6 +26,12 @@ from .mixers import ALIASES as MIXER_ALIASES
 from .runs import check_resumable, opponent_name, recipe_name, run_name
 
 DEFAULT_LEARNER = "value_decomposition"
+CONFIG_DIR = shipped_dir(__file__, "configs")  # the checkout's configs/, or the installed package's
+BASE_CONFIG = CONFIG_DIR / "base.yaml"
+if not BASE_CONFIG.is_file():  # without it a run would have no loggers, callbacks or defaults: never silently
+    raise FileNotFoundError(f"{BASE_CONFIG} is missing: the installation is broken; reinstall marl-lightning")
+WANDB_ID_FILE = "wandb_id"  # in a run's folder: the wandb run a resume continues
+NOT_TAGS = ("--config", "--ckpt_path", "--trainer.logger", "--trainer.callbacks", "--print_config")  # not overrides to tag
 
 
 def mixer_name(mixer) -> str:
@@ -54,14 +60,6 @@ class LoggedConfigCallback(SaveConfigCallback):
             folder = Path(run_folder(trainer))
             folder.mkdir(parents=True, exist_ok=True)
             (folder / WANDB_ID_FILE).write_text(f"{wandb.version}\n")
-
-
-CONFIG_DIR = shipped_dir(__file__, "configs")  # the checkout's configs/, or the installed package's
-BASE_CONFIG = CONFIG_DIR / "base.yaml"
-if not BASE_CONFIG.is_file():  # without it a run would have no loggers, callbacks or defaults: never silently
-    raise FileNotFoundError(f"{BASE_CONFIG} is missing: the installation is broken; reinstall marl-lightning")
-WANDB_ID_FILE = "wandb_id"  # in a run's folder: the wandb run a resume continues
-NOT_TAGS = ("--config", "--ckpt_path", "--trainer.logger", "--trainer.callbacks", "--print_config")  # not overrides to tag
 
 
 def config_file(value: str) -> str:
@@ -112,7 +110,7 @@ def config_files(config: dict) -> list[Path]:
     """The config files a run was given, in order, after the base: the recipe it is named by."""
     files = []
     for value in config.get("config") or []:
-        path = Path(str(getattr(value, "absolute", value)))
+        path = Path(str(value))
         try:
             if path.is_file() and path.resolve() != BASE_CONFIG.resolve():
                 files.append(path)
@@ -128,7 +126,6 @@ def wandb_group(name_without_seed: str, changed: list[str]) -> str:
               not c.startswith(("data.seed=", "data.layouts=", "data.opponent="))]
     group = " ".join([name_without_seed, *sorted(recipe)])
     return group if len(group) <= 128 else f"{group[:119]}~{hashlib.sha1(group.encode()).hexdigest()[:8]}"
-
 
 
 def chosen_learner(args: list[str]) -> str:
@@ -239,7 +236,8 @@ class MARLCLI(LightningCLI):
         if self.subcommand == "fit" and config.get("ckpt_path") == "last":
             config["ckpt_path"] = str(self._last_checkpoint(config, loggers))
             print(f"resuming from {config['ckpt_path']}")
-        resumed = Path(config["ckpt_path"]).resolve().parents[1] / WANDB_ID_FILE if config.get("ckpt_path") else None
+        # a checkpoint's run folder (`version_N/checkpoints/x.ckpt` -> `version_N`) keeps its wandb run's id
+        resumed = Path(config["ckpt_path"]).resolve().parent.parent / WANDB_ID_FILE if config.get("ckpt_path") else None
         for logger in loggers:
             init = getattr(logger, "init_args", None)
             if init is None or not str(getattr(logger, "class_path", "")).endswith("WandbLogger"):
