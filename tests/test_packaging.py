@@ -25,17 +25,17 @@ PACKAGE_ROOTS = ("gymPacMan", "agents", "marl_lightning")
 MODULE_OF = {"pillow": "PIL", "pyyaml": "yaml", "marl-lightning": "marl_lightning"}  # distribution -> import name
 
 
-def imported(paths: list[Path]) -> set[str]:
-    """The top-level modules the Python files under `paths` import."""
+def imported(paths: list[Path], top_level: bool = True) -> set[str]:
+    """The modules the Python files under `paths` import (their top-level packages, or the whole dotted names)."""
     found = set()
     for path in paths:
         for file in (path.rglob("*.py") if path.is_dir() else [path]):
             for node in ast.walk(ast.parse(file.read_text())):
                 if isinstance(node, ast.Import):
-                    found |= {alias.name.split(".")[0] for alias in node.names}
+                    found |= {alias.name for alias in node.names}
                 elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                    found.add(node.module.split(".")[0])
-    return found
+                    found.add(node.module)
+    return {name.split(".")[0] for name in found} if top_level else found
 
 
 def module(requirement: str) -> str:
@@ -44,9 +44,12 @@ def module(requirement: str) -> str:
 
 
 def test_every_declared_dependency_is_used_and_torchrl_is_not():
-    package = imported([ROOT / p for p in PACKAGE_ROOTS] + [ROOT / "train.py"])
+    sources = [ROOT / p for p in PACKAGE_ROOTS] + [ROOT / "train.py"]
+    package = imported(sources)
     shipped = " ".join(p.read_text() for p in (ROOT / "configs").glob("**/*.yaml"))
     used = package | ({"wandb"} if "WandbLogger" in shipped else set())  # wandb: the shipped configs' logger
+    if "lightning.pytorch.cli" in imported(sources, top_level=False):
+        used.add("jsonargparse")  # what LightningCLI parses with (Lightning itself does not require it)
     unused = [r for r in PROJECT["project"]["dependencies"] if module(r) not in used]
     assert unused == []
     pettingzoo = PROJECT["project"]["optional-dependencies"]["pettingzoo"]
