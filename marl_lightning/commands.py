@@ -64,7 +64,8 @@ def main(argv: Sequence[str] | None = None):
         print(f"error: unknown command {name!r}\n{usage()}", file=sys.stderr)
         raise SystemExit(2)
     module, _, function = COMMANDS[name][0].partition(":")
-    sys.argv[0] = f"marl {name}"  # what argparse and LightningCLI call the program in their help
+    # the program's name in its help: LightningCLI adds its subcommand (`fit`) itself
+    sys.argv[0] = "marl" if name == "fit" else f"marl {name}"
     return run_command(getattr(importlib.import_module(module), function), rest)
 
 
