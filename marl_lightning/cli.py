@@ -100,7 +100,7 @@ def overrides(args: Sequence[str]) -> list[str]:
             key, equals, value = arg.partition("=")
             if not equals and i + 1 < len(args) and not args[i + 1].startswith("--"):
                 value, i = args[i + 1], i + 1
-            if key not in NOT_TAGS and key != "--debug":
+            if key.rstrip("+") not in NOT_TAGS and key != "--debug":  # (`--trainer.callbacks+=...` appends)
                 found.append(f"{key[2:]}={value}")
         i += 1
     return found
