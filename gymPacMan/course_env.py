@@ -20,6 +20,7 @@ from .rules import ACTION_NAMES, BLUE, NUM_AGENTS, RED, RewardConfig
 from .vec_env import VecCaptureEnv
 
 _ACTION_INDEX = {name: i for i, name in enumerate(ACTION_NAMES)}
+COURSE_SEEDS = 99_999_999  # the course's engine draws its random maze's seed up to this
 
 
 class OpponentAgent:
@@ -44,15 +45,18 @@ class gymPacMan_parallel_env:  # noqa: N801 - the course's class name
 
     Args:
         layout_file: path of a `.lay` file, or the name of one of our maps. A file that does not exist
-            plays a random maze of the course's generator instead, as the course's environment does
-            ("Loaded random layout"), with one warning line naming the file (a malformed file is an error).
+            plays a random maze of the course's generator instead (drawn as for `random_layout`), as the
+            course's environment does ("Loaded random layout"), with one warning line naming the file (a
+            malformed file is an error).
         display: show the game live in a window where a display exists; elsewhere record it and save
             it as a GIF when it ends (the first save says where).
         display_keep: GIFs of this environment kept on disk when there is no display: the newest ones
             (older ones are deleted, so a long run does not fill the disk).
         length: time limit in steps (the game ends after `length` steps).
         reward_forLegalAction, defenceReward: the course's reward switches.
-        random_layout: a new random maze at every reset.
+        random_layout: a new maze of the course's generator at every reset, as the course plays: the
+            course's engine draws a seed with `random.randint(0, 99999999)`; here it comes from this
+            environment's generator (`seed=`), in 1 ... 99999999 (`contest_<seed>`, `gymPacMan.contest_maze`).
         enemieName: the opponent team for red (`randomTeam`, `randomTeam.py`, `agents/randomTeam.py`).
         self_play: the caller drives all four agents.
     """
@@ -150,14 +154,16 @@ class gymPacMan_parallel_env:  # noqa: N801 - the course's class name
         except FileNotFoundError:
             if str(layout_file) not in self._missing_layouts:
                 self._missing_layouts.add(str(layout_file))
-                print(f"gymPacMan: no layout file {str(layout_file)!r}; playing a random 20 x 20 maze instead, as the "
-                      "course's environment does ('Loaded random layout')")
+                print(f"gymPacMan: no layout file {str(layout_file)!r}; playing a random 20 x 20 maze of the course's "
+                      "generator instead, as the course's environment does ('Loaded random layout')")
             return self._random_maze()
 
     def _random_maze(self) -> Layout:
-        from .maze import random_layout
+        """The course's maze for a seed in 1 ... 99999999 (the course draws 0 ... 99999999 and plays 0 as
+        'no seed', a random one)."""
+        from .contest_maze import contest_maze
 
-        return random_layout(int(self.rng.integers(2**31)))
+        return contest_maze(int(self.rng.integers(1, COURSE_SEEDS + 1)))
 
     def _set_team(self, name: str) -> None:
         self.enemieName = name

@@ -199,12 +199,14 @@ class MARLCLI(LightningCLI):
 
     def add_arguments_to_parser(self, parser) -> None:
         parser.add_argument("--learner", default=DEFAULT_LEARNER, choices=sorted(LEARNERS),
-                            help="the learning algorithm family: value_decomposition (QMIX, VDN, IQL) or mappo (MAPPO, IPPO)")
+                            help="the learning algorithm family: value_decomposition (QMIX, VDN, IQL), mappo (MAPPO, IPPO) or "
+                                 "imitation (behaviour cloning, DAgger)")
         accepted = inspect.signature(self.model_class.__init__).parameters
         for key in ("obs_shape", "n_agents", "planes", "burn_in", "n_step"):
             if key in accepted:
                 parser.link_arguments(f"data.{key}", f"model.{key}", apply_on="instantiate")
-        parser.link_arguments("model.gamma", "data.gamma")  # the shaping term discounts as the learner does
+        if "gamma" in accepted:
+            parser.link_arguments("model.gamma", "data.gamma")  # the shaping term discounts as the learner does
 
     def before_instantiate_classes(self) -> None:
         """The data seed from `seed_everything` (unless given); loggers named `auto` get the run's name
@@ -222,6 +224,8 @@ class MARLCLI(LightningCLI):
         loggers = loggers if isinstance(loggers, list) else []
         if "mixer" in model:
             algo = mixer_name(model["mixer"])
+        elif "label_smoothing" in model:
+            algo = "imitation"
         else:  # a policy-gradient learner
             algo = "mappo" if model.get("centralised_critic", True) else "ippo"
         if model.get("network.init_args.recurrent", False):

@@ -18,7 +18,6 @@ from typing import Sequence
 from gymPacMan.errors import run_command
 
 # name: ("module:function", what it does). The function takes the arguments after the command's name.
-# (`demos`, the demonstrations tool of `python -m marl_lightning.demos`, joins as one line here when it exists.)
 COMMANDS: dict[str, tuple[str, str]] = {
     "fit": ("marl_lightning.cli:fit", "train a team from configs (`marl fit --help`; as `python train.py fit`)"),
     "evaluate": ("marl_lightning.play.evaluation:main", "games between two entrants (teams, checkpoints, run folders), both colours"),
@@ -26,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "watch": ("marl_lightning.play.watch:main", "one game between two entrants as a GIF and a text log"),
     "export": ("marl_lightning.play.export:main", "a checkpoint or run folder as a Berkeley contest team (myTeam.py)"),
     "plot": ("marl_lightning.play.plot:main", "training curves of runs, seeds of one recipe as a mean with a band"),
+    "demos": ("marl_lightning.demos:main", "record a teacher's games for imitation and learning from demonstrations"),
     "teams": ("marl_lightning.commands:teams", "the teams that play by name, one line each"),
 }
 

@@ -73,9 +73,11 @@ class GreedyPolicy:
         return masked_argmax(q, legal.to(q.device))
 
     def _padded(self, obs: torch.Tensor) -> torch.Tensor:
-        """`(N, A, C, h, w)` zero-padded to the trained grid `(N, A, C, H, W)`."""
+        """`(N, A, C, h, w)` zero-padded to the trained grid `(N, A, C, H, W)` (as it is for a size-free network)."""
         if obs.dim() != 5 or obs.shape[2] != self.obs_shape[0]:
             raise ValueError(f"observations must be (games, agents, {self.obs_shape[0]}, H, W), got {tuple(obs.shape)}")
+        if self.network.size_free:
+            return obs
         h, w = obs.shape[-2:]
         gh, gw = self.obs_shape[1:]
         if (h, w) == (gh, gw):
@@ -167,7 +169,7 @@ def rebuild(checkpoint: dict, path: str | Path):
     return module
 
 
-TARGET_PREFIXES = ("target_agents.", "target_mixer.", "critic.")  # what a team needs only to learn, not to play
+TARGET_PREFIXES = ("target_agents.", "target_mixer.", "critic.", "clone.")  # what a team needs only to learn, not to play
 SLIM_KEYS = ("state_dict", "hyper_parameters", "datamodule_hyper_parameters", "learner", "global_step",
              "pytorch-lightning_version")
 

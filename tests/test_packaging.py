@@ -80,7 +80,7 @@ def test_every_package_and_its_data_is_listed():
 
 def test_the_marl_command_lists_its_commands_and_names_a_wrong_one():
     listed = subprocess.run([sys.executable, "-m", "marl_lightning"], capture_output=True, text=True, cwd=ROOT)
-    for name in ("fit", "evaluate", "tournament", "watch", "export", "plot", "teams"):
+    for name in ("fit", "evaluate", "tournament", "watch", "export", "plot", "demos", "teams"):
         assert f"\n  {name} " in listed.stdout
     wrong = subprocess.run([sys.executable, "-m", "marl_lightning", "fitt"], capture_output=True, text=True, cwd=ROOT)
     assert wrong.returncode == 2 and "unknown command 'fitt'" in wrong.stderr

@@ -67,7 +67,7 @@ def test_the_selected_team_is_evaluated_on_held_out_games_at_the_end(tmp_path, c
     best = cli.trainer.checkpoint_callback.best_model_path
     assert best and Path(best).is_file()
     out = capsys.readouterr().out
-    assert f"held-out evaluation of the best checkpoint {best} (4 games per opponent, half in each colour, seed 2026)" in out
+    assert f"held-out evaluation of the best checkpoint {best} (4 games per opponent and map set, half in each colour, seed 2026)" in out
     saved = json.loads((next((tmp_path / "run").glob("version_*")) / "final_evaluation.json").read_text())
     assert saved["team"] == best and saved["step"] == 20
     assert saved["results"]["random"]["games"] == 4 and {"blue", "red"} <= saved["results"]["random"]["by_colour"].keys()

@@ -44,7 +44,7 @@ def export(ckpt: str | Path, out: str | Path, overwrite: bool = False) -> Path:
     team_file.write_text(
         template.replace("__GRID_H__", str(h)).replace("__GRID_W__", str(w))
         .replace("__STATE__", str(network.state_size)).replace("__PLANES__", repr(list(policy.planes)))
-        .replace("__CHANNELS__", str(channels))
+        .replace("__CHANNELS__", str(channels)).replace("__SIZE_FREE__", str(bool(network.size_free)))
         .replace("__SOURCE__", Path(ckpt).name)
     )
     return team_file
