@@ -9,9 +9,6 @@ agent returning home never eats its own team's food.
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import numpy as np
 import torch
 
@@ -81,6 +78,9 @@ class gymPacMan_parallel_env:  # noqa: N801 - the course's class name
     ):
         if display_keep < 1:
             raise ValueError(f"display_keep must be at least 1, got {display_keep}")
+        from .render import GameDisplay
+
+        self._display = GameDisplay(keep=display_keep) if display else None  # live, or GIFs where no display exists
         self.display, self.display_keep = display, display_keep
         self.length = length
         self.reward_forLegalAction = reward_forLegalAction
@@ -93,10 +93,6 @@ class gymPacMan_parallel_env:  # noqa: N801 - the course's class name
         self.layout = self._random_maze() if random_layout else self._load(layout_file)
         self._set_team(enemieName)
         self.steps = 0
-        self._recorder = None
-        self._live = None
-        self._recordings = 0
-        self._saved: list[Path] = []  # the GIFs kept, oldest first
         self._new_game()
 
     # -- the course API -------------------------------------------------------------------------
@@ -128,12 +124,8 @@ class gymPacMan_parallel_env:  # noqa: N801 - the course's class name
         red_reward, blue_reward = (float(r) for r in info["rewards"][0])
         rewards = {self.agents[i]: (red_reward if i % 2 == RED else blue_reward) for i in range(NUM_AGENTS)}
         terminations = {agent: over for agent in self.agents}
-        if self._live is not None:
-            self._live.show(self._state)
-        elif self._recorder is not None:
-            self._recorder.capture(self._state)
-            if over:
-                self._save_recording()
+        if self._display is not None:
+            self._display.show(self._state, over)
         info = {
             "legal_actions": self._legal(),
             "score_change": int(info["score_change"][0]),
@@ -189,26 +181,8 @@ class gymPacMan_parallel_env:  # noqa: N801 - the course's class name
         self.game = _Game(self._state, self.length)
         self.steps = 0
         self._over = False
-        if self.display:
-            from . import render
-
-            if render.live_display_available():
-                self._live = self._live or render.LiveView(f"gymPacMan: {self.layout.name}")
-                self._live.show(self._state)
-            else:
-                self._recorder = render.GameRecorder()
-                self._recorder.capture(self._state)
-
-    def _save_recording(self) -> None:
-        out = Path(os.environ.get("GYMPACMAN_DISPLAY_DIR", "runs/display"))
-        self._recordings += 1  # a counter, not the generator: display must not change a seeded run
-        path = self._recorder.save_gif(out / f"{Path(self.layout.name).stem}_{os.getpid()}_{id(self):x}_{self._recordings}.gif")
-        self._saved.append(path)
-        while len(self._saved) > self.display_keep:
-            self._saved.pop(0).unlink(missing_ok=True)
-        if self._recordings == 1:
-            print(f"gymPacMan: no display to show the game live; games are saved as GIFs in {out} "
-                  f"(the newest {self.display_keep} kept), the first as {path.name}")
+        if self._display is not None:
+            self._display.start(self._state, self.layout.name)
 
     def _action(self, actions, agent: int) -> int:
         key = self.agents[agent]

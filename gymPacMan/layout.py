@@ -14,7 +14,9 @@ from typing import Iterable
 
 import numpy as np
 
-LAYOUT_DIR = Path(__file__).resolve().parent.parent / "layouts"
+from .resources import shipped_dir
+
+LAYOUT_DIR = shipped_dir(__file__, "layouts")  # the checkout's layouts/, or the installed package's
 MIN_SIZE = 3
 MAX_SIZE = 64  # the engine pads batches to the largest layout; beyond this a map is surely a mistake
 

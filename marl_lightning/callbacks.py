@@ -12,6 +12,7 @@ from lightning.pytorch.utilities import rank_zero_info
 
 from gymPacMan.layout import expand_layout_names
 
+from .console import run_folder
 from .play.evaluation import combined, head_to_head
 from .policy import load_policy
 
@@ -96,8 +97,9 @@ class EvaluationCallback(L.Callback):
         which = f"best checkpoint {best}" if best else f"networks after {trainer.global_step} gradient steps"
         print(self.summary_of(self.final, self.final_by_set, f"held-out evaluation of the {which} ({self.final_games} games "
                               f"per opponent and map set, half in each colour, seed {self.final_seed}):"), flush=True)
-        if trainer.log_dir:
-            path = Path(trainer.log_dir) / "final_evaluation.json"
+        folder = run_folder(trainer)  # not trainer.log_dir: it broadcasts, and this runs on rank 0 alone
+        if folder:
+            path = Path(folder) / "final_evaluation.json"
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps({"team": best or None, "step": trainer.global_step, "results": self.final,
                                         "by_map_set": self.final_by_set}, indent=2))

@@ -1,11 +1,12 @@
 """Entrants: anything that can play a side, made into a team of either colour.
 
 An entrant is a built-in team name (`random`, `baseline`, ... and the course's spellings), a team file,
-a Berkeley contest team file (`contest:their.py`), a checkpoint written by `train.py` (`*.ckpt`),
-a policy object, a weighted mixture of entrants `{entrant: weight}` (each game's drawn from them
-when it starts), a pair of entrants `[first, second]` (written `first/second` in a name, when neither is
-a path), each playing one agent: the first the team's first agent (0 or 1), the second its other; or
-`lookahead:CKPT` (a checkpoint's team with a one-step lookahead at play time, `agents.lookahead`). Training opponents, curricula, evaluation, tournaments and watching all build their
+a Berkeley contest team file (`contest:their.py`), a checkpoint written by `train.py` (`*.ckpt`), a run
+folder (its best checkpoint), a policy object, a weighted mixture of entrants `{entrant: weight}` (each
+game's drawn from them when it starts), a pair of entrants `[first, second]` (written `first/second` in
+a name, when neither is a path), each playing one agent: the first the team's first agent (0 or 1), the
+second its other; or `lookahead:CKPT` (a checkpoint's team with a one-step lookahead at play time,
+`agents.lookahead`). Training opponents, curricula, evaluation, tournaments and watching all build their
 teams here.
 """
 
@@ -20,6 +21,7 @@ from agents.agentwise import AgentwiseTeam
 from gymPacMan.rules import RED
 
 from .policy import load_policy
+from .runs import is_run_folder, run_checkpoint
 
 Entrant = str | Path | Policy | Mapping[str, float] | Sequence[str]
 
@@ -55,6 +57,7 @@ def lookahead_team(spec: str, team: int) -> Team:
     unknown = set(options) - {"top_k", "opponent"}
     if unknown:
         raise ValueError(f"unknown lookahead setting(s) {sorted(unknown)} in {spec!r}: use top_k and opponent")
+    path = run_checkpoint(path)
     checkpoint = read_checkpoint(path)
     learner = rebuild(checkpoint, path)
     if not hasattr(learner, "state_value") or (hasattr(learner, "critic") and not any(
@@ -76,7 +79,8 @@ def lookahead_team(spec: str, team: int) -> Team:
 
 
 def is_checkpoint(spec) -> bool:
-    return isinstance(spec, (str, Path)) and str(spec).endswith(".ckpt")
+    """A checkpoint file (`*.ckpt`), or a run folder, which plays its best checkpoint."""
+    return isinstance(spec, (str, Path)) and (str(spec).endswith(".ckpt") or is_run_folder(spec))
 
 
 def entrant_name(spec: Entrant) -> str:
@@ -92,7 +96,7 @@ def entrant_name(spec: Entrant) -> str:
         return f"lookahead/{entrant_name(str(spec)[len(LOOKAHEAD):].split('?', 1)[0])}"
     if str(spec).startswith("contest:"):  # a contest team file by its name, without folders or settings
         return f"contest:{Path(str(spec)[len('contest:'):].split('?', 1)[0]).stem}"
-    path = Path(spec)
+    path = run_checkpoint(spec)
     if is_checkpoint(spec):
         run = next((p.name for p in path.parents if p.name.startswith("version_")), None)
         return f"{path.parent.parent.parent.name}/{run}/{path.stem}" if run else path.stem

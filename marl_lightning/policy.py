@@ -59,9 +59,15 @@ class GreedyPolicy:
             self.network.train(was_training)
 
     def act(self, obs, legal, state: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-        """Greedy legal actions `(N, A)` and the next state (see the module docstring)."""
+        """Greedy legal actions `(N, A)` and the next state (see the module docstring). One game's
+        `(A, C, h, w)` observation and `(A, 5)` mask (and `(A, S)` state) give `(A,)` actions and an `(A, S)`
+        state, as torch modules take unbatched input."""
+        obs, legal = torch.as_tensor(obs), torch.as_tensor(legal)
+        if obs.dim() == 4 and legal.dim() == 2:  # one game: a batch of one
+            actions, state = self.act(obs[None], legal[None], None if state is None else torch.as_tensor(state)[None])
+            return actions[0], state[0]
         q, state = self.q_values(obs, state)
-        return self.choose(q, torch.as_tensor(legal)).cpu(), state
+        return self.choose(q, legal).cpu(), state
 
     def choose(self, q: torch.Tensor, legal: torch.Tensor) -> torch.Tensor:
         return masked_argmax(q, legal.to(q.device))
@@ -104,11 +110,15 @@ class BoltzmannPolicy(EpsilonGreedyPolicy):
 
 
 def load_policy(path: str | Path, map_location: str = "cpu") -> GreedyPolicy:
-    """The greedy policy of any checkpoint `train.py` wrote (loaded with `weights_only=True`).
+    """The greedy policy of any checkpoint `train.py` wrote (loaded with `weights_only=True`), or of a run
+    folder's best checkpoint (`runs.run_checkpoint`).
 
     The learner is rebuilt from the checkpoint's own saved configuration (its networks and mixer by
     `class_path`, as `train.py` was given them), so loading needs no settings repeated.
     """
+    from .runs import run_checkpoint
+
+    path = run_checkpoint(path)
     return rebuild(read_checkpoint(path, map_location), path).policy()
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
 from collections import deque
 from pathlib import Path
 
@@ -62,6 +65,21 @@ def short_training_run(tmp: Path, *extra: str, steps: int = 10, config: str = "q
         "--data.num_envs=8", "--data.warmup=64", "--data.batch_size=16", *extra,
     ])
     return next(tmp.glob("**/*.ckpt"))
+
+
+def run_to_the_end(args: list[str], cwd: Path, env: dict | None = None, timeout: int = 600) -> subprocess.CompletedProcess:
+    """A command in its own process group (stdout and stderr together); one still running after `timeout`
+    seconds is killed with all its children (DDP ranks, wandb's service) and fails the test, instead of
+    hanging it."""
+    process = subprocess.Popen(args, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               start_new_session=True)
+    try:
+        out, _ = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        out, _ = process.communicate()
+        pytest.fail(f"{' '.join(map(str, args))} did not end within {timeout} s:\n{out[-3000:]}")
+    return subprocess.CompletedProcess(args, process.returncode, out, "")
 
 
 def unreachable_cells(layout: Layout) -> list[tuple[int, int]]:

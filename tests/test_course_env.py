@@ -197,8 +197,8 @@ def test_display_shows_the_game_live_where_a_display_exists(monkeypatch):
         warnings.simplefilter("ignore")  # Agg cannot pause, and says so
         for _ in range(3):
             env.step({1: 4, 3: 4})
-    assert env._live.frames_shown == 4  # the start and three steps
-    env._live.close()
+    assert env._display.live.frames_shown == 4  # the start and three steps
+    env._display.close()
 
 
 def test_no_display_on_a_headless_machine(monkeypatch):

@@ -209,7 +209,8 @@ class CaptureDataModule(L.LightningDataModule):
             per gradient step); collection follows it (fractions carried over). `None`: `steps_per_update`.
         steps_per_update: vector steps collected per gradient step (`num_envs` transitions each), when
             `replay_ratio` is `None`.
-        seed: environment seed (each DDP rank adds its rank).
+        seed: environment seed (each DDP rank adds its rank); `None` (the default): the run's `seed_everything`
+            (`marl fit` sets it, so a seed is given once), or 0 where no run sets it.
         curriculum: `{stages: [...], keep_earlier: 0.2}`, stages of opponents (and layouts) the games move
             through on win-rate or step gates (`data.curriculum`); it replaces `opponent`.
         league: `{every_n_steps, pool_size, share, sampling, pfsp_power}`: a self-play league, frozen
@@ -233,12 +234,12 @@ class CaptureDataModule(L.LightningDataModule):
                  potential_shaping: float = 0.0, value_shaping: float = 0.0, gamma: float = 0.99, buffer_size: int = 50_000,
                  prioritized: bool = False, alpha: float = 0.6, beta: float = 0.4, batch_size: int = 128,
                  sequence_length: int = 1, burn_in: int = 0, n_step: int = 1, warmup: int = 2_000,
-                 replay_ratio: float | None = None, steps_per_update: int = 2, seed: int = 0, save_buffer: bool = False,
+                 replay_ratio: float | None = None, steps_per_update: int = 2, seed: int | None = None, save_buffer: bool = False,
                  curriculum: dict | None = None, league: dict | None = None, replay_device: str = "auto",
                  demonstrations: str | None = None, demo_share: float = 0.0, dagger: DaggerConfig | None = None,
                  value_batch_size: int = 64):
         super().__init__()
-        self.save_hyperparameters()
+        self.save_hyperparameters(logger=False)  # the loggers get the whole config once (cli.LoggedConfigCallback)
         if sequence_length < 1 or burn_in < 0 or n_step < 1:
             raise ValueError(f"need sequence_length >= 1, burn_in >= 0, n_step >= 1; got {sequence_length}, {burn_in}, {n_step}")
         self.layouts, self.layout_weights = training_layouts(layouts)
@@ -268,7 +269,7 @@ class CaptureDataModule(L.LightningDataModule):
         trained = batch_size * sequence_length  # transitions trained on per gradient step
         self.vector_steps_per_update = steps_per_update if replay_ratio is None else trained / (replay_ratio * num_envs)
         self._credit = 0.0  # fractions of a vector step owed to collection, carried over
-        self.seed, self.save_buffer = seed, save_buffer
+        self.seed, self.save_buffer = (0 if seed is None else seed), save_buffer
         self.replay_device = replay_device if replay_device == "auto" else str(torch.device(replay_device))  # fails early on a bad name
         if not 0.0 <= demo_share < 1.0 or (demo_share and demonstrations is None):
             raise ValueError(f"data.demo_share must be in [0, 1) and needs data.demonstrations, got {demo_share} "

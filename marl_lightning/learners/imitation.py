@@ -88,7 +88,7 @@ class ImitationModule(Learner):
                  lr: float = 1e-3, weight_decay: float = 0.0, label_smoothing: float = 0.0, grad_clip: float = 10.0,
                  explore_temperature: float = 0.0):
         super().__init__()
-        self.save_hyperparameters()
+        self.save_hyperparameters(logger=False)  # the loggers get the whole config once (cli.LoggedConfigCallback)
         self.hparams.network, self.hparams.critic = describe(self.hparams.network), describe(self.hparams.critic)
         if not 0.0 <= label_smoothing < 1.0:
             raise ValueError(f"label_smoothing must be in [0, 1), got {label_smoothing}")

@@ -95,7 +95,7 @@ class MAPPOModule(Learner):
                  reward_scale: float = 1.0, lr: float = 5e-4, critic_lr: float | None = None, grad_clip: float = 10.0,
                  init_from: str | None = None, kickstart: float = 0.0, kickstart_decay_steps: int = 1_000_000):
         super().__init__()
-        self.save_hyperparameters()
+        self.save_hyperparameters(logger=False)  # the loggers get the whole config once (cli.LoggedConfigCallback)
         self.hparams.actor, self.hparams.critic = describe(self.hparams.actor), describe(self.hparams.critic)
         for name, value, low in (("rollout_length", rollout_length, 1), ("epochs", epochs, 1), ("minibatches", minibatches, 1)):
             if value < low:

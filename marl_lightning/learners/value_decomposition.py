@@ -106,7 +106,7 @@ class ValueDecompositionModule(Learner):
                  temperature_decay_steps: int = 50_000, temperature_schedule: str = "linear", init_from: str | None = None,
                  demo_margin: float = 0.0, margin: float = 0.8):
         super().__init__()
-        self.save_hyperparameters()
+        self.save_hyperparameters(logger=False)  # the loggers get the whole config once (cli.LoggedConfigCallback)
         self.hparams.network, self.hparams.mixer = describe(self.hparams.network), describe(self.hparams.mixer)  # plain dicts
         for name, value, choices in (("target_update", target_update, ("hard", "soft")), ("loss", loss, ("huber", "mse")),
                                      ("exploration", exploration, ("epsilon", "boltzmann")),

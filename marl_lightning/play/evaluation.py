@@ -1,11 +1,11 @@
 """How good is a team? Games between two entrants, both colours, with confidence intervals.
 
-    python -m marl_lightning.evaluate runs/qmix/version_0/checkpoints/last.ckpt baseline \
-        --layouts tinyMaze smallMaze --games 200 --out runs/eval
+    marl evaluate runs/qmix__tinyMaze__random__0 baseline --layouts tinyMaze smallMaze --games 200 --out runs/eval
 
-An entrant is a built-in team (`random`, `baseline`, `heuristic`, `search`, their course names), a
-team file (`my/myTeam.py`), a Berkeley contest team file (`contest:their/theirTeam.py`) or a
-checkpoint written by `train.py` (`*.ckpt`). Half the games are
+(or `python -m marl_lightning.evaluate ...`). An entrant is a built-in team (`random`, `baseline`,
+`heuristic`, `search`, their course names), a team file (`my/myTeam.py`), a Berkeley contest team file
+(`contest:their/theirTeam.py`), a checkpoint written by `train.py` (`*.ckpt`) or a run folder (its
+best checkpoint, `best.ckpt`). Half the games are
 played with the first entrant as blue, half as red, batched in the vectorised environment.
 """
 
@@ -135,8 +135,8 @@ def write_results(out: Path, stem: str, results, table: str) -> None:
 
 def main(argv: list[str] | None = None) -> list[dict]:
     parser = argparse.ArgumentParser(description="Play two entrants against each other and report the results.")
-    parser.add_argument("entrant", help="a team name, a team file or a checkpoint")
-    parser.add_argument("opponent", help="a team name, a team file or a checkpoint")
+    parser.add_argument("entrant", help="a team name, a team file, a checkpoint or a run folder (its best checkpoint)")
+    parser.add_argument("opponent", help="a team name, a team file, a checkpoint or a run folder (its best checkpoint)")
     add_match_arguments(parser, 100, "games per layout (half in each colour)", "evaluation.json and evaluation.md")
     args = parser.parse_args(argv)
     if args.games < 2:

@@ -135,7 +135,7 @@ def heat_map(tournament: dict, path: Path) -> Path:
 
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description="A round-robin tournament between teams and checkpoints.")
-    parser.add_argument("entrants", nargs="+", help="team names, team files or checkpoints (at least two)")
+    parser.add_argument("entrants", nargs="+", help="team names, team files, checkpoints or run folders (at least two)")
     add_match_arguments(parser, 40, "games per pair and layout (half in each colour)",
                         "tournament.json, tournament.md and tournament.png")
     args = parser.parse_args(argv)
