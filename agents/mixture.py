@@ -1,8 +1,8 @@
 """A mixture of opponents: each game of a batch is played by one team drawn, when the game starts,
 from weighted entrants (`{"random": 0.5, "baseline": 0.5}`), so one training run meets several.
 
-Every member acts on the whole batch and each game takes its own member's actions: the cost is the
-sum of the members' costs (cheap for the scripted teams; the search team is meant for evaluation).
+Each member plays only its own games (it is told which in `in_play`: the search team searches, and a
+trained policy runs its networks, for those games only), so a costly member costs in proportion to its share.
 The draws come from the mixture's own generator, saved with its memory for exact resumes.
 """
 
@@ -67,8 +67,9 @@ class MixtureTeam(Team):
             self.reset(state, np.arange(state.num_games))
         out = np.empty((state.num_games, 2), dtype=np.int64)
         self.forfeits = np.zeros(state.num_games, dtype=np.bool_)
+        playing = np.ones(state.num_games, dtype=np.bool_) if self.in_play is None else self.in_play  # a mixture in a mixture
         for k, member in enumerate(self.members):
-            mine = self.assignment == k
+            mine = (self.assignment == k) & playing
             if mine.any():
                 member.in_play = mine
                 out[mine] = member.act(state, legal, rng)[mine]

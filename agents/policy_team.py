@@ -33,7 +33,7 @@ import numpy as np
 
 from gymPacMan.engine import GameState
 from gymPacMan.planes import observe_with_planes
-from gymPacMan.rules import BLUE, NUM_ACTIONS, RED
+from gymPacMan.rules import BLUE, NUM_ACTIONS, RED, STOP
 from gymPacMan.views import CHANNEL_SWAP, ROTATE, RedView, to_blue_view, view_actions, view_legal
 
 from .base import Team
@@ -149,11 +149,25 @@ class PolicyTeam(Team):
     def act(self, state: GameState, legal: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         if self.bind(state) or (self.memory is not None and len(self.memory) != state.num_games):
             self.memory = self.policy.initial_state(state.num_games)
+        if self.in_play is not None and not np.all(self.in_play):  # in a mixture: only this team's own games
+            games = np.flatnonzero(self.in_play)
+            out = np.full((state.num_games, 2), STOP, dtype=np.int64)
+            if len(games):
+                memory = None if self.memory is None else self.memory[_index(games, self.memory)]
+                actions, memory = self._act(state.select(games), np.asarray(legal)[games], memory)
+                out[games] = actions
+                if memory is not None:
+                    self.memory[_index(games, self.memory)] = memory
+            return out
+        actions, self.memory = self._act(state, legal, self.memory)
+        return actions
+
+    def _act(self, state: GameState, legal: np.ndarray, memory: Any) -> tuple[np.ndarray, Any]:
         view = RedView.of(state) if self.team == RED else None
         obs, own_legal = self.observe(state, legal, view)
-        actions, self.memory = self.policy.act(obs, own_legal, self.memory)
+        actions, memory = self.policy.act(obs, own_legal, memory)
         actions = _as_numpy_actions(actions, state.num_games)
-        return actions if view is None else view.real_actions(actions)
+        return (actions if view is None else view.real_actions(actions)), memory
 
     def state_dict(self) -> dict:
         return {} if self.memory is None else {"memory": self.memory}

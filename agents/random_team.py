@@ -10,6 +10,8 @@ from .base import Team, sample_legal
 
 
 class RandomTeam(Team):
+    """A uniformly random legal action for each agent (the course's `randomTeam`)."""
+
     name = "random"
 
     def act(self, state: GameState, legal: np.ndarray, rng: np.random.Generator) -> np.ndarray:

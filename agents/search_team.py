@@ -109,7 +109,7 @@ def _rollout(g, team, agent_k, first_action, depth, gamma, time_limit, walls, fo
 @numba.njit(cache=True)
 def _search_kernel(team, depth, gamma, time_limit, walls, food, capsules, width, height, starts, pos, is_pacman, carrying,
                    returned, scared, heading, food_left, score, t, tables, table_index, prev_food, last_eaten, noise,
-                   out):
+                   active, out):
     n, h, w = walls.shape
     s_food = np.empty((1, h, w), dtype=np.bool_)
     s_caps = np.empty((1, h, w), dtype=np.bool_)
@@ -136,6 +136,9 @@ def _search_kernel(team, depth, gamma, time_limit, walls, food, capsules, width,
     score_change = np.empty(1, dtype=np.int64)
     illegal = np.empty((1, NUM_AGENTS), dtype=np.bool_)
     for g in range(n):
+        if not active[g]:  # another member of a mixture plays this game
+            out[g, 0], out[g, 1] = STOP, STOP
+            continue
         dist = tables[table_index[g]]
         # the heuristic's own choice (which also brings our defender's memory up to date)
         default0, default1 = heuristic_actions(g, team, walls, food, capsules, width, starts, pos, is_pacman, carrying,
@@ -183,9 +186,12 @@ class SearchTeam(HeuristicTeam):
         self.depth, self.gamma = depth, gamma
 
     def act(self, state: GameState, legal: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """The look-ahead's actions in the games this team plays (`in_play`: in a mixture, only its own games
+        are searched; the others get Stop, which the mixture discards)."""
         out, noise = self._begin_move(state, rng)
+        active = np.ones(state.num_games, dtype=np.bool_) if self.in_play is None else np.asarray(self.in_play, dtype=np.bool_)
         s = state
         _search_kernel(self.team, self.depth, self.gamma, self.time_limit, s.walls, s.food, s.capsules, s.width,
                        s.height, s.starts, s.pos, s.is_pacman, s.carrying, s.returned, s.scared, s.heading, s.food_left, s.score,
-                       s.t, self.distances.tables, self.distances.index, self.prev_food, self.last_eaten, noise, out)
+                       s.t, self.distances.tables, self.distances.index, self.prev_food, self.last_eaten, noise, active, out)
         return out

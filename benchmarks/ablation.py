@@ -35,6 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from gymPacMan.errors import run_command
+from gymPacMan.layout import expand_layout_names
 from marl_lightning.play.evaluation import wilson_interval
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -48,15 +49,16 @@ def parse_variant(text: str) -> tuple[str, list[str]]:
     return name.strip(), shlex.split(overrides)
 
 
-def train(config: str | None, overrides: list[str], minutes: float, seed: int, folder: Path, threads: int,
+def train(configs: list[str], overrides: list[str], minutes: float, seed: int, folder: Path, threads: int,
           env_steps: int | None = None) -> Path:
     """One training run; returns its last checkpoint."""
     folder.mkdir(parents=True, exist_ok=True)
     logger = f"[{{class_path: lightning.pytorch.loggers.CSVLogger, init_args: {{save_dir: '{folder}', name: log}}}}]"
     hours, rest = divmod(int(minutes * 60), 3600)
-    budget = [f"--trainer.max_time=00:{hours:02d}:{rest // 60:02d}:{rest % 60:02d}"] if env_steps is None else [
-        f"--trainer.callbacks+={{class_path: marl_lightning.callbacks.EnvStepBudget, init_args: {{max_env_steps: {env_steps}}}}}"]
-    command = [sys.executable, str(ROOT / "train.py"), "fit", *(["--config", config] if config else []), *overrides,
+    budget = [f"--trainer.max_time=00:{hours:02d}:{rest // 60:02d}:{rest % 60:02d}"]  # with an env-step budget: a time limit too
+    if env_steps is not None:
+        budget.append(f"--trainer.callbacks+={{class_path: marl_lightning.callbacks.EnvStepBudget, init_args: {{max_env_steps: {env_steps}}}}}")
+    command = [sys.executable, str(ROOT / "train.py"), "fit", *(a for c in configs for a in ("--config", c)), *overrides,
                *budget, "--trainer.max_steps=-1", f"--seed_everything={seed}", f"--data.seed={seed}", f"--trainer.logger={logger}",
                "--trainer.enable_progress_bar=false", f"--trainer.default_root_dir={folder}"]
     env = {**os.environ, "OMP_NUM_THREADS": str(threads)}
@@ -66,14 +68,15 @@ def train(config: str | None, overrides: list[str], minutes: float, seed: int, f
 
 
 def run_result(folder: Path, seed: int, overrides: list[str], opponents: list[str]) -> dict:
-    """What a finished, evaluated run left in its folder: its steps, minutes, and both checkpoints' results."""
+    """What a finished, evaluated run left in its folder: its steps, minutes, and both checkpoints' results
+    (`opponents`: the evaluation keys, `evaluation_key`)."""
     checkpoint = next(folder.glob("log/version_*/checkpoints/last.ckpt"))
     saved = __import__("torch").load(checkpoint, weights_only=True, map_location="cpu")
     minutes = curve_minutes(folder)
     final = next(folder.glob("log/version_*/final_evaluation.json"), None)  # the best checkpoint, held out
     return {"seed": seed, "folder": str(folder), "overrides": overrides, "gradient_steps": saved["global_step"],
             "minutes": minutes[-1] if minutes else 0.0, "env_steps": int(saved["state_dict"]["env_steps"]),
-            "eval": {o: json.loads((checkpoint.parent / f"eval_{o}" / "evaluation.json").read_text())[-1] for o in opponents},
+            "eval": {o: json.loads((checkpoint.parent / f"eval_{safe(o)}" / "evaluation.json").read_text())[-1] for o in opponents},
             "best": json.loads(final.read_text())["results"] if final else None}
 
 
@@ -81,14 +84,26 @@ def finished_runs(out: Path, opponents: list[str]) -> dict[str, list[dict]]:
     """The runs under `out` that finished and were evaluated (`--summarize` of an interrupted comparison)."""
     results: dict[str, list[dict]] = {}
     for folder in sorted(out.glob("*/seed*")):
-        if all(next(folder.glob(f"log/version_*/checkpoints/eval_{o}/evaluation.json"), None) for o in opponents):
+        if all(next(folder.glob(f"log/version_*/checkpoints/eval_{safe(o)}/evaluation.json"), None) for o in opponents):
             results.setdefault(folder.parent.name, []).append(run_result(folder, int(folder.name[4:]), [], opponents))
     return results
 
 
-def evaluate(checkpoint: Path, opponent: str, layout: str, games: int, threads: int) -> dict:
-    out = checkpoint.parent / f"eval_{opponent}"
-    command = [sys.executable, "-m", "marl_lightning.evaluate", str(checkpoint), opponent, "--layouts", layout,
+def evaluation_key(opponent: str, layout: str, layouts: list[str]) -> str:
+    """How results name an evaluation: the opponent, and the map set where there are several (`baseline@contest_51..100`)."""
+    return opponent if len(layouts) == 1 else f"{opponent}@{layout}"
+
+
+def safe(key: str) -> str:
+    """An evaluation key as a folder name."""
+    return key.replace("@", "_on_").replace("/", "_")
+
+
+def evaluate(checkpoint: Path, opponent: str, layout: str, games: int, threads: int, key: str | None = None) -> dict:
+    """The checkpoint against `opponent` on the map set `layout` (one layout or a range, its games over those
+    maps: the last row of `marl_lightning.evaluate`, all of them together)."""
+    out = checkpoint.parent / f"eval_{safe(key or opponent)}"
+    command = [sys.executable, "-m", "marl_lightning.evaluate", str(checkpoint), opponent, "--layouts", *expand_layout_names([layout]),
                "--games", str(games), "--seed", str(EVALUATION_SEED), "--out", str(out)]
     subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True,
                    env={**os.environ, "OMP_NUM_THREADS": str(threads)})
@@ -97,7 +112,8 @@ def evaluate(checkpoint: Path, opponent: str, layout: str, games: int, threads: 
 
 def curve(folder: Path, opponent: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """In-training evaluation: environment steps, blue and red win rates against `opponent`."""
-    rows = list(csv.DictReader(next(folder.glob("log/version_*/metrics.csv")).open()))
+    metrics = next(folder.glob("log/version_*/metrics.csv"), None)
+    rows = list(csv.DictReader(metrics.open())) if metrics is not None else []
     steps, blue, red, last_steps = [], [], [], 0.0
     for row in rows:
         if row.get("rollout/env_steps"):
@@ -110,8 +126,12 @@ def curve(folder: Path, opponent: str) -> tuple[np.ndarray, np.ndarray, np.ndarr
 
 
 def curve_minutes(folder: Path) -> list[float]:
-    """The training minutes each logged row reports (the last is the run's wall-clock)."""
-    rows = list(csv.DictReader(next(folder.glob("log/version_*/metrics.csv")).open()))
+    """The training minutes each logged row reports (the last is the run's wall-clock; none for a run too
+    short to log)."""
+    metrics = next(folder.glob("log/version_*/metrics.csv"), None)
+    if metrics is None:
+        return []
+    rows = list(csv.DictReader(metrics.open()))
     return [float(row["rollout/minutes"]) for row in rows if row.get("rollout/minutes")]
 
 
@@ -169,23 +189,30 @@ def plot(results: dict, opponents: list[str], out: Path) -> None:
 
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--config", default=None, help="the recipe every variant overrides (none: variants give their own)")
+    parser.add_argument("--config", action="append", default=[], help="the recipe every variant overrides, several "
+                        "layered in order (none: variants give their own)")
     parser.add_argument("--variant", action="append", type=parse_variant, default=[], help="name=overrides")
     parser.add_argument("--minutes", type=float, default=15)
     parser.add_argument("--env-steps", type=int, default=None, help="train each run to this many environment steps instead")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--opponents", nargs="+", default=["random", "baseline"])
-    parser.add_argument("--layout", default="bloxCapture", help="where the checkpoints are evaluated")
-    parser.add_argument("--games", type=int, default=200, help="evaluation games per opponent (half in each colour)")
+    parser.add_argument("--layouts", nargs="+", default=["bloxCapture"], help="the map sets the checkpoints are evaluated "
+                        "on, each apart (a layout, or a range of mazes: contest_51..100)")
+    parser.add_argument("--games", type=int, default=200, help="evaluation games per opponent and map set (half in each "
+                        "colour; over a range, the games spread over its mazes)")
+    parser.add_argument("--train-only", action="store_true", help="train, and evaluate nothing (on a machine lent for "
+                        "training; --evaluate-only later, elsewhere)")
+    parser.add_argument("--evaluate-only", action="store_true", help="train nothing: evaluate the runs under --out")
     parser.add_argument("--parallel", type=int, default=1, help="runs at once (each gets 2 // parallel threads, at least 1)")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--summarize", action="store_true",
                         help="train nothing: write summary.md and curves.png from --out/results.json (or the finished runs)")
     args = parser.parse_args(argv)
+    keys = [evaluation_key(o, layout, args.layouts) for layout in args.layouts for o in args.opponents]
     if args.summarize:  # from results.json, or, where the comparison was cut short, from its finished runs
         saved = args.out / "results.json"
-        results = json.loads(saved.read_text()) if saved.is_file() else finished_runs(args.out, args.opponents)
-        table = summarize(results, args.opponents)
+        results = json.loads(saved.read_text()) if saved.is_file() else finished_runs(args.out, keys)
+        table = summarize(results, keys)
         (args.out / "summary.md").write_text(table + "\n")
         plot(results, args.opponents, args.out / "curves.png")
         print(table)
@@ -195,13 +222,20 @@ def main(argv: list[str] | None = None) -> dict:
     threads = max(1, (os.cpu_count() or 2) // args.parallel)
     started = time.perf_counter()
 
-    def run(job: tuple[str, list[str], int]) -> tuple[str, dict]:
+    def run(job: tuple[str, list[str], int]) -> tuple[str, dict | None]:
         name, overrides, seed = job
         folder = args.out / name.replace(" ", "_") / f"seed{seed}"
-        checkpoint = train(args.config, overrides, args.minutes, seed, folder, threads, args.env_steps)
-        for opponent in args.opponents:
-            evaluate(checkpoint, opponent, args.layout, args.games, threads)
-        result = run_result(folder, seed, overrides, args.opponents)
+        if args.evaluate_only:
+            checkpoint = next(folder.glob("log/version_*/checkpoints/last.ckpt"))
+        else:
+            checkpoint = train(args.config, overrides, args.minutes, seed, folder, threads, args.env_steps)
+        if args.train_only:
+            print(f"{name} seed {seed}: trained, {checkpoint}", flush=True)
+            return name, None
+        for layout in args.layouts:
+            for opponent in args.opponents:
+                evaluate(checkpoint, opponent, layout, args.games, threads, evaluation_key(opponent, layout, args.layouts))
+        result = run_result(folder, seed, overrides, keys)
         print(f"{name} seed {seed}: " + ", ".join(
             f"{o} {r['by_colour']['blue']['win_rate']:.0%}/{r['by_colour']['red']['win_rate']:.0%}" for o, r in result["eval"].items()),
             flush=True)
@@ -211,15 +245,19 @@ def main(argv: list[str] | None = None) -> dict:
     results: dict[str, list[dict]] = {name: [] for name, _ in args.variant}
     with ThreadPoolExecutor(args.parallel) as pool:
         for name, result in pool.map(run, jobs):
-            results[name].append(result)
+            if result is not None:
+                results[name].append(result)
+    if args.train_only:
+        return results
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "results.json").write_text(json.dumps(results, indent=1))
-    table = summarize(results, args.opponents)
+    table = summarize(results, keys)
     machine = f"{os.cpu_count()} cores, {platform.machine()}, {args.parallel} run(s) at a time"
-    budget = f"{args.minutes:g} minutes" if args.env_steps is None else f"{args.env_steps:,} environment steps"
-    header = (f"`{args.config or 'each variant its own config'}`, {budget} of training per run, seeds {args.seeds}, the last checkpoint and the best "
-              "(selected in training, played on the held-out games of EvaluationCallback), "
-              f"{args.games} games per opponent on {args.layout} (half in each colour, evaluation seed {EVALUATION_SEED}); "
+    budget = f"{args.minutes:g} minutes" if args.env_steps is None else f"{args.env_steps:,} environment steps (at most {args.minutes:g} minutes)"
+    header = (f"`{' + '.join(args.config) or 'each variant its own config'}`, {budget} of training per run, seeds {args.seeds}, "
+              "the last checkpoint and the best (selected in training, played on the held-out games of EvaluationCallback), "
+              f"{args.games} games per opponent on each of {', '.join(args.layouts)} (half in each colour, evaluation seed "
+              f"{EVALUATION_SEED}); "
               f"{machine}; {(time.perf_counter() - started) / 3600:.1f} h in all.")
     (args.out / "results.md").write_text(header + "\n\n" + table + "\n")
     plot(results, args.opponents, args.out / "curves.png")

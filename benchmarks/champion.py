@@ -1,6 +1,6 @@
 """A team against the ladder, as the champion's targets are measured: on bloxCapture 200 games against
 each scripted team (100 as blue, 100 as red, counted apart), and against baseline on 50 held-out mazes
-of the contest's generator (`contest_0` ... `contest_49`, 4 games each, 2 per colour); games of 300
+of the course's generator (`contest_1` ... `contest_50`, 4 games each, 2 per colour); games of 300
 steps, seeds apart from any used in training or checkpoint selection. Prints a Markdown table and
 writes it (and the JSON) with --out.
 
@@ -44,8 +44,7 @@ def main() -> None:
         blue, red = row["by_colour"]["blue"], row["by_colour"]["red"]
         met = "yes" if min(blue["win_rate"], red["win_rate"]) >= target else "no"
         rows.append(f"| bloxCapture | {opponent} | {row['games']} | {rate(blue)} | {rate(red)} | {target:.0%} | {met} |")
-    mazes = [f"contest_{k}" for k in range(args.mazes)]
-    per_maze = evaluate(args.team, "baseline", mazes, 4, seed=args.seed)
+    per_maze = evaluate(args.team, "baseline", [f"contest_1..{args.mazes}"], 4, seed=args.seed)  # one row a maze, then all
     total = per_maze[-1] if len(per_maze) > 1 else per_maze[0]
     results["contest_mazes_baseline"] = total
     blue, red = total["by_colour"]["blue"], total["by_colour"]["red"]

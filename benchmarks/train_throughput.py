@@ -69,12 +69,12 @@ class _Trace(L.Callback):
             self.profiler = None
 
 
-def measure(config: str, steps: int, accelerator: str, overrides: list[str], trace: str | None = None) -> dict:
+def measure(configs: list[str], steps: int, accelerator: str, overrides: list[str], trace: str | None = None) -> dict:
     """Train for `steps` gradient steps on `accelerator`; the rates after warm-up."""
     clock = _Clock(max(steps // 10, 1))
     with tempfile.TemporaryDirectory() as tmp:
         cli = MARLCLI(datamodule_class=CaptureDataModule, run=False, save_config_callback=None, args=[
-            "--config", config, f"--trainer.max_steps={steps}", "--trainer.logger=false",
+            *(arg for config in configs for arg in ("--config", config)), f"--trainer.max_steps={steps}", "--trainer.logger=false",
             "--trainer.callbacks=[]", "--trainer.enable_checkpointing=false", "--trainer.enable_progress_bar=false",
             f"--trainer.accelerator={accelerator}", "--trainer.devices=1", f"--trainer.default_root_dir={tmp}", *overrides,
         ])
@@ -91,16 +91,18 @@ def measure(config: str, steps: int, accelerator: str, overrides: list[str], tra
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--config", default="configs/qmix.yaml")
+    parser.add_argument("--config", action="append", help="a config file; give several to layer them, in order "
+                        "(default configs/qmix.yaml)")
     parser.add_argument("--steps", type=int, default=1500, help="gradient steps")
     parser.add_argument("--accelerators", default="cpu,gpu",
                         help="comma-separated; gpu is skipped (and said so) where torch sees none")
     parser.add_argument("--trace", default=None, help="write a torch.profiler Chrome trace of 5 steps here (per accelerator: "
                         "the accelerator's name is put before the suffix)")
     args, overrides = parser.parse_known_args()  # everything else is a train.py override
+    args.config = args.config or ["configs/qmix.yaml"]
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}"
           + (f", {torch.cuda.get_device_name()}" if torch.cuda.is_available() else ", no GPU")
-          + f"; config {args.config} {' '.join(overrides)}")
+          + f"; config {' + '.join(args.config)} {' '.join(overrides)}")
     for accelerator in args.accelerators.split(","):
         if accelerator == "gpu" and not torch.cuda.is_available():
             print("gpu: skipped, torch sees no GPU on this machine")

@@ -1,12 +1,12 @@
 """Capture-the-Flag Pacman: a faithful, vectorised engine and its environments.
 
 - `VecCaptureEnv`: N games in arrays, the fast path for training.
-- `CaptureParallelEnv`: one game through the PettingZoo parallel API.
+- `CaptureParallelEnv` (`parallel_env`, `aec_env`): one game through PettingZoo's parallel (or AEC) API;
+  the `pettingzoo` extra.
 - `gymPacMan_parallel_env`: the course's class, for notebooks written against it.
 """
 
 from .layout import Layout, LayoutError, available_layouts, load_layout, parse_layout
-from .pz_env import CaptureParallelEnv
 from .rules import ACTION_NAMES, AGENT_NAMES, RewardConfig
 from .vec_env import EpisodeResults, VecCaptureEnv
 
@@ -19,15 +19,23 @@ __all__ = [
     "LayoutError",
     "RewardConfig",
     "VecCaptureEnv",
+    "aec_env",
     "available_layouts",
     "gymPacMan_parallel_env",
     "load_layout",
+    "parallel_env",
     "parse_layout",
 ]
 
+_PETTINGZOO = {"CaptureParallelEnv": "CaptureParallelEnv", "parallel_env": "parallel_env", "aec_env": "env"}
+
 
 def __getattr__(name: str):
-    # the course class needs torch; importing it lazily keeps the engine light for rollout workers
+    # the course class needs torch, the PettingZoo interface an optional extra: imported when first used
+    if name in _PETTINGZOO:
+        from . import pz_env
+
+        return getattr(pz_env, _PETTINGZOO[name])
     if name == "gymPacMan_parallel_env":
         from .course_env import gymPacMan_parallel_env
 

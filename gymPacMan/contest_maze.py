@@ -1,167 +1,189 @@
-"""The contest's random mazes: the Berkeley Capture-the-Flag `mazeGenerator.py` algorithm, with the
-course's size (an 18 x 9 half, so 20 x 20 maps), written for this project.
+"""The course's random mazes: for a seed, exactly the maze the course's engine plays.
 
-The left half is built by recursive division: walls at random positions, alternating in direction
-(vertical first), each with gaps (3 in the first wall, then the gap count times a factor drawn once per
-maze from a Gaussian, mean 0.5 and deviation 0.1, capped at 0.65; at least 1), the cells beside an
-opening of the enclosing wall kept open; at its outer edge 0 to 3 "prison" columns, each open at one
-end. The half is copied rotated by 180 degrees onto the right and
-walled in. Food goes into dead ends (two rounds), then at random until there are 40 (each placed with
-its mirror image), away from the start corner and the centre line, never in the prison; 2 capsules a
-side. Red's agents (0 and 2) start in the bottom-left corner, blue's in the top-right one.
+The course's engine plays `randomLayout(seed)`, which is `mazeGenerator.generateMaze(seed)` of the
+course's repository (`../shared/reference/course_teams/mazeGenerator.py`, UC Berkeley's licence). This
+module is that algorithm written for this project: it draws from `random.Random(seed)` in the
+original's order, so `contest_maze_text(seed)` is the text `generateMaze(seed)` returns, character for
+character, for every seed >= 1 (`tests/test_contest_maze.py` compares them). The maze:
 
-A seed is drawn through Python's `random.Random(seed)` in the contest generator's order, so
-`contest_maze(seed)` is the same maze for the same seed wherever it is used. (The contest's own file
-builds 16 x 16 halves; at the course's 18 x 9 its bounds check of horizontal walls would index past
-the last column, so here each wall is checked against its own room's bounds. The course's generator
-is not public: its maze for a seed may differ from ours, never its kind.) Training streams of
-fresh mazes (the layout name `contest_random`) draw seeds from `TRAIN_SEEDS` only; seeds below
-`HELD_OUT_SEEDS` (`contest_0` ... `contest_9999`) are never trained on, for evaluation.
+- an 18 x 9 half, divided recursively: a wall at a random position across a room (vertical first, then
+  alternating), open at a number of random cells (5 in the first wall, then the room's count times a
+  factor drawn once per maze from a Gaussian of mean 0.7 and deviation 0.2, at least 1), the ends next
+  to an opening of the enclosing wall left open;
+- the half mirrored left to right onto the right half (not rotated), walled in: 20 x 20;
+- food in the dead ends of the left half but the column next to the centre line (two rounds, the
+  first round's food making new ones), then at random, never in the 2 columns next to the centre line,
+  until 40 have been placed, each with its mirror image and none in the bottom-left corner; before the
+  random food, 2 capsules (one a side), placed the same way;
+- red's agents start in the top-left corner (`3` above `1`), blue's in the top-right one (`4` above `2`).
+
+What the original does that reads like a slip is kept, since it shapes the course's mazes: it draws a
+"prison" of 0-3 columns (`randint(0, 2)`, then `random()`) and always builds none; the end of a
+vertical wall is checked against the last *column* index and that of a horizontal wall against the
+last *row* index; the start cells overwrite what they land on, so a maze whose dead ends put food
+there has fewer than 40 food; a maze whose dead ends alone give 40 or more keeps them all; and nothing
+keeps the walls from closing off a pocket, so about 1% of its mazes have cells no agent reaches (some
+with food in them). Only where the original would loop forever (no free cell left for food or a
+capsule, which no seed tried has shown) does this one stop, with an error.
+
+Seed 0 is no maze: `generateMaze(0)` (like `generateMaze(None)`) takes it as "no seed" and plays a
+maze of a random seed, so `contest_0` is an error here. Seeds `HELD_OUT_SEEDS` (1 ... 9999:
+`contest_1` ... `contest_9999`) are for evaluation; training streams of fresh mazes (the layout name
+`contest_random`) draw from `TRAIN_SEEDS` (10,000 and up) only.
 """
 
 from __future__ import annotations
 
+import operator
 import random
+from dataclasses import dataclass
 
 from .layout import Layout, parse_layout
 
-HALF_ROWS, HALF_COLS = 18, 9  # the course's size: 20 x 20 with the border
-HELD_OUT_SEEDS = 10_000  # seeds 0 .. 9999 are for evaluation only
-TRAIN_SEEDS = (HELD_OUT_SEEDS, 2**31)  # the seeds training streams draw from
+HALF_ROWS, HALF_COLS = 18, 9  # the divided half; 20 x 20 with its mirror image and the border
+ROWS, COLS = HALF_ROWS + 2, 2 * HALF_COLS + 2
+FOOD_TARGET = 2 * (ROWS * COLS // 20)  # 40, the original's formula
+CAPSULE_TARGET = 2  # one a side
+FIRST_GAPS = 5  # openings in the first wall
+HELD_OUT_SEEDS = range(1, 10_000)  # contest_1 ... contest_9999: for evaluation only
+TRAIN_SEEDS = range(10_000, 2**31)  # the seeds training streams draw from
 WALL, FOOD, CAPSULE, EMPTY = "%", ".", "o", " "
 
 
+@dataclass(frozen=True)
 class _Room:
-    """A rectangle of the maze being divided: `rows` x `cols` with its top-left cell at `anchor` of `grid`."""
+    """A rectangle of the half being divided: `rows` x `cols` cells from `(top, left)`."""
 
-    def __init__(self, grid: list[list[str]], rows: int, cols: int, anchor: tuple[int, int] = (0, 0)):
-        self.grid, self.rows, self.cols, self.anchor = grid, rows, cols, anchor
-        self.rooms: list[_Room] = []
-
-    def add_wall(self, rng: random.Random, at: int, gaps: float, vertical: bool) -> bool:
-        """A wall across the room at column (or row) `at`, open at `gaps` random cells; False if the room
-        cannot take one. The cells next to an opening of the enclosing wall are kept open."""
-        top, left = self.anchor
-        height, width = len(self.grid), len(self.grid[0])
-        if vertical:
-            gaps = min(self.rows, gaps)
-            slots = [top + k for k in range(self.rows)]
-            before, after = (lambda: self.grid[min(slots) - 1][left + at]), (lambda: self.grid[max(slots) + 1][left + at])
-            last = height - 1
-        else:
-            gaps = min(self.cols, gaps)
-            slots = [left + k for k in range(self.cols)]
-            before, after = (lambda: self.grid[top + at][min(slots) - 1]), (lambda: self.grid[top + at][max(slots) + 1])
-            last = width - 1
-        if 0 not in slots:
-            if before() == EMPTY:
-                slots.remove(min(slots))
-            if len(slots) <= gaps:
-                return False
-        if last not in slots and after() == EMPTY:
-            slots.remove(max(slots))
-        if len(slots) <= gaps:
-            return False
-        rng.shuffle(slots)
-        for s in slots[int(round(gaps)):]:
-            if vertical:
-                self.grid[s][left + at] = WALL
-            else:
-                self.grid[top + at][s] = WALL
-        if vertical:
-            self.rooms = [_Room(self.grid, self.rows, at, (top, left)),
-                          _Room(self.grid, self.rows, self.cols - at - 1, (top, left + at + 1))]
-        else:
-            self.rooms = [_Room(self.grid, at, self.cols, (top, left)),
-                          _Room(self.grid, self.rows - at - 1, self.cols, (top + at + 1, left))]
-        return True
+    top: int
+    left: int
+    rows: int
+    cols: int
 
 
-def _divide(rng: random.Random, room: _Room, depth: int, gaps: float, vertical: bool, gap_factor: float) -> None:
-    """Recursive division: one wall, then each side divided the other way with fewer gaps."""
-    if room.rows <= 1 and room.cols <= 1:
-        return
+def _add_wall(rng: random.Random, half: list[list[str]], room: _Room, at: int, gaps: float,
+              vertical: bool) -> tuple[_Room, ...]:
+    """A wall across `room` at its column (or row) `at`, open at `round(gaps)` random cells; the two rooms
+    on either side, or none when too few cells are left to wall after keeping the ends open."""
+    if vertical:
+        cells = list(range(room.top, room.top + room.rows))  # the rows the wall crosses
+        cell = lambda k: (k, room.left + at)  # noqa: E731
+        unchecked_end, bound = HALF_COLS - 1, HALF_ROWS  # the original's check uses the last column here
+    else:
+        cells = list(range(room.left, room.left + room.cols))  # the columns the wall crosses
+        cell = lambda k: (room.top + at, k)  # noqa: E731
+        unchecked_end, bound = HALF_ROWS - 1, HALF_COLS  # and the last row here
+    is_open = lambda k: half[cell(k)[0]][cell(k)[1]] == EMPTY  # noqa: E731
+    gaps = min(len(cells), gaps)
+    if cells[0] != 0:  # keep the start open where the enclosing wall has an opening beside it
+        if is_open(cells[0] - 1):
+            cells.pop(0)
+        if len(cells) <= gaps:
+            return ()
+    if unchecked_end not in cells and cells[-1] + 1 < bound and is_open(cells[-1] + 1):
+        cells.pop()  # and the end
+    if len(cells) <= gaps:
+        return ()
+    rng.shuffle(cells)
+    for k in cells[round(gaps):]:  # the first round(gaps) shuffled cells stay open
+        r, c = cell(k)
+        half[r][c] = WALL
+    if vertical:
+        return (_Room(room.top, room.left, room.rows, at),
+                _Room(room.top, room.left + at + 1, room.rows, room.cols - at - 1))
+    return (_Room(room.top, room.left, at, room.cols),
+            _Room(room.top + at + 1, room.left, room.rows - at - 1, room.cols))
+
+
+def _divide(rng: random.Random, half: list[list[str]], room: _Room, gaps: float, vertical: bool,
+            gap_factor: float) -> None:
+    """Recursive division: one wall, then each side (first the left or top one) divided the other way
+    with `gap_factor` times the openings."""
     length = room.cols if vertical else room.rows
-    if length < 3:
+    if length < 2:  # too thin for a wall this way: try the other way
         vertical = not vertical
         length = room.cols if vertical else room.rows
-    choices = [length - 2] if depth == 0 else list(range(1, length - 1))
-    if not choices:
+    if length < 3:  # a wall needs a cell on each side
         return
-    if not room.add_wall(rng, rng.choice(choices), gaps, vertical):
-        return
-    for sub in room.rooms:
-        _divide(rng, sub, depth + 1, max(1, gaps * gap_factor), not vertical, gap_factor)
+    for side in _add_wall(rng, half, room, rng.choice(range(1, length - 1)), gaps, vertical):
+        _divide(rng, half, side, max(1, gaps * gap_factor), not vertical, gap_factor)
 
 
-def _prison(rng: random.Random, room: _Room, gap_factor: float) -> int:
-    """0 to 3 prison columns at the outer edge (each open at one end), then the rest divided; returns the
-    columns the prison takes (no food there)."""
-    rng.randint(0, 2)  # drawn and overwritten by the contest's generator; drawn here for the same mazes
-    roll = rng.random()
-    columns = 1 if roll < 0.5 else 0 if roll < 0.7 else 2 if roll < 0.9 else 3
-    for j in range(columns):
-        col = 2 * (j + 1) - 1
-        for row in range(room.rows):
-            room.grid[row][col] = WALL
-        room.grid[0 if j % 2 == 0 else room.rows - 1][col] = EMPTY
-    rest = _Room(room.grid, room.rows, room.cols - 2 * columns, (room.anchor[0], room.anchor[1] + 2 * columns))
-    _divide(rng, rest, 1, 3, True, gap_factor)
-    return 2 * columns
+def _mirrored_and_walled_in(half: list[list[str]]) -> list[list[str]]:
+    """`(HALF_ROWS, HALF_COLS)` -> `(ROWS, COLS)`: the half and its mirror image, inside a border."""
+    rows = [[WALL, *row, *row[::-1], WALL] for row in half]
+    return [[WALL] * COLS, *rows, [WALL] * COLS]
 
 
-def _rotated_copy_and_border(grid: list[list[str]]) -> list[list[str]]:
-    rows = len(grid)
-    full = [row + grid[rows - 1 - r][::-1] for r, row in enumerate(grid)]
-    full = [[WALL] + row + [WALL] for row in full]
-    return [[WALL] * len(full[0])] + full + [[WALL] * len(full[0])]
+def _in_start_corner(r: int, c: int) -> bool:
+    """The bottom-left corner, where the original keeps food and capsules away (its starts were there once)."""
+    return r > ROWS - 6 and c < 6
 
 
-def _place(rng: random.Random, grid: list[list[str]], skip: int, food: int = 40, capsules: int = 4) -> None:
-    """Food in dead ends, starts, capsules, then random food; each with its rotated image."""
-    rows, cols = len(grid), len(grid[0])
-    centre = cols // 2
-    near_start = lambda r, c: r > rows - 6 and c < 6  # noqa: E731 - the bottom-left start corner
+def _dead_end_food(grid: list[list[str]]) -> int:
+    """Food in the dead ends of the left half and their mirror images, two rounds; the food placed."""
     placed = 0
-    for _ in range(2):  # dead ends, twice (the first round's food makes new ones)
-        new = [row[:] for row in grid]
+    for _ in range(2):
+        before = [row[:] for row in grid]  # a round reads the maze as it was before it
         added = 0
-        for r in range(1, rows - 1):
-            for c in range(1 + skip, centre - 1):
-                if near_start(r, c) or grid[r][c] != EMPTY:
+        for r in range(1, ROWS - 1):
+            for c in range(1, COLS // 2 - 1):
+                if _in_start_corner(r, c) or before[r][c] != EMPTY:
                     continue
-                open_sides = sum(grid[r + dr][c + dc] == EMPTY for dr, dc in ((-1, 0), (0, -1), (1, 0), (0, 1)))
-                if open_sides == 1:
-                    new[r][c] = new[rows - r - 1][cols - c - 1] = FOOD
+                if sum(before[r + dr][c + dc] == EMPTY for dr, dc in ((-1, 0), (0, -1), (1, 0), (0, 1))) == 1:
+                    grid[r][c] = grid[r][COLS - 1 - c] = FOOD
                     added += 2
-        grid[:] = new
         placed += added
         if added == 0:
             break
-    grid[rows - 2][1], grid[rows - 3][1], grid[1][cols - 2], grid[2][cols - 2] = "3", "1", "4", "2"
-    for kind, wanted, last_col, count in ((CAPSULE, capsules, centre - 2, 0), (FOOD, food, centre - 1, placed)):
-        allowed = lambda r, c: not near_start(r, c) and abs(c - centre) >= 3 and grid[r][c] == EMPTY  # noqa: E731
-        while count < wanted:
-            if not any(allowed(r, c) for r in range(1, rows) for c in range(1 + skip, last_col + 1)):
-                break  # a wide prison can leave no room: fewer than `wanted` (the contest's file would loop forever)
-            r, c = rng.randint(1, rows - 1), rng.randint(1 + skip, last_col)
-            if not allowed(r, c):
-                continue
-            grid[r][c] = grid[rows - r - 1][cols - c - 1] = kind
-            count += 2
+    return placed
+
+
+def _scatter(rng: random.Random, grid: list[list[str]], kind: str, placed: int, target: int, last_col: int,
+             seed: int) -> None:
+    """`kind` on random empty cells of columns 1 ... `last_col` (and their mirror images) until `placed`
+    reaches `target`, drawing row and column until a draw lands on a cell it may take."""
+    allowed = lambda r, c: not _in_start_corner(r, c) and abs(c - COLS // 2) >= 3 and grid[r][c] == EMPTY  # noqa: E731
+    while placed < target:
+        if not any(allowed(r, c) for r in range(1, ROWS) for c in range(1, last_col + 1)):
+            raise RuntimeError(f"contest maze {seed}: no cell left for {kind!r} (the course's generator would loop forever)")
+        r, c = rng.randint(1, ROWS - 1), rng.randint(1, last_col)
+        while not allowed(r, c):
+            r, c = rng.randint(1, ROWS - 1), rng.randint(1, last_col)
+        grid[r][c] = grid[r][COLS - 1 - c] = kind
+        placed += 2
+
+
+def check_seed(seed: int) -> int:
+    """`seed` as an int, or a `ValueError` saying why it names no maze of the course's generator."""
+    try:
+        seed = operator.index(seed)
+    except TypeError:
+        raise TypeError(f"a contest maze's seed is an integer >= 1, got {seed!r}") from None
+    if seed < 1:
+        why = ("the course's generateMaze takes seed 0 as 'no seed' and plays a random maze"
+               if seed == 0 else "seeds are positive")
+        raise ValueError(f"contest_{seed} is no maze: {why}; use a seed >= 1 "
+                         f"({HELD_OUT_SEEDS.start} ... {HELD_OUT_SEEDS.stop - 1} are held out for evaluation)")
+    return seed
 
 
 def contest_maze_text(seed: int) -> str:
-    """The layout text of the contest maze for `seed`."""
+    """The layout text of the course's maze for `seed` (>= 1): `generateMaze(seed)` of the course."""
+    seed = check_seed(seed)
     rng = random.Random(seed)
-    grid = [[EMPTY] * HALF_COLS for _ in range(HALF_ROWS)]
-    gap_factor = min(0.65, rng.gauss(0.5, 0.1))
-    skip = _prison(rng, _Room(grid, HALF_ROWS, HALF_COLS), gap_factor)
-    grid = _rotated_copy_and_border(grid)
-    _place(rng, grid, skip)
+    half = [[EMPTY] * HALF_COLS for _ in range(HALF_ROWS)]  # (18, 9) characters
+    gap_factor = rng.gauss(0.7, 0.2)
+    rng.randint(0, 2)  # the prison's size, drawn twice
+    rng.random()  # and never built: the original sets it to 0 after these draws
+    _divide(rng, half, _Room(0, 0, HALF_ROWS, HALF_COLS), FIRST_GAPS, True, gap_factor)
+    grid = _mirrored_and_walled_in(half)  # (20, 20) characters
+    food = _dead_end_food(grid)
+    grid[1][1], grid[2][1], grid[1][COLS - 2], grid[2][COLS - 2] = "3", "1", "4", "2"
+    _scatter(rng, grid, CAPSULE, 0, CAPSULE_TARGET, COLS // 2 - 2, seed)
+    _scatter(rng, grid, FOOD, food, FOOD_TARGET, COLS // 2 - 1, seed)
     return "\n".join("".join(row) for row in grid)
 
 
 def contest_maze(seed: int) -> Layout:
-    """The contest maze for `seed`, validated, named `contest_{seed}`."""
+    """The course's maze for `seed`, validated, named `contest_{seed}`."""
     return parse_layout(contest_maze_text(seed), name=f"contest_{seed}")

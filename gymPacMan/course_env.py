@@ -9,9 +9,6 @@ agent returning home never eats its own team's food.
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import numpy as np
 import torch
 
@@ -23,6 +20,7 @@ from .rules import ACTION_NAMES, BLUE, NUM_AGENTS, RED, RewardConfig
 from .vec_env import VecCaptureEnv
 
 _ACTION_INDEX = {name: i for i, name in enumerate(ACTION_NAMES)}
+COURSE_SEEDS = 99_999_999  # the course's engine draws its random maze's seed up to this
 
 
 class OpponentAgent:
@@ -47,15 +45,18 @@ class gymPacMan_parallel_env:  # noqa: N801 - the course's class name
 
     Args:
         layout_file: path of a `.lay` file, or the name of one of our maps. A file that does not exist
-            plays a random maze of the course's generator instead, as the course's environment does
-            ("Loaded random layout"), with one warning line naming the file (a malformed file is an error).
+            plays a random maze of the course's generator instead (drawn as for `random_layout`), as the
+            course's environment does ("Loaded random layout"), with one warning line naming the file (a
+            malformed file is an error).
         display: show the game live in a window where a display exists; elsewhere record it and save
             it as a GIF when it ends (the first save says where).
         display_keep: GIFs of this environment kept on disk when there is no display: the newest ones
             (older ones are deleted, so a long run does not fill the disk).
         length: time limit in steps (the game ends after `length` steps).
         reward_forLegalAction, defenceReward: the course's reward switches.
-        random_layout: a new random maze at every reset.
+        random_layout: a new maze of the course's generator at every reset, as the course plays: the
+            course's engine draws a seed with `random.randint(0, 99999999)`; here it comes from this
+            environment's generator (`seed=`), in 1 ... 99999999 (`contest_<seed>`, `gymPacMan.contest_maze`).
         enemieName: the opponent team for red (`randomTeam`, `randomTeam.py`, `agents/randomTeam.py`).
         self_play: the caller drives all four agents.
     """
@@ -77,6 +78,9 @@ class gymPacMan_parallel_env:  # noqa: N801 - the course's class name
     ):
         if display_keep < 1:
             raise ValueError(f"display_keep must be at least 1, got {display_keep}")
+        from .render import GameDisplay
+
+        self._display = GameDisplay(keep=display_keep) if display else None  # live, or GIFs where no display exists
         self.display, self.display_keep = display, display_keep
         self.length = length
         self.reward_forLegalAction = reward_forLegalAction
@@ -89,10 +93,6 @@ class gymPacMan_parallel_env:  # noqa: N801 - the course's class name
         self.layout = self._random_maze() if random_layout else self._load(layout_file)
         self._set_team(enemieName)
         self.steps = 0
-        self._recorder = None
-        self._live = None
-        self._recordings = 0
-        self._saved: list[Path] = []  # the GIFs kept, oldest first
         self._new_game()
 
     # -- the course API -------------------------------------------------------------------------
@@ -124,12 +124,8 @@ class gymPacMan_parallel_env:  # noqa: N801 - the course's class name
         red_reward, blue_reward = (float(r) for r in info["rewards"][0])
         rewards = {self.agents[i]: (red_reward if i % 2 == RED else blue_reward) for i in range(NUM_AGENTS)}
         terminations = {agent: over for agent in self.agents}
-        if self._live is not None:
-            self._live.show(self._state)
-        elif self._recorder is not None:
-            self._recorder.capture(self._state)
-            if over:
-                self._save_recording()
+        if self._display is not None:
+            self._display.show(self._state, over)
         info = {
             "legal_actions": self._legal(),
             "score_change": int(info["score_change"][0]),
@@ -158,14 +154,16 @@ class gymPacMan_parallel_env:  # noqa: N801 - the course's class name
         except FileNotFoundError:
             if str(layout_file) not in self._missing_layouts:
                 self._missing_layouts.add(str(layout_file))
-                print(f"gymPacMan: no layout file {str(layout_file)!r}; playing a random 20 x 20 maze instead, as the "
-                      "course's environment does ('Loaded random layout')")
+                print(f"gymPacMan: no layout file {str(layout_file)!r}; playing a random 20 x 20 maze of the course's "
+                      "generator instead, as the course's environment does ('Loaded random layout')")
             return self._random_maze()
 
     def _random_maze(self) -> Layout:
-        from .maze import random_layout
+        """The course's maze for a seed in 1 ... 99999999 (the course draws 0 ... 99999999 and plays 0 as
+        'no seed', a random one)."""
+        from .contest_maze import contest_maze
 
-        return random_layout(int(self.rng.integers(2**31)))
+        return contest_maze(int(self.rng.integers(1, COURSE_SEEDS + 1)))
 
     def _set_team(self, name: str) -> None:
         self.enemieName = name
@@ -183,26 +181,8 @@ class gymPacMan_parallel_env:  # noqa: N801 - the course's class name
         self.game = _Game(self._state, self.length)
         self.steps = 0
         self._over = False
-        if self.display:
-            from . import render
-
-            if render.live_display_available():
-                self._live = self._live or render.LiveView(f"gymPacMan: {self.layout.name}")
-                self._live.show(self._state)
-            else:
-                self._recorder = render.GameRecorder()
-                self._recorder.capture(self._state)
-
-    def _save_recording(self) -> None:
-        out = Path(os.environ.get("GYMPACMAN_DISPLAY_DIR", "runs/display"))
-        self._recordings += 1  # a counter, not the generator: display must not change a seeded run
-        path = self._recorder.save_gif(out / f"{Path(self.layout.name).stem}_{os.getpid()}_{id(self):x}_{self._recordings}.gif")
-        self._saved.append(path)
-        while len(self._saved) > self.display_keep:
-            self._saved.pop(0).unlink(missing_ok=True)
-        if self._recordings == 1:
-            print(f"gymPacMan: no display to show the game live; games are saved as GIFs in {out} "
-                  f"(the newest {self.display_keep} kept), the first as {path.name}")
+        if self._display is not None:
+            self._display.start(self._state, self.layout.name)
 
     def _action(self, actions, agent: int) -> int:
         key = self.agents[agent]

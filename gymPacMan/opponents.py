@@ -3,7 +3,7 @@
 The engine is the bottom layer: it knows no team. `VecCaptureEnv` plays any object that satisfies
 `Opponent` (our `agents.Team` does); a team **name** is resolved by the team factories that installed
 packages register under the entry-point group `gymPacMan.teams` (this project's `agents` registers
-`agents.make_team`, in `setup.cfg`), so the engine never imports them.
+`agents.make_team`, in `pyproject.toml`), so the engine never imports them.
 
 >>> from gymPacMan.opponents import Opponent, resolve_opponent
 >>> team = resolve_opponent("random", team=0)

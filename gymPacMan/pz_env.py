@@ -3,18 +3,26 @@
 It is a thin adapter over `VecCaptureEnv` with one game and no auto-reset, so the rules are the
 engine's. Agents are `blue_0` (agent 1) and `blue_1` (agent 3), plus `red_0` (agent 0) and
 `red_1` (agent 2) in self-play; legal-action masks are in `infos[agent]["action_mask"]`.
+`parallel_env(...)` and `env(...)` (the AEC form, through PettingZoo's `parallel_to_aec`) are the
+factories PettingZoo's environments offer. It needs the `pettingzoo` extra
+(`pip install "marl-lightning[pettingzoo]"`).
 """
 
 from __future__ import annotations
 
-import functools
 import warnings
 
 import numpy as np
-from gymnasium import spaces
-from pettingzoo import ParallelEnv
 
-from .rules import AGENT_NAMES, NUM_ACTIONS, NUM_CHANNELS, RewardConfig, team_of
+try:
+    from gymnasium import spaces
+    from pettingzoo import AECEnv, ParallelEnv
+    from pettingzoo.utils.conversions import parallel_to_aec
+except ImportError as exc:  # an optional interface: say how to get it
+    raise ImportError(f"the PettingZoo interface needs gymnasium and pettingzoo ({exc}); "
+                      "install them with: pip install \"marl-lightning[pettingzoo]\"") from exc
+
+from .rules import AGENT_NAMES, NUM_ACTIONS, NUM_AGENTS, NUM_CHANNELS, RewardConfig, team_of
 from .vec_env import LayoutSpec, VecCaptureEnv
 
 
@@ -27,7 +35,8 @@ class CaptureParallelEnv(ParallelEnv):
         self_play: the caller plays all four agents.
         length: time limit in steps (reported as a truncation).
         rewards: reward settings.
-        render_mode: `None`, `"ansi"` or `"rgb_array"`.
+        render_mode: `None`, `"human"` (shown live where a display exists, else each game saved as a GIF:
+            `render.GameDisplay`), `"ansi"` (`render()` gives text) or `"rgb_array"` (`render()` gives a frame).
 
     >>> env = CaptureParallelEnv("tinyMaze")
     >>> observations, infos = env.reset(seed=0)
@@ -35,7 +44,8 @@ class CaptureParallelEnv(ParallelEnv):
     ['blue_0', 'blue_1']
     """
 
-    metadata = {"name": "capture_the_flag_v0", "render_modes": ["ansi", "rgb_array"], "is_parallelizable": True}
+    metadata = {"name": "capture_the_flag_v0", "render_modes": ["human", "ansi", "rgb_array"], "render_fps": 20,
+                "is_parallelizable": True}
 
     def __init__(
         self,
@@ -53,20 +63,29 @@ class CaptureParallelEnv(ParallelEnv):
         self._indices = [int(i) for i in self._env.controlled]
         self.possible_agents = [AGENT_NAMES[i] for i in self._indices]
         self.agents: list[str] = []
+        self._display = None
+        if render_mode == "human":
+            from .render import GameDisplay
 
-    @functools.lru_cache(maxsize=None)
-    def observation_space(self, agent: str) -> spaces.Box:
+            self._display = GameDisplay(fps=self.metadata["render_fps"])
         # channel 1 holds 1 + food carried, which is at most 1 + all the food on a map
-        high = 1.0 + float(self._env.grid_shape[0] * self._env.grid_shape[1])
-        return spaces.Box(0.0, high, shape=(NUM_CHANNELS, *self._env.grid_shape), dtype=np.float32)
+        high, board = 1.0 + float(np.prod(self._env.grid_shape)), self._env.grid_shape
+        self._observation_space = spaces.Box(0.0, high, shape=(NUM_CHANNELS, *board), dtype=np.float32)
+        self._action_space = {a: spaces.Discrete(NUM_ACTIONS) for a in self.possible_agents}  # seeded apart
+        # the global view `state()`: all four agents' observations in index order
+        self.state_space = spaces.Box(0.0, high, shape=(NUM_AGENTS, NUM_CHANNELS, *board), dtype=np.float32)
 
-    @functools.lru_cache(maxsize=None)
+    def observation_space(self, agent: str) -> spaces.Box:
+        return self._observation_space
+
     def action_space(self, agent: str) -> spaces.Discrete:
-        return spaces.Discrete(NUM_ACTIONS)
+        return self._action_space[agent]
 
     def reset(self, seed: int | None = None, options: dict | None = None):
         obs, info = self._env.reset(seed=seed)
         self.agents = list(self.possible_agents)
+        if self._display is not None:
+            self._display.start(self._env.state, self._env.layout_name(0))
         return self._split(obs[0]), self._infos(info["legal"][0])
 
     def step(self, actions: dict):
@@ -90,6 +109,8 @@ class CaptureParallelEnv(ParallelEnv):
         infos = self._infos(info["legal"][0], score=int(info["score"][0]))
         if terminated[0] or truncated[0]:
             self.agents = []
+        if self._display is not None:
+            self._display.show(self._env.state, over=not self.agents)
         return observations, reward, terminations, truncations, infos
 
     def state(self) -> np.ndarray:
@@ -99,8 +120,12 @@ class CaptureParallelEnv(ParallelEnv):
         return observe(self._env.state, (0, 1, 2, 3))[0]
 
     def render(self):
+        """`ansi`: the board as text; `rgb_array`: an `(H_px, W_px, 3)` frame; `human`: nothing to return, the
+        game is shown as it is played (live where a display exists, else saved as a GIF when it ends)."""
         if self.render_mode is None:
-            warnings.warn("render() called without a render_mode; pass render_mode='ansi' or 'rgb_array'")
+            warnings.warn("render() called without a render_mode; pass render_mode='human', 'ansi' or 'rgb_array'")
+            return None
+        if self.render_mode == "human":
             return None
         from . import render
 
@@ -109,7 +134,8 @@ class CaptureParallelEnv(ParallelEnv):
         return render.render_rgb(self._env.state, 0)
 
     def close(self) -> None:
-        pass
+        if self._display is not None:
+            self._display.close()
 
     @property
     def game_state(self):
@@ -121,3 +147,13 @@ class CaptureParallelEnv(ParallelEnv):
 
     def _infos(self, legal: np.ndarray, **extra) -> dict[str, dict]:
         return {a: {"action_mask": legal[k].astype(np.int8), **extra} for k, a in enumerate(self.possible_agents)}
+
+
+def parallel_env(**kwargs) -> CaptureParallelEnv:
+    """The parallel environment, as PettingZoo's environments offer it (`CaptureParallelEnv`'s arguments)."""
+    return CaptureParallelEnv(**kwargs)
+
+
+def env(**kwargs) -> AECEnv:
+    """The AEC form (agents acting in turn) through PettingZoo's converter, with `CaptureParallelEnv`'s arguments."""
+    return parallel_to_aec(parallel_env(**kwargs))

@@ -431,3 +431,63 @@ class LiveView:
 
     def close(self) -> None:
         self._plt.close(self.figure)
+
+
+class GameDisplay:
+    """Games shown as they are played: live in a window where a display exists (`LiveView`), and elsewhere
+    recorded and saved as a GIF when each game ends, in `$GYMPACMAN_DISPLAY_DIR` (default `runs/display/`),
+    the newest `keep` kept (a long run does not fill the disk) and the folder said with the first one.
+    The course class's `display=True` and PettingZoo's `render_mode="human"` show their games through it.
+
+    Args:
+        keep: GIFs kept on disk when there is no display.
+        fps: frames a second of the live view.
+    """
+
+    def __init__(self, keep: int = 10, fps: int = 20) -> None:
+        if keep < 1:
+            raise ValueError(f"keep must be at least 1, got {keep}")
+        self.keep, self.fps = keep, fps
+        self.live: LiveView | None = None
+        self.recorder: GameRecorder | None = None
+        self.saved: list[Path] = []  # the GIFs kept, oldest first
+        self.recordings = 0  # a counter, not a generator: showing a game must not change a seeded run
+        self.name = "game"
+
+    def start(self, state: GameState, name: str) -> None:
+        """A new game (game 0 of `state`), `name` (its layout's) in the window title and the GIF's name."""
+        self.name = Path(name).stem
+        if live_display_available():
+            self.live = self.live or LiveView(f"gymPacMan: {name}", pause=1 / self.fps)
+            self.live.show(state)
+        else:
+            self.recorder = GameRecorder()
+            self.recorder.capture(state)
+
+    def show(self, state: GameState, over: bool) -> None:
+        """The game after a step; `over`: it ended with this step (its GIF is saved)."""
+        if self.live is not None:
+            self.live.show(state)
+        elif self.recorder is not None:
+            self.recorder.capture(state)
+            if over:
+                self._save()
+
+    def close(self) -> None:
+        if self.live is not None:
+            self.live.close()
+            self.live = None
+
+    def _save(self) -> None:
+        import os
+
+        out = Path(os.environ.get("GYMPACMAN_DISPLAY_DIR", "runs/display"))
+        self.recordings += 1
+        path = self.recorder.save_gif(out / f"{self.name}_{os.getpid()}_{id(self):x}_{self.recordings}.gif")
+        self.recorder = None
+        self.saved.append(path)
+        while len(self.saved) > self.keep:
+            self.saved.pop(0).unlink(missing_ok=True)
+        if self.recordings == 1:
+            print(f"gymPacMan: no display to show the game live; games are saved as GIFs in {out} "
+                  f"(the newest {self.keep} kept), the first as {path.name}")

@@ -15,14 +15,15 @@ from typing import Sequence
 import numpy as np
 
 from . import engine
-from .layout import Layout, load_layout
+from .layout import Layout, expand_layout_names, generated_layout, load_layout
 from .opponents import Opponent, resolve_opponent
 from .planes import check_planes, num_channels, observe_with_planes
 from .rules import BLUE, NUM_ACTIONS, RED, RewardConfig, TEAM_AGENTS
 
 RANDOM_LAYOUT = "random"  # the layout name that asks for a fresh random maze at every reset
-CONTEST_RANDOM_LAYOUT = "contest_random"  # a fresh maze of the contest's generator (training seeds only) at every reset
-RANDOM_STREAMS = (RANDOM_LAYOUT, CONTEST_RANDOM_LAYOUT)
+CONTEST_RANDOM_LAYOUT = "contest_random"  # a fresh maze of the course's generator (training seeds only) at every reset
+BERKELEY_RANDOM_LAYOUT = "berkeley_random"  # a fresh maze of our reading of the Berkeley generator (training seeds only)
+RANDOM_STREAMS = (RANDOM_LAYOUT, CONTEST_RANDOM_LAYOUT, BERKELEY_RANDOM_LAYOUT)
 RANDOM_LAYOUT_SHAPE = (20, 20)
 
 LayoutSpec = str | Path | Layout
@@ -54,9 +55,11 @@ class EpisodeResults:
 
 
 def resolve_layouts(layouts: LayoutSpec | Sequence[LayoutSpec]) -> list[Layout | str]:
-    """Load every named layout once; `"random"` and `"contest_random"` stay markers for a fresh maze per reset."""
+    """Load every named layout once (ranges such as `contest_1..50` written out); `"random"`,
+    `"contest_random"` and `"berkeley_random"` stay markers for a fresh maze per reset."""
     if isinstance(layouts, (str, Path, Layout)):
         layouts = [layouts]
+    layouts = expand_layout_names(layouts)
     if len(layouts) == 0:
         raise ValueError("give at least one layout")
     return [l if isinstance(l, str) and l in RANDOM_STREAMS else load_layout(l) for l in layouts]
@@ -66,9 +69,11 @@ class VecCaptureEnv:
     """N Capture-the-Flag games in arrays.
 
     Args:
-        layouts: a layout (name, path or `Layout`) or a list of them; each reset picks one at random
-            for the game. `"random"` generates a new 20 x 20 maze at each reset. Different sizes
-            are padded to the largest (zeros in the observations).
+        layouts: a layout (name, path or `Layout`) or a list of them (`contest_1..50` stands for 50
+            names); each reset picks one at random for the game. `"random"` generates a new 20 x 20
+            maze of ours at each reset, `"contest_random"` one of the course's generator (seeds from
+            `gymPacMan.contest_maze.TRAIN_SEEDS`), `"berkeley_random"` one of `gymPacMan.berkeley_maze`.
+            Different sizes are padded to the largest (zeros in the observations).
         num_envs: N, the number of games.
         opponent: the red team, unless `self_play`: an object with the `gymPacMan.opponents.Opponent`
             calls (an `agents.Team`), or a team name made by the installed team factory (`agents.make_team`).
@@ -278,7 +283,7 @@ class VecCaptureEnv:
         if not isinstance(entry, str):
             return entry
         try:
-            return load_layout(name)  # random_<seed>, contest_<seed>: made again from the seed
+            return load_layout(name)  # random_<seed>, contest_<seed>, berkeley_<seed>: made again from the seed
         except FileNotFoundError:
             return None
 
@@ -308,13 +313,12 @@ class VecCaptureEnv:
             index = int(self.rng.choice(len(self.layouts), p=self.layout_weights))
         layout = self.layouts[index]
         if layout == RANDOM_LAYOUT:
-            from .maze import random_layout
+            layout = generated_layout("random", int(self.rng.integers(2**31)))
+        elif layout in RANDOM_STREAMS:  # contest_random, berkeley_random: never a held-out seed
+            from .contest_maze import TRAIN_SEEDS
 
-            layout = random_layout(int(self.rng.integers(2**31)))
-        elif layout == CONTEST_RANDOM_LAYOUT:
-            from .contest_maze import TRAIN_SEEDS, contest_maze
-
-            layout = contest_maze(int(self.rng.integers(*TRAIN_SEEDS)))
+            seed = int(self.rng.integers(TRAIN_SEEDS.start, TRAIN_SEEDS.stop))
+            layout = generated_layout(layout.removesuffix("_random"), seed)
         return layout, index
 
     def _reset_games(self, games: np.ndarray) -> None:

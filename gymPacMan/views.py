@@ -152,12 +152,23 @@ class RedView:
 
     def observe(self, obs: np.ndarray, legal: np.ndarray, width, height) -> tuple[np.ndarray, np.ndarray]:
         """Agents 0 and 2's `obs` `(N, 2, 8, H, W)` and `legal` `(N, 2, 5)` (index order) as the view's slots."""
-        order = np.where(self.swap[:, None], [1, 0], [0, 1])  # view slot -> position in (agent 0, agent 2)
-        obs = np.take_along_axis(np.asarray(obs), order[:, :, None, None, None], axis=1)
-        legal = np.take_along_axis(np.asarray(legal), order[:, :, None], axis=1)
-        return to_blue_view(obs, width, height, self.symmetry), view_legal(legal, self.symmetry)
+        obs = np.take_along_axis(np.asarray(obs), self._order()[:, :, None, None, None], axis=1)
+        return to_blue_view(obs, width, height, self.symmetry), self.seen_legal(legal)
+
+    def seen_legal(self, legal: np.ndarray) -> np.ndarray:
+        """Agents 0 and 2's `(N, 2, 5)` masks (index order) as the view's, by slot."""
+        return view_legal(np.take_along_axis(np.asarray(legal), self._order()[:, :, None], axis=1), self.symmetry)
+
+    def _order(self) -> np.ndarray:
+        """`(N, 2)`: view slot -> position in (agent 0, agent 2)."""
+        return np.where(self.swap[:, None], [1, 0], [0, 1])
 
     def real_actions(self, actions: np.ndarray) -> np.ndarray:
         """The view's `(N, 2)` actions, by slot, as the real actions of agents 0 and 2 (index order)."""
         real = view_actions(actions, self.symmetry)
         return np.where(self.swap[:, None], real[:, ::-1], real)
+
+    def seen_actions(self, actions: np.ndarray) -> np.ndarray:
+        """The real `(N, 2)` actions of agents 0 and 2 (index order) as the view's, by slot: `real_actions` undone."""
+        actions = np.asarray(actions)
+        return view_actions(np.where(self.swap[:, None], actions[:, ::-1], actions), self.symmetry)

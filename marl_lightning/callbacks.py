@@ -10,45 +10,64 @@ import lightning as L
 import numpy as np
 from lightning.pytorch.utilities import rank_zero_info
 
-from .play.evaluation import head_to_head
+from gymPacMan.layout import expand_layout_names
+
+from .console import run_folder
+from .play.evaluation import combined, head_to_head
 from .policy import load_policy
 
 
 class EvaluationCallback(L.Callback):
-    """Every `every_n_steps` gradient steps, play `games` greedy games against each opponent, half as
-    blue and half as red (red sees the board through the map's symmetry), and log
+    """Every `every_n_steps` gradient steps, play `games` greedy games against each opponent on each map
+    set, half as blue and half as red (red sees the board through the map's symmetry), and log
     `eval/win_rate/<opponent>` (both colours), `eval/win_rate_blue/<opponent>`,
-    `eval/win_rate_red/<opponent>`, and their mean over opponents `eval/win_rate` (what checkpoints
-    select on); at the end of training, print the last evaluation.
+    `eval/win_rate_red/<opponent>` and, with more than one map set, the same per set
+    (`eval/win_rate/<opponent>/<set>`, ...); then `eval/win_rate`, what checkpoints select on: the `select`
+    (mean, or min: the weakest) of the win rates over every (opponent, map set) pair. At the end of
+    training, print the last evaluation.
 
     Checkpoints selected on these games are selected on them, so their win rates flatter the team. At
     the end of training the team a `ModelCheckpoint` kept as best (else the last one) plays `final_games`
-    more per opponent from `final_seed`, games it was neither trained nor selected on; that result is
-    printed and written to `final_evaluation.json` beside the run's logs.
+    more per opponent and map set from `final_seed` on `final_layouts`, games it was neither trained nor
+    selected on; that result is printed and written to `final_evaluation.json` beside the run's logs.
 
     Args:
         opponents: teams to play.
-        layouts: maps to play on (default: the training layouts).
-        games: games per opponent (half in each colour, played at once).
+        layouts: the map sets to play on (default: the training layouts, as one set): each entry a layout
+            name, or a range of generated mazes such as `contest_1..50` (its games spread over those
+            mazes), or a list of names (one set named by its names joined with `+`).
+        games: games per opponent and map set (half in each colour, played at once).
         every_n_steps: gradient steps between evaluations.
         length: game length.
         seed: evaluation seed (the same games each time, so evaluations compare).
-        final_games: held-out games per opponent for the selected team at the end (0: none).
+        select: how `eval/win_rate` sums the pairs up: `mean` or `min` (a team must beat every opponent
+            on every map set to rate well; a thousandth of the mean is added to break ties).
+        final_games: held-out games per opponent and map set for the selected team at the end (0: none).
         final_seed: their seed (keep it apart from `seed`).
+        final_layouts: the map sets of those games, matched to `layouts` one for one (default: the same
+            sets): give other mazes of the same kind (`contest_51..100` for `contest_1..50`) to report on
+            maps the selection never saw.
     """
 
-    def __init__(self, opponents: Sequence[str] = ("random",), layouts: Sequence[str] | None = None, games: int = 32,
-                 every_n_steps: int = 500, length: int = 300, seed: int = 12345, final_games: int = 200,
-                 final_seed: int = 2026):
+    def __init__(self, opponents: Sequence[str] = ("random",), layouts: Sequence[str | Sequence[str]] | None = None,
+                 games: int = 32, every_n_steps: int = 500, length: int = 300, seed: int = 12345, select: str = "mean",
+                 final_games: int = 200, final_seed: int = 2026, final_layouts: Sequence[str | Sequence[str]] | None = None):
         if games < 2 or final_games == 1:
             raise ValueError(f"games must be at least 2 (one in each colour), got {games} and final_games {final_games}")
         if final_games and final_seed in (seed, seed + 1):
             raise ValueError(f"final_seed {final_seed} must differ from the selection games' seeds {seed}, {seed + 1}")
+        if select not in SELECT:
+            raise ValueError(f"select must be one of {sorted(SELECT)}, got {select!r}")
+        if final_layouts is not None and (layouts is None or len(final_layouts) != len(layouts)):
+            raise ValueError(f"final_layouts must match layouts one for one: {len(final_layouts)} sets for "
+                             f"{'the training layouts' if layouts is None else len(layouts)}")
         self.opponents, self.layouts, self.games = list(opponents), layouts, games
-        self.every_n_steps, self.length, self.seed = every_n_steps, length, seed
-        self.final_games, self.final_seed = final_games, final_seed
-        self.last: dict[str, dict] = {}
+        self.every_n_steps, self.length, self.seed, self.select = every_n_steps, length, seed, select
+        self.final_games, self.final_seed, self.final_layouts = final_games, final_seed, final_layouts
+        self.last: dict[str, dict] = {}  # opponent -> its result over every map set
+        self.last_by_set: dict[str, dict[str, dict]] = {}  # map set -> opponent -> result
         self.final: dict[str, dict] = {}
+        self.final_by_set: dict[str, dict[str, dict]] = {}
 
     def on_train_batch_end(self, trainer: L.Trainer, module: L.LightningModule, outputs, batch, batch_idx: int) -> None:
         if trainer.global_step % self.every_n_steps == 0:
@@ -56,61 +75,94 @@ class EvaluationCallback(L.Callback):
 
     def on_train_end(self, trainer: L.Trainer, module: L.LightningModule) -> None:
         if trainer.global_step % self.every_n_steps:  # the last step was not evaluated yet
-            self.last = self.play(module, self.layouts or trainer.datamodule.layouts)
+            self.last, self.last_by_set = self.play(module.policy(), self.map_sets(trainer), self.games, self.seed)
         rank_zero_info(self.summary(trainer.global_step))
         if self.final_games and trainer.is_global_zero:
             self.final_evaluation(trainer, module)
+
+    def map_sets(self, trainer: L.Trainer | None, final: bool = False) -> dict[str, list[str]]:
+        """`{name: layouts}` of the map sets played: `layouts` (or `final_layouts`), else the training layouts."""
+        sets = self.final_layouts if final and self.final_layouts is not None else self.layouts
+        if sets is None:
+            training = list(trainer.datamodule.layouts)
+            return {"+".join(map(str, training)): training}
+        return {entry if isinstance(entry, str) else "+".join(entry): expand_layout_names([entry] if isinstance(entry, str) else entry)
+                for entry in sets}
 
     def final_evaluation(self, trainer: L.Trainer, module: L.LightningModule) -> dict[str, dict]:
         """The selected team (the best checkpoint, else the live networks) on held-out games; printed and saved."""
         best = next((c.best_model_path for c in trainer.checkpoint_callbacks if getattr(c, "best_model_path", "")), "")
         team = load_policy(best) if best else module.policy()
-        layouts = list(self.layouts or trainer.datamodule.layouts)
-        self.final = {opponent: head_to_head(team, opponent, layouts, self.final_games, self.length, self.final_seed,
-                                             num_envs=self.final_games) for opponent in self.opponents}
+        self.final, self.final_by_set = self.play(team, self.map_sets(trainer, final=True), self.final_games, self.final_seed)
         which = f"best checkpoint {best}" if best else f"networks after {trainer.global_step} gradient steps"
-        print(self.summary_of(self.final, f"held-out evaluation of the {which} ({self.final_games} games per opponent, "
-                                          f"half in each colour, seed {self.final_seed}):"), flush=True)
-        if trainer.log_dir:
-            path = Path(trainer.log_dir) / "final_evaluation.json"
+        print(self.summary_of(self.final, self.final_by_set, f"held-out evaluation of the {which} ({self.final_games} games "
+                              f"per opponent and map set, half in each colour, seed {self.final_seed}):"), flush=True)
+        folder = run_folder(trainer)  # not trainer.log_dir: it broadcasts, and this runs on rank 0 alone
+        if folder:
+            path = Path(folder) / "final_evaluation.json"
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(json.dumps({"team": best or None, "step": trainer.global_step, "results": self.final}, indent=2))
+            path.write_text(json.dumps({"team": best or None, "step": trainer.global_step, "results": self.final,
+                                        "by_map_set": self.final_by_set}, indent=2))
         return self.final
 
     def evaluate(self, trainer: L.Trainer, module: L.LightningModule) -> dict[str, float]:
-        self.last = self.play(module, self.layouts or trainer.datamodule.layouts)
-        for opponent, result in self.last.items():
-            module.log(f"eval/win_rate/{opponent}", result["win_rate"], sync_dist=True)
-            for colour in ("blue", "red"):
-                module.log(f"eval/win_rate_{colour}/{opponent}", result["by_colour"][colour]["win_rate"], sync_dist=True)
-            module.log(f"eval/score/{opponent}", result["mean_score"], sync_dist=True)
-        rates = {opponent: r["win_rate"] for opponent, r in self.last.items()}
-        module.log("eval/win_rate", float(np.mean(list(rates.values()))), prog_bar=True, sync_dist=True)
+        self.last, self.last_by_set = self.play(module.policy(), self.map_sets(trainer), self.games, self.seed)
+        several = len(self.last_by_set) > 1
+        pairs = []  # the win rate of every (opponent, map set)
+        for opponent in self.opponents:
+            rates = [self.last_by_set[name][opponent]["win_rate"] for name in self.last_by_set]
+            pairs += rates
+            self._log_result(module, opponent, self.last[opponent], SELECT[self.select](rates))
+            if several:
+                for name, results in self.last_by_set.items():
+                    self._log_result(module, f"{opponent}/{name}", results[opponent], results[opponent]["win_rate"])
+        module.log("eval/win_rate", float(SELECT[self.select](pairs)), prog_bar=True, sync_dist=True)
         module.log("eval/at_step", float(trainer.global_step))  # tells an evaluation from its repeats in CSV rows
-        return rates
-
-    def play(self, module: L.LightningModule, layouts: Sequence[str]) -> dict[str, dict]:
-        """The module's greedy team against each opponent, both colours: `head_to_head` results."""
-        return {opponent: head_to_head(module.policy(), opponent, list(layouts), self.games, self.length, self.seed,
-                                       num_envs=self.games) for opponent in self.opponents}
-
-    def evaluate_policy(self, module: L.LightningModule, layouts: Sequence[str]) -> dict[str, float]:
-        """Win rates over both colours, without logging (outside a training run)."""
-        return {opponent: r["win_rate"] for opponent, r in self.play(module, layouts).items()}
-
-    def summary(self, step: int) -> str:
-        """One line per opponent: the last evaluation's win rate in each colour, with 95% intervals."""
-        return self.summary_of(self.last, f"evaluation after {step} gradient steps ({self.games} games per opponent, "
-                                          "half in each colour):")
+        return {opponent: result["win_rate"] for opponent, result in self.last.items()}
 
     @staticmethod
-    def summary_of(results: dict[str, dict], title: str) -> str:
-        lines = [title]
-        for opponent, r in results.items():
+    def _log_result(module: L.LightningModule, key: str, result: dict, win_rate: float) -> None:
+        module.log(f"eval/win_rate/{key}", float(win_rate), sync_dist=True)
+        for colour in ("blue", "red"):
+            module.log(f"eval/win_rate_{colour}/{key}", result["by_colour"][colour]["win_rate"], sync_dist=True)
+        module.log(f"eval/score/{key}", result["mean_score"], sync_dist=True)
+
+    def play(self, team, map_sets: dict[str, list[str]], games: int, seed: int) -> tuple[dict[str, dict], dict[str, dict[str, dict]]]:
+        """`team` (a policy) against each opponent on each map set, both colours: the `head_to_head` results
+        per opponent over all sets, and per set and opponent."""
+        by_set = {name: {opponent: head_to_head(team, opponent, layouts, games, self.length, seed, num_envs=games)
+                         for opponent in self.opponents} for name, layouts in map_sets.items()}
+        overall = {opponent: combined([by_set[name][opponent] for name in by_set]) for opponent in self.opponents}
+        return overall, by_set
+
+    def evaluate_policy(self, module: L.LightningModule, layouts: Sequence[str]) -> dict[str, float]:
+        """Win rates over both colours and the given layouts (one set), without logging (outside a training run)."""
+        overall, _ = self.play(module.policy(), {"+".join(layouts): list(layouts)}, self.games, self.seed)
+        return {opponent: r["win_rate"] for opponent, r in overall.items()}
+
+    def summary(self, step: int) -> str:
+        """One line per opponent (and map set): the last evaluation's win rate in each colour, with 95% intervals."""
+        return self.summary_of(self.last, self.last_by_set, f"evaluation after {step} gradient steps ({self.games} games "
+                               "per opponent and map set, half in each colour):")
+
+    @staticmethod
+    def summary_of(results: dict[str, dict], by_set: dict[str, dict[str, dict]], title: str) -> str:
+        def line(label: str, r: dict) -> str:
             colours = ", ".join(f"{c} {r['by_colour'][c]['win_rate']:.0%} ({r['by_colour'][c]['win_rate_95ci'][0]:.0%}-"
                                 f"{r['by_colour'][c]['win_rate_95ci'][1]:.0%})" for c in ("blue", "red"))
-            lines.append(f"  against {opponent}: wins {r['win_rate']:.0%} (as {colours})")
+            return f"  against {label}: wins {r['win_rate']:.0%} (as {colours})"
+
+        lines = [title]
+        for opponent, r in results.items():
+            lines.append(line(opponent, r))
+            if len(by_set) > 1:
+                lines += ["  " + line(f"{opponent} on {name}", sets[opponent]) for name, sets in by_set.items()]
         return "\n".join(lines)
+
+
+# How `eval/win_rate` sums up the (opponent, map set) pairs. `min` adds a thousandth of the mean, so that among
+# checkpoints with the same weakest pair (all at 0 early on) the one better elsewhere is kept.
+SELECT = {"mean": lambda rates: float(np.mean(rates)), "min": lambda rates: float(np.min(rates)) + 1e-3 * float(np.mean(rates))}
 
 
 class EnvStepBudget(L.Callback):

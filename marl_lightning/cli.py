@@ -1,19 +1,37 @@
-"""The command line: `LightningCLI` with the sizes the environment decides linked into the model."""
+"""The command line: `LightningCLI` with the sizes the environment decides linked into the model.
+
+`marl fit ...` (and `python train.py fit ...`) runs `main`. Config files are read from the path given, or,
+where no such file exists, from the configs shipped with the package by name (`--config qmix`,
+`--config configs/qmix.yaml` from any folder).
+"""
 
 from __future__ import annotations
 
+import hashlib
 import inspect
+import os
+import secrets
 import sys
 from pathlib import Path
+from typing import Sequence
 
 import yaml
 from lightning.pytorch.cli import LightningCLI, SaveConfigCallback
 
-from .console import quiet_console, run_summary
+from gymPacMan.resources import shipped_dir
+
+from .console import quiet_console, run_folder, run_summary
 from .learners import LEARNERS, ValueDecompositionModule
 from .mixers import ALIASES as MIXER_ALIASES
+from .runs import check_resumable, opponent_name, recipe_name, run_name
 
 DEFAULT_LEARNER = "value_decomposition"
+CONFIG_DIR = shipped_dir(__file__, "configs")  # the checkout's configs/, or the installed package's
+BASE_CONFIG = CONFIG_DIR / "base.yaml"
+if not BASE_CONFIG.is_file():  # without it a run would have no loggers, callbacks or defaults: never silently
+    raise FileNotFoundError(f"{BASE_CONFIG} is missing: the installation is broken; reinstall marl-lightning")
+WANDB_ID_FILE = "wandb_id"  # in a run's folder: the wandb run a resume continues
+NOT_TAGS = ("--config", "--ckpt_path", "--trainer.logger", "--trainer.callbacks", "--print_config")  # not overrides to tag
 
 
 def mixer_name(mixer) -> str:
@@ -32,12 +50,82 @@ class LoggedConfigCallback(SaveConfigCallback):
     runs compare side by side on every setting, not only the model's and data's."""
 
     def save_config(self, trainer, pl_module, stage: str) -> None:
+        """Log the config (on rank 0, once: the learners and data module do not log theirs), and keep the id of
+        the run's wandb run in its folder (`wandb_id`), for a resume to continue that run."""
         config = yaml.safe_load(self.parser.dump(self.config, skip_none=False))
         for logger in trainer.loggers:
             logger.log_hyperparams({"config": config})
+        wandb = next((logger for logger in trainer.loggers if type(logger).__name__ == "WandbLogger"), None)
+        if wandb is not None and wandb.version:
+            folder = Path(run_folder(trainer))
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / WANDB_ID_FILE).write_text(f"{wandb.version}\n")
 
 
-BASE_CONFIG = Path(__file__).resolve().parents[1] / "configs" / "base.yaml"
+def config_file(value: str) -> str:
+    """A `--config` value: the file as given if it exists, else a shipped config of that name (`qmix`,
+    `qmix.yaml`, `configs/qmix.yaml`), else the value unchanged (inline YAML, or a missing file the parser names)."""
+    try:
+        if Path(value).is_file():
+            return value
+        relative = Path(value)
+        if relative.parts and relative.parts[0] == CONFIG_DIR.name:
+            relative = Path(*relative.parts[1:])
+        for candidate in (CONFIG_DIR / relative, CONFIG_DIR / f"{relative}.yaml"):
+            if relative.parts and candidate.is_file():
+                return str(candidate)
+    except OSError:  # inline YAML too long for a file name
+        pass
+    return value
+
+
+def with_config_files(args: Sequence[str]) -> list[str]:
+    """The command line with each `--config` value made a file path (`config_file`)."""
+    args = list(args)
+    for i, arg in enumerate(args):
+        if arg == "--config" and i + 1 < len(args):
+            args[i + 1] = config_file(args[i + 1])
+        elif arg.startswith("--config="):
+            args[i] = "--config=" + config_file(arg.partition("=")[2])
+    return args
+
+
+def overrides(args: Sequence[str]) -> list[str]:
+    """The settings a command line changes, as `key=value` (config files, resumes and the long logger and
+    callback lists left out): what a run is tagged with."""
+    found, i = [], 0
+    while i < len(args):
+        arg = args[i]
+        if arg.startswith("--"):
+            key, equals, value = arg.partition("=")
+            if not equals and i + 1 < len(args) and not args[i + 1].startswith("--"):
+                value, i = args[i + 1], i + 1
+            if key.rstrip("+") not in NOT_TAGS and key != "--debug":  # (`--trainer.callbacks+=...` appends)
+                found.append(f"{key[2:]}={value}")
+        i += 1
+    return found
+
+
+def config_files(config: dict) -> list[Path]:
+    """The config files a run was given, in order, after the base: the recipe it is named by."""
+    files = []
+    for value in config.get("config") or []:
+        path = Path(str(value))
+        try:
+            if path.is_file() and path.resolve() != BASE_CONFIG.resolve():
+                files.append(path)
+        except OSError:  # inline YAML (the base without its model section, for a policy-gradient learner)
+            continue
+    return files
+
+
+def wandb_group(name_without_seed: str, changed: list[str]) -> str:
+    """The recipe without its seed: the run name's other parts and the model and data settings the command
+    line changed (runs of one group differ only in their seed); at most 128 characters, wandb's limit."""
+    recipe = [c for c in changed if c.startswith(("model.", "data.", "learner")) and
+              not c.startswith(("data.seed=", "data.layouts=", "data.opponent="))]
+    group = " ".join([name_without_seed, *sorted(recipe)])
+    return group if len(group) <= 128 else f"{group[:119]}~{hashlib.sha1(group.encode()).hexdigest()[:8]}"
 
 
 def chosen_learner(args: list[str]) -> str:
@@ -79,10 +167,13 @@ class MARLCLI(LightningCLI):
 
     def __init__(self, model_class=None, *args, save_config_callback=LoggedConfigCallback, **kwargs):
         quiet_console()
+        given = kwargs.get("args")
+        if not isinstance(given, dict) and not hasattr(given, "as_dict"):  # a command line (else a dict of settings)
+            given = with_config_files(sys.argv[1:] if given is None else given)
+            kwargs["args"] = given
+        self.overrides = overrides(given) if isinstance(given, list) else []
         if model_class is None:  # the learner the command line names (`learner:` in a config)
-            given = kwargs.get("args")
-            given = list(sys.argv[1:] if given is None else given) if not isinstance(given, dict) else []
-            model_class = LEARNERS[chosen_learner(given)]
+            model_class = LEARNERS[chosen_learner(given if isinstance(given, list) else [])]
         super().__init__(model_class, *args, save_config_callback=save_config_callback, **kwargs)
 
     def parse_arguments(self, parser, args) -> None:
@@ -91,7 +182,7 @@ class MARLCLI(LightningCLI):
         (jsonargparse's `default_config_files` cannot hold the `class_path` of a callable part, so the base
         is given as the first config file instead.)
         """
-        if BASE_CONFIG.is_file() and not isinstance(args, dict) and not hasattr(args, "as_dict"):
+        if not isinstance(args, dict) and not hasattr(args, "as_dict"):
             args = list(sys.argv[1:] if args is None else args)
             at = 1 if args and args[0] in self.subcommands() else 0
             base = str(BASE_CONFIG)
@@ -100,56 +191,109 @@ class MARLCLI(LightningCLI):
             args[at:at] = ["--config", base]
         super().parse_arguments(parser, args)  # (LightningCLI's warning about args given with sys.argv is quieted)
 
+    def _parse_ckpt_path(self) -> None:
+        """Lightning would replace the model's settings with a checkpoint's when `--ckpt_path FILE` is given, so
+        that a setting changed on the command line is silently not used (and `--ckpt_path last` would differ).
+        Here the command line stands, for a file and for `last` alike, and `before_fit` refuses a checkpoint
+        whose fixed settings differ from it (`runs.check_resumable`), naming them."""
+
     def add_arguments_to_parser(self, parser) -> None:
         parser.add_argument("--learner", default=DEFAULT_LEARNER, choices=sorted(LEARNERS),
-                            help="the learning algorithm family: value_decomposition (QMIX, VDN, IQL) or mappo (MAPPO, IPPO)")
+                            help="the learning algorithm family: value_decomposition (QMIX, VDN, IQL), mappo (MAPPO, IPPO) or "
+                                 "imitation (behaviour cloning, DAgger)")
         accepted = inspect.signature(self.model_class.__init__).parameters
         for key in ("obs_shape", "n_agents", "planes", "burn_in", "n_step"):
             if key in accepted:
                 parser.link_arguments(f"data.{key}", f"model.{key}", apply_on="instantiate")
-        parser.link_arguments("model.gamma", "data.gamma")  # the shaping term discounts as the learner does
+        if "gamma" in accepted:
+            parser.link_arguments("model.gamma", "data.gamma")  # the shaping term discounts as the learner does
 
     def before_instantiate_classes(self) -> None:
-        """A logger named `auto` gets the run name `{algo}__{layout}__{opponent}__{seed}` from the config."""
+        """The data seed from `seed_everything` (unless given); loggers named `auto` get the run's name
+        (`runs.run_name`), and a wandb logger the run's group, tags and id; `--ckpt_path last` is found."""
         config = self.config[self.subcommand] if self.subcommand else self.config
         if config["trainer"].get("gradient_clip_val") is not None:
             raise ValueError("trainer.gradient_clip_val is set, but the learner clips gradients itself (model.grad_clip, "
                              "the norm it logs as train/grad_norm); set model.grad_clip and leave trainer.gradient_clip_val "
                              "unset, so that one clipping is in effect")
-        loggers = config["trainer"]["logger"]
-        if not isinstance(loggers, list):
-            return
         model, data = config["model"], config["data"]
-        layouts = data["layouts"] if isinstance(data["layouts"], str) else "+".join(data["layouts"])
+        if data.get("seed") is None:  # the seed is given once
+            seed = config.get("seed_everything")
+            data["seed"] = seed if isinstance(seed, int) and not isinstance(seed, bool) else 0
+        loggers = config["trainer"]["logger"]
+        loggers = loggers if isinstance(loggers, list) else []
         if "mixer" in model:
             algo = mixer_name(model["mixer"])
+        elif "label_smoothing" in model:
+            algo = "imitation"
         else:  # a policy-gradient learner
             algo = "mappo" if model.get("centralised_critic", True) else "ippo"
         if model.get("network.init_args.recurrent", False):
             algo += "_rnn"
-        opponent = data["opponent"] if isinstance(data["opponent"], str) else "+".join(data["opponent"])
-        run_name = f"{algo}__{layouts}__{opponent}__{data['seed']}"
+        recipe = recipe_name(config_files(config)) or algo
+        name = run_name(recipe, data["layouts"], opponent_name(data["opponent"], data.get("curriculum"), data.get("league")),
+                        data["seed"])
         for logger in loggers:
             init = getattr(logger, "init_args", None)
             if init is not None and getattr(init, "name", None) == "auto":
-                init.name = run_name
+                init.name = name
+        if self.subcommand == "fit" and config.get("ckpt_path") == "last":
+            config["ckpt_path"] = str(self._last_checkpoint(config, loggers))
+            print(f"resuming from {config['ckpt_path']}")
+        # a checkpoint's run folder (`version_N/checkpoints/x.ckpt` -> `version_N`) keeps its wandb run's id
+        resumed = Path(config["ckpt_path"]).resolve().parent.parent / WANDB_ID_FILE if config.get("ckpt_path") else None
+        for logger in loggers:
+            init = getattr(logger, "init_args", None)
+            if init is None or not str(getattr(logger, "class_path", "")).endswith("WandbLogger"):
+                continue
+            init.group = getattr(init, "group", None) or wandb_group(name.rpartition("__")[0], self.overrides)
+            init.tags = getattr(init, "tags", None) or [tag[:64] for tag in self.overrides]  # wandb's limit
+            if not getattr(init, "id", None):  # a resume continues the checkpoint's wandb run (a sweep's agent names its own)
+                init.id = (resumed.read_text().strip() if resumed is not None and resumed.is_file()
+                           else os.environ.get("WANDB_RUN_ID") or secrets.token_hex(4))
+                init.resume = "allow"  # (given as None, it would replace the logger's own "allow")
 
-    def after_fit(self) -> None:
-        """Say where the run's files are and which checkpoints it kept."""
-        if self.trainer.is_global_zero:
-            for line in run_summary(self.trainer):
-                print(line)
-
-    def before_fit(self) -> None:
-        """`--ckpt_path last`: the newest `last.ckpt` of this run's logger folder (`runs/<name>/version_*`),
-        so a resumed run continues from the last one and logs into a new version, overwriting nothing."""
-        config = self.config_init[self.subcommand]
-        if config.get("ckpt_path") != "last":
-            return
-        roots = [Path(logger.save_dir) / (logger.name or "") for logger in self.trainer.loggers if logger.save_dir]
-        roots.append(Path(self.trainer.default_root_dir))
+    @staticmethod
+    def _last_checkpoint(config: dict, loggers: list) -> Path:
+        """`--ckpt_path last`: the newest `last.ckpt` in this run's logger folders (`runs/<name>/version_*`),
+        (without loggers, under `trainer.default_root_dir`), so a resumed run continues its own last one."""
+        roots = []
+        for logger in loggers:
+            init = getattr(logger, "init_args", None)
+            if init is not None and getattr(init, "save_dir", None) and getattr(init, "name", None):
+                roots.append(Path(init.save_dir) / init.name)
+        roots = list(dict.fromkeys(roots)) or [Path(config["trainer"].get("default_root_dir") or ".")]
         found = [p for root in roots for p in root.glob("**/last.ckpt")]
         if not found:
             raise FileNotFoundError(f"--ckpt_path last: no last.ckpt under {', '.join(str(r) for r in roots)}")
-        config["ckpt_path"] = str(max(found, key=lambda p: p.stat().st_mtime))
-        print(f"resuming from {config['ckpt_path']}")
+        return max(found, key=lambda p: p.stat().st_mtime)
+
+    def before_fit(self) -> None:
+        """A resume is checked against its checkpoint's settings (`runs.check_resumable`)."""
+        ckpt = self.config_init[self.subcommand].get("ckpt_path")
+        if ckpt:
+            learner = f"{type(self.model).__module__}.{type(self.model).__qualname__}"
+            check_resumable(ckpt, learner, self.model.hparams, self.datamodule.hparams)
+
+    def after_fit(self) -> None:
+        """Say where the run's files are and which checkpoints it kept; end its wandb run (a later fit in the
+        same process, a notebook's, starts its own instead of logging into this one)."""
+        if self.trainer.is_global_zero:
+            for line in run_summary(self.trainer):
+                print(line)
+            for logger in self.trainer.loggers:
+                if type(logger).__name__ == "WandbLogger" and getattr(logger, "_experiment", None) is not None:
+                    logger.experiment.finish()
+
+
+def main(args: Sequence[str] | None = None) -> MARLCLI:
+    """`python train.py fit ...`: the command line given (`sys.argv` by default), subcommand first."""
+    from .data import CaptureDataModule
+
+    return MARLCLI(datamodule_class=CaptureDataModule, args=None if args is None else list(args),
+                   save_config_kwargs={"overwrite": False})
+
+
+def fit(args: Sequence[str] | None = None) -> MARLCLI:
+    """`marl fit ...`: train a team (the settings after `fit`, as `python train.py fit` takes them)."""
+    return main(["fit", *(sys.argv[1:] if args is None else args)])

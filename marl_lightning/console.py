@@ -37,12 +37,19 @@ def quiet_console() -> None:
                 handler.addFilter(_DropTips())
 
 
+def run_folder(trainer: L.Trainer) -> str:
+    """The run's folder: the first logger's own (`runs/<name>/version_N`), else `trainer.default_root_dir`.
+
+    Safe on one rank alone: `trainer.log_dir` broadcasts, a collective that code run on rank 0 only (the
+    summary, the final evaluation) would wait on forever under DDP."""
+    return next((logger.log_dir for logger in trainer.loggers if getattr(logger, "log_dir", None)), trainer.default_root_dir)
+
+
 def run_summary(trainer: L.Trainer) -> list[str]:
     """Where a finished run's files are: its log folder, its best and last checkpoints (and the best one's
     score), and the command that syncs an offline wandb log."""
     lines = []
-    # the first logger's own folder (`trainer.log_dir` would broadcast, a collective only rank 0 reaches here)
-    folder = next((logger.log_dir for logger in trainer.loggers if getattr(logger, "log_dir", None)), None)
+    folder = run_folder(trainer)
     if folder:
         lines.append(f"run folder: {folder}")
     checkpoint = trainer.checkpoint_callback

@@ -26,6 +26,9 @@ class TeamNetwork(nn.Module):
 
     n_agents: int
     state_size: int = 0
+    # True for networks whose weights do not depend on the board's size (`fully_conv`): they play any
+    # map as it is; others play maps up to the grid they were built for, zero-padded to it.
+    size_free: bool = False
 
     def initial_state(self, batch: int, device: torch.device | str = "cpu") -> torch.Tensor:
         """The state before a game's first step: zeros `(B, A, S)` (empty for feed-forward agents)."""

@@ -59,17 +59,25 @@ class GreedyPolicy:
             self.network.train(was_training)
 
     def act(self, obs, legal, state: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-        """Greedy legal actions `(N, A)` and the next state (see the module docstring)."""
+        """Greedy legal actions `(N, A)` and the next state (see the module docstring). One game's
+        `(A, C, h, w)` observation and `(A, 5)` mask (and `(A, S)` state) give `(A,)` actions and an `(A, S)`
+        state, as torch modules take unbatched input."""
+        obs, legal = torch.as_tensor(obs), torch.as_tensor(legal)
+        if obs.dim() == 4 and legal.dim() == 2:  # one game: a batch of one
+            actions, state = self.act(obs[None], legal[None], None if state is None else torch.as_tensor(state)[None])
+            return actions[0], state[0]
         q, state = self.q_values(obs, state)
-        return self.choose(q, torch.as_tensor(legal)).cpu(), state
+        return self.choose(q, legal).cpu(), state
 
     def choose(self, q: torch.Tensor, legal: torch.Tensor) -> torch.Tensor:
         return masked_argmax(q, legal.to(q.device))
 
     def _padded(self, obs: torch.Tensor) -> torch.Tensor:
-        """`(N, A, C, h, w)` zero-padded to the trained grid `(N, A, C, H, W)`."""
+        """`(N, A, C, h, w)` zero-padded to the trained grid `(N, A, C, H, W)` (as it is for a size-free network)."""
         if obs.dim() != 5 or obs.shape[2] != self.obs_shape[0]:
             raise ValueError(f"observations must be (games, agents, {self.obs_shape[0]}, H, W), got {tuple(obs.shape)}")
+        if self.network.size_free:
+            return obs
         h, w = obs.shape[-2:]
         gh, gw = self.obs_shape[1:]
         if (h, w) == (gh, gw):
@@ -102,11 +110,15 @@ class BoltzmannPolicy(EpsilonGreedyPolicy):
 
 
 def load_policy(path: str | Path, map_location: str = "cpu") -> GreedyPolicy:
-    """The greedy policy of any checkpoint `train.py` wrote (loaded with `weights_only=True`).
+    """The greedy policy of any checkpoint `train.py` wrote (loaded with `weights_only=True`), or of a run
+    folder's best checkpoint (`runs.run_checkpoint`).
 
     The learner is rebuilt from the checkpoint's own saved configuration (its networks and mixer by
     `class_path`, as `train.py` was given them), so loading needs no settings repeated.
     """
+    from .runs import run_checkpoint
+
+    path = run_checkpoint(path)
     return rebuild(read_checkpoint(path, map_location), path).policy()
 
 
@@ -157,21 +169,24 @@ def rebuild(checkpoint: dict, path: str | Path):
     return module
 
 
-TARGET_PREFIXES = ("target_agents.", "target_mixer.", "critic.")  # what a team needs only to learn, not to play
+TARGET_PREFIXES = ("target_agents.", "target_mixer.", "target_critic.", "critic.", "clone.")  # needed to learn, not to play
+VALUE_PREFIXES = ("critic.",)  # what a play-time lookahead needs besides (`lookahead:CKPT`)
 SLIM_KEYS = ("state_dict", "hyper_parameters", "datamodule_hyper_parameters", "learner", "global_step",
              "pytorch-lightning_version")
 
 
-def slim_checkpoint(path: str | Path, out: str | Path) -> Path:
+def slim_checkpoint(path: str | Path, out: str | Path, keep_value: bool = False) -> Path:
     """A copy of a training checkpoint with only what `load_policy` needs (no target networks or
-    critic, optimizer, replay or games): a quarter of the size, for shipping a team. Refuses to overwrite `path`."""
+    critic, optimizer, replay or games): a quarter of the size, for shipping a team. With `keep_value`, the
+    critic stays (a play-time lookahead scores with it). Refuses to overwrite `path`."""
     path, out = Path(path), Path(out)
     if out.resolve() == path.resolve():
         raise ValueError(f"slim_checkpoint would overwrite its input {str(path)!r}; give another output path")
     checkpoint = read_checkpoint(path)
     rebuild(checkpoint, path)  # fails, naming the problem, on anything load_policy could not play
     slim = {key: checkpoint[key] for key in SLIM_KEYS if key in checkpoint}
-    slim["state_dict"] = {k: v for k, v in checkpoint["state_dict"].items() if not k.startswith(TARGET_PREFIXES)}
+    dropped = tuple(p for p in TARGET_PREFIXES if not (keep_value and p in VALUE_PREFIXES))
+    slim["state_dict"] = {k: v for k, v in checkpoint["state_dict"].items() if not k.startswith(dropped)}
     out.parent.mkdir(parents=True, exist_ok=True)
     torch.save(slim, out)
     return out

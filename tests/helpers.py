@@ -1,13 +1,18 @@
-"""Test helpers: where the course reference data lives, small hand-made boards, one-step play."""
+"""Test helpers: where the course reference data lives, small hand-made boards, one-step play, layout checks."""
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+from collections import deque
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from gymPacMan import engine
+from gymPacMan.layout import Layout
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "reference"
 
@@ -60,3 +65,45 @@ def short_training_run(tmp: Path, *extra: str, steps: int = 10, config: str = "q
         "--data.num_envs=8", "--data.warmup=64", "--data.batch_size=16", *extra,
     ])
     return next(tmp.glob("**/*.ckpt"))
+
+
+def run_to_the_end(args: list[str], cwd: Path, env: dict | None = None, timeout: int = 600) -> subprocess.CompletedProcess:
+    """A command in its own process group (stdout and stderr together); one still running after `timeout`
+    seconds is killed with all its children (DDP ranks, wandb's service) and fails the test, instead of
+    hanging it."""
+    process = subprocess.Popen(args, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               start_new_session=True)
+    try:
+        out, _ = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        out, _ = process.communicate()
+        pytest.fail(f"{' '.join(map(str, args))} did not end within {timeout} s:\n{out[-3000:]}")
+    return subprocess.CompletedProcess(args, process.returncode, out, "")
+
+
+def unreachable_cells(layout: Layout) -> list[tuple[int, int]]:
+    """Open `(x, y)` cells a BFS from agent 0's start does not reach (empty when connected)."""
+    walls = layout.walls
+    start = (int(layout.starts[0, 1]), int(layout.starts[0, 0]))  # (y, x)
+    seen = {start}
+    queue = deque([start])
+    while queue:
+        y, x = queue.popleft()
+        for dy, dx in ((1, 0), (-1, 0), (0, 1), (0, -1)):
+            ny, nx = y + dy, x + dx
+            if 0 <= ny < layout.height and 0 <= nx < layout.width and not walls[ny, nx] and (ny, nx) not in seen:
+                seen.add((ny, nx))
+                queue.append((ny, nx))
+    return [(int(x), int(y)) for y, x in np.argwhere(~walls) if (y, x) not in seen]
+
+
+def assert_mirror_symmetric(layout: Layout) -> None:
+    """Walls, food and capsules mirror left-right; agent 1 mirrors agent 0, agent 3 mirrors agent 2."""
+    for name in ("walls", "food", "capsules"):
+        grid = getattr(layout, name)
+        assert np.array_equal(grid, grid[:, ::-1]), f"{layout.name}: {name} not mirror-symmetric"
+    w = layout.width
+    for red, blue in ((0, 1), (2, 3)):
+        x, y = layout.starts[red]
+        assert tuple(layout.starts[blue]) == (w - 1 - x, y), f"{layout.name}: start {blue} does not mirror start {red}"

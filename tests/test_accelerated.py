@@ -12,10 +12,10 @@ import torch
 
 from agents import sample_legal
 from gymPacMan import VecCaptureEnv, engine
-from gymPacMan.planes import plane_scales
+from gymPacMan.planes import MAZE_PLANES, plane_scales
 from marl_lightning.data import Collector, ReplayBuffer
 
-PLANES = ["time", "score", "carrying", "scared"]
+PLANES = ["time", "score", "carrying", "scared", *MAZE_PLANES]
 
 
 def play(env: VecCaptureEnv, steps: int, seed: int) -> dict[str, list[np.ndarray]]:

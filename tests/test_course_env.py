@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from gymPacMan import VecCaptureEnv, gymPacMan_parallel_env
+from gymPacMan.contest_maze import contest_maze_text
 
 from helpers import reference_dir
 
@@ -137,6 +138,23 @@ def test_random_layout_and_display_saves_a_gif(tmp_path, monkeypatch, capsys):
     assert f"games are saved as GIFs in {tmp_path}" in capsys.readouterr().out
 
 
+def test_random_layout_plays_the_courses_maze_for_a_seed_of_the_envs_generator():
+    """As the course's engine does (`randomLayout(random.randint(0, 99999999))`), with the seed drawn from
+    the environment's own generator: the notebook's loop runs on a new course maze every episode."""
+    env = gymPacMan_parallel_env(random_layout=True, length=30, seed=5)
+    names = [env.layout.name]
+    rng = np.random.default_rng(0)
+    for _ in range(3):
+        steps, _, _ = notebook_episode(env, rng)
+        assert steps == env.steps == 30
+        seed = int(env.layout.name.removeprefix("contest_"))
+        assert 1 <= seed <= 99_999_999 and env.layout.text == contest_maze_text(seed)
+        names.append(env.layout.name)
+    assert len(set(names)) == 4
+    again = gymPacMan_parallel_env(random_layout=True, length=30, seed=5)
+    assert again.layout.name == names[0] and again.reset() and again.layout.name == names[1]  # seeded: the same mazes
+
+
 def test_a_long_displayed_run_keeps_only_the_newest_gifs(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("GYMPACMAN_DISPLAY_DIR", str(tmp_path))
     env = gymPacMan_parallel_env("tinyMaze", display=True, length=3, seed=0, display_keep=3)
@@ -155,8 +173,8 @@ def test_a_missing_layout_file_plays_a_random_maze_as_the_course_does(tmp_path, 
         env.reset(layout_file=name)
         env.step({1: 4, 3: 4})
     out = capsys.readouterr().out
-    assert out.count("no layout file 'layouts/noSuchMap.lay'; playing a random 20 x 20 maze") == 1  # warned once
-    assert env.layout.width == 20 and env.layout.height == 20
+    assert out.count("no layout file 'layouts/noSuchMap.lay'; playing a random 20 x 20 maze of the course's generator") == 1
+    assert env.layout.name.startswith("contest_") and (env.layout.width, env.layout.height) == (20, 20)
     with pytest.raises(FileNotFoundError, match="noSuchMap"):  # elsewhere a missing file stays an error
         VecCaptureEnv("layouts/noSuchMap.lay")
     ragged = tmp_path / "ragged.lay"
@@ -179,8 +197,8 @@ def test_display_shows_the_game_live_where_a_display_exists(monkeypatch):
         warnings.simplefilter("ignore")  # Agg cannot pause, and says so
         for _ in range(3):
             env.step({1: 4, 3: 4})
-    assert env._live.frames_shown == 4  # the start and three steps
-    env._live.close()
+    assert env._display.live.frames_shown == 4  # the start and three steps
+    env._display.close()
 
 
 def test_no_display_on_a_headless_machine(monkeypatch):

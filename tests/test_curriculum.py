@@ -56,6 +56,11 @@ def test_bad_curricula_are_named():
         Curriculum(STAGES, keep_earlier=1.0)
     with pytest.raises(ValueError, match="data.layouts"):
         CaptureDataModule(layouts=["smallCapture"], curriculum={"stages": STAGES})
+    ranged = [{"opponents": {"random": 1.0}, "layouts": ["contest_1..3"]}]
+    assert Curriculum(ranged).stages[0].layouts == ["contest_1", "contest_2", "contest_3"]
+    CaptureDataModule(layouts=["contest_1..5"], curriculum={"stages": ranged})  # a range on both sides
+    with pytest.raises(ValueError, match=r"\['contest_3'\].*does not hold"):
+        CaptureDataModule(layouts=["contest_1..2"], curriculum={"stages": ranged})
     with pytest.raises(ValueError, match="not both"):
         CaptureDataModule(layouts=["tinyCapture"], opponent="baseline", curriculum={"stages": STAGES})
 

@@ -88,6 +88,12 @@ def test_evaluate_command_writes_json_and_markdown(tmp_path, checkpoint, capsys)
     assert "win / tie / loss" in out and "| as blue | as red |" in out
 
 
+def test_evaluate_and_tournaments_take_a_layout_range():
+    rows = evaluate_main(["random", "random", "--layouts", "contest_1..2", "--games", "2", "--length", "5"])
+    assert [r["layout"] for r in rows] == ["contest_1", "contest_2", "all"]
+    assert round_robin(["random", "baseline"], ["berkeley_1..2"], games=2, length=5)["layouts"] == ["berkeley_1", "berkeley_2"]
+
+
 def test_elo_orders_by_strength():
     results = [{"a": "strong", "b": "weak", "games": 100, "points": 90}, {"a": "mid", "b": "weak", "games": 100, "points": 70},
                {"a": "strong", "b": "mid", "games": 100, "points": 70}]

@@ -36,6 +36,17 @@ def recurrent_checkpoint(tmp_path_factory) -> Path:
                               "--data.warmup=16", steps=20, config="qmix_rnn.yaml")
 
 
+MAZE_PLANES = "[time, score, carrying, scared, dist_self, dist_mate, dist_opponents, dist_food, dist_capsule, dist_home, safe, dead_end]"
+
+
+@pytest.fixture(scope="module")
+def maze_checkpoint(tmp_path_factory) -> Path:
+    """The maze recipe's parts: every plane, the fully convolutional network, trained on other maps."""
+    return short_training_run(tmp_path_factory.mktemp("export_maze"), "--data.layouts=[tinyMaze, contest_random]",
+                              f"--data.planes={MAZE_PLANES}", "--data.length=60",
+                              "--model.network=marl_lightning.fully_conv.FullyConvQNetworks", steps=20)
+
+
 def load_team_module(folder: Path):
     spec = importlib.util.spec_from_file_location(f"exported_{id(folder)}", folder / "myTeam.py")
     module = importlib.util.module_from_spec(spec)
@@ -66,7 +77,7 @@ def padded(obs: np.ndarray, grid: tuple[int, int]) -> np.ndarray:
     return out
 
 
-@pytest.mark.parametrize("kind", ["feed-forward", "recurrent", "planes"])
+@pytest.mark.parametrize("kind", ["feed-forward", "recurrent", "planes", "maze"])
 @pytest.mark.parametrize("layout", ["smallMaze", "smallCapture"])
 @pytest.mark.parametrize("is_red", [False, True])
 def test_exported_team_sees_values_and_plays_like_the_policy(request, tmp_path, is_red, layout, kind):
@@ -74,7 +85,7 @@ def test_exported_team_sees_values_and_plays_like_the_policy(request, tmp_path, 
     state (mirrored, channels swapped and slots ordered for red), and so are its actions; a recurrent
     team carries its memory from step to step as `PolicyTeam` does."""
     checkpoint = request.getfixturevalue({"feed-forward": "checkpoint", "recurrent": "recurrent_checkpoint",
-                                          "planes": "planes_checkpoint"}[kind])
+                                          "planes": "planes_checkpoint", "maze": "maze_checkpoint"}[kind])
     folder = tmp_path / "team"
     export(checkpoint, folder)
     ours = (0, 2) if is_red else (1, 3)
@@ -164,13 +175,13 @@ def test_export_refuses_to_overwrite_and_checks_the_layout_size(checkpoint, tmp_
         agents[0].registerInitialState(env.game.state)
 
 
-@pytest.mark.parametrize("kind", ["feed-forward", "recurrent", "planes"])
+@pytest.mark.parametrize("kind", ["feed-forward", "recurrent", "planes", "maze"])
 @pytest.mark.parametrize("colour", [RED, BLUE])
 def test_exported_team_played_through_the_contest_adapter_chooses_the_checkpoints_actions(request, tmp_path, kind, colour):
     """`myTeam.py` as a contest team file in our engine (`agents.ContestTeam`, the course's view) plays
     exactly the actions of the checkpoint's `PolicyTeam`, move for move, across game restarts."""
     checkpoint = request.getfixturevalue({"feed-forward": "checkpoint", "recurrent": "recurrent_checkpoint",
-                                          "planes": "planes_checkpoint"}[kind])
+                                          "planes": "planes_checkpoint", "maze": "maze_checkpoint"}[kind])
     export(checkpoint, tmp_path / "team")
     length = 40
     contest = ContestTeam(tmp_path / "team" / "myTeam.py", team=colour, observation="course", workers=0)

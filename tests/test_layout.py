@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections import deque
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from gymPacMan.layout import LAYOUT_DIR, Layout, LayoutError, available_layouts, load_layout, parse_layout
+from gymPacMan.layout import (LAYOUT_DIR, Layout, LayoutError, available_layouts, expand_layout_names, load_layout,
+                              parse_layout)
 from gymPacMan.maze import random_layout, random_layout_text
+
+from helpers import assert_mirror_symmetric, unreachable_cells
 
 REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
 COURSE_LAYOUTS = REFERENCE / "layouts"
@@ -18,33 +20,6 @@ SEEDS = range(60)
 
 
 # ---------------------------------------------------------------- helpers
-
-
-def unreachable_cells(layout: Layout) -> list[tuple[int, int]]:
-    """Open `(x, y)` cells a BFS from agent 0's start does not reach (empty when connected)."""
-    walls = layout.walls
-    start = (int(layout.starts[0, 1]), int(layout.starts[0, 0]))  # (y, x)
-    seen = {start}
-    queue = deque([start])
-    while queue:
-        y, x = queue.popleft()
-        for dy, dx in ((1, 0), (-1, 0), (0, 1), (0, -1)):
-            ny, nx = y + dy, x + dx
-            if 0 <= ny < layout.height and 0 <= nx < layout.width and not walls[ny, nx] and (ny, nx) not in seen:
-                seen.add((ny, nx))
-                queue.append((ny, nx))
-    return [(int(x), int(y)) for y, x in np.argwhere(~walls) if (y, x) not in seen]
-
-
-def assert_mirror_symmetric(layout: Layout) -> None:
-    """Walls, food and capsules mirror left-right; agent 1 mirrors agent 0, agent 3 mirrors agent 2."""
-    for name in ("walls", "food", "capsules"):
-        grid = getattr(layout, name)
-        assert np.array_equal(grid, grid[:, ::-1]), f"{layout.name}: {name} not mirror-symmetric"
-    w = layout.width
-    for red, blue in ((0, 1), (2, 3)):
-        x, y = layout.starts[red]
-        assert tuple(layout.starts[blue]) == (w - 1 - x, y), f"{layout.name}: start {blue} does not mirror start {red}"
 
 
 def assert_starts_on_own_half(layout: Layout) -> None:
@@ -118,6 +93,21 @@ def test_unknown_layout_name_lists_shipped_maps():
     assert "noSuchMap" in message
     for name in SHIPPED:
         assert name in message
+
+
+def test_a_range_of_numbered_layouts_is_written_out(tmp_path):
+    assert expand_layout_names(["contest_1..3", "bloxCapture", "berkeley_0..0", "random_9..10"]) == [
+        "contest_1", "contest_2", "contest_3", "bloxCapture", "berkeley_0", "random_9", "random_10"]
+    assert expand_layout_names(["contest_1..50"]) == [f"contest_{k}" for k in range(1, 51)]
+    layout, path = load_layout("tinyMaze"), LAYOUT_DIR / "tinyMaze.lay"
+    assert expand_layout_names([layout, path, "contest_random"]) == [layout, path, "contest_random"]  # kept as given
+    odd_file = tmp_path / "map_1..2"
+    odd_file.write_text(GOOD)
+    assert expand_layout_names([str(odd_file)]) == [str(odd_file)]  # a file of that name is that file
+    with pytest.raises(ValueError, match=r"'contest_5..3' is empty.*contest_3..5"):
+        expand_layout_names(["contest_5..3"])
+    with pytest.raises(ValueError, match="names 3 layouts; load_layout loads one"):
+        load_layout("contest_1..3")
 
 
 # ---------------------------------------------------------------- course maps

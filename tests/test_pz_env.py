@@ -1,12 +1,13 @@
-"""The PettingZoo parallel environment passes the official API test and plays full games."""
+"""The PettingZoo environment, parallel and AEC, passes PettingZoo's own tests (API, seeding, state,
+rendering) and plays full games."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from pettingzoo.test import parallel_api_test
+from pettingzoo.test import api_test, parallel_api_test, parallel_seed_test, render_test, state_test
 
-from gymPacMan import CaptureParallelEnv
+from gymPacMan import CaptureParallelEnv, aec_env, parallel_env
 
 
 @pytest.mark.parametrize("self_play", [False, True])
@@ -51,3 +52,64 @@ def test_missing_action_is_named():
     env.reset(seed=0)
     with pytest.raises(ValueError, match="blue_1"):
         env.step({"blue_0": 4})
+
+
+def test_the_aec_form_and_the_factories_pass_pettingzoos_tests(tmp_path, monkeypatch):
+    monkeypatch.setenv("GYMPACMAN_DISPLAY_DIR", str(tmp_path))  # human mode on a machine without a display: GIFs
+    api_test(aec_env(layout="tinyMaze", length=40), num_cycles=100)
+    parallel_seed_test(lambda: parallel_env(layout="smallMaze", length=50), num_cycles=60)
+    state_test(aec_env(layout="tinyMaze", length=40), parallel_env(layout="tinyMaze", length=40), num_cycles=20)
+    render_test(lambda render_mode: aec_env(layout="tinyMaze", length=40, render_mode=render_mode))
+
+
+def test_seeded_games_repeat_and_differ_by_seed():
+    def play(seed: int) -> list[np.ndarray]:
+        env = parallel_env(layout="smallMaze", opponent="random", length=30)
+        observations, infos = env.reset(seed=seed)
+        for agent in env.possible_agents:
+            env.action_space(agent).seed(seed)
+        seen = [observations["blue_0"]]
+        while env.agents:
+            actions = {a: env.action_space(a).sample(infos[a]["action_mask"]) for a in env.agents}
+            observations, _, _, _, infos = env.step(actions)
+            seen.append(observations["blue_0"])
+        return seen
+
+    first, again, other = play(5), play(5), play(6)
+    assert all(np.array_equal(a, b) for a, b in zip(first, again))
+    assert not all(np.array_equal(a, b) for a, b in zip(first, other))
+
+
+def test_human_mode_saves_each_game_as_a_gif_where_no_display_exists(tmp_path, monkeypatch, capsys):
+    from gymPacMan import render
+
+    monkeypatch.setenv("GYMPACMAN_DISPLAY_DIR", str(tmp_path))
+    monkeypatch.setattr(render, "live_display_available", lambda: False)
+    env = parallel_env(layout="tinyMaze", length=6, render_mode="human")
+    for seed in (0, 1):
+        env.reset(seed=seed)
+        while env.agents:
+            env.step({a: 4 for a in env.agents})
+            assert env.render() is None
+    gifs = sorted(tmp_path.glob("tinyMaze_*.gif"))
+    assert len(gifs) == 2 and "games are saved as GIFs" in capsys.readouterr().out
+    assert env.metadata["render_fps"] > 0 and env.state_space.contains(env.state())
+
+
+def test_human_mode_shows_the_game_live_where_a_display_exists(monkeypatch):
+    import warnings
+
+    import matplotlib
+
+    from gymPacMan import render
+
+    matplotlib.use("Agg")
+    monkeypatch.setattr(render, "live_display_available", lambda: True)
+    env = parallel_env(layout="tinyMaze", length=3, render_mode="human")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # Agg cannot pause, and says so
+        env.reset(seed=0)
+        while env.agents:
+            env.step({a: 4 for a in env.agents})
+    assert env._display.live.frames_shown == 4  # the start and three steps
+    env.close()

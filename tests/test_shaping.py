@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import torch
 
+from agents import Team
 from gymPacMan import VecCaptureEnv, engine
 from gymPacMan.distances import DistanceTables
 from gymPacMan.layout import parse_layout
@@ -14,7 +15,7 @@ from gymPacMan.planes import num_channels, observe_with_planes, plane_scales, te
 from gymPacMan.potential import progress
 from gymPacMan.rules import BLUE, RED
 from marl_lightning.data import CaptureDataModule
-from marl_lightning.data.rewards import RewardShaper
+from marl_lightning.data.rewards import RewardShaper, game_value
 
 from helpers import ARENA, place
 
@@ -76,9 +77,51 @@ def test_shaped_and_zero_sum_rewards():
     before = shaper.potential(env.state)
     _, _, _, _, info = env.step(np.array([[3, 3]]))  # both blue agents step West, towards the food
     after = progress(env.state, BLUE, shaper.tables)
-    expected = info["rewards"][0, BLUE] - info["rewards"][0, RED] + 2.0 * (0.5 * after - before)
+    expected = info["rewards"][0, BLUE] - info["rewards"][0, RED] + 0.5 * 2.0 * after - before  # Phi = 2 * progress
     assert shaper(info, before, env) == pytest.approx(expected)
-    assert after[0] > before[0]  # closer to the food
+    assert 2.0 * after[0] > before[0]  # closer to the food
+
+
+def test_the_game_value_potential_by_hand():
+    """The search team's value of a game: the lead plus half the food carried, minus half the opponents'."""
+    s = arena()
+    s.score[0] = -3  # blue leads by 3
+    s.carrying[0] = [1, 2, 0, 0]  # red agent 0 carries 1, blue agent 1 carries 2
+    assert game_value(s, BLUE)[0] == 3 + 0.5 * (2 - 1) and game_value(s, RED)[0] == -3.5
+    shaper = RewardShaper(value=2.0, gamma=1.0)
+    assert shaper.potential(s)[0] == 7.0
+    red = RewardShaper(value=1.0, team=RED)
+    assert red.potential(s)[0] == -3.5
+
+
+class Scripted(Team):
+    """A red team that plays the same actions in every game."""
+
+    def __init__(self, actions):
+        super().__init__(RED)
+        self.actions = np.array(actions)
+
+    def act(self, state, legal, rng):
+        return np.repeat(self.actions, state.num_games, axis=0)
+
+
+def test_value_shaping_counts_a_killed_carrier_whoever_moved():
+    """Red's carrier dies walking into a blue ghost on red's move: blue's shaped reward rises by half the
+    food red carried (the +1 the game pays for food back also comes), though no blue agent moved."""
+    env = VecCaptureEnv(parse_layout(ARENA, "arena"), num_envs=1, seed=0, opponent="random")
+    env.reset()
+    s = env.state
+    place(s, 1, 6, 2)  # a blue ghost at home
+    place(s, 0, 5, 2)  # red's Pacman beside it, carrying 2
+    s.carrying[0, 0] = 2
+    s.food[0, 2, 8] = False
+    s.food_left[0, 1] -= 1
+    shaper = RewardShaper(value=1.0, gamma=1.0)
+    before = shaper.potential(s)
+    env.opponent = Scripted([[1, 4]])  # red agent 0 steps East onto the ghost, agent 2 stays
+    _, _, _, _, info = env.step(np.array([[4, 4]]))  # blue stands still
+    assert env.state.pos[0, 0].tolist() == list(env.state.starts[0, 0])  # red's carrier died
+    assert shaper(info, before, env)[0] == pytest.approx(info["rewards"][0, BLUE] + 1.0)  # 0.5 * 2 carried
 
 
 def test_a_terminal_state_has_no_potential():

@@ -716,3 +716,35 @@ def test_a_mixture_draws_each_games_team_when_it_starts_and_plays_its_moves():
     assert (mixture.assignment != before).any() and mixture.time_limit == 20
     with pytest.raises(ValueError, match="weights"):
         make_team({"random": -1.0})
+
+
+def test_costly_members_of_a_mixture_play_only_their_own_games(monkeypatch):
+    """The search team in a mixture searches its own games only (its moves there are the ones it plays alone),
+    and a trained policy runs its networks on its own games only."""
+    from agents import PolicyTeam
+    from agents import search_team as search_module
+
+    mixture = make_team({"random": 3.0, "search": 1.0}, seed=2)
+    env = VecCaptureEnv("smallCapture", num_envs=40, opponent=mixture, length=30, seed=1)
+    env.reset()
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        env.step(rng.integers(0, 5, (40, 2)))
+    searched = []
+    kernel = search_module._search_kernel
+    monkeypatch.setattr(search_module, "_search_kernel", lambda *args: (searched.append(args[-2].copy()), kernel(*args))[1])
+    legal = engine.legal_actions(env.state)
+    played = mixture.act(env.state, legal, np.random.default_rng(3))
+    games = mixture.assignment == 1
+    assert 0 < games.sum() < 40 and np.array_equal(searched[-1], games)  # the kernel was told to search these only
+    alone = make_team("search")
+    alone.time_limit = 30
+    alone.reset(env.state, np.arange(40))
+    alone.prev_food[:], alone.last_eaten[:] = mixture.members[1].prev_food, mixture.members[1].last_eaten
+    expected = alone.act(env.state, legal, np.random.default_rng(3))
+    assert np.array_equal(played[games], expected[games])
+    seen = []
+    policy = PolicyTeam(lambda obs, legal: (seen.append(obs.shape[0]), np.full(obs.shape[:2], 4))[1], team=RED)
+    policy.in_play = games
+    policy.act(env.state, legal, rng)
+    assert seen == [int(games.sum())]

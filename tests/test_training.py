@@ -17,6 +17,8 @@ from marl_lightning.policy import slim_checkpoint
 from marl_lightning.cli import MARLCLI
 from marl_lightning.data import RolloutBuffer
 
+from helpers import run_to_the_end
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -65,7 +67,7 @@ def test_the_selected_team_is_evaluated_on_held_out_games_at_the_end(tmp_path, c
     best = cli.trainer.checkpoint_callback.best_model_path
     assert best and Path(best).is_file()
     out = capsys.readouterr().out
-    assert f"held-out evaluation of the best checkpoint {best} (4 games per opponent, half in each colour, seed 2026)" in out
+    assert f"held-out evaluation of the best checkpoint {best} (4 games per opponent and map set, half in each colour, seed 2026)" in out
     saved = json.loads((next((tmp_path / "run").glob("version_*")) / "final_evaluation.json").read_text())
     assert saved["team"] == best and saved["step"] == 20
     assert saved["results"]["random"]["games"] == 4 and {"blue", "red"} <= saved["results"]["random"]["by_colour"].keys()
@@ -161,6 +163,9 @@ def test_load_policy_is_the_greedy_policy_of_the_trained_networks(tmp_path):
     np.testing.assert_array_equal(policy.act(obs.numpy(), legal.numpy())[0].numpy(), best.numpy())
     for k in range(8):  # one game at a time, and from torch tensors
         np.testing.assert_array_equal(policy.act(obs[k:k + 1], legal[k:k + 1])[0].numpy(), best[k:k + 1].numpy())
+        actions, state = policy.act(obs[k], legal[k].numpy())  # unbatched: (2, 8, H, W) and (2, 5) -> (2,)
+        assert actions.shape == (2,) and state.shape == (2, 0)
+        np.testing.assert_array_equal(actions.numpy(), best[k].numpy())
 
 
 def test_a_slim_checkpoint_plays_like_the_full_one_at_a_fraction_of_the_size(tmp_path):
@@ -215,15 +220,14 @@ def test_unknown_mixer_is_named():
 def ddp_fit(tmp_path: Path, steps: int, *extra: str) -> subprocess.CompletedProcess:
     """`train.py fit` in two CPU processes; `tests/ddp_probe.py` saves what each rank ends with."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "tests"), os.environ.get("PYTHONPATH", "")])}
-    return subprocess.run(
+    return run_to_the_end(
         [sys.executable, str(ROOT / "train.py"), "fit", "--config", str(ROOT / "configs" / "qmix.yaml"),
          "--trainer.strategy=ddp", "--trainer.devices=2", "--trainer.accelerator=cpu", f"--trainer.max_steps={steps}",
          "--trainer.enable_progress_bar=false", "--data.warmup=64", "--data.num_envs=4", "--data.length=20",
          f"--trainer.logger=[{{class_path: lightning.pytorch.loggers.CSVLogger, init_args: {{save_dir: '{tmp_path}'}}}}]",
          f"--trainer.callbacks=[{{class_path: lightning.pytorch.callbacks.ModelCheckpoint, init_args: {{dirpath: '{tmp_path / 'ck'}', save_last: true}}}},"
          f" {{class_path: ddp_probe.RankSnapshot, init_args: {{out: '{tmp_path}'}}}}]", *extra],
-        cwd=tmp_path, capture_output=True, text=True, timeout=300, env=env,
-    )
+        cwd=tmp_path, env=env, timeout=300)  # (stdout holds stderr too)
 
 
 @pytest.mark.slow
@@ -232,8 +236,8 @@ def test_ddp_on_two_cpu_processes(tmp_path):
     and gradients are averaged, so both hold the same weights after every step; a resume restores each
     rank's own games."""
     run = ddp_fit(tmp_path, 40)
-    assert run.returncode == 0, run.stderr[-2000:]
-    assert "Starting with 2 processes" in run.stdout + run.stderr
+    assert run.returncode == 0, run.stdout[-2000:]
+    assert "Starting with 2 processes" in run.stdout
     ckpt = torch.load(tmp_path / "ck" / "last.ckpt", weights_only=True)
     assert ckpt["global_step"] == 40  # games of 20 steps end on both ranks: episode metrics do not hang
     ranks = [torch.load(tmp_path / f"rank{r}.pt", weights_only=True) for r in (0, 1)]
@@ -243,10 +247,26 @@ def test_ddp_on_two_cpu_processes(tmp_path):
     saved = ckpt["CaptureDataModule"]["ranks"]
     assert len(saved) == 2 and not torch.equal(saved[0]["collector"]["env"]["games"]["pos"], saved[1]["collector"]["env"]["games"]["pos"])
     resumed = ddp_fit(tmp_path, 50, f"--ckpt_path={tmp_path / 'ck' / 'last.ckpt'}")
-    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    assert resumed.returncode == 0, resumed.stdout[-2000:]
     after = [torch.load(tmp_path / f"rank{r}.pt", weights_only=True) for r in (0, 1)]
     assert after[0]["restored_games"] == saved[0]["collector"]["env"]["games"]["t"].tolist()
     assert after[1]["restored_games"] == saved[1]["collector"]["env"]["games"]["t"].tolist()
+
+
+@pytest.mark.slow
+def test_ddp_with_the_shipped_loggers_and_callbacks_ends(tmp_path):
+    """The shipped config as a user runs it under DDP: its evaluation callback's final evaluation runs on
+    rank 0 alone, and must not call a collective the other rank never reaches (it once read
+    `trainer.log_dir`, which broadcasts, and the run never ended)."""
+    out = run_to_the_end([sys.executable, str(ROOT / "train.py"), "fit", "--config", str(ROOT / "configs" / "qmix.yaml"),
+                          "--trainer.strategy=ddp", "--trainer.devices=2", "--trainer.accelerator=cpu", "--trainer.max_steps=20",
+                          "--trainer.enable_progress_bar=false", "--data.num_envs=8", "--data.warmup=64", "--data.batch_size=16"],
+                         cwd=tmp_path, timeout=600)  # base.yaml's CSV and wandb loggers, evaluation and checkpoints
+    assert out.returncode == 0, out.stdout[-3000:]
+    assert "Starting with 2 processes" in out.stdout and "held-out evaluation" in out.stdout
+    folder = tmp_path / "runs" / "qmix__tinyMaze__random__0" / "version_0"
+    assert (folder / "final_evaluation.json").is_file() and (folder / "checkpoints" / "last.ckpt").is_file()
+    assert f"run folder: {Path('runs') / 'qmix__tinyMaze__random__0' / 'version_0'}" in out.stdout
 
 
 @pytest.mark.slow

@@ -138,6 +138,11 @@ def test_bad_actions_get_clear_errors(actions, message):
         env.step(actions)
 
 
+def test_a_layout_range_is_one_layout_per_number():
+    env = VecCaptureEnv(["contest_1..3", "tinyMaze"], num_envs=2, seed=0)
+    assert [layout.name for layout in env.layouts] == ["contest_1", "contest_2", "contest_3", "tinyMaze.lay"]
+
+
 def test_unknown_team_and_layout_are_named():
     with pytest.raises(ValueError, match="unknown team 'nosuchTeam'.*random"):
         VecCaptureEnv("tinyMaze", opponent="nosuchTeam")

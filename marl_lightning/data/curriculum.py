@@ -29,6 +29,8 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
+from gymPacMan.layout import expand_layout_names
+
 
 @dataclass
 class Stage:
@@ -40,6 +42,8 @@ class Stage:
     until_env_steps: int | None = None
 
     def __post_init__(self):
+        if self.layouts is not None:
+            self.layouts = expand_layout_names(self.layouts)  # contest_1..50: 50 names
         if not self.opponents or any(w < 0 for w in self.opponents.values()) or sum(self.opponents.values()) <= 0:
             raise ValueError(f"a curriculum stage needs opponents with non-negative weights and a positive sum, got {self.opponents}")
         if self.until_win_rate is not None and not 0 < self.until_win_rate <= 1:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Iterator, Mapping, Sequence
 
 import lightning as L
 import numpy as np
@@ -14,12 +14,14 @@ from torch.utils.data import DataLoader, IterableDataset
 
 from agents import MixtureTeam, PoolTeam
 from gymPacMan import VecCaptureEnv
+from gymPacMan.layout import expand_layout_names
 from gymPacMan.planes import check_planes, num_channels
 from gymPacMan.rules import RED, RewardConfig
 from gymPacMan.vec_env import RANDOM_LAYOUT_SHAPE, resolve_layouts
 
 from ..entrants import make_entrant
 from .curriculum import Curriculum
+from .demonstrations import DaggerConfig, DemoSource
 from .league import League
 from .onpolicy import RolloutBuffer
 from .replay import ReplayBuffer
@@ -47,10 +49,36 @@ class TrainingBatch:
     episodes: dict[str, np.ndarray]
     replay: ReplayBuffer
     stats: dict[str, float] = field(default_factory=dict)  # what the data side reports (curriculum stage), logged as named
+    value_sample: TensorDict | None = None  # imitation with a critic: windows of demonstrations for its n-step returns
 
     def report_td_error(self, td_error: torch.Tensor) -> None:
-        """New priorities for the sampled items (prioritized replay; otherwise nothing happens)."""
-        self.replay.update_priority(self.sample["index"], td_error)
+        """New priorities for the sampled items (prioritized replay; otherwise nothing happens); windows drawn
+        from demonstrations (`demo`) keep theirs."""
+        if "demo" in self.sample.keys():
+            own = ~self.sample["demo"]
+            self.replay.update_priority(self.sample["index"][own], td_error[own])
+        else:
+            self.replay.update_priority(self.sample["index"], td_error)
+
+
+def training_layouts(layouts: str | Sequence[str] | Mapping[str, float]) -> tuple[list[str], np.ndarray | None]:
+    """The layouts a run trains on, ranges written out (`contest_1..50`), and the probability of each when a
+    game starts (`None`: all alike). `{layout: weight}` weighs them; a range's weight is shared by its mazes."""
+    if isinstance(layouts, str):
+        layouts = [layouts]
+    if not isinstance(layouts, Mapping):
+        return [str(l) for l in expand_layout_names(list(layouts))], None
+    names, weights = [], []
+    for entry, weight in layouts.items():
+        if not float(weight) >= 0:
+            raise ValueError(f"data.layouts weights must be non-negative numbers, got {entry}: {weight!r}")
+        expanded = expand_layout_names([entry])
+        names += [str(l) for l in expanded]
+        weights += [float(weight) / len(expanded)] * len(expanded)
+    total = sum(weights)
+    if not names or total <= 0:
+        raise ValueError(f"data.layouts needs at least one layout with a positive weight, got {dict(layouts)}")
+    return names, np.array(weights) / total
 
 
 def _as_is(batch: TrainingBatch) -> TrainingBatch:
@@ -87,7 +115,7 @@ class RolloutStream(IterableDataset):
             steps = data.steps_to_collect()
             episodes = summarize(data.collector.collect(policy, steps))
             data.env_steps += steps * data.num_envs
-            sample = data.buffer.sample(data.batch_size, data.window)
+            sample = data.sample_replay()
             sample["obs"] = data.collector.codec.decode(sample["obs"])
             yield TrainingBatch(sample, steps * data.num_envs, episodes, data.buffer, stats)
 
@@ -119,11 +147,37 @@ class OnPolicyStream(RolloutStream):
             yield TrainingBatch(sample, env_steps, episodes, rollout, stats)
 
 
+class ImitationStream(RolloutStream):
+    """Batches of demonstrations for imitation (`learners.ImitationModule`, `data.demonstrations`): one
+    sampled batch of single steps per gradient step, with DAgger rounds when they are due (`data.dagger`).
+    Like `RolloutStream` it has a length, so no batch is drawn ahead of the weights it is for."""
+
+    def __iter__(self) -> Iterator[TrainingBatch]:
+        data = self.data
+        learner, demos = data.trainer.lightning_module, data.demos
+        while True:
+            stats, env_steps = {}, 0
+            if demos.due(data.trainer.global_step):
+                stats = demos.dagger_round(learner, data.collector.generator)
+                env_steps = demos.dagger.steps
+                data.env_steps += env_steps
+            sample = demos.sample(data.batch_size, 1, observed=1)  # (B, 1): the step and its teacher's move
+            sample["obs"] = data.collector.codec.decode(sample["obs"])
+            windows = None
+            if getattr(learner, "learns_values", False):  # (B_v, n + 1) frames for the critic's n-step returns
+                windows = demos.sample(data.value_batch_size, data.n_step)
+                windows["obs"] = data.collector.codec.decode(windows["obs"])
+            yield TrainingBatch(sample, env_steps, {}, demos.buffers[0], stats, windows)
+
+
 class CaptureDataModule(L.LightningDataModule):
     """Environments, rewards and replay for training the blue team.
 
     Args:
-        layouts: training layouts (names, paths, or "random"); sizes are padded to the largest.
+        layouts: training layouts (names, paths, ranges of generated mazes such as `contest_1..50`, or the
+            streams `random`, `contest_random` and `berkeley_random`, a fresh maze per game); each game's drawn uniformly, or,
+            given as `{layout: weight}`, with those weights (`{bloxCapture: 0.5, contest_random: 0.5}`).
+            Sizes are padded to the largest.
         num_envs: games played at once.
         opponent: the red team: any entrant (`marl_lightning.entrants`: a team name, a team file, a
             contest team file, a checkpoint), or `{entrant: weight}`: each game's drawn from those when
@@ -138,6 +192,8 @@ class CaptureDataModule(L.LightningDataModule):
             (the default): exactly when the agents observe the clock (`time` in `planes`).
         zero_sum: learn on blue's team reward minus red's.
         potential_shaping: scale of potential-based shaping on maze distances (0: off; `data.rewards`).
+        value_shaping: scale of potential-based shaping on the game's value as the search team scores it,
+            `score + (food carried - food the opponents carry) / 2` (0: off; zero-sum by construction).
         gamma: the learner's discount (linked from the model), for the shaping term.
         buffer_size: frames kept (about one per transition).
         prioritized: prioritized replay of windows (with `alpha`, `beta`).
@@ -153,30 +209,40 @@ class CaptureDataModule(L.LightningDataModule):
             per gradient step); collection follows it (fractions carried over). `None`: `steps_per_update`.
         steps_per_update: vector steps collected per gradient step (`num_envs` transitions each), when
             `replay_ratio` is `None`.
-        seed: environment seed (each DDP rank adds its rank).
+        seed: environment seed (each DDP rank adds its rank); `None` (the default): the run's `seed_everything`
+            (`marl fit` sets it, so a seed is given once), or 0 where no run sets it.
         curriculum: `{stages: [...], keep_earlier: 0.2}`, stages of opponents (and layouts) the games move
             through on win-rate or step gates (`data.curriculum`); it replaces `opponent`.
         league: `{every_n_steps, pool_size, share, sampling, pfsp_power}`: a self-play league, frozen
             snapshots of the learner playing `share` of the games (`data.league`).
+        demonstrations: a file of a teacher's games (`python -m marl_lightning.demos`, recorded with this run's
+            reward settings): what `learner: imitation` clones, and what a replay learner draws `demo_share` of
+            each batch from (DQfD: `model.demo_margin`).
+        demo_share: the share of each replay batch drawn from the demonstrations (0: none).
+        dagger: DAgger rounds for imitation (`data.demonstrations.DaggerConfig`: `{teacher, every_n_steps,
+            steps, beta, beta_decay, num_envs, capacity}`): the learner plays, the teacher labels.
+        value_batch_size: windows of demonstrations a step for an imitation learner's critic.
         save_buffer: keep the replay buffer in checkpoints (large), for an exact resume.
         replay_device: where the replay buffer (or an on-policy learner's rollout) lives and is sampled:
             `"auto"` (the default), the trainer's device (a GPU's memory, so a batch never crosses to
             it); or `"cpu"`, `"cuda"`, ...
     """
 
-    def __init__(self, layouts: str | Sequence[str] = "tinyMaze", num_envs: int = 32, opponent: str | dict[str, float] = "random",
+    def __init__(self, layouts: str | Sequence[str] | dict[str, float] = "tinyMaze", num_envs: int = 32, opponent: str | dict[str, float] = "random",
                  length: int = 300, reward_for_legal_action: bool = True, defence_reward: bool = True,
                  planes: Sequence[str] = (), limit_is_terminal: bool | None = None, zero_sum: bool = False,
-                 potential_shaping: float = 0.0, gamma: float = 0.99, buffer_size: int = 50_000,
+                 potential_shaping: float = 0.0, value_shaping: float = 0.0, gamma: float = 0.99, buffer_size: int = 50_000,
                  prioritized: bool = False, alpha: float = 0.6, beta: float = 0.4, batch_size: int = 128,
                  sequence_length: int = 1, burn_in: int = 0, n_step: int = 1, warmup: int = 2_000,
-                 replay_ratio: float | None = None, steps_per_update: int = 2, seed: int = 0, save_buffer: bool = False,
-                 curriculum: dict | None = None, league: dict | None = None, replay_device: str = "auto"):
+                 replay_ratio: float | None = None, steps_per_update: int = 2, seed: int | None = None, save_buffer: bool = False,
+                 curriculum: dict | None = None, league: dict | None = None, replay_device: str = "auto",
+                 demonstrations: str | None = None, demo_share: float = 0.0, dagger: DaggerConfig | None = None,
+                 value_batch_size: int = 64):
         super().__init__()
-        self.save_hyperparameters()
+        self.save_hyperparameters(logger=False)  # the loggers get the whole config once (cli.LoggedConfigCallback)
         if sequence_length < 1 or burn_in < 0 or n_step < 1:
             raise ValueError(f"need sequence_length >= 1, burn_in >= 0, n_step >= 1; got {sequence_length}, {burn_in}, {n_step}")
-        self.layouts = [layouts] if isinstance(layouts, str) else list(layouts)
+        self.layouts, self.layout_weights = training_layouts(layouts)
         resolved = resolve_layouts(self.layouts)  # fails early, naming a bad layout
         sizes = [RANDOM_LAYOUT_SHAPE if isinstance(l, str) else (l.height, l.width) for l in resolved]
         self.grid_shape = (max(h for h, _ in sizes), max(w for _, w in sizes))
@@ -195,7 +261,7 @@ class CaptureDataModule(L.LightningDataModule):
         self.scripted = None  # the opponents that are not the league's pool (a mixture with a curriculum)
         self.rewards = RewardConfig(legal_action=reward_for_legal_action, defence=defence_reward)
         self.limit_is_terminal = "time" in self.planes if limit_is_terminal is None else limit_is_terminal
-        self.shaper = RewardShaper(zero_sum, potential_shaping, gamma, self.limit_is_terminal)
+        self.shaper = RewardShaper(zero_sum, potential_shaping, gamma, self.limit_is_terminal, value_shaping)
         self.buffer_size, self.prioritized, self.alpha, self.beta = buffer_size, prioritized, alpha, beta
         self.batch_size, self.warmup = batch_size, warmup
         self.sequence_length, self.burn_in, self.n_step = sequence_length, burn_in, n_step
@@ -203,8 +269,16 @@ class CaptureDataModule(L.LightningDataModule):
         trained = batch_size * sequence_length  # transitions trained on per gradient step
         self.vector_steps_per_update = steps_per_update if replay_ratio is None else trained / (replay_ratio * num_envs)
         self._credit = 0.0  # fractions of a vector step owed to collection, carried over
-        self.seed, self.save_buffer = seed, save_buffer
+        self.seed, self.save_buffer = (0 if seed is None else seed), save_buffer
         self.replay_device = replay_device if replay_device == "auto" else str(torch.device(replay_device))  # fails early on a bad name
+        if not 0.0 <= demo_share < 1.0 or (demo_share and demonstrations is None):
+            raise ValueError(f"data.demo_share must be in [0, 1) and needs data.demonstrations, got {demo_share} "
+                             f"with {demonstrations!r}")
+        self.demonstrations, self.demo_share, self.value_batch_size = demonstrations, demo_share, value_batch_size
+        self.dagger = DaggerConfig(**dagger) if isinstance(dagger, Mapping) else dagger
+        if self.dagger is not None:
+            self.hparams.dagger = asdict(self.dagger)  # plain values in checkpoints (they load with weights_only=True)
+        self.demos: DemoSource | None = None
         self.buffer: ReplayBuffer | None = None
         self.collector: Collector | None = None
         self._pending_state: dict | None = None  # a checkpoint's data, loaded before `setup`
@@ -232,6 +306,7 @@ class CaptureDataModule(L.LightningDataModule):
                                    team=RED, seed=seed)
         env = VecCaptureEnv(self.layouts, self.num_envs, opponent, length=self.length, rewards=self.rewards, seed=seed,
                             planes=self.planes, encoded=True)
+        env.layout_weights = self.layout_weights
         if self.curriculum is not None:
             self._apply_stage(env)  # before the collector starts the first games
         # one generator for replay draws and one for exploration, apart from torch's global one, so
@@ -246,18 +321,37 @@ class CaptureDataModule(L.LightningDataModule):
                                        device=self._replay_device(), generator=torch.Generator().manual_seed(2 * seed))
         self.collector = Collector(env, self.buffer, self.shaper, self.limit_is_terminal,
                                    generator=torch.Generator().manual_seed(2 * seed + 1))
+        if self.demonstrations is not None or self.dagger is not None or getattr(learner, "imitation", False):
+            self.demos = DemoSource(self, self.demonstrations, self.dagger, self._replay_device(), seed,
+                                    uses_rewards=not getattr(learner, "imitation", False) or getattr(learner, "learns_values", False))
         if self._pending_state is not None:
             self._restore(self._pending_state)
             self._pending_state = None
 
+    def sample_replay(self) -> TensorDict:
+        """A batch of windows from replay, `demo_share` of them from the demonstrations (flagged `demo`)."""
+        demo = int(round(self.batch_size * self.demo_share))
+        sample = self.buffer.sample(self.batch_size - demo, self.window)
+        sample["demo"] = torch.zeros(sample.batch_size[0], dtype=torch.bool, device=sample.device)
+        if not demo:
+            return sample
+        demos = self.demos.sample(demo, self.window)
+        demos["demo"] = torch.ones(demo, dtype=torch.bool, device=demos.device)
+        demos["priority_weight"] = torch.ones(demo, device=demos.device)
+        return torch.cat([sample, demos.select(*sample.keys())], dim=0)
+
     def train_dataloader(self) -> DataLoader:
+        learner = self.trainer.lightning_module if self.trainer is not None else None
+        if getattr(learner, "imitation", False):
+            return DataLoader(ImitationStream(self), batch_size=None, num_workers=0, collate_fn=_as_is)
         stream = OnPolicyStream(self) if isinstance(self.buffer, RolloutBuffer) else RolloutStream(self)
         return DataLoader(stream, batch_size=None, num_workers=0, collate_fn=_as_is)
 
     # -- the curriculum -----------------------------------------------------------------------
     def _apply_stage(self, env: VecCaptureEnv) -> None:
         self.scripted.set_weights(self.curriculum.opponent_weights())
-        env.layout_weights = self.curriculum.layout_weights(self.layouts)
+        stage = self.curriculum.layout_weights(self.layouts)
+        env.layout_weights = self.layout_weights if stage is None else stage
 
     def advance_curriculum(self) -> dict[str, float]:
         """Move to the next stage when its gate is met (`data.curriculum`); the stage, for the logs."""
@@ -303,6 +397,8 @@ class CaptureDataModule(L.LightningDataModule):
             local["curriculum"] = self.curriculum.state_dict()
         if self.league is not None:
             local["league"] = self.league.state_dict()
+        if self.demos is not None:
+            local["demos"] = self.demos.state_dict()
         if self.save_buffer or isinstance(self.buffer, RolloutBuffer):  # a rollout is small, and needed to resume an update
             local["buffer"] = self.buffer.state_dict()
         else:
@@ -334,6 +430,8 @@ class CaptureDataModule(L.LightningDataModule):
             self.league.load_state_dict(local["league"], self.trainer.lightning_module)
             self._pool_counts = (self.league.pool.games.copy(), self.league.pool.lost.copy())
         self.collector.load_state_dict(local["collector"])
+        if self.demos is not None and "demos" in local:
+            self.demos.load_state_dict(local["demos"])
         self._credit = float(local.get("credit", 0.0))
         self.env_steps = int(local.get("env_steps", 0))
         if "buffer" in local:

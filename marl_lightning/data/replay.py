@@ -88,8 +88,8 @@ class ReplayBuffer:
     # -- writing ----------------------------------------------------------------------------------
     def add(self, step: TensorDict, ended: torch.Tensor | None = None, final: TensorDict | None = None) -> None:
         """One vector step: `step` `(N, ...)` holds each game's decision frame (the fields of
-        `STEP_FIELDS`); the games `ended` `(k,)` (indices, on the CPU) also write `final` `(k, ...)`: the
-        observations and masks they ended in."""
+        `STEP_FIELDS`, or a compact `game` state in place of `obs`: `data.compact`); the games `ended` `(k,)`
+        (indices, on the CPU) also write `final` `(k, ...)`: the observations (or state) and masks they ended in."""
         games = torch.arange(self.num_games)
         step = step.to(self.device)
         step["decision"] = torch.ones(self.num_games, dtype=torch.bool, device=self.device)
@@ -99,7 +99,8 @@ class ReplayBuffer:
         if ended is not None and len(ended):
             ended = ended.cpu()
             frame = step[ended.to(self.device)].clone().zero_()  # no action, reward or ending: what the game looked like
-            frame["obs"], frame["legal"] = final["obs"].to(self.device), final["legal"].to(self.device)
+            for key in final.keys():  # the observations and masks (or the compact game state) it ended in
+                frame[key] = final[key].to(self.device)
             self._write(ended, frame, decision=False)
 
     def _write(self, games: torch.Tensor, frames: TensorDict, decision: bool) -> None:

@@ -116,6 +116,35 @@ class Learner(L.LightningModule):
     def on_train_start(self) -> None:
         self._started = time.perf_counter()
 
+    def on_fit_start(self) -> None:
+        """A fresh run with `init_from` starts its agents' networks from that checkpoint's (a resumed one
+        has its own weights already)."""
+        path = self.hparams.get("init_from")
+        if path and self.global_step == 0 and self._env_steps == 0:
+            self.load_agents(path)
+
+    def load_agents(self, path: str) -> None:
+        """The agents' networks of checkpoint `path` (an imitation clone, or any learner's with the same
+        network), into this learner's `agents`, and its critic where both have one (a clone's, learnt on the
+        demonstrations' returns, into MAPPO's); then `agents_loaded` lets the learner follow up."""
+        from ..policy import CheckpointError, read_checkpoint
+
+        state = read_checkpoint(path)["state_dict"]
+        for part in ("agents", "critic"):  # a clone's critic, learnt on the demonstrations' returns, starts MAPPO's
+            weights = {key[len(part) + 1:]: value for key, value in state.items() if key.startswith(part + ".")}
+            module = getattr(self, part, None)
+            if module is None or (part == "critic" and not weights):
+                continue
+            try:
+                module.load_state_dict(weights)
+            except RuntimeError as exc:
+                raise CheckpointError(f"model.init_from {path!r}: its {part} do not fit this run's "
+                                      f"({str(exc).splitlines()[0]}); give the same networks") from None
+        self.agents_loaded()
+
+    def agents_loaded(self) -> None:
+        """Called after `load_agents` (target networks to copy, a teacher to keep)."""
+
     # -- checkpoints ------------------------------------------------------------------------------
     def on_load_checkpoint(self, checkpoint: dict) -> None:
         self._env_steps = int(checkpoint["state_dict"].get("env_steps", 0))

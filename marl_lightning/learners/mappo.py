@@ -19,6 +19,8 @@ per game (1 centralised, `A` independent).
 
 from __future__ import annotations
 
+import copy
+
 from typing import Callable, Sequence
 
 import torch
@@ -71,11 +73,18 @@ class MAPPOModule(Learner):
         critic_lr: Adam's learning rate of the critic (default: `lr`).
         grad_clip: maximum gradient norm of both, clipped by the learner (the one clipping in effect;
             leave `trainer.gradient_clip_val` unset).
+        init_from: a checkpoint whose agents' networks start the actor (an imitation clone with the same
+            `actor` network; `None`: fresh).
+        kickstart: kickstarting (Schmitt et al., 2018): the weight, at the first environment step, of the
+            distillation loss `KL(clone || actor)` towards the actor `init_from` started as, kept frozen; it
+            decays linearly to 0 over `kickstart_decay_steps` environment steps, so the actor leans on its
+            teacher at first and on its own returns later (0: off).
+        kickstart_decay_steps: environment steps of that decay.
     """
 
     on_policy = True
     train_metric_names = ("loss", "policy_loss", "value_loss", "entropy", "approx_kl", "clip_fraction",
-                          "advantage_mean", "value_mean", "grad_norm")
+                          "advantage_mean", "value_mean", "grad_norm", "kickstart_kl")
 
     def __init__(self, n_agents: int = 2, obs_shape: tuple[int, int, int] = (8, 20, 20), planes: Sequence[str] = (),
                  actor: NetworkFactory = AgentQNetworks, critic: CriticFactory = ValueCritic,
@@ -83,9 +92,10 @@ class MAPPOModule(Learner):
                  rollout_length: int = 32, epochs: int = 4, minibatches: int = 4, clip: float = 0.2,
                  value_clip: float | None = 0.2, value_coef: float = 0.5, entropy_start: float = 0.01,
                  entropy_end: float = 0.001, entropy_decay_steps: int = 1_000_000, normalize_advantages: bool = True,
-                 reward_scale: float = 1.0, lr: float = 5e-4, critic_lr: float | None = None, grad_clip: float = 10.0):
+                 reward_scale: float = 1.0, lr: float = 5e-4, critic_lr: float | None = None, grad_clip: float = 10.0,
+                 init_from: str | None = None, kickstart: float = 0.0, kickstart_decay_steps: int = 1_000_000):
         super().__init__()
-        self.save_hyperparameters()
+        self.save_hyperparameters(logger=False)  # the loggers get the whole config once (cli.LoggedConfigCallback)
         self.hparams.actor, self.hparams.critic = describe(self.hparams.actor), describe(self.hparams.critic)
         for name, value, low in (("rollout_length", rollout_length, 1), ("epochs", epochs, 1), ("minibatches", minibatches, 1)):
             if value < low:
@@ -97,12 +107,43 @@ class MAPPOModule(Learner):
         if self.agents.state_size:
             raise ValueError("MAPPO's actors are feed-forward here: give the actor without `recurrent: true`")
         self.critic: nn.Module = build(critic, nn.Module, {}, n_agents, obs_shape, centralised_critic)
+        if kickstart and not init_from:
+            raise ValueError("model.kickstart distils towards the clone model.init_from names: give model.init_from too")
+        # the clone the actor started as, frozen (kickstarting); in checkpoints, so a resume keeps it
+        self.clone: TeamNetwork | None = copy.deepcopy(self.agents).requires_grad_(False) if kickstart else None
 
     # -- acting ---------------------------------------------------------------------------------
     @property
     def entropy_coef(self) -> float:
         h = self.hparams
         return epsilon_at(self._env_steps, h.entropy_start, h.entropy_end, h.entropy_decay_steps, "linear")
+
+    @property
+    def kickstart_coef(self) -> float:
+        h = self.hparams
+        return epsilon_at(self._env_steps, h.kickstart, 0.0, h.kickstart_decay_steps, "linear") if h.kickstart else 0.0
+
+    @torch.no_grad()
+    def state_value(self, obs: torch.Tensor, legal: torch.Tensor) -> torch.Tensor:
+        """The critic's value of states `(M, A, C, H, W)`: `(M,)` (the agents' mean for IPPO's; play-time lookahead)."""
+        was_training = self.training
+        self.eval()
+        try:
+            return self.critic(obs).mean(-1)
+        finally:
+            self.train(was_training)
+
+    def agents_loaded(self) -> None:
+        """Kickstarting keeps the clone the actor starts as."""
+        if self.clone is not None:
+            self.clone.load_state_dict(self.agents.state_dict())
+
+    def train(self, mode: bool = True):
+        """The frozen clone always evaluates."""
+        super().train(mode)
+        if self.clone is not None:
+            self.clone.eval()
+        return self
 
     def policy(self) -> GreedyPolicy:
         """The most probable legal action of each agent (evaluation, `load_policy`, export)."""
@@ -177,6 +218,11 @@ class MAPPOModule(Learner):
         value_loss = clipped_value_loss(value, sample["value"], sample["return"], h.value_clip)
         spread = entropy(log_probs, legal)  # (B, A)
         loss = policy_loss.mean() + h.value_coef * value_loss.mean() - self.entropy_coef * spread.mean()
+        if self.clone is not None and self.kickstart_coef:
+            with torch.no_grad():
+                teacher = legal_log_probs(self.clone(obs, self.clone.initial_state(obs.shape[0], obs.device))[0], legal)
+            distillation = (teacher.exp() * (teacher - log_probs).masked_fill(~legal, 0.0)).sum(-1)  # (B, A) KL(clone || actor)
+            loss = loss + self.kickstart_coef * distillation.mean()
         log_ratio = taken - sample["log_prob"]
         diagnostics = {
             "policy_loss": policy_loss.mean(), "value_loss": value_loss.mean(), "entropy": spread.mean(),
@@ -184,6 +230,8 @@ class MAPPOModule(Learner):
             "clip_fraction": clipped.float().mean(), "advantage_mean": sample["advantage"].mean(),
             "value_mean": value.mean(),
         }
+        if self.clone is not None and self.kickstart_coef:
+            diagnostics["kickstart_kl"] = distillation.mean()
         return loss, diagnostics
 
     def training_step(self, batch: TrainingBatch, batch_idx: int) -> torch.Tensor:
@@ -193,7 +241,8 @@ class MAPPOModule(Learner):
         return loss
 
     def logged_scalars(self) -> dict[str, float]:
-        return {"train/entropy_coef": self.entropy_coef, **super().logged_scalars()}
+        kickstart = {"train/kickstart_coef": self.kickstart_coef} if self.clone is not None else {}
+        return {"train/entropy_coef": self.entropy_coef, **kickstart, **super().logged_scalars()}
 
     def configure_optimizers(self):
         h = self.hparams

@@ -73,3 +73,12 @@ def lambda_returns(reward: torch.Tensor, terminated: torch.Tensor, ended: torch.
         out[:, i] = reward[:, i] + gamma * live[:, i] * bootstrap
         following = out[:, i]
     return out
+
+
+def large_margin_loss(q: torch.Tensor, legal: torch.Tensor, action: torch.Tensor, margin: float) -> torch.Tensor:
+    """DQfD's supervised loss (Hester et al., 2018, eq. 2): `max_a [Q(s, a) + l(a_E, a)] - Q(s, a_E)` over the
+    legal moves, with `l = margin` for every move but the demonstrator's `a_E` (0 for it), so the demonstrated
+    move must lead the others by the margin. `q` `(..., U)`, `legal` `(..., U)` bool, `action` `(...)` -> `(...)`."""
+    penalty = torch.full_like(q, margin).scatter(-1, action.long()[..., None], 0.0)
+    best = (q + penalty).masked_fill(~legal, float("-inf")).amax(dim=-1)
+    return best - q.gather(-1, action.long()[..., None]).squeeze(-1)

@@ -35,7 +35,7 @@ from ..networks import AgentQNetworks, TeamNetwork
 from ..parts import build, describe
 from ..policy import BoltzmannPolicy, EpsilonGreedyPolicy, GreedyPolicy
 from .base import Learner
-from .targets import double_q_values, lambda_returns, n_step_bootstrap, n_step_returns
+from .targets import double_q_values, lambda_returns, large_margin_loss, n_step_bootstrap, n_step_returns
 
 NetworkFactory = Callable[[int, tuple[int, int, int]], TeamNetwork]  # (n_agents, obs_shape)
 MixerFactory = Callable[[int, tuple[int, int, int]], Mixer]  # (n_agents, state_shape)
@@ -84,9 +84,15 @@ class ValueDecompositionModule(Learner):
         temperature_end: the temperature after the decay.
         temperature_decay_steps: environment steps of the temperature's decay.
         temperature_schedule: `"linear"` or `"exponential"`.
+        init_from: a checkpoint whose agents' networks start this run's (an imitation clone,
+            `learner: imitation`, with the same `network`); the targets start as copies. `None`: fresh.
+        demo_margin: the weight of DQfD's large-margin loss (`targets.large_margin_loss`) on the windows drawn
+            from demonstrations (`data.demonstrations`, `data.demo_share`), added to the TD loss they share
+            with the learner's own windows (0: off).
+        margin: the margin the demonstrated move must lead the others by.
     """
 
-    train_metric_names = ("td_loss", "q_taken_mean", "target_mean", "td_error_abs", "grad_norm")
+    train_metric_names = ("td_loss", "q_taken_mean", "target_mean", "td_error_abs", "grad_norm", "margin_loss")
 
     def __init__(self, n_agents: int = 2, obs_shape: tuple[int, int, int] = (8, 20, 20), planes: Sequence[str] = (),
                  burn_in: int = 0, n_step: int = 1, network: NetworkFactory = AgentQNetworks,
@@ -97,9 +103,10 @@ class ValueDecompositionModule(Learner):
                  target_update_interval: int = 200, tau: float = 0.005, exploration: str = "epsilon",
                  epsilon_start: float = 1.0, epsilon_end: float = 0.05, epsilon_decay_steps: int = 50_000,
                  epsilon_schedule: str = "linear", temperature_start: float = 1.0, temperature_end: float = 0.05,
-                 temperature_decay_steps: int = 50_000, temperature_schedule: str = "linear"):
+                 temperature_decay_steps: int = 50_000, temperature_schedule: str = "linear", init_from: str | None = None,
+                 demo_margin: float = 0.0, margin: float = 0.8):
         super().__init__()
-        self.save_hyperparameters()
+        self.save_hyperparameters(logger=False)  # the loggers get the whole config once (cli.LoggedConfigCallback)
         self.hparams.network, self.hparams.mixer = describe(self.hparams.network), describe(self.hparams.mixer)  # plain dicts
         for name, value, choices in (("target_update", target_update, ("hard", "soft")), ("loss", loss, ("huber", "mse")),
                                      ("exploration", exploration, ("epsilon", "boltzmann")),
@@ -186,6 +193,14 @@ class ValueDecompositionModule(Learner):
         valid = mask.bool()
         diagnostics = {"q_taken_mean": q_taken.mean(), "target_mean": target[valid].mean(),
                        "td_error_abs": td_error.abs()[valid].mean()}
+        if h.demo_margin and "demo" in sample.keys() and bool(sample["demo"].any()):
+            demo = sample["demo"]  # (B,) windows drawn from demonstrations
+            legal, action = sample["legal"][:, burn:burn + trained], sample["action"][:, burn:burn + trained]  # (B, T, A, U), (B, T, A)
+            supervised = large_margin_loss(q[demo], legal[demo], action[demo], h.margin)  # (D, T, A)
+            steps = sample["mask"][demo][:, burn:burn + trained, None].expand_as(supervised)
+            margin_loss = (supervised * steps).sum() / steps.sum().clamp(min=1)
+            loss = loss + h.demo_margin * margin_loss
+            diagnostics["margin_loss"] = margin_loss.detach()
         return loss, window_error.detach(), diagnostics
 
     def _online(self, obs: torch.Tensor, state: torch.Tensor, burn: int, trained: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -230,6 +245,24 @@ class ValueDecompositionModule(Learner):
         batch.report_td_error(td_error)  # prioritized replay: the buffer owns the priorities
         self.record({"td_loss": loss, **diagnostics}, batch.stats)
         return loss
+
+    @torch.no_grad()
+    def state_value(self, obs: torch.Tensor, legal: torch.Tensor) -> torch.Tensor:
+        """The team's value of states `(M, A, C, H, W)` with masks `(M, A, U)`: each agent's best legal Q, mixed
+        by the mixer (summed without one): `(M,)` (play-time lookahead; the online networks, which a slim
+        checkpoint keeps)."""
+        was_training = self.training
+        self.eval()
+        try:
+            q, _ = self.agents(obs, self.agents.initial_state(obs.shape[0], obs.device))
+            best = q.masked_fill(~legal, float("-inf")).amax(-1)  # (M, A)
+            return best.sum(-1) if self.mixer is None else self.mixer(best, global_state(obs))
+        finally:
+            self.train(was_training)
+
+    def agents_loaded(self) -> None:
+        """The targets start where the loaded agents are."""
+        self.target_agents.load_state_dict(self.agents.state_dict())
 
     def logged_scalars(self) -> dict[str, float]:
         exploration = self.hparams.exploration

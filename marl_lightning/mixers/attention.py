@@ -10,26 +10,30 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .base import Mixer
+from .base import Mixer, StateEncoder
 
 
 class AttentionMixer(Mixer):
-    """Args: n_agents: A. state_shape: `(A*C, H, W)`. embed: width of agent embeddings and mixing. heads: attention heads."""
+    """Args: n_agents: A. state_shape: `(A*C, H, W)`. embed: width of agent embeddings and mixing. heads: attention
+    heads. pooling: how each agent's encoder pools (`StateEncoder`: 4 regions a side, or "board")."""
 
-    def __init__(self, n_agents: int, state_shape: tuple[int, int, int], embed: int = 32, heads: int = 4):
+    def __init__(self, n_agents: int, state_shape: tuple[int, int, int], embed: int = 32, heads: int = 4,
+                 pooling: int | str = 4):
         super().__init__(n_agents, state_shape)
         self.embed = embed
         self.channels = state_shape[0] // n_agents  # C, each agent's own observation
-        self.agent_encoder = nn.Sequential(  # one shared encoder for each agent's own observation
-            nn.Conv2d(self.channels, 32, 3, padding=1), nn.ReLU(),
-            nn.Conv2d(32, 32, 3, padding=1), nn.ReLU(),
-            nn.AdaptiveAvgPool2d(4), nn.Flatten(), nn.Linear(32 * 16, embed), nn.ReLU(),
-        )
+        self.agent_encoder = StateEncoder(self.channels, embed, pooling=pooling)  # one, shared, for each agent's observation
         self.attention = nn.MultiheadAttention(embed, heads, batch_first=True)
         self.hyper_w1 = nn.Linear(embed, embed)  # per agent: its row of the first mixing matrix
         self.hyper_b1 = nn.Linear(embed, embed)
         self.hyper_w2 = nn.Linear(embed, embed)
         self.hyper_b2 = nn.Sequential(nn.Linear(embed, embed), nn.ReLU(), nn.Linear(embed, 1))
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        """Checkpoints from before the encoder was a `StateEncoder` name its layers `agent_encoder.N`."""
+        for key in [k for k in state_dict if k.startswith(prefix + "agent_encoder.") and k[len(prefix) + 14].isdigit()]:
+            state_dict[key.replace("agent_encoder.", "agent_encoder.net.", 1)] = state_dict.pop(key)
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     def forward(self, agent_qs: torch.Tensor, state: torch.Tensor) -> torch.Tensor:
         """agent_qs `(B, A)`, state `(B, A*C, H, W)` -> q_tot `(B,)`."""

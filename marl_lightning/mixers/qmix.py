@@ -13,13 +13,15 @@ from .base import Mixer, StateEncoder
 
 class QMixer(Mixer):
     """Args: n_agents: A. state_shape: `(A*C, H, W)`. embed: mixing width. state_embed: width of the state
-    features. state_stride: stride of the state encoder's first convolution (2 quarters its cost)."""
+    features. state_stride: stride of the state encoder's first convolution (2 quarters its cost).
+    state_pooling: how the state encoder pools (`StateEncoder`: 4, a 4 x 4 grid of regions; "board", the
+    whole map, for maps of any size)."""
 
     def __init__(self, n_agents: int, state_shape: tuple[int, int, int], embed: int = 32, state_embed: int = 64,
-                 state_stride: int = 1):
+                 state_stride: int = 1, state_pooling: int | str = 4):
         super().__init__(n_agents, state_shape)
         self.embed = embed
-        self.encoder = StateEncoder(state_shape[0], state_embed, state_stride)
+        self.encoder = StateEncoder(state_shape[0], state_embed, state_stride, state_pooling)
         self.hyper_w1 = nn.Sequential(nn.Linear(state_embed, embed), nn.ReLU(), nn.Linear(embed, n_agents * embed))
         self.hyper_b1 = nn.Linear(state_embed, embed)
         self.hyper_w2 = nn.Sequential(nn.Linear(state_embed, embed), nn.ReLU(), nn.Linear(embed, embed))

@@ -1,11 +1,11 @@
 """How good is a team? Games between two entrants, both colours, with confidence intervals.
 
-    python -m marl_lightning.evaluate runs/qmix/version_0/checkpoints/last.ckpt baseline \
-        --layouts tinyMaze smallMaze --games 200 --out runs/eval
+    marl evaluate runs/qmix__tinyMaze__random__0 baseline --layouts tinyMaze smallMaze --games 200 --out runs/eval
 
-An entrant is a built-in team (`random`, `baseline`, `heuristic`, `search`, their course names), a
-team file (`my/myTeam.py`), a Berkeley contest team file (`contest:their/theirTeam.py`) or a
-checkpoint written by `train.py` (`*.ckpt`). Half the games are
+(or `python -m marl_lightning.evaluate ...`). An entrant is a built-in team (`random`, `baseline`,
+`heuristic`, `search`, their course names), a team file (`my/myTeam.py`), a Berkeley contest team file
+(`contest:their/theirTeam.py`), a checkpoint written by `train.py` (`*.ckpt`) or a run folder (its
+best checkpoint, `best.ckpt`). Half the games are
 played with the first entrant as blue, half as red, batched in the vectorised environment.
 """
 
@@ -19,6 +19,7 @@ from typing import Sequence
 
 from agents import Policy
 from agents.match import play_match
+from gymPacMan.layout import expand_layout_names
 from gymPacMan.rules import BLUE, RED
 
 from ..entrants import entrant_name, make_entrant
@@ -91,25 +92,34 @@ def markdown_table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def combined(rows: Sequence[dict]) -> dict:
+    """`head_to_head` results of the same pair (on different layouts, say) as one: counts and intervals
+    over all their games, means weighted by games."""
+    counts = ("games", "wins", "ties", "losses")
+    total = lambda records: colour_record(*(sum(r[k] for r in records) for k in counts))  # noqa: E731
+    n = sum(r["games"] for r in rows)
+    weighted = lambda key: sum(r[key] * r["games"] for r in rows) / n  # noqa: E731
+    return {
+        "a": rows[0]["a"], "b": rows[0]["b"], **total(rows),
+        "by_colour": {c: total([r["by_colour"][c] for r in rows]) for c in ("blue", "red")},
+        **{k: weighted(k) for k in ("mean_score", "mean_food_returned", "mean_food_returned_by_opponent", "mean_length")},
+    }
+
+
 def evaluate(a: str, b: str, layouts: Sequence[str], games: int, length: int = 300, seed: int = 0) -> list[dict]:
-    """`head_to_head` on each layout, then over all of them together (`layout: "all"`)."""
+    """`head_to_head` on each layout (`contest_1..50` stands for 50), then over all of them together
+    (`layout: "all"`)."""
+    layouts = expand_layout_names(layouts)
     rows = [dict(head_to_head(a, b, [layout], games, length, seed), layout=layout) for layout in layouts]
     if len(layouts) > 1:
-        counts = ("games", "wins", "ties", "losses")
-        total = lambda records: colour_record(*(sum(r[k] for r in records) for k in counts))  # noqa: E731
-        n = sum(r["games"] for r in rows)
-        weighted = lambda key: sum(r[key] * r["games"] for r in rows) / n  # noqa: E731
-        rows.append({
-            "a": rows[0]["a"], "b": rows[0]["b"], "layout": "all", **total(rows),
-            "by_colour": {c: total([r["by_colour"][c] for r in rows]) for c in ("blue", "red")},
-            **{k: weighted(k) for k in ("mean_score", "mean_food_returned", "mean_food_returned_by_opponent", "mean_length")},
-        })
+        rows.append(dict(combined(rows), layout="all"))
     return rows
 
 
 def add_match_arguments(parser: argparse.ArgumentParser, games: int, games_help: str, outputs: str) -> None:
     """The options every command that plays batches of games shares (evaluate, tournament)."""
-    parser.add_argument("--layouts", nargs="+", default=["bloxCapture"])
+    parser.add_argument("--layouts", nargs="+", default=["bloxCapture"],
+                        help="maps by name or path; a range such as contest_1..50 stands for contest_1 ... contest_50")
     parser.add_argument("--games", type=int, default=games, help=games_help)
     parser.add_argument("--length", type=int, default=300)
     parser.add_argument("--seed", type=int, default=0)
@@ -125,8 +135,8 @@ def write_results(out: Path, stem: str, results, table: str) -> None:
 
 def main(argv: list[str] | None = None) -> list[dict]:
     parser = argparse.ArgumentParser(description="Play two entrants against each other and report the results.")
-    parser.add_argument("entrant", help="a team name, a team file or a checkpoint")
-    parser.add_argument("opponent", help="a team name, a team file or a checkpoint")
+    parser.add_argument("entrant", help="a team name, a team file, a checkpoint or a run folder (its best checkpoint)")
+    parser.add_argument("opponent", help="a team name, a team file, a checkpoint or a run folder (its best checkpoint)")
     add_match_arguments(parser, 100, "games per layout (half in each colour)", "evaluation.json and evaluation.md")
     args = parser.parse_args(argv)
     if args.games < 2:

@@ -1,6 +1,7 @@
 """Export a trained team for the course's contest (the Berkeley Capture-the-Flag framework).
 
-    python -m marl_lightning.export runs/qmix/version_0/checkpoints/last.ckpt --out myTeam/
+    marl export runs/qmix__tinyMaze__random__0 --out myTeam/     (a run folder: its best checkpoint)
+    python -m marl_lightning.export runs/qmix__tinyMaze__random__0/version_0/checkpoints/last.ckpt --out myTeam/
 
 writes `myTeam/myTeam.py` (the contest's `createTeam(firstIndex, secondIndex, isRed, **kwargs)`) and
 `myTeam/team.pt` (the agent networks as TorchScript). The team needs only torch and numpy: it
@@ -17,6 +18,7 @@ from pathlib import Path
 import torch
 
 from ..policy import load_policy
+from ..runs import run_checkpoint
 
 TEAM_FILE = "myTeam.py"
 NETWORK_FILE = "team.pt"
@@ -42,7 +44,7 @@ def export(ckpt: str | Path, out: str | Path, overwrite: bool = False) -> Path:
     team_file.write_text(
         template.replace("__GRID_H__", str(h)).replace("__GRID_W__", str(w))
         .replace("__STATE__", str(network.state_size)).replace("__PLANES__", repr(list(policy.planes)))
-        .replace("__CHANNELS__", str(channels))
+        .replace("__CHANNELS__", str(channels)).replace("__SIZE_FREE__", str(bool(network.size_free)))
         .replace("__SOURCE__", Path(ckpt).name)
     )
     return team_file
@@ -58,7 +60,8 @@ def default_folder(ckpt: str | Path) -> Path:
 
 def main(argv: list[str] | None = None) -> Path:
     parser = argparse.ArgumentParser(description="Export a trained team for the course's contest.")
-    parser.add_argument("checkpoint", nargs="?", help="a checkpoint written by train.py (as evaluate and watch take it)")
+    parser.add_argument("checkpoint", nargs="?", help="a checkpoint written by train.py, or a run folder (its best "
+                        "checkpoint), as evaluate and watch take it")
     parser.add_argument("--ckpt", help="the same, as a named option")
     parser.add_argument("--out", help="folder for myTeam.py and team.pt (default: exports/<run name>/)")
     parser.add_argument("--overwrite", action="store_true", help="replace an earlier export in --out")
@@ -68,6 +71,7 @@ def main(argv: list[str] | None = None) -> Path:
         parser.error("give the checkpoint to export: python -m marl_lightning.export CKPT [--out DIR]")
     if args.checkpoint and args.ckpt and args.checkpoint != args.ckpt:
         parser.error(f"two checkpoints given: {args.checkpoint} and --ckpt {args.ckpt}")
+    ckpt = run_checkpoint(ckpt)  # a run folder exports its best checkpoint
     path = export(ckpt, args.out or default_folder(ckpt), args.overwrite)
     print(f"wrote {path} and {path.parent / NETWORK_FILE}")
     return path

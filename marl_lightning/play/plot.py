@@ -1,20 +1,26 @@
 """Plot training curves of several runs from their CSV logs into one PNG, to compare IQL, VDN, QMIX.
 
-    python -m marl_lightning.plot runs/iql runs/vdn runs/qmix --metric eval/win_rate --out docs/win_rate.png
+    marl plot runs/qmix__tinyMaze__random__* runs/vdn__tinyMaze__random__* --metric eval/win_rate --out runs/compare.png
 
-Each argument is a run folder or a `metrics.csv` itself. A run resumed from a checkpoint
-(`--ckpt_path`) logs into a new `version_N` folder; the versions of a run are joined into one curve
-by their gradient step (a later version replaces what an earlier one logged from its first step on,
-and its minutes continue the earlier ones'). Curves are drawn against environment steps and against
-wall-clock minutes; a run that did not log the metric is skipped with a warning.
+(or `python -m marl_lightning.plot ...`). Each argument is a run folder or a `metrics.csv` itself. Runs
+whose folder names differ only in their seed (`<recipe>__<seed>`, as runs are named) are one recipe: drawn
+as the mean over the seeds, with a band from the lowest to the highest seed, where all of them have
+logged (`--separate` draws each run). A run resumed from a checkpoint (`--ckpt_path`) logs into a new
+`version_N` folder; the versions of a run are joined into one curve by their gradient step (a later
+version replaces what an earlier one logged from its first step on, and its minutes continue the earlier
+ones'). Curves are drawn against environment steps and against wall-clock minutes; a run that did not
+log the metric is skipped with a warning.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import re
 import sys
 from pathlib import Path
+
+import numpy as np
 
 import matplotlib
 
@@ -70,24 +76,68 @@ def read_curve(paths: Path | list[Path], metric: str) -> tuple[list[float], list
     return [p[1] for p in points], [p[2] for p in points], [p[3] for p in points]
 
 
+def seed_groups(runs: list[Path]) -> dict[str, list[Path]]:
+    """Runs by recipe: a run named `<recipe>__<seed>` joins the others of its recipe, under the recipe's name;
+    any other run is a group of its own, under its folder's name."""
+    groups: dict[str, list[Path]] = {}
+    for run in runs:
+        folder = run.parent.parent if run.is_file() else run
+        if folder.name.startswith("version_"):
+            folder = folder.parent
+        named = re.fullmatch(r"(.+)__\d+", folder.name)
+        groups.setdefault(named.group(1) if named else str(run), []).append(run)
+    return groups
+
+
+def mean_and_band(curves: list[tuple[list[float], list[float]]]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(x, mean, lowest, highest) of several `(x, values)` curves over the x range all of them cover, each
+    curve interpolated linearly at every x any of them logged there."""
+    start, end = max(x[0] for x, _ in curves), min(x[-1] for x, _ in curves)
+    grid = np.unique(np.concatenate([np.asarray(x, dtype=float) for x, _ in curves]))
+    grid = grid[(grid >= start) & (grid <= end)]
+    if not len(grid):
+        raise ValueError(f"its seeds logged no common range (one ends at {end:g}, another starts at {start:g})")
+    values = np.stack([np.interp(grid, x, v) for x, v in curves])  # (seeds, points)
+    return grid, values.mean(0), values.min(0), values.max(0)
+
+
 def main(argv: list[str] | None = None) -> Path:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("runs", nargs="+", type=Path)
     parser.add_argument("--metric", default="eval/win_rate")
-    parser.add_argument("--labels", nargs="*", help="one per run (default: the folder names)")
+    parser.add_argument("--labels", nargs="*", help="one per curve: per recipe, or per run with --separate "
+                        "(default: the recipe's or the folder's name)")
+    parser.add_argument("--separate", action="store_true", help="one curve per run, not a recipe's mean over its seeds")
     parser.add_argument("--out", type=Path, default=Path("runs/compare.png"))
     args = parser.parse_args(argv)
-    labels = args.labels or [run.name for run in args.runs]
+    groups = {str(run): [run] for run in args.runs} if args.separate else seed_groups(args.runs)
+    labels = args.labels or [Path(name).name for name in groups]
+    if len(labels) != len(groups):
+        parser.error(f"{len(labels)} labels for {len(groups)} curves ({', '.join(groups)})")
     fig, (by_steps, by_time) = plt.subplots(1, 2, figsize=(11, 4))
     drawn = 0
-    for run, label in zip(args.runs, labels):
-        try:
-            steps, minutes, values = read_curve(metrics_files(run), args.metric)
-        except ValueError as exc:
-            print(f"warning: skipped {run}: {exc}", file=sys.stderr)
+    for (name, runs), label in zip(groups.items(), labels):
+        curves = []
+        for run in runs:
+            try:
+                curves.append(read_curve(metrics_files(run), args.metric))
+            except ValueError as exc:
+                print(f"warning: skipped {run}: {exc}", file=sys.stderr)
+        if not curves:
             continue
-        by_steps.plot(steps, values, label=label)
-        by_time.plot(minutes, values, label=label)
+        if len(curves) == 1:
+            steps, minutes, values = curves[0]
+            by_steps.plot(steps, values, label=label)
+            by_time.plot(minutes, values, label=label)
+        else:
+            try:
+                bands = [mean_and_band([(c[index], c[2]) for c in curves]) for index in (0, 1)]
+            except ValueError as exc:
+                print(f"warning: skipped {name}: {exc}; draw its runs with --separate", file=sys.stderr)
+                continue
+            for ax, (x, mean, low, high) in zip((by_steps, by_time), bands):
+                line, = ax.plot(x, mean, label=f"{label} ({len(curves)} seeds)")
+                ax.fill_between(x, low, high, color=line.get_color(), alpha=0.2, linewidth=0)
         drawn += 1
     if not drawn:
         raise ValueError(f"none of the runs logged {args.metric!r}; the metric names are the columns of their metrics.csv")

@@ -17,6 +17,8 @@ from typing import Sequence
 
 import numpy as np
 
+from gymPacMan.layout import expand_layout_names
+
 from .evaluation import add_match_arguments, entrant_name, head_to_head, write_results
 
 
@@ -41,7 +43,9 @@ def elo_ratings(names: list[str], results: list[dict], iterations: int = 2000, s
 
 
 def round_robin(entrants: Sequence[str], layouts: Sequence[str], games: int, length: int = 300, seed: int = 0) -> dict:
-    """Every pair of entrants plays `games` games on each layout; results from each pair's first entrant."""
+    """Every pair of entrants plays `games` games on each layout (`contest_1..50` stands for 50); results
+    from each pair's first entrant."""
+    layouts = expand_layout_names(layouts)
     names = [entrant_name(e) for e in entrants]
     if len(set(names)) != len(names):
         raise ValueError(f"entrants must differ, got {names}")
@@ -131,7 +135,7 @@ def heat_map(tournament: dict, path: Path) -> Path:
 
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description="A round-robin tournament between teams and checkpoints.")
-    parser.add_argument("entrants", nargs="+", help="team names, team files or checkpoints (at least two)")
+    parser.add_argument("entrants", nargs="+", help="team names, team files, checkpoints or run folders (at least two)")
     add_match_arguments(parser, 40, "games per pair and layout (half in each colour)",
                         "tournament.json, tournament.md and tournament.png")
     args = parser.parse_args(argv)

@@ -1,6 +1,8 @@
 """Watch a game between two entrants: an animated GIF and a text log.
 
-    python -m marl_lightning.watch runs/.../last.ckpt heuristic --layout tinyMaze --gif runs/game.gif --text runs/game.txt
+    marl watch runs/qmix__tinyMaze__random__0 heuristic --layout tinyMaze --gif runs/game.gif --text runs/game.txt
+
+(a run folder plays its best checkpoint; `python -m marl_lightning.watch ...` is the same command)
 """
 
 from __future__ import annotations
@@ -37,8 +39,8 @@ def watch(blue: str, red: str, layout: str, gif: Path | None, text: Path | None,
 
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description="Save a game between two entrants as a GIF and a text log.")
-    parser.add_argument("blue", help="a team name, a team file or a checkpoint")
-    parser.add_argument("red", help="a team name, a team file or a checkpoint")
+    parser.add_argument("blue", help="a team name, a team file, a checkpoint or a run folder (its best checkpoint)")
+    parser.add_argument("red", help="a team name, a team file, a checkpoint or a run folder (its best checkpoint)")
     parser.add_argument("--layout", default="bloxCapture")
     parser.add_argument("--gif", type=Path)
     parser.add_argument("--text", type=Path)

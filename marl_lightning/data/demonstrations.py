@@ -1,0 +1,169 @@
+"""Demonstrations in training: a teacher's recorded games (`marl_lightning.demos`), DAgger rounds that
+add the teacher's labels of the states the learner visits, and batches drawn from them.
+
+- Imitation (`learners.ImitationModule`) learns from these batches alone (`datamodule.ImitationStream`).
+- A replay learner given `data.demonstrations` and `data.demo_share` draws that share of every batch from
+  them, beside its own experience (DQfD, Hester et al., 2018: its large-margin loss applies to those
+  windows, flagged `demo` in the sample).
+
+Frames hold compact game states (`data.compact`); a batch's observations are made from them, with the
+run's planes, when it is drawn.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Sequence
+
+import torch
+from tensordict import TensorDict
+
+from . import compact
+from .replay import ReplayBuffer
+
+if TYPE_CHECKING:
+    from .datamodule import CaptureDataModule
+
+
+@dataclass
+class DaggerConfig:
+    """DAgger rounds (Ross et al., 2011): every `every_n_steps` gradient steps (and before the first, when
+    there are no recorded demonstrations), the learner plays `steps` environment steps against the
+    training opponents, half as blue and half as red; the `teacher` labels every state its team is in,
+    and the labels join the data (kept up to `capacity` steps, the oldest dropped first). In round k the
+    teacher moves instead of the learner with probability `beta * beta_decay ** k` (DAgger's mixture;
+    0: always the learner).
+
+    In YAML: `data.dagger: {teacher: search, every_n_steps: 2000, steps: 20000}`."""
+
+    teacher: str | list[str] = "heuristic"
+    every_n_steps: int = 2000
+    steps: int = 20_000
+    beta: float = 0.5
+    beta_decay: float = 0.5
+    num_envs: int = 64
+    capacity: int = 1_000_000
+
+    def __post_init__(self) -> None:
+        if self.every_n_steps < 1 or self.steps < 1 or self.num_envs < 2 or self.num_envs % 2 or self.capacity < self.steps:
+            raise ValueError(f"data.dagger needs every_n_steps >= 1, steps >= 1, an even num_envs >= 2 and capacity >= steps; "
+                             f"got {self}")
+        if not 0.0 <= self.beta <= 1.0 or not 0.0 <= self.beta_decay <= 1.0:
+            raise ValueError(f"data.dagger's beta and beta_decay must be in [0, 1], got {self.beta} and {self.beta_decay}")
+
+
+class DemoSource:
+    """The demonstrations a run learns from: a recorded file's buffer and the DAgger buffer, sampled in
+    proportion to the steps each holds.
+
+    Args:
+        data: the data module (its planes, layouts, opponents, rewards and seed).
+        path: a demonstrations file (`python -m marl_lightning.demos`), or None.
+        dagger: DAgger rounds, or None.
+        device: where the buffers live.
+        seed: seeds the draws and the DAgger games.
+        uses_rewards: the learner learns from the stored rewards (a replay learner does, imitation does not), so
+            they must have been made as this run makes its own.
+    """
+
+    def __init__(self, data: "CaptureDataModule", path: str | None, dagger: DaggerConfig | None, device: torch.device,
+                 seed: int, uses_rewards: bool = True):
+        from ..demos import DemoRecorder, RewardSettings, demo_buffer, load
+
+        self.data, self.dagger, self.round = data, dagger, 0
+        self.generator = torch.Generator().manual_seed(3 * seed + 1)  # which buffer each sample comes from
+        self.buffers: list[ReplayBuffer] = []
+        self.grid_shapes: list[tuple[int, int]] = []
+        settings = RewardSettings(data.rewards.legal_action, data.rewards.defence, data.shaper.zero_sum, data.shaper.scale,
+                                  data.shaper.value_scale, data.shaper.gamma, data.limit_is_terminal)
+        if path is not None:
+            buffer, meta = load(path, device)
+            if uses_rewards and meta.rewards != settings:
+                raise ValueError(f"the demonstrations in {path} were recorded with rewards {meta.rewards}, this run makes "
+                                 f"{settings}: record them again with the run's settings (python -m marl_lightning.demos --help)")
+            if meta.grid_shape[0] > data.grid_shape[0] or meta.grid_shape[1] > data.grid_shape[1]:
+                raise ValueError(f"the demonstrations in {path} are played on a {meta.grid_shape} grid, larger than this "
+                                 f"run's {data.grid_shape}: train on layouts of their size")
+            buffer.generator = torch.Generator().manual_seed(3 * seed + 2)
+            self.buffers.append(buffer)
+            self.grid_shapes.append(meta.grid_shape)
+            self.meta = meta
+        self.recorder = None
+        if dagger is not None:
+            self.recorder = DemoRecorder(dagger.teacher, data.opponent, data.layouts, dagger.num_envs, data.length, seed,
+                                         settings, layout_weights=data.layout_weights)
+            self.buffers.append(demo_buffer(dagger.capacity, dagger.num_envs, device,
+                                            torch.Generator().manual_seed(3 * seed + 3)))
+            self.grid_shapes.append(self.recorder.env.grid_shape)
+        if not self.buffers:
+            raise ValueError("learning from demonstrations needs data.demonstrations (a file) or data.dagger (rounds)")
+
+    def __len__(self) -> int:
+        return sum(len(b) for b in self.buffers)
+
+    def due(self, step: int) -> bool:
+        """Whether a DAgger round is due before gradient step `step`."""
+        if self.dagger is None:
+            return False
+        return (step == 0 and len(self) == 0) or (step > 0 and step % self.dagger.every_n_steps == 0)
+
+    def dagger_round(self, learner, generator: torch.Generator) -> dict[str, float]:
+        """The learner plays a round, the teacher labels it (`DaggerConfig`); the round's figures, for the logs."""
+        from agents import PolicyTeam
+
+        beta = self.dagger.beta * self.dagger.beta_decay ** self.round
+        games, wins = self.recorder.games, self.recorder.wins
+        policy = learner.exploration_policy(generator)
+        self.recorder.record(self.buffers[-1], self.dagger.steps, player=lambda side: PolicyTeam(policy, team=side), beta=beta)
+        self.round += 1
+        played = self.recorder.games - games
+        stats = {"dagger/round": float(self.round), "dagger/beta": beta, "dagger/steps": float(len(self.buffers[-1]))}
+        if played:
+            stats["dagger/win_rate"] = (self.recorder.wins - wins) / played
+        return stats
+
+    def sample(self, batch_size: int, steps: int, observed: int | None = None) -> TensorDict:
+        """`batch_size` windows of `steps` steps drawn across the buffers (in proportion to the steps each holds),
+        their observations made from the states: `(B, steps + 1)` frames with `obs` as uint8 codes (only the
+        first `observed` frames', when given: imitation needs the first frame's alone)."""
+        sizes = torch.tensor([float(len(b)) for b in self.buffers])
+        counts = torch.bincount(torch.multinomial(sizes, batch_size, replacement=True, generator=self.generator),
+                                minlength=len(self.buffers))
+        parts = []
+        for buffer, grid, k in zip(self.buffers, self.grid_shapes, counts.tolist()):
+            if k:
+                part = buffer.sample(k, steps)
+                games = part["game"] if observed is None else part["game"][:, :observed]  # (k, frames) compact states
+                obs = compact.observe(games, grid, self.data.planes, self.data.length)  # (k, frames, A, C, h, w)
+                part = part.exclude("game")
+                part["obs"] = pad_to(obs, self.data.grid_shape).to(part.device)
+                parts.append(part)
+        return torch.cat(parts, dim=0)
+
+    def state_dict(self) -> dict:
+        """The DAgger data and games, and every generator (the recorded file is read again on a resume)."""
+        state = {"generator": self.generator.get_state(), "round": self.round,
+                 "buffer_generators": [b.generator.get_state() for b in self.buffers]}
+        if self.recorder is not None:
+            state["recorder"] = self.recorder.state_dict()
+            state["dagger"] = self.buffers[-1].state_dict()
+        return state
+
+    def load_state_dict(self, state: dict) -> None:
+        self.generator.set_state(state["generator"])
+        self.round = int(state["round"])
+        if self.recorder is not None:
+            self.recorder.load_state_dict(state["recorder"])
+            self.buffers[-1].load_state_dict(state["dagger"])
+        for buffer, saved in zip(self.buffers, state["buffer_generators"]):
+            buffer.generator.set_state(saved)
+
+
+def pad_to(obs: torch.Tensor, grid_shape: Sequence[int]) -> torch.Tensor:
+    """`(..., C, h, w)` zero-padded to `(..., C, H, W)`."""
+    h, w = obs.shape[-2:]
+    if (h, w) == tuple(grid_shape):
+        return obs
+    out = obs.new_zeros((*obs.shape[:-2], *grid_shape))
+    out[..., :h, :w] = obs
+    return out

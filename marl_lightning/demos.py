@@ -1,0 +1,306 @@
+"""Demonstrations: games a teacher plays, recorded for imitation and for learning from demonstrations.
+
+    python -m marl_lightning.demos --teacher search/heuristic --opponents baseline heuristic search \\
+        --layouts bloxCapture contest_random --steps 200000 --out demos/search.pt
+
+The teacher (any entrant: a built-in team, a team file, a contest team file, a checkpoint, a mixture,
+or a pair `attacker/defender` of them, one per agent) plays against the opponents (each game's drawn
+from them) in the vectorised engine, half the games as blue and half as red, on any layouts or maze
+streams. Every step of the teacher's team is stored in the replay buffer's own format
+(`data.replay.ReplayBuffer`, per-game rings of frames): the game state as compact frames
+(`data.compact`, about 220 bytes a step where observations would take 16.8 kB), the teacher's legal
+masks and actions, the team's reward (shaped as the training run that reads them will shape its own,
+`data.rewards`), and how each game ended; red's steps as red sees the game, through the map's
+symmetry. Observations, with any planes, are made from the states when a batch is drawn.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable, Mapping, Sequence
+
+import numpy as np
+import torch
+from tensordict import TensorDict
+from tqdm import tqdm
+
+from agents import Team
+from gymPacMan import VecCaptureEnv, engine
+from gymPacMan.errors import run_command
+from gymPacMan.rules import BLUE, RED, TEAM_AGENTS, RewardConfig
+from gymPacMan.views import RedView
+
+from .data.compact import pack
+from .data.replay import ReplayBuffer
+from .data.rewards import RewardShaper
+from .entrants import Entrant, entrant_name, make_entrant
+
+FORMAT = "marl-lightning demonstrations"
+VERSION = 1
+
+
+@dataclass
+class RewardSettings:
+    """How the stored rewards are made: the course's switches and the learner's shaping (`data.rewards`).
+    A training run reading the demonstrations must shape its own rewards the same way (it checks)."""
+
+    reward_for_legal_action: bool = True
+    defence_reward: bool = True
+    zero_sum: bool = False
+    potential_shaping: float = 0.0
+    value_shaping: float = 0.0
+    gamma: float = 0.99
+    limit_is_terminal: bool = False
+
+
+@dataclass
+class DemoMeta:
+    """What a demonstrations file holds: who played whom, where, for how long, and its rewards."""
+
+    teacher: str
+    opponents: list[str]
+    layouts: list[str]
+    length: int
+    grid_shape: tuple[int, int]
+    num_envs: int
+    steps: int  # the teacher's team steps recorded (environment steps, summed over games)
+    games: int  # games that ended within them
+    teacher_wins: int
+    seed: int
+    seconds: float
+    rewards: RewardSettings = field(default_factory=RewardSettings)
+
+
+class DemoRecorder:
+    """The teacher (or, for DAgger, a learner it labels) playing the opponents, recorded into a buffer.
+
+    `num_envs` games at once, the first half with the recorded team as blue, the rest as red; each
+    game's opponent is drawn from `opponents` when it starts. `record(buffer, steps)` plays `steps` of
+    the recorded team's steps (summed over games) and writes them; games go on across calls.
+
+    Args:
+        teacher: the entrant whose actions are stored (the labels).
+        opponents: entrants, `{entrant: weight}` or a list (equal weights).
+        layouts: layouts, ranges or maze streams.
+        num_envs, length, seed: the games.
+        rewards: how the stored rewards are made (`RewardSettings`).
+        layout_weights: the probability of each layout when a game starts (`None`: alike).
+    """
+
+    def __init__(self, teacher: Entrant, opponents: Sequence[Entrant] | dict, layouts: Sequence[str], num_envs: int = 64,
+                 length: int = 300, seed: int = 0, rewards: RewardSettings = RewardSettings(),
+                 layout_weights: np.ndarray | None = None):
+        if num_envs < 2 or num_envs % 2:
+            raise ValueError(f"num_envs must be even (half the games in each colour), got {num_envs}")
+        if isinstance(opponents, (str, Path)):
+            opponents = [opponents]
+        self.opponents = dict(opponents) if isinstance(opponents, Mapping) else {name: 1.0 for name in opponents}
+        self.teacher_spec, self.layouts, self.length, self.seed, self.rewards = teacher, list(layouts), length, seed, rewards
+        self.num_envs = num_envs
+        self.env = VecCaptureEnv(self.layouts, num_envs, self_play=True, length=length, seed=seed,
+                                 rewards=RewardConfig(legal_action=rewards.reward_for_legal_action, defence=rewards.defence_reward))
+        self.env.layout_weights = layout_weights
+        self.colour = np.where(np.arange(num_envs) < num_envs // 2, BLUE, RED)  # (N,) the recorded team's colour per game
+        self.teacher = {side: self._team(teacher, side, "teacher") for side in (BLUE, RED)}
+        self.opponent = {side: self._team(self.opponents, side, "opponent") for side in (BLUE, RED)}
+        self.shapers = {side: RewardShaper(rewards.zero_sum, rewards.potential_shaping, rewards.gamma, rewards.limit_is_terminal,
+                                           rewards.value_shaping, team=side) for side in (BLUE, RED)}
+        self.rng = np.random.default_rng(seed + 7)  # who acts, the teacher or the player (DAgger's beta)
+        self.games = self.wins = self.steps = 0
+        self.env.reset()
+        for team in self._teams():
+            team.reset(self.env.state, np.arange(num_envs))
+
+    def _team(self, spec: Entrant, side: int, role: str) -> Team:
+        team = make_entrant(spec, side, seed=self.seed + 2 * side + (role == "opponent"))
+        team.time_limit = self.length
+        team.in_play = (self.colour == side) if role == "teacher" else (self.colour != side)
+        return team
+
+    def _teams(self) -> list[Team]:
+        return [*self.teacher.values(), *self.opponent.values()]
+
+    def record(self, buffer: ReplayBuffer, steps: int, player: Callable[[int], Team] | None = None, beta: float = 1.0,
+               progress: bool = False) -> None:
+        """Play and store `steps` of the recorded team's steps. With a `player` (`side -> Team`, e.g. the learner
+        as a `PolicyTeam`), each game's move is the teacher's with probability `beta`, else the player's, and
+        the teacher's action is stored either way (DAgger: the states the learner visits, the teacher's labels)."""
+        players = {side: player(side) for side in (BLUE, RED)} if player is not None else None
+        if players is not None:
+            for side, team in players.items():
+                team.time_limit, team.in_play = self.length, self.teacher[side].in_play
+                team.reset(self.env.state, np.arange(self.num_envs))
+        env, n = self.env, self.num_envs
+        bar = tqdm(total=steps, unit="step", disable=not progress, desc=f"{entrant_name(self.teacher_spec)} demonstrations")
+        done = 0
+        while done < steps:
+            state = env.state
+            legal = engine.legal_actions(state)  # (N, 4, 5)
+            labels = np.empty((n, 4), dtype=np.int64)  # the teacher's moves for its games, the opponents' for theirs
+            for side in (BLUE, RED):
+                for team in (self.teacher[side], self.opponent[side]):
+                    games = team.in_play
+                    labels[games[:, None] & (np.arange(4) % 2 == side)[None, :]] = team.act(state, legal, env.rng)[games].ravel()
+            actions = labels
+            if players is not None:
+                actions = labels.copy()
+                by_player = self.rng.random(n) >= beta  # (N,) games whose recorded team moves as the player does
+                for side, team in players.items():
+                    games = team.in_play & by_player
+                    moved = team.act(state, legal, env.rng)  # (N, 2)
+                    for k, agent in enumerate(TEAM_AGENTS[side]):
+                        actions[games, agent] = moved[games, k]
+            frame, seen = _teacher_frame(state, legal, labels, self.colour)
+            potential = {side: shaper.potential(state) for side, shaper in self.shapers.items()}
+            _, _, terminated, truncated, info = env.step(actions)
+            reward = np.where(self.colour == BLUE, self.shapers[BLUE](info, potential[BLUE], env),
+                              self.shapers[RED](info, potential[RED], env))
+            frame.update({"action": torch.from_numpy(seen).to(torch.uint8), "reward": torch.from_numpy(reward).float(),
+                          "terminated": torch.from_numpy(terminated | (truncated & self.rewards.limit_is_terminal)),
+                          "truncated": torch.from_numpy(truncated)})
+            ended = np.flatnonzero(info["done"])
+            final = None
+            if len(ended):
+                final_state = info["final_state"]
+                final, _ = _teacher_frame(final_state, engine.legal_actions(final_state), None, self.colour[ended])
+                self.games += len(ended)
+                self.wins += int((info["episodes"].winner == np.where(self.colour[ended] == RED, 1, -1)).sum())
+                for team in [*self._teams(), *(players.values() if players else ())]:
+                    team.reset(env.state, ended)
+            buffer.add(frame, torch.from_numpy(ended), final)
+            done += n
+            bar.update(n)
+        bar.close()
+        self.steps += done
+
+    def meta(self, seconds: float) -> DemoMeta:
+        return DemoMeta(teacher=entrant_name(self.teacher_spec), opponents=[entrant_name(o) for o in self.opponents],
+                        layouts=self.layouts, length=self.length, grid_shape=self.env.grid_shape, num_envs=self.num_envs,
+                        steps=self.steps, games=self.games, teacher_wins=self.wins, seed=self.seed, seconds=seconds,
+                        rewards=self.rewards)
+
+    def state_dict(self) -> dict:
+        """The games in progress and every generator, so a resumed run records what the uninterrupted one would."""
+        return {"env": self.env.state_dict(), "rng": self.rng.bit_generator.state,
+                "teams": [team.state_dict() for team in self._teams()], "counts": [self.games, self.wins, self.steps]}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.env.load_state_dict(state["env"])
+        self.rng.bit_generator.state = state["rng"]
+        for team, saved in zip(self._teams(), state["teams"]):
+            team.reset(self.env.state, np.arange(self.num_envs))
+            team.load_state_dict(saved)
+        self.games, self.wins, self.steps = state["counts"]
+
+
+def demo_buffer(steps: int, num_envs: int, device: str | torch.device = "cpu", generator: torch.Generator | None = None) -> ReplayBuffer:
+    """A buffer for `steps` recorded steps of `num_envs` games, with room for the frames games end in."""
+    return ReplayBuffer(steps + num_envs * (steps // (num_envs * 10) + 2), num_envs, device=device, generator=generator)
+
+
+def record(teacher: Entrant, opponents: Sequence[Entrant] | dict, layouts: Sequence[str], steps: int, num_envs: int = 64,
+           length: int = 300, seed: int = 0, rewards: RewardSettings = RewardSettings(),
+           progress: bool = True) -> tuple[ReplayBuffer, DemoMeta]:
+    """Play `steps` steps of the teacher's team and store them; returns the buffer and what it holds."""
+    started = time.perf_counter()
+    recorder = DemoRecorder(teacher, opponents, layouts, num_envs, length, seed, rewards)
+    buffer = demo_buffer(steps, num_envs)
+    recorder.record(buffer, steps, progress=progress)
+    return buffer, recorder.meta(time.perf_counter() - started)
+
+
+def _teacher_frame(state: engine.GameState, legal: np.ndarray, actions: np.ndarray | None,
+                   colour: np.ndarray) -> tuple[TensorDict, np.ndarray | None]:
+    """The teacher's frames of `state` `(N,)`: the compact game, its legal masks and (given the `(N, 4)`
+    actions) its two actions, as the teacher's team sees them (red's through the map's symmetry)."""
+    n = state.num_games
+    own_legal = np.where((colour == BLUE)[:, None, None], legal[:, list(TEAM_AGENTS[BLUE])], legal[:, list(TEAM_AGENTS[RED])])
+    own_actions = None if actions is None else np.where((colour == BLUE)[:, None], actions[:, list(TEAM_AGENTS[BLUE])],
+                                                        actions[:, list(TEAM_AGENTS[RED])])
+    red = np.flatnonzero(colour == RED)
+    if len(red):  # red's agents in the view's slots, their moves and masks turned with the board
+        view = RedView.of(state.select(red))
+        own_legal[red] = view.seen_legal(own_legal[red])
+        if own_actions is not None:
+            own_actions[red] = view.seen_actions(own_actions[red])
+    frame = TensorDict({"game": pack(state, colour), "legal": torch.from_numpy(own_legal),
+                        "state": torch.zeros(n, 2, 0)}, batch_size=[n])
+    return frame, own_actions
+
+
+def save(buffer: ReplayBuffer, meta: DemoMeta, path: str | Path) -> Path:
+    """Write the demonstrations (refusing to overwrite a file)."""
+    path = Path(path)
+    if path.exists():
+        raise FileExistsError(f"{path} already exists; choose another --out or delete it first")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save({"format": FORMAT, "version": VERSION, "meta": asdict(meta), "buffer": buffer.state_dict()}, path)
+    return path
+
+
+def load(path: str | Path, device: str | torch.device = "cpu") -> tuple[ReplayBuffer, DemoMeta]:
+    """A demonstrations file (loaded with `weights_only=True`): its buffer, on `device`, and what it holds."""
+    from .policy import load_failure
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no demonstrations at {str(path)!r}")
+    try:
+        saved = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:
+        raise ValueError(f"{str(path)!r} is not a readable demonstrations file: {load_failure(exc)}") from None
+    if not isinstance(saved, dict) or saved.get("format") != FORMAT:
+        raise ValueError(f"{str(path)!r} is not a demonstrations file of this project (python -m marl_lightning.demos writes them)")
+    if saved.get("version") != VERSION:
+        raise ValueError(f"{str(path)!r} has demonstrations format {saved.get('version')}, this version reads {VERSION}")
+    meta = saved["meta"]
+    meta = DemoMeta(**{**meta, "grid_shape": tuple(meta["grid_shape"]), "rewards": RewardSettings(**meta["rewards"])})
+    state = saved["buffer"]
+    buffer = ReplayBuffer(int(state["written"].shape[0]) * int(next(iter_leaves(state["frames"])).shape[1]),
+                          int(state["written"].shape[0]), device=device)
+    buffer.load_state_dict(state)
+    return buffer, meta
+
+
+def iter_leaves(tree):
+    """The tensors of a nested dict, depth first."""
+    for value in tree.values():
+        if isinstance(value, dict):
+            yield from iter_leaves(value)
+        else:
+            yield value
+
+
+def main(argv: list[str] | None = None) -> Path:
+    parser = argparse.ArgumentParser(description="Record a teacher's games for imitation and learning from demonstrations.")
+    parser.add_argument("--teacher", required=True, help="an entrant (team, team file, contest:file, checkpoint), or "
+                        "first/second: a team per agent (e.g. search/heuristic)")
+    parser.add_argument("--opponents", nargs="+", default=["random", "baseline"], help="each game's opponent is drawn from these")
+    parser.add_argument("--layouts", nargs="+", default=["bloxCapture"], help="layouts, ranges (contest_1..50) or streams (contest_random)")
+    parser.add_argument("--steps", type=int, default=100_000, help="the teacher's team steps to record (summed over games)")
+    parser.add_argument("--num-envs", type=int, default=64)
+    parser.add_argument("--length", type=int, default=300)
+    parser.add_argument("--seed", type=int, default=0)
+    for name, value in asdict(RewardSettings()).items():
+        kind = type(value)
+        parser.add_argument(f"--{name.replace('_', '-')}", type=(lambda text: text.lower() in ("1", "true", "yes")) if kind is bool
+                            else kind, default=value, help=f"reward setting (as data.{name} of the training run; default {value})")
+    parser.add_argument("--out", type=Path, required=True, help="the file to write (never overwritten)")
+    args = parser.parse_args(argv)
+    if args.out.exists():
+        parser.error(f"{args.out} already exists; choose another --out or delete it first")
+    rewards = RewardSettings(**{name: getattr(args, name) for name in asdict(RewardSettings())})
+    buffer, meta = record(args.teacher, args.opponents, args.layouts, args.steps, args.num_envs, args.length, args.seed, rewards)
+    path = save(buffer, meta, args.out)
+    size = path.stat().st_size
+    print(f"wrote {path}: {meta.steps:,} steps, {meta.games} games (teacher won {meta.teacher_wins}), "
+          f"{meta.seconds:.0f} s ({meta.steps / meta.seconds:,.0f} steps/s), {size / 2**20:.1f} MiB "
+          f"({size / meta.steps * 1e6 / 2**20:,.0f} MiB per million steps)")
+    return path
+
+
+if __name__ == "__main__":
+    run_command(main, takes_argv=False)

@@ -1,0 +1,158 @@
+"""What identifies a training run: its name, its folder's checkpoints, and the settings a resume must keep.
+
+A run is named `{recipe}__{layouts}__{opponent}__{seed}`: the recipe from the names of its config files
+(`qmix_blox+curriculum` for `configs/qmix_blox.yaml` then `configs/qmix_blox_curriculum.yaml`, a later
+file's name without the prefix it shares with the first), the maps, a readable opponent name, and the
+seed; every part safe in a folder name. Its files are in `runs/<name>/version_N/` (a resume logs into a
+new version), its checkpoints in `checkpoints/`: `last.ckpt`, and `best.ckpt` beside it
+(`checkpointing.RunCheckpoint`). Commands that take a checkpoint take a run folder too, and play its best.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import sys
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+BEST, LAST = "best.ckpt", "last.ckpt"
+_said: set[Path] = set()  # run folders whose missing best.ckpt was reported
+
+# Settings a resumed run cannot change: the networks the weights fit, the games and opponents whose state
+# the checkpoint holds, the replay buffer's layout, and the seed the run is named by.
+FIXED_SETTINGS = {
+    "model": ("network", "mixer", "actor", "critic", "centralised_critic", "obs_shape", "n_agents", "planes"),
+    "data": ("layouts", "num_envs", "opponent", "curriculum", "league", "planes", "length", "seed", "buffer_size",
+             "prioritized", "sequence_length", "burn_in", "n_step"),
+}
+
+
+def safe_name(text: str, limit: int = 80) -> str:
+    """`text` as one folder name: runs of characters other than letters, digits and `._+=-` become `-`;
+    longer than `limit`, it is cut and ends with a hash of the whole, so that names stay distinct."""
+    safe = re.sub(r"[^A-Za-z0-9._+=-]+", "-", text).strip("-.") or "run"
+    if len(safe) <= limit:
+        return safe
+    return f"{safe[:limit - 9]}-{hashlib.sha1(text.encode()).hexdigest()[:8]}"
+
+
+def recipe_name(config_files: Iterable[str | Path]) -> str:
+    """`qmix_blox`, `qmix_blox+curriculum`, `mappo+ippo`: the config files' names, each later one without
+    the prefix (up to an underscore) it shares with the first."""
+    stems = [Path(p).stem for p in config_files]
+    if not stems:
+        return ""
+    first, parts = stems[0], [stems[0]]
+    for stem in stems[1:]:
+        shared = 0
+        for i, (a, b) in enumerate(zip(first + "_", stem)):
+            if a != b:
+                break
+            if a == "_":
+                shared = i + 1
+        parts.append(stem[shared:] or stem)
+    return "+".join(parts)
+
+
+def opponent_name(opponent: Any, curriculum: Any = None, league: Any = None) -> str:
+    """A readable name of a training opponent: a team by its name, a team file or contest team file by its
+    file's name (`contest-reflexTeam`), a checkpoint by its run and file, a mixture by its members and weights;
+    `curriculum` for a curriculum, `+league` for a self-play league."""
+    from .entrants import entrant_name
+
+    if curriculum:
+        name = "curriculum"
+    elif isinstance(opponent, Mapping):
+        name = "+".join(f"{opponent_name(k)}-{float(w):g}" for k, w in opponent.items())
+    else:
+        name = entrant_name(opponent)
+        if name.endswith(".py"):
+            name = Path(name).stem
+        name = name.replace("contest:", "contest-").replace("/", "-")
+    return f"{name}+league" if league else name
+
+
+def run_name(recipe: str, layouts: str | Iterable[str], opponent: str, seed: int) -> str:
+    """`{recipe}__{layouts}__{opponent}__{seed}`, each part safe in a folder name."""
+    layouts = [layouts] if isinstance(layouts, str) else list(layouts)
+    maps = "+".join(Path(str(layout)).stem for layout in layouts)
+    return "__".join([safe_name(recipe), safe_name(maps), safe_name(opponent), str(seed)])
+
+
+def run_checkpoint(path: str | Path) -> Path:
+    """A checkpoint file as given; a run folder (`runs/<name>`, or one of its `version_N`) gives its best
+    checkpoint, the newest `best.ckpt` under it, else (a run that never evaluated) its newest `last.ckpt`,
+    said on stderr."""
+    path = Path(path)
+    if not path.is_dir():
+        return path
+    for name in (BEST, LAST):
+        found = sorted(path.glob(f"**/{name}"), key=lambda p: p.lstat().st_mtime)
+        if found:
+            if name == LAST and path not in _said:
+                _said.add(path)
+                print(f"{path}: no {BEST} (the run never evaluated a team); using {found[-1]}", file=sys.stderr)
+            return found[-1]
+    raise FileNotFoundError(f"no checkpoint in the run folder {str(path)!r} (no {BEST} or {LAST} under it)")
+
+
+def is_run_folder(path: Any) -> bool:
+    """A folder holding a run's checkpoints (`**/best.ckpt` or `**/last.ckpt`)."""
+    if not isinstance(path, (str, Path)) or not Path(path).is_dir():
+        return False
+    return any(True for name in (BEST, LAST) for _ in Path(path).glob(f"**/{name}"))
+
+
+def _plain(value: Any) -> Any:
+    """A value as YAML would hold it (tuples as lists), so a setting compares equal however it was given."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return str(value) if isinstance(value, Path) else value
+
+
+def changed_settings(saved: Mapping[str, Mapping[str, Any]], now: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """`section.key (checkpoint: X, now: Y)` for each of `FIXED_SETTINGS` that differs between a
+    checkpoint's settings and this run's (`{"model": hparams, "data": hparams}`); a setting the checkpoint
+    does not record is not compared."""
+    changed = []
+    for section, keys in FIXED_SETTINGS.items():
+        before, after = saved.get(section) or {}, now.get(section) or {}
+        for key in keys:
+            if key not in before or key not in after:
+                continue
+            a, b = _plain(before[key]), _plain(after[key])
+            if key == "layouts":
+                a, b = ([a] if isinstance(a, str) else a), ([b] if isinstance(b, str) else b)
+            if a != b:
+                changed.append(f"{section}.{key} (checkpoint: {a}, now: {b})")
+    return changed
+
+
+def check_resumable(ckpt: str | Path, learner: str, model: Mapping[str, Any], data: Mapping[str, Any]) -> None:
+    """Refuse to resume from `ckpt` a run whose learner or `FIXED_SETTINGS` differ from the checkpoint's,
+    naming each difference.
+
+    Args:
+        ckpt: the checkpoint to resume from.
+        learner: this run's learner class (`module.qualname`).
+        model, data: this run's model and data module hyperparameters.
+    """
+    import torch
+
+    from .policy import CheckpointError, load_failure
+
+    try:  # memory-mapped: the settings are read, the tensors (a saved replay buffer) are not
+        saved = torch.load(ckpt, map_location="cpu", weights_only=True, mmap=True)
+    except Exception as exc:
+        raise CheckpointError(f"cannot resume from {str(ckpt)!r}: {load_failure(exc)}") from None
+    changed = []
+    if saved.get("learner", learner) != learner:
+        changed.append(f"learner (checkpoint: {saved['learner']}, now: {learner})")
+    changed += changed_settings({"model": saved.get("hyper_parameters"), "data": saved.get("datamodule_hyper_parameters")},
+                                {"model": model, "data": data})
+    if changed:
+        raise ValueError(f"cannot resume from {ckpt}: this run differs from it in settings a resume cannot change: "
+                         f"{'; '.join(changed)}. Resume with the checkpoint's settings, or start a new run")

@@ -1,0 +1,118 @@
+"""Imitation and learning from demonstrations: the behaviour-cloning loss by hand, a clone that learns
+its teacher's moves and wins like it, DAgger rounds in training, DQfD's large-margin loss by hand,
+starting QMIX and MAPPO from a clone, and kickstarting's distillation towards it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from marl_lightning import CaptureDataModule, load_policy
+from marl_lightning.cli import MARLCLI
+from marl_lightning.demos import record, save
+from marl_lightning.learners import ImitationModule, MAPPOModule, ValueDecompositionModule
+from marl_lightning.learners.imitation import bc_loss
+from marl_lightning.learners.targets import large_margin_loss
+from marl_lightning.play.evaluation import head_to_head
+
+from helpers import ROOT
+
+PLANES = "[time, dist_self, dist_food, dist_home, safe]"
+NETWORK = "{class_path: marl_lightning.fully_conv.FullyConvQNetworks, init_args: {width: 16, dilations: [1], hidden: 32, view_radius: 3}}"
+
+
+def test_bc_loss_by_hand():
+    logits = torch.tensor([[[1.0, 2.0, 0.0, 5.0, 0.0]]])  # (B=1, A=1, U=5): West is the largest but illegal
+    legal = torch.tensor([[[True, True, False, False, True]]])
+    loss, correct = bc_loss(logits, legal, torch.tensor([[1]]))
+    expected = -(2.0 - torch.logsumexp(torch.tensor([1.0, 2.0, 0.0]), 0))  # softmax over North, East, Stop
+    assert loss.item() == pytest.approx(expected.item()) and bool(correct)
+    smoothed, _ = bc_loss(logits, legal, torch.tensor([[1]]), label_smoothing=0.3)
+    log_p = torch.tensor([1.0, 2.0, 0.0]) - torch.logsumexp(torch.tensor([1.0, 2.0, 0.0]), 0)
+    assert smoothed.item() == pytest.approx(0.7 * expected.item() + 0.3 * -log_p.mean().item())
+
+
+def test_large_margin_loss_by_hand():
+    q = torch.tensor([[1.0, 2.0, 0.5, 3.0, 0.0]])
+    legal = torch.tensor([[True, True, True, False, True]])  # the 3.0 is illegal: it never counts
+    assert large_margin_loss(q, legal, torch.tensor([1]), 0.8).item() == pytest.approx(0.0)  # the best leads anyway
+    assert large_margin_loss(q, legal, torch.tensor([0]), 0.8).item() == pytest.approx(2.0 + 0.8 - 1.0)
+
+
+@pytest.fixture(scope="module")
+def demos(tmp_path_factory) -> Path:
+    buffer, meta = record("heuristic", ["random"], ["tinyMaze"], steps=64 * 120, num_envs=64, seed=0, progress=False)
+    return save(buffer, meta, tmp_path_factory.mktemp("demos") / "heuristic.pt")
+
+
+def fit(tmp: Path, *args: str, steps: int, part: str = "network"):
+    """A short run on tinyMaze with the small maze network as its agents' (`part`: the model's name for them)."""
+    return MARLCLI(datamodule_class=CaptureDataModule, save_config_callback=None, args=["fit", *args, f"--trainer.max_steps={steps}", "--trainer.logger=false", "--trainer.callbacks=[]",
+                         "--trainer.enable_progress_bar=false", f"--trainer.default_root_dir={tmp}", "--data.layouts=tinyMaze",
+                         "--data.num_envs=8", f"--data.planes={PLANES}", f"--model.{part}={NETWORK}"])
+
+
+def test_a_clone_learns_its_teachers_moves_and_beats_random(tmp_path, demos):
+    cli = fit(tmp_path, "--config", str(ROOT / "configs" / "imitation.yaml"), f"--data.demonstrations={demos}",
+              "--data.dagger=null", "--data.batch_size=128", "--model.lr=0.003", "--data.opponent=random", steps=250)
+    assert isinstance(cli.model, ImitationModule)
+    accuracy = cli.model.train_metrics["accuracy"]
+    checkpoint = next(tmp_path.glob("**/*.ckpt"))
+    clone = load_policy(checkpoint)
+    result = head_to_head(clone, "random", ["tinyMaze"], 64, seed=5)
+    assert result["by_colour"]["blue"]["win_rate"] >= 0.7 and result["by_colour"]["red"]["win_rate"] >= 0.7, result["by_colour"]
+    del accuracy
+
+
+def test_dagger_rounds_label_the_clones_games(tmp_path):
+    cli = fit(tmp_path, "--config", str(ROOT / "configs" / "imitation.yaml"), "--data.opponent=random",
+              "--data.dagger={teacher: heuristic, every_n_steps: 5, steps: 256, num_envs: 8, capacity: 4096}",
+              "--data.batch_size=32", steps=11)
+    demos = cli.datamodule.demos
+    assert demos.round == 3 and len(demos.buffers[-1]) == 3 * 256  # before steps 0, 5 and 10
+    assert cli.model.env_steps_collected == 3 * 256
+
+
+def test_qmix_and_mappo_start_from_a_clone(tmp_path, demos):
+    fit(tmp_path / "bc", "--config", str(ROOT / "configs" / "imitation.yaml"), f"--data.demonstrations={demos}",
+        "--data.dagger=null", "--data.batch_size=32", steps=3)
+    clone = next((tmp_path / "bc").glob("**/*.ckpt"))
+    weights = {k: v for k, v in torch.load(clone, weights_only=True)["state_dict"].items() if k.startswith("agents.")}
+    qmix = fit(tmp_path / "qmix", "--config", str(ROOT / "configs" / "qmix.yaml"), f"--model.init_from={clone}",
+               "--model.lr=0", "--data.warmup=64", "--data.batch_size=16", "--model.target_update=soft", steps=2)
+    assert isinstance(qmix.model, ValueDecompositionModule)
+    for key, value in weights.items():  # a learning rate of 0: the clone's weights, in the online and target agents
+        assert torch.equal(qmix.model.state_dict()[key], value)
+        assert torch.equal(qmix.model.state_dict()["target_" + key], value)
+    mappo = fit(tmp_path / "mappo", "--config", str(ROOT / "configs" / "mappo.yaml"), f"--model.init_from={clone}",
+                "--model.kickstart=1.0", "--model.kickstart_decay_steps=1000", "--model.rollout_length=4", steps=2, part="actor")
+    assert isinstance(mappo.model, MAPPOModule)
+    for key, value in weights.items():
+        assert torch.equal(mappo.model.state_dict()["clone." + key[len("agents."):]], value)  # kept frozen
+    assert 0.0 < mappo.model.kickstart_coef < 1.0  # decaying with the environment steps
+
+
+def test_a_clones_critic_learns_the_demonstrations_returns_and_starts_mappos(tmp_path, demos):
+    """With `model.critic` the clone also learns a value by n-step TD on the demonstrations (their rewards are
+    this run's), which a lookahead scores with and MAPPO's critic starts from."""
+    critic = "{class_path: marl_lightning.critics.ValueCritic, init_args: {channels: [8], hidden: 16, pooling: avg}}"
+    cli = fit(tmp_path / "bc", "--config", str(ROOT / "configs" / "imitation.yaml"), f"--data.demonstrations={demos}",
+              "--data.dagger=null", "--data.batch_size=16", "--data.value_batch_size=8", "--data.n_step=3",
+              f"--model.critic={critic}", "--data.reward_for_legal_action=true", "--data.limit_is_terminal=false", steps=4)
+    model = cli.model
+    assert model.learns_values and model.train_metrics["value_loss"].update_count == 4
+    before = [p.clone() for p in model.target_critic.parameters()]
+    assert any(not torch.equal(a, b) for a, b in zip(before, model.critic.parameters()))  # the target follows softly
+    obs = torch.zeros(3, 2, *model.hparams.obs_shape)
+    assert model.state_value(obs, torch.ones(3, 2, 5, dtype=torch.bool)).shape == (3,)
+    clone = next((tmp_path / "bc").glob("**/*.ckpt"))
+    mappo = fit(tmp_path / "mappo", "--config", str(ROOT / "configs" / "mappo.yaml"), f"--model.init_from={clone}",
+                f"--model.critic={critic}", "--model.rollout_length=4", "--model.lr=0", steps=1, part="actor")
+    saved = torch.load(clone, weights_only=True)["state_dict"]
+    for key, value in mappo.model.critic.state_dict().items():
+        assert torch.equal(value, saved["critic." + key])  # learning rate 0: still the clone's critic
+    with pytest.raises(ValueError, match="recorded with rewards"):  # the stored rewards must be this run's
+        fit(tmp_path / "other", "--config", str(ROOT / "configs" / "imitation.yaml"), f"--data.demonstrations={demos}",
+            "--data.dagger=null", f"--model.critic={critic}", "--data.zero_sum=true", steps=1)

@@ -1,0 +1,159 @@
+"""Runs that know who they are: names from their config files and opponent, safe in a folder name and
+distinct per recipe; a resume that continues its own run (its checkpoint, its wandb run) and refuses a
+checkpoint it cannot continue; `best.ckpt` beside `last.ckpt`, and a run folder wherever a checkpoint
+goes; the seed given once; `marl plot` drawing a recipe's seeds as a mean with a band."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from marl_lightning import CaptureDataModule, ValueDecompositionModule, load_policy
+from marl_lightning.cli import MARLCLI
+from marl_lightning.runs import BEST, changed_settings, opponent_name, recipe_name, run_checkpoint, run_name, safe_name
+
+from helpers import ROOT
+
+
+def configured(*args: str) -> MARLCLI:
+    """The CLI's model and data for a command line, nothing trained (loggers named `auto`, as shipped)."""
+    return MARLCLI(ValueDecompositionModule, CaptureDataModule, run=False, save_config_callback=None,
+                   args=[*args, "--trainer.logger=[{class_path: lightning.pytorch.loggers.CSVLogger, "
+                         "init_args: {save_dir: runs, name: auto}}]"])
+
+
+def test_run_names_come_from_the_config_files_and_are_distinct_per_recipe():
+    blox = [str(ROOT / "configs" / f"{name}.yaml") for name in ("qmix_blox", "qmix_blox_curriculum", "qmix_blox_ladder",
+                                                                 "qmix_blox_selfplay")]
+    names = {
+        configured("--config", blox[0]).trainer.logger.name,
+        configured("--config", blox[0], "--config", blox[1]).trainer.logger.name,
+        configured("--config", blox[0], "--config", blox[2], "--config", blox[3]).trainer.logger.name,
+    }
+    assert names == {"qmix_blox__bloxCapture__random__0", "qmix_blox+curriculum__bloxCapture__curriculum__0",
+                     "qmix_blox+ladder+selfplay__bloxCapture__random-0.5+baseline-0.5+league__0"}
+    assert recipe_name(["configs/mappo.yaml", "configs/ippo.yaml"]) == "mappo+ippo"
+
+
+@pytest.mark.parametrize("opponent, expected", [
+    ("contest:teams/contest/reflexTeam.py?observation=course&workers=2", "contest-reflexTeam"),
+    ("runs/qmix__tinyMaze__random__0/version_1/checkpoints/step250-win0.98.ckpt",
+     "qmix__tinyMaze__random__0-version_1-step250-win0.98"),
+    ({"random": 0.5, "my/teams/myTeam.py": 0.5}, "random-0.5+myTeam-0.5"),
+    ("heuristicTeam", "heuristicTeam"),
+])
+def test_opponents_get_readable_names_safe_in_a_folder_name(opponent, expected):
+    assert opponent_name(opponent) == expected
+    name = run_name("qmix", ["layouts/smallMaze.lay", "contest_random"], opponent_name(opponent), 3)
+    assert name == f"qmix__smallMaze+contest_random__{expected}__3"
+    assert not set("/:?\\ ") & set(name)
+    long = safe_name("x" * 300)
+    assert len(long) == 80 and long != safe_name("x" * 299)  # cut, but still distinct
+
+
+def test_the_seed_is_given_once():
+    config = str(ROOT / "configs" / "qmix.yaml")
+    cli = configured("--config", config, "--seed_everything=7")
+    assert cli.datamodule.seed == 7 and cli.trainer.logger.name.endswith("__7")
+    assert configured("--config", config, "--seed_everything=7", "--data.seed=3").datamodule.seed == 3
+
+
+def test_a_shipped_config_is_found_by_name_from_any_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for given in ("qmix", "qmix.yaml", "configs/qmix.yaml"):
+        assert configured("--config", given).model.hparams.mixer["class_path"] == "marl_lightning.mixers.QMixer"
+
+
+def short_fit(tmp_path, config: str, *extra: str, steps: int = 4) -> MARLCLI:
+    """A few steps of a shipped config, logged as shipped (CSV and offline wandb, named `auto`) under tmp_path."""
+    logger = (f"[{{class_path: lightning.pytorch.loggers.CSVLogger, init_args: {{save_dir: '{tmp_path}', name: auto}}}}, "
+              f"{{class_path: lightning.pytorch.loggers.WandbLogger, init_args: {{project: p, name: auto, save_dir: '{tmp_path}', "
+              "offline: true}}]")
+    return MARLCLI(datamodule_class=CaptureDataModule, save_config_kwargs={"overwrite": True}, args=[
+        "fit", "--config", config, f"--trainer.max_steps={steps}", "--trainer.enable_progress_bar=false",
+        f"--trainer.logger={logger}", f"--trainer.default_root_dir={tmp_path}",
+        "--trainer.callbacks=[{class_path: marl_lightning.checkpointing.RunCheckpoint, init_args: {save_last: true}}]",
+        "--data.num_envs=4", "--data.warmup=16", "--data.batch_size=8", *extra])
+
+
+def test_a_resume_continues_its_own_run_and_its_wandb_run(tmp_path):
+    qmix = short_fit(tmp_path, "qmix", "--model.lr=0.002")
+    vdn = short_fit(tmp_path, "vdn")  # newer, under the same save_dir: `last` must not take it for the QMIX run
+    resumed = short_fit(tmp_path, "qmix", "--model.lr=0.002", "--ckpt_path=last", steps=6)
+    first = tmp_path / "qmix__tinyMaze__random__0"
+    assert resumed.trainer.ckpt_path == str(first / "version_0" / "checkpoints" / "last.ckpt")
+    assert resumed.trainer.global_step == 6 and (first / "version_1" / "checkpoints" / "last.ckpt").is_file()
+    wandb_ids = [(first / f"version_{v}" / "wandb_id").read_text() for v in (0, 1)]
+    assert wandb_ids[0] == wandb_ids[1] == f"{qmix.trainer.loggers[1].version}\n"  # the same wandb run goes on
+    assert vdn.trainer.loggers[1].version != qmix.trainer.loggers[1].version
+    init = resumed.trainer.loggers[1]._wandb_init
+    assert init["group"] == "qmix__tinyMaze__random data.batch_size=8 data.num_envs=4 data.warmup=16 model.lr=0.002"
+    assert init["resume"] == "allow"
+    assert "model.lr=0.002" in init["tags"] and "trainer.max_steps=6" in init["tags"]
+    hparams = (first / "version_0" / "hparams.yaml").read_text()
+    assert hparams.startswith("config:") and "num_envs: 4" in hparams  # the whole config, logged once
+
+
+def test_a_resume_refuses_a_checkpoint_it_cannot_continue_and_says_why(tmp_path):
+    short_fit(tmp_path, "qmix")
+    ckpt = tmp_path / "qmix__tinyMaze__random__0" / "version_0" / "checkpoints" / "last.ckpt"
+    with pytest.raises(ValueError, match=r"cannot resume .*model\.mixer .*vdn.*; data\.num_envs \(checkpoint: 4, now: 8\)"):
+        short_fit(tmp_path, "qmix", f"--ckpt_path={ckpt}", "--model.mixer=vdn", "--data.num_envs=8")
+    saved = {"model": {"obs_shape": (8, 6, 12), "lr": 0.001}, "data": {"layouts": "tinyMaze", "seed": 0}}
+    assert changed_settings(saved, {"model": {"obs_shape": [8, 6, 12], "lr": 0.01},
+                                    "data": {"layouts": ["tinyMaze"], "seed": 0}}) == []  # the learning rate may change
+
+
+def test_a_run_keeps_its_best_checkpoint_and_a_run_folder_plays_it(tmp_path, monkeypatch, capsys):
+    from marl_lightning.play.evaluation import main as evaluate_main
+    from marl_lightning.play.export import main as export_main
+
+    cli = MARLCLI(ValueDecompositionModule, CaptureDataModule, save_config_callback=None, args=[
+        "fit", "--config", str(ROOT / "configs" / "qmix.yaml"), "--trainer.max_steps=20", "--trainer.enable_progress_bar=false",
+        f"--trainer.logger=[{{class_path: lightning.pytorch.loggers.CSVLogger, init_args: {{save_dir: '{tmp_path}', name: auto}}}}]",
+        "--trainer.callbacks=[{class_path: marl_lightning.EvaluationCallback, init_args: {games: 4, every_n_steps: 10, final_games: 0}},"
+        " {class_path: marl_lightning.checkpointing.RunCheckpoint, init_args: {monitor: eval/win_rate, mode: max, save_last: true,"
+        " every_n_train_steps: 10}}]",
+        "--data.num_envs=4", "--data.warmup=16", "--data.batch_size=8",
+    ])
+    run = tmp_path / "qmix__tinyMaze__random__0"
+    best = run / "version_0" / "checkpoints" / BEST
+    assert best.resolve() == (run / "version_0" / "checkpoints" / cli.trainer.checkpoint_callback.best_model_path).resolve()
+    assert run_checkpoint(run) == best and run_checkpoint(run / "version_0") == best
+    torch.testing.assert_close(load_policy(run).network.state_dict(), load_policy(best).network.state_dict())
+    rows = evaluate_main([str(run), "random", "--layouts", "tinyMaze", "--games", "4"])
+    assert rows[0]["a"] == "qmix__tinyMaze__random__0/version_0/best" and rows[0]["games"] == 4
+    monkeypatch.chdir(tmp_path)
+    assert export_main([str(run)]).parent.name == "qmix__tinyMaze__random__0"  # exports/<run name>/
+    best.unlink()  # a run that never evaluated plays its last checkpoint, and says so
+    assert run_checkpoint(run) == run / "version_0" / "checkpoints" / "last.ckpt"
+    assert "no best.ckpt" in capsys.readouterr().err
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(FileNotFoundError, match="no checkpoint in the run folder"):
+        run_checkpoint(tmp_path / "empty")
+
+
+def test_plot_draws_a_recipes_seeds_as_a_mean_with_a_band(tmp_path):
+    import numpy as np
+
+    from marl_lightning.play.plot import main as plot_main
+    from marl_lightning.play.plot import mean_and_band, seed_groups
+    from test_new_user import write_log
+
+    for seed, rates in ((0, (0.2, 0.6)), (1, (0.4, 0.8))):
+        write_log(tmp_path / f"qmix__tinyMaze__random__{seed}" / "version_0", [
+            {"step": 9, "rollout/env_steps": 100, "rollout/minutes": 1.0, "eval/win_rate": rates[0], "eval/at_step": 9},
+            {"step": 19, "rollout/env_steps": 200, "rollout/minutes": 2.0, "eval/win_rate": rates[1], "eval/at_step": 19}])
+    write_log(tmp_path / "vdn__tinyMaze__random__0" / "version_0", [
+        {"step": 9, "rollout/env_steps": 100, "rollout/minutes": 1.0, "eval/win_rate": 0.5, "eval/at_step": 9}])
+    runs = sorted(tmp_path.glob("*__*"))
+    groups = seed_groups(runs)
+    assert {name: len(members) for name, members in groups.items()} == {"qmix__tinyMaze__random": 2, "vdn__tinyMaze__random": 1}
+    x, mean, low, high = mean_and_band([([100, 200], [0.2, 0.6]), ([100, 150, 200], [0.4, 0.5, 0.8])])
+    np.testing.assert_allclose(x, [100, 150, 200])
+    np.testing.assert_allclose(mean, [0.3, 0.45, 0.7])
+    np.testing.assert_allclose(low, [0.2, 0.4, 0.6])
+    np.testing.assert_allclose(high, [0.4, 0.5, 0.8])
+    assert plot_main([*map(str, runs), "--out", str(tmp_path / "c.png")]).is_file()
+    with pytest.raises(SystemExit):  # one label per curve: two recipes here
+        plot_main([*map(str, runs), "--labels", "a", "b", "c", "--out", str(tmp_path / "d.png")])
