@@ -23,6 +23,7 @@ from .mixture import MixtureTeam
 from .pool import PoolTeam
 from .policy_team import Policy, PolicyTeam, StatelessPolicy, rotate_actions, rotate_legal, to_blue_view
 from .baseline_team import BaselineTeam
+from .course_heuristic_team import CourseAstarTeam, CourseHeuristicTeam
 from .heuristic_team import HeuristicTeam
 from .random_team import RandomTeam
 from .search_team import SearchTeam
@@ -32,6 +33,8 @@ TEAMS: dict[str, type[Team]] = {
     "baseline": BaselineTeam,
     "heuristic": HeuristicTeam,
     "search": SearchTeam,
+    "course_heuristic": CourseHeuristicTeam,  # the course's heuristicTeam and AstarTeam, decision for decision
+    "course_astar": CourseAstarTeam,
 }
 # The course's other team names, mapped to the rung of the same kind (approxQ, a linear Q agent whose
 # weights we do not have, to the reflex team nearest its strength: a stand-in, said so when used).
@@ -98,6 +101,6 @@ def make_team(name: str | Team | Mapping[str, float], team: int = RED, seed: int
     return TEAMS[key](team=team, **kwargs)
 
 
-__all__ = ["TEAMS", "Team", "MixtureTeam", "PoolTeam", "BaselineTeam", "HeuristicTeam", "RandomTeam", "SearchTeam", "ALIASES", "make_team", "canonical_team_name", "sample_legal",
+__all__ = ["TEAMS", "Team", "MixtureTeam", "PoolTeam", "BaselineTeam", "HeuristicTeam", "CourseHeuristicTeam", "CourseAstarTeam", "RandomTeam", "SearchTeam", "ALIASES", "make_team", "canonical_team_name", "sample_legal",
            "Policy", "PolicyTeam", "StatelessPolicy", "to_blue_view", "rotate_actions", "rotate_legal",
            "load_team_file", "is_team_file", "TeamFileError", "ContestTeam", "make_contest_team", "is_contest_spec"]
