@@ -136,7 +136,7 @@ def _defender_goals(team, threshold, walls, food, width, height, pos, is_pacman,
 @numba.njit(cache=True)
 def _search_kernel(team, astar, walls, food, capsules, width, height, starts, pos, is_pacman, carrying, returned,
                    scared, heading, food_left, score, tables, table_index, visible, goals, todo, pool, heap, table,
-                   scratch, out, status):
+                   scratch, cells, out, status):
     """Both agents' plans in every game of `todo`: out (N, 2) first actions (RANDOM: none), status (N,)."""
     for g in range(walls.shape[0]):
         if not todo[g]:
@@ -144,7 +144,7 @@ def _search_kernel(team, astar, walls, food, capsules, width, height, starts, po
         dist = tables[table_index[g]]
         load_root(g, scratch[0], food, capsules, pos, is_pacman, carrying, returned, scared, heading, food_left, score,
                   visible)
-        st, action = offence_search(g, team, astar, walls, width, height, starts, dist, pool, heap, table, scratch)
+        st, action = offence_search(g, team, astar, walls, width, height, starts, dist, pool, heap, table, scratch, cells)
         if st == OVERFLOW:
             status[g] = OVERFLOW
             continue
@@ -268,7 +268,7 @@ class CourseHeuristicTeam(Team):
         while todo.any():  # a search that outgrew the space runs again in a larger one
             _search_kernel(self.team, self.astar, s.walls, s.food, s.capsules, s.width, s.height, s.starts, s.pos,
                            s.is_pacman, s.carrying, s.returned, s.scared, s.heading, s.food_left, s.score, tables.tables,
-                           tables.index, visible, goals, todo, space.pool, space.heap, space.table, space.scratch, out,
+                           tables.index, visible, goals, todo, space.pool, space.heap, space.table, space.scratch, space.cells, out,
                            status)
             todo = status == OVERFLOW
             if todo.any():
