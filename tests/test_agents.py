@@ -61,7 +61,7 @@ def test_team_is_abstract():
         Team(RED)
 
 
-@pytest.mark.parametrize("name", ["baseline", "heuristic"])
+@pytest.mark.parametrize("name", ["baseline", "heuristic", "course_heuristic"])
 def test_team_reused_on_a_bigger_grid_starts_afresh(name):
     team = make_team(name, team=RED)
     small = engine.new_state([load_layout("tinyMaze")], [0, 0])
