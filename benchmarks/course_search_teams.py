@@ -6,7 +6,7 @@ one game's move costs the team (both its agents' decisions), for the course's fi
 (`contest:...?workers=0&observation=course`, the view our teams have) and for ours over a batch of
 `--batch` games, and the ratio, with the machine.
 
-    python benchmarks/course_teams.py --layout bloxCapture --games 8 --batch 64
+    python benchmarks/course_search_teams.py --layout bloxCapture --games 8 --batch 64
 """
 
 from __future__ import annotations
