@@ -1,13 +1,12 @@
 """The course's own planning teams, `heuristicTeam` and `AstarTeam`, batched: the same decisions, compiled.
 
-`course_heuristic` and `course_astar` decide as the course's team files do, move for move (the
-searches are in `agents/course_search.py`):
+`course_heuristic` and `course_astar` decide as the course's team files do, move for move (both
+agents' searches are `agents/course_search.py`'s `plan`):
 
-- Attacker (agent 0 red, 1 blue): A* over game states for a move that scores; see `offence_search`.
-  Where the search finds no plan it plays a random legal action (Stop included), as the course's does.
+- Attacker (agent 0 red, 1 blue): A* over game states for a move that scores. Where the search finds
+  no plan it plays a random legal action (Stop included), as the course's does.
 - Defender (agent 2 red, 3 blue): picks a goal cell, then plans to it on its own side through moves
-  that each bring it strictly nearer (`defence_search`); with no plan, or already on its goal, a random
-  legal action. Its goal, in the course's order: while scared, a border cell (below); else the cell
+  that each bring it strictly nearer; with no plan, or already on its goal, a random legal action. Its goal, in the course's order: while scared, a border cell (below); else the cell
   where its food just disappeared (the first of the course's `set` difference when several did); else
   the first opponent Pacman in index order, where it is seen, or where an unseen one most likely
   entered (only with the contest's observation, below); else a border cell. The border cell is
@@ -39,8 +38,7 @@ from gymPacMan.engine import GameState
 from gymPacMan.rules import NUM_AGENTS, RED, STOP
 
 from .base import Team
-from .course_search import (CONTEST_ORDER, OVERFLOW, RANDOM, SearchSpace, defence_search, load_root, maze_distance,
-                            offence_search)
+from .course_search import CONTEST_ORDER, OVERFLOW, RANDOM, SearchSpace, load_root, maze_distance, plan
 
 OBSERVATIONS = ("course", "contest")
 SIGHT_RANGE = 5  # the contest's: opponents farther (Manhattan) from both agents are not seen
@@ -144,7 +142,8 @@ def _search_kernel(team, astar, walls, food, capsules, width, height, starts, po
         dist = tables[table_index[g]]
         load_root(g, scratch[0], food, capsules, pos, is_pacman, carrying, returned, scared, heading, food_left, score,
                   visible)
-        st, action = offence_search(g, team, astar, walls, width, height, starts, dist, pool, heap, table, scratch, cells)
+        st, action = plan(g, team, False, astar, -1, -1, -1, walls, width, height, starts, dist, pool, heap, table, scratch,
+                          cells)
         if st == OVERFLOW:
             status[g] = OVERFLOW
             continue
@@ -154,8 +153,8 @@ def _search_kernel(team, astar, walls, food, capsules, width, height, starts, po
             load_root(g, scratch[0], food, capsules, pos, is_pacman, carrying, returned, scared, heading, food_left,
                       score, visible)
             boundary = width[g] // 2 - 1 if team == RED else width[g] // 2
-            st, action = defence_search(g, team + 2, goals[g, 0], goals[g, 1], boundary, walls, width, height, starts,
-                                        dist, pool, heap, table, scratch)
+            st, action = plan(g, team + 2, True, astar, goals[g, 0], goals[g, 1], boundary, walls, width, height, starts,
+                              dist, pool, heap, table, scratch, cells)
             if st == OVERFLOW:
                 status[g] = OVERFLOW
                 continue

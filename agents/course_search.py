@@ -13,16 +13,16 @@ adapter's `generateSuccessor` is. What the course's code decides is kept exactly
   problem sets every direction to North, so its states are told apart without them; the defender's
   state also holds the goal distance of its parent.
 
-The attacker (`offence_search`) is the course's `aStarSearch` on `FoodOffenseWithAgentAwareness`:
+`plan` runs either search. The attacker's is the course's `aStarSearch` on `FoodOffenseWithAgentAwareness`:
 the goal is a move that scores for its team; successors leave out Stop; within the first two moves of
 the plan, while the agent is a Pacman, every visible ghost next to it (not scared) steps onto it; the
 heuristic is the maze distance to the nearest food while it carries none, else to the nearest open
 cell of its border column. `AstarTeam`'s version (`astar=True`) drops every successor in which a
 ghost stepped onto the agent. A closed state is opened again when it is reached with a smaller cost.
 
-The defender (`defence_search`) is `aStarSearchDefensive` on `defendTerritoryProblem`: towards a goal
-cell, only through moves that end on its own side of the boundary column and strictly nearer the
-goal (its heuristic is 0 or infinite), breadth first in push order; a state is never opened twice.
+The defender's (`defence=True`) is `aStarSearchDefensive` on `defendTerritoryProblem`: towards a goal
+cell, only through moves that end on its own side of the boundary column and strictly nearer the goal
+(its heuristic is 0 or infinite), breadth first in push order; a state is never opened twice.
 
 Both search to completion: the course's `time_limit` does not stop them either (`heuristicTeam`
 never enters it and `AstarTeam`'s sets a flag nobody reads). A search returns the first action of
@@ -48,17 +48,18 @@ INF = np.int64(1) << 62  # the course's float('inf')
 RANDOM = -1  # no plan: the course's agent draws a random legal action
 OK, OVERFLOW = 0, 1  # a search's status: done, or out of room (grow the space and search again)
 
-# A stored node's integers: its game's state (x, y of each agent; then per agent: Pacman flag, food
-# carried, returned, scared timer, heading), food left per half, score; then the node's cost so far
-# (= plan length), the first action of its plan, the score change of the move(s) that made it and
-# (defender) its parent's distance to the goal.
+# A state's integers: its game's state (x, y of each agent; then per agent: Pacman flag, food carried,
+# returned, scared timer, heading), food left per half, score; then, for a node of a search, its cost
+# so far (= plan length), the first action of its plan, the score change of the move(s) that made it
+# and (defender) its parent's distance to the goal.
 I_POS, I_PAC, I_CARRY, I_RET, I_SCARED, I_HEAD, I_LEFT, I_SCORE = 0, 8, 12, 16, 20, 24, 28, 30
 I_COST, I_FIRST, I_CHANGE, I_PDIST = 31, 32, 33, 34
 NUM_INTS = 35
 
 
 class SearchSpace:
-    """The nodes, frontier and closed set of one search at a time, reused from search to search.
+    """The nodes, frontier and closed set of one search at a time, reused from search to search, and two
+    scratch states (a node being expanded, and a successor).
 
     A search that outgrows the space stops with `OVERFLOW`; `grow` makes it larger and the caller runs
     that search again (searches are deterministic), so no search is ever cut short.
@@ -77,7 +78,8 @@ class SearchSpace:
         m = self.capacity = capacity
         self.pool = (np.zeros((m, NUM_INTS), dtype=np.int64),  # (M, 35) each node's integers (I_*)
                      np.zeros((m, 2 * self.stride), dtype=np.bool_),  # (M, 2 * stride) its food and capsules
-                     np.zeros(m, dtype=np.uint64))  # (M,) its key's hash (set when it is popped)
+                     np.zeros(m, dtype=np.uint64),  # (M,) its key's hash (set when it is popped)
+                     np.zeros((m, NUM_AGENTS), dtype=np.bool_))  # (M, 4) its agents' Pacman flags
         self.heap = (np.empty(m, dtype=np.int64), np.empty(m, dtype=np.int64),
                      np.empty(m, dtype=np.int64))  # priority, push count, node
         slots = 1 << int(2 * m - 1).bit_length()
@@ -89,116 +91,71 @@ class SearchSpace:
 
 
 def scratch_state(h: int, w: int) -> tuple:
-    """One game's state arrays (leading N = 1), in the order `engine._move_agent` takes them."""
-    return (np.zeros((1, h, w), dtype=np.bool_), np.zeros((1, h, w), dtype=np.bool_),
-            np.zeros((1, NUM_AGENTS, 2), dtype=np.int64), np.zeros((1, NUM_AGENTS), dtype=np.bool_),
-            np.zeros((1, NUM_AGENTS), dtype=np.int64), np.zeros((1, NUM_AGENTS), dtype=np.int64),
-            np.zeros((1, NUM_AGENTS), dtype=np.int64), np.zeros((1, NUM_AGENTS), dtype=np.int64),
-            np.zeros((1, 2), dtype=np.int64), np.zeros(1, dtype=np.int64))
+    """One game's state as the engine's arrays (leading N = 1): food, capsules, positions, Pacman flags,
+    food carried, returned, scared timers, headings, food left, score; then its integers (all but the
+    Pacman flags, which the integer arrays before it are views of) and its food and capsules flat."""
+    food, capsules = np.zeros((1, h, w), dtype=np.bool_), np.zeros((1, h, w), dtype=np.bool_)
+    ints = np.zeros(NUM_INTS, dtype=np.int64)
+    fields = [ints[start:start + 4].reshape(1, 4) for start in (I_CARRY, I_RET, I_SCARED, I_HEAD)]
+    return (food, capsules, ints[I_POS:I_POS + 8].reshape(1, NUM_AGENTS, 2), np.zeros((1, NUM_AGENTS), dtype=np.bool_),
+            *fields, ints[I_LEFT:I_LEFT + 2].reshape(1, 2), ints[I_SCORE:I_SCORE + 1], ints, food.reshape(-1),
+            capsules.reshape(-1))
 
 
 @numba.njit(cache=True)
 def load_root(g, s, food, capsules, pos, is_pacman, carrying, returned, scared, heading, food_left, score, visible):
     """Game g into scratch state `s`, opponents out of sight at (-1, -1), as the contest's observations keep them."""
-    sf, sc, sp, spac, scar, sret, ssc, shead, sleft, sscore = s
-    sf[0] = food[g]
-    sc[0] = capsules[g]
+    s[0][0] = food[g]
+    s[1][0] = capsules[g]
+    ints, pac = s[10], s[3]
     for i in range(NUM_AGENTS):
-        sp[0, i, 0] = pos[g, i, 0] if visible[g, i] else -1
-        sp[0, i, 1] = pos[g, i, 1] if visible[g, i] else -1
-        spac[0, i] = is_pacman[g, i]
-        scar[0, i] = carrying[g, i]
-        sret[0, i] = returned[g, i]
-        ssc[0, i] = scared[g, i]
-        shead[0, i] = heading[g, i]
-    sleft[0, 0], sleft[0, 1] = food_left[g, 0], food_left[g, 1]
-    sscore[0] = score[g]
+        ints[I_POS + 2 * i] = pos[g, i, 0] if visible[g, i] else -1
+        ints[I_POS + 2 * i + 1] = pos[g, i, 1] if visible[g, i] else -1
+        pac[0, i] = is_pacman[g, i]
+        ints[I_CARRY + i] = carrying[g, i]
+        ints[I_RET + i] = returned[g, i]
+        ints[I_SCARED + i] = scared[g, i]
+        ints[I_HEAD + i] = heading[g, i]
+    ints[I_LEFT], ints[I_LEFT + 1], ints[I_SCORE] = food_left[g, 0], food_left[g, 1], score[g]
+
+
+# (States are copied element by element: numba's slice assignment checks for overlap and may copy
+# through a temporary, which costs more than the copy.)
+@numba.njit(cache=True)
+def _copy(food, capsules, ints, pac, to_food, to_capsules, to_ints, to_pac):
+    """A state (flat food and capsules, integers, Pacman flags) onto another."""
+    for c in range(food.shape[0]):
+        to_food[c] = food[c]
+        to_capsules[c] = capsules[c]
+    for k in range(NUM_INTS):
+        to_ints[k] = ints[k]
+    for i in range(NUM_AGENTS):
+        to_pac[i] = pac[i]
+
+
+@numba.njit(cache=True)
+def _store(pool, k, s):
+    """Scratch state `s` as node k."""
+    stride = pool[1].shape[1] // 2
+    n = s[11].shape[0]
+    _copy(s[11], s[12], s[10], s[3][0], pool[1][k, :n], pool[1][k, stride:stride + n], pool[0][k], pool[3][k])
+
+
+@numba.njit(cache=True)
+def _load(pool, k, s):
+    """Node k into scratch state `s`."""
+    stride = pool[1].shape[1] // 2
+    n = s[11].shape[0]
+    _copy(pool[1][k, :n], pool[1][k, stride:stride + n], pool[0][k], pool[3][k], s[11], s[12], s[10], s[3][0])
 
 
 @numba.njit(cache=True, inline="always")
-def _flat(s):
-    """Scratch state `s`'s food and capsules as flat (H*W,) views (made once per search: views cost)."""
-    n = s[0].shape[1] * s[0].shape[2]
-    return s[0].reshape(n), s[1].reshape(n)
-
-
-# (Copies go element by element, from arrays bound to local names first: numba's slice assignment
-# checks for overlap and may copy through a temporary, and reading a tuple's array inside a loop costs a
-# reference count each time; either costs more than the copy.)
-@numba.njit(cache=True)
-def _copy(a, b, a_cells, b_cells):
-    """Scratch state `a` into `b` (`*_cells`: their `_flat` views)."""
-    af, ac, bf, bc = a_cells[0], a_cells[1], b_cells[0], b_cells[1]
-    for c in range(af.shape[0]):
-        bf[c] = af[c]
-        bc[c] = ac[c]
-    apos, bpos, apac, bpac = a[2], b[2], a[3], b[3]
-    acar, bcar, aret, bret, asc, bsc, ahd, bhd = a[4], b[4], a[5], b[5], a[6], b[6], a[7], b[7]
-    for i in range(NUM_AGENTS):
-        bpos[0, i, 0] = apos[0, i, 0]
-        bpos[0, i, 1] = apos[0, i, 1]
-        bpac[0, i] = apac[0, i]
-        bcar[0, i] = acar[0, i]
-        bret[0, i] = aret[0, i]
-        bsc[0, i] = asc[0, i]
-        bhd[0, i] = ahd[0, i]
-    aleft, bleft, ascore, bscore = a[8], b[8], a[9], b[9]
-    bleft[0, 0], bleft[0, 1], bscore[0] = aleft[0, 0], aleft[0, 1], ascore[0]
-
-
-@numba.njit(cache=True)
-def _store(pool, k, s, s_cells):
-    """Scratch state `s` as node k's state."""
-    ints, cells = pool[0], pool[1]
-    sf, sc = s_cells[0], s_cells[1]
-    n, stride = sf.shape[0], cells.shape[1] // 2
-    rf, rc = cells[k, :n], cells[k, stride:stride + n]
-    for c in range(n):
-        rf[c] = sf[c]
-        rc[c] = sc[c]
-    pos, pac, carry, ret, scared, head, left, score = s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9]
-    for i in range(NUM_AGENTS):
-        ints[k, I_POS + 2 * i] = pos[0, i, 0]
-        ints[k, I_POS + 2 * i + 1] = pos[0, i, 1]
-        ints[k, I_PAC + i] = pac[0, i]
-        ints[k, I_CARRY + i] = carry[0, i]
-        ints[k, I_RET + i] = ret[0, i]
-        ints[k, I_SCARED + i] = scared[0, i]
-        ints[k, I_HEAD + i] = head[0, i]
-    ints[k, I_LEFT], ints[k, I_LEFT + 1], ints[k, I_SCORE] = left[0, 0], left[0, 1], score[0]
-
-
-@numba.njit(cache=True)
-def _load(pool, k, s, s_cells):
-    """Node k's state into scratch state `s`."""
-    ints, cells = pool[0], pool[1]
-    sf, sc = s_cells[0], s_cells[1]
-    n, stride = sf.shape[0], cells.shape[1] // 2
-    rf, rc = cells[k, :n], cells[k, stride:stride + n]
-    for c in range(n):
-        sf[c] = rf[c]
-        sc[c] = rc[c]
-    pos, pac, carry, ret, scared, head, left, score = s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9]
-    for i in range(NUM_AGENTS):
-        pos[0, i, 0] = ints[k, I_POS + 2 * i]
-        pos[0, i, 1] = ints[k, I_POS + 2 * i + 1]
-        pac[0, i] = ints[k, I_PAC + i] != 0
-        carry[0, i] = ints[k, I_CARRY + i]
-        ret[0, i] = ints[k, I_RET + i]
-        scared[0, i] = ints[k, I_SCARED + i]
-        head[0, i] = ints[k, I_HEAD + i]
-    left[0, 0], left[0, 1], score[0] = ints[k, I_LEFT], ints[k, I_LEFT + 1], ints[k, I_SCORE]
-
-
-@numba.njit(cache=True, inline="always")
-def _move(i, action, board, s):
-    """Agent i plays `action` in scratch state `s` on `board` (the game's walls, width, height and starts,
-    each with a leading N = 1) by the engine's rule; returns the score change."""
-    walls, width, height, starts = board
-    sf, sc, sp, spac, scar, sret, ssc, shead, sleft, sscore = s
-    before = sscore[0]
-    engine._move_agent(0, i, action, walls, sf, sc, width, height, starts, sp, spac, scar, sret, ssc, shead, sleft, sscore)
-    return sscore[0] - before
+def _move(i, action, walls, width, height, starts, food, capsules, pos, pac, carry, ret, scared, head, left, score):
+    """Agent i plays `action` by the engine's rule (one game's arrays); returns the score change."""
+    before = score[0]
+    engine._move_agent(0, i, action, walls, food, capsules, width, height, starts, pos, pac, carry, ret, scared, head,
+                       left, score)
+    return score[0] - before
 
 
 @numba.njit(cache=True, inline="always")
@@ -262,13 +219,11 @@ def _hash(pool, k, defence):
     for idx in range(NUM_INTS):
         if _in_key(idx, defence):
             h = (h ^ np.uint64(ints[k, idx] + (np.int64(1) << 32))) * prime
-    words = cells[k].view(np.uint64)
+    words = cells[k].view(np.uint64)  # an even number of words
     a, b = np.uint64(0), np.uint64(0)  # two independent chains over the cells' words
-    for j in range(0, words.shape[0] - 1, 2):
+    for j in range(0, words.shape[0], 2):
         a = (a ^ words[j]) * prime
         b = (b ^ words[j + 1]) * prime
-    if words.shape[0] % 2:
-        a = (a ^ words[words.shape[0] - 1]) * prime
     h = (((h ^ a) * prime) ^ b) * prime
     return h ^ (h >> np.uint64(29))
 
@@ -333,24 +288,24 @@ def _targets(g, team, walls, width, height, food, cells):
 
 
 @numba.njit(cache=True, inline="always")
-def offence_heuristic(team, astar, safe, change, me_cell, carried, food_on_their_half, food, w, width, height, dist,
-                      cells, n_food, n_cells):
-    """The course's `offensiveHeuristic` of a state reached with score change `change`: the maze distance
-    from `me_cell` to the nearest food while it carries none, else to the nearest cell of its border
-    column. `food` is the state's food, flat; `cells` lists the food of the search's start (`n_food`),
-    then the border cells (up to `n_cells`)."""
-    if _scores(team, change):
+def offence_heuristic(me, astar, safe, ints, food, w, width, height, dist, cells, n_food, n_cells):
+    """The course's `offensiveHeuristic` of a state (its integers, its food flat): the maze distance to
+    the nearest food while it carries none, else to the nearest cell of its border column. `cells`
+    lists the food of the search's start (`n_food`), then the border cells (up to `n_cells`)."""
+    team = me % 2
+    if _scores(team, ints[I_CHANGE]):
         return 0
     if astar and not safe:
         return INF
+    me_cell = ints[I_POS + 2 * me + 1] * w + ints[I_POS + 2 * me]
     best = NO_FOOD
-    if carried < 1:
+    if ints[I_CARRY + me] < 1:
         present = 0
         for k in range(n_food):
             if food[cells[k]]:
                 present += 1
                 best = min(best, maze_distance(dist, me_cell, cells[k]))
-        if present < food_on_their_half:  # food dropped where there was none at the start: look at every cell
+        if present < ints[I_LEFT + 1 - team]:  # food dropped where there was none at the start: look everywhere
             first_blue = (width + 1) // 2
             x0, x1 = (first_blue, width) if team == 0 else (0, first_blue)
             for y in range(height):
@@ -364,148 +319,109 @@ def offence_heuristic(team, astar, safe, change, me_cell, carried, food_on_their
 
 
 @numba.njit(cache=True)
-def _ghosts_step_in(me, board, dist, s, change):
+def _ghosts_step_in(me, dist, walls, width, height, starts, food, capsules, pos, pac, carry, ret, scared, head, left,
+                    score):
     """Visible ghosts next to agent `me` (not scared) each step onto it, in index order, as the course's
-    attacker expects within its plan's first two moves. Returns (score change of the last move, whether
-    any ghost stepped in)."""
+    attacker expects within its plan's first two moves (one game's arrays). Returns (score change of the
+    last move, or None for none, and whether any ghost stepped in)."""
     team = me % 2
-    sp, spac, ssc = s[2], s[3], s[6]
-    w = board[0].shape[2]
-    mx, my = sp[0, me, 0], sp[0, me, 1]
-    movers = (-1, -1)  # (ghost, action) of each, found before any moves, as the course finds them
-    actions = (-1, -1)
-    for slot in range(2):
-        j = 1 - team + 2 * slot
-        jx, jy = sp[0, j, 0], sp[0, j, 1]
-        if jx < 0 or maze_distance(dist, my * w + mx, jy * w + jx) > 1 or spac[0, j] or ssc[0, j] > 0:
+    w = walls.shape[2]
+    mx, my = pos[0, me, 0], pos[0, me, 1]
+    ghost_a, step_a, ghost_b, step_b = -1, -1, -1, -1  # found before any of them moves, as the course finds them
+    for j in range(1 - team, NUM_AGENTS, 2):
+        jx, jy = pos[0, j, 0], pos[0, j, 1]
+        if jx < 0 or maze_distance(dist, my * w + mx, jy * w + jx) > 1 or pac[0, j] or scared[0, j] > 0:
             continue
         for k in range(5):
             a = CONTEST_ORDER[k]
             if jx + _DX[a] == mx and jy + _DY[a] == my:
-                if slot == 0:
-                    movers, actions = (j, movers[1]), (a, actions[1])
+                if ghost_a < 0:
+                    ghost_a, step_a = j, a
                 else:
-                    movers, actions = (movers[0], j), (actions[0], a)
+                    ghost_b, step_b = j, a
                 break
-    stepped = False
-    for slot in range(2):
-        if movers[slot] >= 0:
-            change = _move(movers[slot], actions[slot], board, s)
-            stepped = True
-    return change, stepped
+    change = np.int64(0)
+    for j, a in ((ghost_a, step_a), (ghost_b, step_b)):
+        if j >= 0:
+            change = _move(j, a, walls, width, height, starts, food, capsules, pos, pac, carry, ret, scared, head,
+                           left, score)
+    return change, ghost_a >= 0
 
 
 @numba.njit(cache=True)
-def offence_search(g, me, astar, walls, width, height, starts, dist, pool, heap, table, scratch, cells):
-    """The attacker's plan from the state in `scratch[0]` (game g); returns (status, first action or RANDOM)."""
+def plan(g, me, defence, astar, goal_x, goal_y, boundary, walls, width, height, starts, dist, pool, heap, table,
+         scratch, cells):
+    """Agent `me`'s plan from the state in `scratch[0]` (game g): the attacker's A* (`defence` False;
+    `astar`: AstarTeam's, which drops unsafe plans) or the defender's search for cell (goal_x, goal_y)
+    never past column `boundary` (`defence` True). Returns (status, the plan's first action or RANDOM)."""
     team = me % 2
-    board = (walls[g:g + 1], width[g:g + 1], height[g:g + 1], starts[g:g + 1])
-    parent, child = scratch
-    p_cells, c_cells = _flat(parent), _flat(child)
-    c_food, c_pos, c_carry, c_left = c_cells[0], child[2], child[4], child[8]
+    wb, wdb, htb, stb = walls[g:g + 1], width[g:g + 1], height[g:g + 1], starts[g:g + 1]
     w = walls.shape[2]
+    parent, child = scratch
+    pf, pc, p_pos, p_pac, p_car, p_ret, p_sc, p_hd, p_left, p_score, p_ints, p_food, p_caps = parent
+    cf, cc, c_pos, c_pac, c_car, c_ret, c_sc, c_hd, c_left, c_score, c_ints, c_food, c_caps = child
     ints = pool[0]
     capacity = ints.shape[0]
     t_node, t_cost, t_stamp, stamp = table
     stamp[0] += 1
-    n_food, n_cells = _targets(0, team, board[0], board[1], board[2], parent[0], cells)
-    _store(pool, 0, parent, p_cells)
-    ints[0, I_COST], ints[0, I_FIRST], ints[0, I_CHANGE] = 0, RANDOM, 0
-    size = _push(heap, 0, 0, 0, 0)
+    goal = goal_y * w + goal_x
+    n_food, n_cells, start_priority = 0, 0, INF  # the defender's start has an infinite estimate (it is pushed anyway)
+    if defence:
+        p_ints[I_PDIST] = maze_distance(dist, goal, p_pos[0, me, 1] * w + p_pos[0, me, 0])
+    else:
+        n_food, n_cells = _targets(0, team, wb, wdb, htb, pf, cells)
+        start_priority = 0
+    p_ints[I_COST], p_ints[I_FIRST], p_ints[I_CHANGE] = 0, RANDOM, 0
+    _store(pool, 0, parent)
+    size = _push(heap, 0, start_priority, 0, 0)
     count, nodes = 1, 1
     while size > 0:
         node, size = _pop(heap, size)
         cost = ints[node, I_COST]
         if node > 0:  # the start is a state of its own kind: it never meets another
-            slot = _closed_slot(pool, table, node, False)
+            slot = _closed_slot(pool, table, node, defence)
             if slot >= 0:
-                if cost >= t_cost[slot]:
+                if defence or cost >= t_cost[slot]:  # the attacker opens a state again when it costs less now
                     continue
                 t_cost[slot] = cost
             else:
                 slot = -slot - 1
                 t_node[slot], t_cost[slot], t_stamp[slot] = node, cost, stamp[0]
-            if _scores(team, ints[node, I_CHANGE]):
-                return OK, ints[node, I_FIRST]
-            _load(pool, node, parent, p_cells)
-        parent_pacman = parent[3][0, me]
-        x, y = parent[2][0, me, 0], parent[2][0, me, 1]
-        for k in range(4):  # Stop is left out
-            a = CONTEST_ORDER[k]
-            if walls[g, y + _DY[a], x + _DX[a]]:
-                continue
-            _copy(parent, child, p_cells, c_cells)
-            change = _move(me, a, board, child)
-            safe = True
-            if cost <= 1 and parent_pacman:
-                change, stepped = _ghosts_step_in(me, board, dist, child, change)
-                safe = not stepped
-            est = offence_heuristic(team, astar, safe, change, c_pos[0, me, 1] * w + c_pos[0, me, 0], c_carry[0, me],
-                                    c_left[0, 1 - team], c_food, w, width[g], height[g], dist, cells, n_food, n_cells)
-            if est >= INF:
-                continue
-            if nodes == capacity:
-                return OVERFLOW, RANDOM
-            _store(pool, nodes, child, c_cells)
-            ints[nodes, I_COST], ints[nodes, I_CHANGE] = cost + 1, change
-            ints[nodes, I_FIRST] = a if node == 0 else ints[node, I_FIRST]
-            size = _push(heap, size, cost + 1 + est, count, nodes)
-            count += 1
-            nodes += 1
-    return OK, RANDOM
-
-
-@numba.njit(cache=True)
-def defence_search(g, me, goal_x, goal_y, boundary, walls, width, height, starts, dist, pool, heap, table, scratch):
-    """The defender's plan to cell (goal_x, goal_y) from the state in `scratch[0]` (game g), never past
-    column `boundary`; returns (status, first action or RANDOM)."""
-    team = me % 2
-    board = (walls[g:g + 1], width[g:g + 1], height[g:g + 1], starts[g:g + 1])
-    parent, child = scratch
-    p_cells, c_cells = _flat(parent), _flat(child)
-    ints = pool[0]
-    capacity = ints.shape[0]
-    t_node, t_cost, t_stamp, stamp = table
-    w = walls.shape[2]
-    goal = goal_y * w + goal_x
-    stamp[0] += 1
-    _store(pool, 0, parent, p_cells)
-    ints[0, I_COST], ints[0, I_FIRST] = 0, RANDOM
-    ints[0, I_PDIST] = maze_distance(dist, goal, parent[2][0, me, 1] * w + parent[2][0, me, 0])
-    size = _push(heap, 0, INF, 0, 0)
-    count, nodes = 1, 1
-    while size > 0:
-        node, size = _pop(heap, size)
-        cost = ints[node, I_COST]
-        if node > 0:
-            slot = _closed_slot(pool, table, node, True)
-            if slot >= 0:
-                continue
-            slot = -slot - 1
-            t_node[slot], t_cost[slot], t_stamp[slot] = node, cost, stamp[0]
         x, y = ints[node, I_POS + 2 * me], ints[node, I_POS + 2 * me + 1]
-        if x == goal_x and y == goal_y:
+        if (x == goal_x and y == goal_y) if defence else _scores(team, ints[node, I_CHANGE]):
             return OK, ints[node, I_FIRST]
         if node > 0:
-            _load(pool, node, parent, p_cells)
-        parent_d = maze_distance(dist, goal, y * w + x)
-        for k in range(5):
+            _load(pool, node, parent)
+        parent_d = maze_distance(dist, goal, y * w + x) if defence else 0
+        for k in range(5 if defence else 4):  # the attacker leaves Stop out
             a = CONTEST_ORDER[k]
             if a != STOP and walls[g, y + _DY[a], x + _DX[a]]:
                 continue
-            _copy(parent, child, p_cells, c_cells)
-            _move(me, a, board, child)
-            cx, cy = child[2][0, me, 0], child[2][0, me, 1]
-            if (cx > boundary) if team == 0 else (cx < boundary):
-                continue
-            if not maze_distance(dist, goal, cy * w + cx) < parent_d:  # the heuristic is infinite
-                continue
+            _copy(p_food, p_caps, p_ints, p_pac[0], c_food, c_caps, c_ints, c_pac[0])
+            c_ints[I_CHANGE] = _move(me, a, wb, wdb, htb, stb, cf, cc, c_pos, c_pac, c_car, c_ret, c_sc, c_hd, c_left,
+                                     c_score)
+            cx, cy = c_pos[0, me, 0], c_pos[0, me, 1]
+            if defence:  # on its own side, strictly nearer the goal (else the estimate is infinite)
+                if ((cx > boundary) if team == 0 else (cx < boundary)) or not maze_distance(dist, goal, cy * w + cx) < parent_d:
+                    continue
+                est = 0
+            else:
+                safe = True
+                if cost <= 1 and p_pac[0, me]:
+                    change, stepped = _ghosts_step_in(me, dist, wb, wdb, htb, stb, cf, cc, c_pos, c_pac, c_car, c_ret,
+                                                      c_sc, c_hd, c_left, c_score)
+                    if stepped:
+                        c_ints[I_CHANGE], safe = change, False
+                est = offence_heuristic(me, astar, safe, c_ints, c_food, w, width[g], height[g], dist, cells, n_food,
+                                        n_cells)
+                if est >= INF:
+                    continue
             if nodes == capacity:
                 return OVERFLOW, RANDOM
-            _store(pool, nodes, child, c_cells)
-            ints[nodes, I_COST], ints[nodes, I_PDIST] = cost + 1, parent_d
-            ints[nodes, I_FIRST] = a if node == 0 else ints[node, I_FIRST]
-            size = _push(heap, size, cost + 1, count, nodes)
+            c_ints[I_COST], c_ints[I_PDIST] = cost + 1, parent_d
+            c_ints[I_FIRST] = a if node == 0 else p_ints[I_FIRST]
+            _store(pool, nodes, child)
+            size = _push(heap, size, cost + 1 + est, count, nodes)
             count += 1
             nodes += 1
     return OK, RANDOM
