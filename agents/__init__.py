@@ -10,7 +10,6 @@ as a team through `PolicyTeam(policy, team)` (`agents/policy_team.py`).
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Mapping
 
@@ -24,6 +23,7 @@ from .pool import PoolTeam
 from .policy_team import Policy, PolicyTeam, StatelessPolicy, rotate_actions, rotate_legal, to_blue_view
 from .baseline_team import BaselineTeam
 from .course_approxq_team import CourseApproxQTeam
+from .course_heuristic_team import CourseAstarTeam, CourseHeuristicTeam
 from .course_mcts_team import CourseMCTSTeam
 from .heuristic_team import HeuristicTeam
 from .random_team import RandomTeam
@@ -34,30 +34,28 @@ TEAMS: dict[str, type[Team]] = {
     "baseline": BaselineTeam,
     "heuristic": HeuristicTeam,
     "search": SearchTeam,
-    "course_approxq": CourseApproxQTeam,  # the course's approxQTeam, ported (README, Opponent teams)
-    "course_mcts": CourseMCTSTeam,  # the course's MCTSTeam, ported
+    # the course's own teams, decision for decision (README, Opponent teams)
+    "course_heuristic": CourseHeuristicTeam,
+    "course_astar": CourseAstarTeam,
+    "course_approxq": CourseApproxQTeam,
+    "course_mcts": CourseMCTSTeam,
 }
-# The course's other team names, mapped to the rung of the same kind (approxQ, a linear Q agent whose
-# weights we do not have, to the reflex team nearest its strength: a stand-in, said so when used).
-ALIASES: dict[str, str] = {"astar": "heuristic", "mcts": "search", "approxq": "baseline"}
-_COURSE_SPELLING = {"astar": "AstarTeam", "mcts": "MCTSTeam", "approxq": "approxQTeam"}
-# Course teams ours play differently (README, Opponent teams): a course spelling of these says so once.
-_PLAYS_DIFFERENTLY = {"heuristic", "astar", "mcts", "approxq"}
-_noticed: set[str] = set()
+# The course's team names play our ports of its files, decision for decision: `heuristicTeam`,
+# `AstarTeam`, `MCTSTeam`, `approxQTeam` (any case, with or without `.py` or a folder). Our own ladder keeps
+# its plain names: `heuristic` is ours, `heuristicTeam` the course's. (`randomTeam` and `baselineTeam` play
+# as the course's already, so they need no port.) A course file at the given path plays itself instead.
+ALIASES: dict[str, str] = {"heuristic": "course_heuristic", "astar": "course_astar", "mcts": "course_mcts",
+                           "approxq": "course_approxq"}
+COURSE_SPELLING = {"heuristic": "heuristicTeam", "astar": "AstarTeam", "mcts": "MCTSTeam", "approxq": "approxQTeam"}
 
 
-def _notice_stand_in(name: str, key: str) -> None:
-    """Say once per course name that one of our teams plays it, and how to play the course's own file."""
-    stem = Path(str(name)).name
-    course_spelling = stem.removesuffix(".py").endswith("Team") or key not in TEAMS  # ours are named without "Team"
-    if key not in _PLAYS_DIFFERENTLY or not course_spelling or key in _noticed:
-        return
-    _noticed.add(key)
-    ours = ALIASES.get(key, key)
-    stem = _COURSE_SPELLING.get(key, f"{key}Team") if not stem.removesuffix(".py").endswith("Team") else stem
-    print(f"{stem}: the course's team file is not at this path, so our '{ours}' team plays instead; it plays "
-          f"differently from the course's (README, Opponent teams). To play the course's own team, give the path "
-          f"of its file (e.g. enemieName='path/to/{stem.removesuffix('.py')}.py').", file=sys.stderr)
+def _course_name(name: str, key: str) -> str | None:
+    """The port a course team name plays, or None: the course's spelling (`...Team`), or a course team
+    whose short name is not one of ours (`astar`, `mcts`, `approxq`)."""
+    stem = Path(str(name)).name.removesuffix(".py")
+    if key in ALIASES and (stem.endswith("Team") or key not in TEAMS):
+        return ALIASES[key]
+    return None
 
 
 def canonical_team_name(name: str) -> str:
@@ -86,22 +84,23 @@ def make_team(name: str | Team | Mapping[str, float], team: int = RED, seed: int
         return make_contest_team(name, team=team, seed=seed, **kwargs)
     if str(name).endswith(".py") and Path(name).is_file() and is_contest_spec(name):
         return make_contest_team(name, team=team, seed=seed, **kwargs)  # a course or contest team file, played as it is
-    course_key = canonical_team_name(name)
-    key = ALIASES.get(course_key, course_key)
-    if key in TEAMS:
-        _notice_stand_in(name, course_key)
+    key = canonical_team_name(name)
+    key = _course_name(name, key) or key
     if key not in TEAMS:
         if is_contest_spec(name):  # a Berkeley contest team file (createTeam); a registered name wins
             return make_contest_team(name, team=team, seed=seed, **kwargs)
         if is_team_file(name):  # a user's own team file (agents/loader.py); a registered name wins
             return load_team_file(name, team=team, **kwargs)
-        known = ", ".join(f"{k} ({k}Team)" for k in TEAMS) + ", and " + ", ".join(f"{_COURSE_SPELLING[a]} = {k}" for a, k in ALIASES.items())
+        known = ", ".join(TEAMS) + ", and the course's " + ", ".join(
+            f"{COURSE_SPELLING[a]} = {k}" for a, k in ALIASES.items()) + " (randomTeam, baselineTeam: ours)"
         hint = " (and no such team file)" if str(name).endswith(".py") else ""
         raise ValueError(f"unknown team {name!r}; known teams: {known}; or the path of a team file{hint}, or "
                          "contest:path/to/theirTeam.py for a Berkeley contest team")
     return TEAMS[key](team=team, **kwargs)
 
 
-__all__ = ["TEAMS", "Team", "MixtureTeam", "PoolTeam", "BaselineTeam", "CourseApproxQTeam", "CourseMCTSTeam", "HeuristicTeam", "RandomTeam", "SearchTeam", "ALIASES", "make_team", "canonical_team_name", "sample_legal",
+__all__ = ["TEAMS", "Team", "MixtureTeam", "PoolTeam", "BaselineTeam", "HeuristicTeam", "RandomTeam", "SearchTeam",
+           "CourseHeuristicTeam", "CourseAstarTeam", "CourseApproxQTeam", "CourseMCTSTeam", "ALIASES", "COURSE_SPELLING", "make_team",
+           "canonical_team_name", "sample_legal",
            "Policy", "PolicyTeam", "StatelessPolicy", "to_blue_view", "rotate_actions", "rotate_legal",
            "load_team_file", "is_team_file", "TeamFileError", "ContestTeam", "make_contest_team", "is_contest_spec"]

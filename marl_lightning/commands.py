@@ -34,13 +34,13 @@ def teams(argv: Sequence[str] = ()) -> list[str]:
     """`marl teams`: each built-in team with what it does, the course's names, and what else plays."""
     import argparse
 
-    from agents import ALIASES, TEAMS
+    from agents import ALIASES, COURSE_SPELLING, TEAMS
 
     argparse.ArgumentParser(prog="marl teams", description=teams.__doc__.splitlines()[0]).parse_args(list(argv))
     lines = [f"{name:<10} {(cls.__doc__ or '').strip().partition(chr(10))[0]}" for name, cls in TEAMS.items()]
-    lines.append("course names (any case, with or without Team, .py or a folder): "
-                 + ", ".join(f"{alias} = {team}" for alias, team in ALIASES.items())
-                 + " (stand-ins: README, Opponent teams)")
+    lines.append("the course's names (with Team, any case, with or without .py or a folder): "
+                 + ", ".join(f"{COURSE_SPELLING[alias]} = {team}" for alias, team in ALIASES.items())
+                 + "; randomTeam and baselineTeam are ours (README, Opponent teams)")
     lines.append("also: a team file (my/myTeam.py), a contest team file (contest:their/theirTeam.py), "
                  "a checkpoint (*.ckpt) or a run folder (its best.ckpt)")
     print("\n".join(lines))

@@ -76,6 +76,52 @@ def test_a_won_state_has_successors_as_in_the_contests_capture(arena):
     assert view.generateSuccessor(0, "South").getAgentPosition(0) == (1, 3)
 
 
+def test_score_change_is_the_last_moves_and_teams_may_set_it(arena):
+    """`data.scoreChange`, as the contest keeps it: what the move that made a state did to the score (0 for a
+    game's own state and its copies); a search may zero it at its root."""
+    place(arena, 0, 5, 2)  # red agent 0 on blue's half, carrying 2, one step from home
+    arena.carrying[0, 0] = 2
+    view = GameState(arena, 0)
+    assert view.data.scoreChange == 0
+    home = view.generateSuccessor(0, "West")
+    assert home.data.scoreChange == 2 and home.getScore() == 2
+    assert home.generateSuccessor(1, "Stop").data.scoreChange == 0
+    assert home.deepCopy().data.scoreChange == 0 and home.makeObservation(0).data.scoreChange == 0
+    home.data.scoreChange = 0
+    assert home.data.scoreChange == 0 and home.getScore() == 2
+
+
+def test_states_are_equal_as_the_contests_are(arena):
+    """Equal and with one hash where every agent's position, direction and scared timer, the food, the
+    capsules and the score are (search teams keep states in sets); food carried is not compared."""
+    view = GameState(arena, 0)
+    around = [view.generateSuccessor(2, "North").generateSuccessor(2, "East"),
+              view.generateSuccessor(2, "East").generateSuccessor(2, "North")]
+    assert around[0].getAgentPosition(2) == around[1].getAgentPosition(2) == (2, 2)
+    assert around[0] != around[1]  # facing East, facing North
+    for state in around:
+        for i in range(4):
+            if state.getAgentState(i).configuration is not None:
+                state.getAgentState(i).configuration.direction = "North"
+    assert around[0] == around[1] and hash(around[0]) == hash(around[1]) and len({*around}) == 1
+    assert view.generateSuccessor(2, "Stop") == view  # Stop keeps the direction: the same state
+    assert view.generateSuccessor(2, "North") != view
+    fed = view.deepCopy()
+    fed._state.carrying[0, 0] = 3
+    assert fed == view
+    fed._state.score[0] = 1
+    assert fed != view and view != "a state"
+
+
+def test_distances_on_the_grid_raise_off_it():
+    layout = load_layout("tinyCapture")
+    distancer = Distancer(GameState(engine.new_state([layout], [0]), 0).data.layout)
+    assert distancer.getDistanceOnGrid((1, 1), (3, 1)) == distancer.getDistance((1, 1), (3, 1)) == 2
+    for cells in [((0, 0), (1, 1)), ((1, 1), (1.5, 1)), ((1, 1), (99, 1))]:
+        with pytest.raises(Exception, match="Positions not in grid"):
+            distancer.getDistanceOnGrid(*cells)
+
+
 def test_legal_actions_in_the_contests_order_and_illegal_moves_rejected(arena):
     place(arena, 0, 1, 1)  # the bottom-left corner: North and East are open
     view = GameState(arena, 0)

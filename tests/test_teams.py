@@ -570,7 +570,7 @@ def test_search_does_not_step_its_carrying_pacman_next_to_a_ghost(team):
 # every team, every layout, both colours: complete games of legal actions
 # ------------------------------------------------------------------------------------------------
 
-TEAM_NAMES = ["random", "baseline", "heuristic", "search"]
+TEAM_NAMES = ["random", "baseline", "heuristic", "search", "course_heuristic", "course_astar"]
 LAYOUTS = available_layouts() + ["random"]
 LENGTH = 40
 

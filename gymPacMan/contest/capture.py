@@ -67,10 +67,21 @@ class Layout:
 
 
 class GameStateData:
-    """`state.data`: `timeleft` (moves left, four a step), `layout`, `score`, `agentStates`, `food`, `capsules`."""
+    """`state.data`: `timeleft` (moves left, four a step), `layout`, `score`, `scoreChange`, `agentStates`,
+    `food`, `capsules`."""
 
     def __init__(self, state: "GameState"):
         self._of = state
+
+    @property
+    def scoreChange(self) -> int:
+        """The score change of the move that made this state (0 for a game's own state and its copies), as
+        the contest keeps it; teams may set it (the course's search teams zero it at their search's root)."""
+        return self._of._score_change
+
+    @scoreChange.setter
+    def scoreChange(self, value: int) -> None:
+        self._of._score_change = value
 
     @property
     def timeleft(self):
@@ -125,6 +136,7 @@ class GameState:
         self._cached_layout = None
         self._frozen = False  # True for copies only this object changes (snapshots, successors, observations)
         self._agent_states: dict[int, AgentState] = {}
+        self._score_change = 0  # `data.scoreChange`
 
     @classmethod
     def snapshot(cls, state: engine.GameState, game: int = 0, length: int | None = None, moves: int = 0,
@@ -157,6 +169,7 @@ class GameState:
         successor = self.deepCopy()
         engine.move_agent(successor._state, 0, agentIndex, move)
         successor._moves += 1
+        successor._score_change = successor.getScore() - self.getScore()
         return successor
 
     def makeObservation(self, index: int, observation: str | None = None, rng=random) -> "GameState":
@@ -290,6 +303,21 @@ class GameState:
     def isOver(self) -> bool:
         """Won by a team (the time limit is the environment's to judge)."""
         return bool(engine.game_won(self._state)[self._game])
+
+    # -- equality, as the contest's: search teams keep states in sets and dictionaries --------------
+    def _key(self) -> tuple:
+        """What the contest compares: each agent's position, direction and scared timer (an agent out of
+        sight as `None`), the food, the capsules and the score; not who carries what."""
+        agents = tuple(self.getAgentState(i) for i in range(NUM_AGENTS))
+        return agents, self._cells(self._state.food).tobytes(), tuple(self.getCapsules()), self.getScore()
+
+    def __eq__(self, other) -> bool:
+        if not isinstance(other, GameState):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
 
     def __getattr__(self, name):
         raise missing("the contest GameState", name)

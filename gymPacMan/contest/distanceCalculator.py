@@ -45,6 +45,20 @@ class Distancer:
         d = self._table[y1 * self._width + x1, y2 * self._width + x2]
         return self.default if d == UNREACHABLE else int(d)
 
+    def getDistanceOnGrid(self, pos1, pos2) -> int:
+        """The maze distance between two open cells given as whole numbers; anything else (a wall, a cell
+        between cells, no path) raises, as the contest's does."""
+        if self._table is None:
+            self.getMazeDistances()
+        h, w = self._walls.shape
+        for x, y in (pos1, pos2):
+            if x != int(x) or y != int(y) or not (0 <= x < w and 0 <= y < h) or self._walls[int(y), int(x)]:
+                raise Exception(f"Positions not in grid: {(pos1, pos2)}")
+        d = self._table[int(pos1[1]) * w + int(pos1[0]), int(pos2[1]) * w + int(pos2[0])]
+        if d == UNREACHABLE:
+            raise Exception(f"Positions not in grid: {(pos1, pos2)}")
+        return int(d)
+
 
 def manhattanDistance(x, y) -> int:
     return abs(x[0] - y[0]) + abs(x[1] - y[1])
