@@ -34,7 +34,7 @@ TEAMS: dict[str, type[Team]] = {
     "baseline": BaselineTeam,
     "heuristic": HeuristicTeam,
     "search": SearchTeam,
-    # the course's own teams, decision for decision (README, Opponent teams)
+    # the course's own teams, decision for decision (docs/opponents.md)
     "course_heuristic": CourseHeuristicTeam,
     "course_astar": CourseAstarTeam,
     "course_approxq": CourseApproxQTeam,

@@ -2,8 +2,8 @@
 
 `gymPacMan_parallel_env` keeps the course class's constructor, `reset`, `step`, `get_Observation`,
 `agents`, `layout` and `game.state`, so a notebook written for the course runs unchanged. It is an
-adapter only: every rule comes from `engine.step`. The deliberate differences (SPEC.md) are in the
-README: observations show the state after the whole step, a game ends after `length` steps, and an
+adapter only: every rule comes from `engine.step`. The deliberate differences (SPEC.md) are in
+`docs/environments.md`: observations show the state after the whole step, a game ends after `length` steps, and an
 agent returning home never eats its own team's food.
 """
 

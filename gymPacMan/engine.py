@@ -454,7 +454,7 @@ PARALLEL_MIN_THREADS = 4
 configured for at least `PARALLEL_MIN_THREADS` (`NUMBA_NUM_THREADS`, by default the cores); smaller batches, such as
 the PettingZoo and course environments' single game, and machines with fewer threads run on the
 calling thread. On a 2-core machine the engine alone gains 40% from two threads, but a training loop
-loses more: the kernels' threads and torch's contend for the two cores between calls (README, Speed).
+loses more: the kernels' threads and torch's contend for the two cores between calls (docs/performance.md).
 Results are identical either way: each game is independent."""
 
 

@@ -35,7 +35,7 @@ capsule left, say):
 
 Cost: one multi-source search is `O(H * W)`; `dist_self`, `dist_mate`, `dist_opponents` and `safe`
 search from each agent they need, the others once per team and game. All of them together on
-bloxCapture add about 20 microseconds a game to a step (README, Speed).
+bloxCapture add about 20 microseconds a game to a step (docs/performance.md).
 
 Every value is an integer (0-255) times a fixed scale (`plane_scales`), so a replay buffer stores the
 planes as uint8 exactly. The course class keeps the exact 8 channels; the planes are a setting of the

@@ -40,7 +40,7 @@ def teams(argv: Sequence[str] = ()) -> list[str]:
     lines = [f"{name:<10} {(cls.__doc__ or '').strip().partition(chr(10))[0]}" for name, cls in TEAMS.items()]
     lines.append("the course's names (with Team, any case, with or without .py or a folder): "
                  + ", ".join(f"{COURSE_SPELLING[alias]} = {team}" for alias, team in ALIASES.items())
-                 + "; randomTeam and baselineTeam are ours (README, Opponent teams)")
+                 + "; randomTeam and baselineTeam are ours (docs/opponents.md)")
     lines.append("also: a team file (my/myTeam.py), a contest team file (contest:their/theirTeam.py), "
                  "a checkpoint (*.ckpt) or a run folder (its best.ckpt)")
     print("\n".join(lines))
