@@ -53,8 +53,10 @@ def usage() -> str:
     return f"usage: marl COMMAND [ARGS ...]   (marl COMMAND --help for its arguments)\n\ncommands:\n{listed}"
 
 
-def main(argv: Sequence[str] | None = None):
-    """Run `marl COMMAND ARGS...`; without a command (or with `--help`), list the commands."""
+def main(argv: Sequence[str] | None = None) -> None:
+    """Run `marl COMMAND ARGS...`; without a command (or with `--help`), list the commands. Returns None:
+    the console script exits with `sys.exit(main())`, and any other value (a command's result) would make
+    the exit status 1 and be printed."""
     args = list(sys.argv[1:] if argv is None else argv)
     if not args or args[0] in ("-h", "--help", "help"):
         print(usage())
@@ -66,7 +68,7 @@ def main(argv: Sequence[str] | None = None):
     module, _, function = COMMANDS[name][0].partition(":")
     # the program's name in its help: LightningCLI adds its subcommand (`fit`) itself
     sys.argv[0] = "marl" if name == "fit" else f"marl {name}"
-    return run_command(getattr(importlib.import_module(module), function), rest)
+    run_command(getattr(importlib.import_module(module), function), rest)
 
 
 if __name__ == "__main__":

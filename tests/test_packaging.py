@@ -87,6 +87,11 @@ def test_the_marl_command_lists_its_commands_and_names_a_wrong_one():
     teams = subprocess.run([sys.executable, "-m", "marl_lightning", "teams"], capture_output=True, text=True, cwd=ROOT)
     assert teams.returncode == 0 and [line.split()[0] for line in teams.stdout.splitlines()[:4]] == [
         "random", "baseline", "heuristic", "search"]
+    # the console script is `sys.exit(main())`: a command's result returned would exit 1 after printing it
+    script = subprocess.run([sys.executable, "-c", "import sys; from marl_lightning.commands import main; "
+                             "sys.exit(main(['evaluate', 'random', 'random', '--layouts', 'tinyMaze', '--games', '2']))"],
+                            capture_output=True, text=True, cwd=ROOT)
+    assert script.returncode == 0, script.stdout[-2000:] + script.stderr[-2000:]
 
 
 @pytest.mark.slow
