@@ -1,10 +1,15 @@
-"""A team against the ladder, as the champion's targets are measured: on bloxCapture 200 games against
-each scripted team (100 as blue, 100 as red, counted apart), and against baseline on 50 held-out mazes
-of the course's generator (`contest_1` ... `contest_50`, 4 games each, 2 per colour); games of 300
-steps, seeds apart from any used in training or checkpoint selection. Prints a Markdown table and
-writes it (and the JSON) with --out.
+"""A team against the ladder and the course's teams, as the champion's targets are measured: on
+bloxCapture 200 games against each of our scripted teams and 100 against each of the course's planning
+teams (half as blue, half as red, counted apart), and against baseline and heuristic on 50 held-out
+mazes of the course's generator (`contest_101` ... `contest_150`: training draws mazes from seed 10,000
+up, checkpoint selection plays `contest_1..50` and a run's final report `contest_51..100`; 4 games a
+maze, 2 per colour); games of 300 steps, seeds apart from any used in training or checkpoint selection. The course's teams are our
+ports of its files (`heuristicTeam` = `course_heuristic`, ...); `--course-files DIR` plays the course's
+own files through the contest adapter instead (about 100 times slower). Prints a Markdown table and
+writes it (and the JSON) with --out; `--only` measures some rows again and keeps the others of --out.
 
     python benchmarks/champion.py teams/champion.ckpt --out docs/champion
+    python benchmarks/champion.py teams/champion.ckpt --out docs/champion --only search/bloxCapture
 """
 
 from __future__ import annotations
@@ -19,8 +24,19 @@ from pathlib import Path
 from marl_lightning.play.evaluation import evaluate
 from gymPacMan.errors import run_command
 
-TARGETS = {"random": 0.99, "baseline": 0.95, "heuristic": 0.70, "search": 0.70}
-MAZE_TARGET = 0.80
+# (opponent, map set, target win rate in each colour)
+TARGETS = [("random", "bloxCapture", 0.99), ("baseline", "bloxCapture", 0.95), ("heuristic", "bloxCapture", 0.80),
+           ("search", "bloxCapture", 0.80), ("heuristicTeam", "bloxCapture", 0.80), ("AstarTeam", "bloxCapture", 0.80),
+           ("MCTSTeam", "bloxCapture", 0.80), ("baseline", "mazes", 0.80), ("heuristic", "mazes", 0.60)]
+COURSE = ("heuristicTeam", "AstarTeam", "MCTSTeam")
+
+
+def table_row(result: dict, maps: str, target: float) -> str:
+    """One Markdown row: the map set, the opponent, the games, each colour's win rate, the target, met or not."""
+    blue, red = result["by_colour"]["blue"], result["by_colour"]["red"]
+    met = "yes" if min(blue["win_rate"], red["win_rate"]) >= target else "no"
+    label = result.get("label", "held-out mazes") if maps == "mazes" else maps
+    return f"| {label} | {result['b']} | {result['games']} | {rate(blue)} | {rate(red)} | {target:.0%} | {met} |"
 
 
 def rate(record: dict) -> str:
@@ -32,25 +48,37 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("team", help="a checkpoint (or any entrant)")
     parser.add_argument("--games", type=int, default=200, help="games per pairing on bloxCapture (half per colour)")
-    parser.add_argument("--mazes", type=int, default=50, help="held-out contest mazes against baseline")
+    parser.add_argument("--course-games", type=int, default=100, help="games against each course team (half per colour)")
+    parser.add_argument("--mazes", default="contest_101..150", help="the held-out contest mazes (4 games each)")
+    parser.add_argument("--only", nargs="+", help="rows to measure (OPPONENT/MAPS, e.g. search/bloxCapture "
+                        "baseline/mazes); the others are kept from --out")
+    parser.add_argument("--course-files", type=Path, help="play the course's own team files in this folder "
+                        "(through the contest adapter) instead of our ports")
     parser.add_argument("--seed", type=int, default=7007)
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     started = time.time()
-    rows, results = [], {}
-    for opponent, target in TARGETS.items():
-        row = evaluate(args.team, opponent, ["bloxCapture"], args.games, seed=args.seed)[0]
-        results[opponent] = row
-        blue, red = row["by_colour"]["blue"], row["by_colour"]["red"]
-        met = "yes" if min(blue["win_rate"], red["win_rate"]) >= target else "no"
-        rows.append(f"| bloxCapture | {opponent} | {row['games']} | {rate(blue)} | {rate(red)} | {target:.0%} | {met} |")
-    per_maze = evaluate(args.team, "baseline", [f"contest_1..{args.mazes}"], 4, seed=args.seed)  # one row a maze, then all
-    total = per_maze[-1] if len(per_maze) > 1 else per_maze[0]
-    results["contest_mazes_baseline"] = total
-    blue, red = total["by_colour"]["blue"], total["by_colour"]["red"]
-    met = "yes" if min(blue["win_rate"], red["win_rate"]) >= MAZE_TARGET else "no"
-    rows.append(f"| {args.mazes} held-out contest mazes | baseline | {total['games']} | {rate(blue)} | {rate(red)} | "
-                f"{MAZE_TARGET:.0%} | {met} |")
+    results = {}
+    if args.only and args.out and (args.out / "champion.json").is_file():
+        results = json.loads((args.out / "champion.json").read_text())
+    known = {f"{opponent}/{maps}" for opponent, maps, _ in TARGETS}
+    if args.only and set(args.only) - known:
+        raise ValueError(f"unknown rows {sorted(set(args.only) - known)}; the rows are {sorted(known)}")
+    for opponent, maps, target in TARGETS:
+        key = f"{opponent}/{maps}"
+        if args.only and key not in args.only:
+            continue
+        entrant = opponent
+        if opponent in COURSE and args.course_files:
+            entrant = f"contest:{args.course_files / opponent}.py"
+        games = args.course_games if opponent in COURSE else args.games
+        if maps == "mazes":
+            results[key] = evaluate(args.team, entrant, [args.mazes], 4, seed=args.seed)[-1]  # the row of all mazes
+            results[key]["label"] = f"held-out mazes {args.mazes}"
+        else:
+            results[key] = evaluate(args.team, entrant, [maps], games, seed=args.seed)[0]
+        print(table_row(results[key], maps, target), flush=True)
+    rows = [table_row(results[f"{o}/{m}"], m, t) for o, m, t in TARGETS if f"{o}/{m}" in results]
     table = "\n".join(["| map | opponent | games | as blue (95% CI) | as red (95% CI) | target (each colour) | met |",
                        "|---|---|---|---|---|---|---|", *rows])
     footer = (f"{args.team}, seed {args.seed}; {time.time() - started:.0f} s on {platform.machine()}, "

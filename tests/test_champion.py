@@ -1,4 +1,4 @@
-"""The champion team we ship: it loads with weights_only, plays both colours, and exports."""
+"""The champion team we ship: it loads with weights_only, plays both colours and any map size, and exports."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ def test_the_champion_is_small_and_loads_safely():
     checkpoint = torch.load(CHAMPION, weights_only=True)
     assert not any(k.startswith("target_") for k in checkpoint["state_dict"])
     policy = load_policy(CHAMPION)
-    assert policy.obs_shape[1:] == (20, 20)  # any 20 x 20 map
+    assert policy.network.size_free  # fully convolutional: plays a map of any size, not only 20 x 20
 
 
 def test_the_champion_beats_random_on_bloxcapture_in_both_colours(tmp_path):
@@ -28,3 +28,8 @@ def test_the_champion_beats_random_on_bloxcapture_in_both_colours(tmp_path):
     red = play_match("random", make_entrant(str(CHAMPION), RED), "bloxCapture", 16, num_envs=16, seed=32)
     assert blue["blue_wins"] >= 14 and red["red_wins"] >= 14
     assert export(CHAMPION, tmp_path / "team").is_file()
+
+
+def test_the_champion_beats_random_on_an_unseen_maze_of_another_size():
+    blue = play_match(make_entrant(str(CHAMPION), BLUE), "random", "smallCapture", 8, num_envs=8, seed=33)
+    assert blue["blue_wins"] >= 7
