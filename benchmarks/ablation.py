@@ -103,8 +103,10 @@ def evaluate(checkpoint: Path, opponent: str, layout: str, games: int, threads: 
     """The checkpoint against `opponent` on the map set `layout` (one layout or a range, its games over those
     maps: the last row of `marl_lightning.evaluate`, all of them together)."""
     out = checkpoint.parent / f"eval_{safe(key or opponent)}"
-    command = [sys.executable, "-m", "marl_lightning.evaluate", str(checkpoint), opponent, "--layouts", *expand_layout_names([layout]),
-               "--games", str(games), "--seed", str(EVALUATION_SEED), "--out", str(out)]
+    layouts = expand_layout_names([layout])
+    per_layout = max(2, 2 * round(games / (2 * len(layouts))))  # `evaluate` plays --games on each layout
+    command = [sys.executable, "-m", "marl_lightning.evaluate", str(checkpoint), opponent, "--layouts", *layouts,
+               "--games", str(per_layout), "--seed", str(EVALUATION_SEED), "--out", str(out)]
     subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True,
                    env={**os.environ, "OMP_NUM_THREADS": str(threads)})
     return json.loads((out / "evaluation.json").read_text())[-1]
