@@ -146,6 +146,17 @@ class Learner(L.LightningModule):
         """Called after `load_agents` (target networks to copy, a teacher to keep)."""
 
     # -- checkpoints ------------------------------------------------------------------------------
+    @torch.no_grad()
+    def critic_value(self, obs: torch.Tensor) -> torch.Tensor:
+        """The critic's value of states `(M, A, C, H, W)`: `(M,)`, the agents' mean, in eval mode (a play-time
+        lookahead scores with it); for learners with a `critic`."""
+        was_training = self.training
+        self.eval()
+        try:
+            return self.critic(obs).mean(-1)
+        finally:
+            self.train(was_training)
+
     def on_load_checkpoint(self, checkpoint: dict) -> None:
         self._env_steps = int(checkpoint["state_dict"].get("env_steps", 0))
         self._recent_wins.extend(checkpoint.get("recent_wins", []))

@@ -145,15 +145,9 @@ class ImitationModule(Learner):
         prediction = self.critic(obs[:, 0]).mean(-1)  # (B,)
         return F.smooth_l1_loss(prediction, target), prediction.detach().mean()
 
-    @torch.no_grad()
     def state_value(self, obs: torch.Tensor, legal: torch.Tensor) -> torch.Tensor:
         """The critic's value of states `(M, A, C, H, W)`: `(M,)` (play-time lookahead)."""
-        was_training = self.training
-        self.eval()
-        try:
-            return self.critic(obs).mean(-1)
-        finally:
-            self.train(was_training)
+        return self.critic_value(obs)
 
     def optimizer_step(self, *args, **kwargs) -> None:
         """The gradient step, then the target critic's soft update."""

@@ -123,15 +123,9 @@ class MAPPOModule(Learner):
         h = self.hparams
         return epsilon_at(self._env_steps, h.kickstart, 0.0, h.kickstart_decay_steps, "linear") if h.kickstart else 0.0
 
-    @torch.no_grad()
     def state_value(self, obs: torch.Tensor, legal: torch.Tensor) -> torch.Tensor:
         """The critic's value of states `(M, A, C, H, W)`: `(M,)` (the agents' mean for IPPO's; play-time lookahead)."""
-        was_training = self.training
-        self.eval()
-        try:
-            return self.critic(obs).mean(-1)
-        finally:
-            self.train(was_training)
+        return self.critic_value(obs)
 
     def agents_loaded(self) -> None:
         """Kickstarting keeps the clone the actor starts as."""
