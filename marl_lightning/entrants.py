@@ -20,6 +20,7 @@ from agents import MixtureTeam, Policy, PolicyTeam, Team, make_team
 from agents.agentwise import AgentwiseTeam
 from gymPacMan.rules import RED
 
+from .checkpoints import CheckpointError, read_checkpoint, rebuild
 from .policy import load_policy
 from .runs import is_run_folder, run_checkpoint
 
@@ -50,7 +51,6 @@ def lookahead_team(spec: str, team: int) -> Team:
     from gymPacMan.rules import RewardConfig
 
     from .data.rewards import RewardShaper
-    from .policy import CheckpointError, read_checkpoint, rebuild
 
     path, _, query = spec[len(LOOKAHEAD):].partition("?")
     options = dict(parse_qsl(query))
