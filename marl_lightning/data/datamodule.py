@@ -14,7 +14,7 @@ from torch.utils.data import DataLoader, IterableDataset
 
 from agents import MixtureTeam, PoolTeam
 from gymPacMan import VecCaptureEnv
-from gymPacMan.layout import expand_layout_names
+from gymPacMan.layout_names import expand_layout_names
 from gymPacMan.planes import check_planes, num_channels
 from gymPacMan.rules import RED, RewardConfig
 from gymPacMan.vec_env import RANDOM_LAYOUT_SHAPE, resolve_layouts
