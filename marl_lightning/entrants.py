@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Mapping, Sequence
 from urllib.parse import parse_qsl
 
-from agents import MixtureTeam, Policy, PolicyTeam, Team, make_team
+from agents import Policy, PolicyTeam, Team, make_mixture, make_team
 from agents.agentwise import AgentwiseTeam
 from gymPacMan.rules import RED
 
@@ -106,8 +106,7 @@ def entrant_name(spec: Entrant) -> str:
 def make_entrant(spec: Entrant, team: int = RED, seed: int = 0) -> Team:
     """The team of colour `team` that `spec` names (see the module docstring); `seed` seeds a mixture's draws."""
     if isinstance(spec, Mapping):
-        members = {name: make_entrant(name, team, seed) for name in spec}
-        return MixtureTeam(members, spec, team=team, seed=seed)
+        return make_mixture(spec, lambda name: make_entrant(name, team, seed), team=team, seed=seed)
     pair = agentwise(spec)
     if pair:
         return AgentwiseTeam(make_entrant(pair[0], team, seed), make_entrant(pair[1], team, seed + 1))

@@ -13,7 +13,7 @@ from lightning.pytorch.utilities import rank_zero_info, rank_zero_warn
 from tensordict import TensorDict
 from torch.utils.data import DataLoader
 
-from agents import MixtureTeam, PoolTeam
+from agents import MixtureTeam
 from gymPacMan import VecCaptureEnv
 from gymPacMan.layout_names import expand_layout_names
 from gymPacMan.planes import check_planes, num_channels
@@ -182,7 +182,7 @@ class CaptureDataModule(L.LightningDataModule):
         opponent = self.opponent if self.curriculum is None else {name: 1.0 for name in self.curriculum.entrants()}
         self.scripted = opponent = make_entrant(opponent, team=RED, seed=seed)
         if self.league is not None:  # the pool joins the opponents; it plays once it holds a snapshot
-            self.league.pool = PoolTeam(team=RED, seed=seed)
+            self.league.pool = MixtureTeam({}, {}, team=RED, seed=seed)  # empty until the first snapshot
             opponent = MixtureTeam({"opponents": self.scripted, "league": self.league.pool}, {"opponents": 1.0, "league": 0.0},
                                    team=RED, seed=seed)
         env = VecCaptureEnv(self.layouts, self.num_envs, opponent, length=self.length, rewards=self.rewards, seed=seed,
