@@ -13,13 +13,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Mapping
 
+from gymPacMan.opponents import of_colour
 from gymPacMan.rules import RED
 
 from .base import Team, sample_legal
 from .contest_team import ContestTeam, is_contest_spec, make_contest_team
 from .loader import TeamFileError, is_team_file, load_team_file
-from .mixture import MixtureTeam
-from .pool import PoolTeam
+from .mixture import MixtureTeam, make_mixture
 from .policy_team import Policy, PolicyTeam, StatelessPolicy, rotate_actions, rotate_legal, to_blue_view
 from .baseline_team import BaselineTeam
 from .course_approxq_team import CourseApproxQTeam
@@ -73,11 +73,9 @@ def make_team(name: str | Team | Mapping[str, float], team: int = RED, seed: int
     """Build a registered team (or load a team file by path) for colour `team`; an unknown name lists the
     known ones. A mapping `{name: weight}` is a `MixtureTeam`: each game drawn from those (with `seed`)."""
     if isinstance(name, Mapping):
-        return MixtureTeam({n: make_team(n, team=team, **kwargs) for n in name}, name, team=team, seed=seed)
+        return make_mixture(name, lambda member: make_team(member, team=team, **kwargs), team=team, seed=seed)
     if isinstance(name, Team):
-        if name.team != team:
-            raise ValueError(f"{name!r} plays the other colour; build one for team {team}")
-        return name
+        return of_colour(name, team)
     if isinstance(name, Path):
         name = str(name)
     if isinstance(name, str) and name.startswith("contest:"):
@@ -99,7 +97,7 @@ def make_team(name: str | Team | Mapping[str, float], team: int = RED, seed: int
     return TEAMS[key](team=team, **kwargs)
 
 
-__all__ = ["TEAMS", "Team", "MixtureTeam", "PoolTeam", "BaselineTeam", "HeuristicTeam", "RandomTeam", "SearchTeam",
+__all__ = ["TEAMS", "Team", "MixtureTeam", "make_mixture", "BaselineTeam", "HeuristicTeam", "RandomTeam", "SearchTeam",
            "CourseHeuristicTeam", "CourseAstarTeam", "CourseApproxQTeam", "CourseMCTSTeam", "ALIASES", "COURSE_SPELLING", "make_team",
            "canonical_team_name", "sample_legal",
            "Policy", "PolicyTeam", "StatelessPolicy", "to_blue_view", "rotate_actions", "rotate_legal",

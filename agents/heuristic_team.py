@@ -16,7 +16,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from gymPacMan.distances import DistanceTables
+from gymPacMan.distances import DistanceTables, bfs
 from gymPacMan.engine import DX, DY, GameState
 from gymPacMan.rules import NUM_ACTIONS, NUM_AGENTS, STOP
 
@@ -36,38 +36,6 @@ SAFETY_MARGIN = 4  # go home when the steps left are within this of the way home
 @numba.njit(cache=True, inline="always")
 def _cell(x, y, w):
     return y * w + x
-
-
-@numba.njit(cache=True)
-def _bfs(walls, g, target, blocked, out, queue, source, home_team, width):
-    """Distances to `target` over open cells that are not `blocked` (the target itself always counts).
-
-    Only cells on `home_team`'s half are entered when `home_team >= 0`. The search stops once the
-    distances of `source` and its neighbours are final, which is all a step towards the target needs.
-    """
-    n, h, w = walls.shape
-    gw = width[g]
-    out[:] = FAR
-    out[target] = 0
-    queue[0] = target
-    head, tail = 0, 1
-    while head < tail:
-        cell = queue[head]
-        head += 1
-        if out[cell] > out[source]:  # every cell one step from the source is settled by now
-            break
-        y, x = cell // w, cell % w
-        d = out[cell] + 1
-        for a in range(4):
-            nx, ny = x + _DX[a], y + _DY[a]
-            other = ny * w + nx
-            if walls[g, ny, nx] or blocked[other] or out[other] <= d:
-                continue
-            if home_team >= 0 and not _on_own_half(nx, gw, home_team):
-                continue
-            out[other] = d
-            queue[tail] = other
-            tail += 1
 
 
 @numba.njit(cache=True)
@@ -178,7 +146,8 @@ def _attacker(g, i, walls, food, capsules, width, starts, pos, is_pacman, carryi
                     blocked[c] = False
     if target < 0:
         target = _cell(starts[g, i, 0], starts[g, i, 1], w)
-    _bfs(walls, g, target, blocked, field, queue, me, -1, width)
+    field[:] = FAR
+    bfs(walls[g], target, field, queue, blocked, -1, gw, me)
     action = _step_towards(walls, g, x, y, field, blocked, noise)
     if action < 0 or field[me] >= FAR:
         # no safe way to the target: get away from the nearest dangerous ghost, towards home
@@ -258,7 +227,8 @@ def _defender(g, i, walls, food, width, pos, is_pacman, scared, dist, last_eaten
     if target < 0:
         return STOP
     blocked[target] = False
-    _bfs(walls, g, target, blocked, field, queue, me, team, width)  # the defender stays home
+    field[:] = FAR
+    bfs(walls[g], target, field, queue, blocked, team, gw, me)  # the defender stays home
     action = _step_towards(walls, g, x, y, field, blocked, noise)
     return STOP if action < 0 else action
 

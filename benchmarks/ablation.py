@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from gymPacMan.errors import run_command
-from gymPacMan.layout import expand_layout_names
+from gymPacMan.layout_names import expand_layout_names
 from marl_lightning.play.evaluation import wilson_interval
 
 ROOT = Path(__file__).resolve().parents[1]

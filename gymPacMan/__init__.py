@@ -6,7 +6,8 @@
 - `gymPacMan_parallel_env`: the course's class, for notebooks written against it.
 """
 
-from .layout import Layout, LayoutError, available_layouts, load_layout, parse_layout
+from .layout import Layout, LayoutError, parse_layout
+from .layout_names import available_layouts, load_layout
 from .rules import ACTION_NAMES, AGENT_NAMES, RewardConfig
 from .vec_env import EpisodeResults, VecCaptureEnv
 

@@ -14,7 +14,9 @@ import torch
 
 from . import engine
 from .contest.capture import GameState as ContestGameState
-from .layout import Layout, load_layout
+from .contest_maze import contest_maze
+from .layout import Layout
+from .layout_names import load_layout
 from .opponents import resolve_opponent
 from .rules import ACTION_NAMES, BLUE, NUM_AGENTS, RED, RewardConfig
 from .vec_env import VecCaptureEnv
@@ -161,8 +163,6 @@ class gymPacMan_parallel_env:  # noqa: N801 - the course's class name
     def _random_maze(self) -> Layout:
         """The course's maze for a seed in 1 ... 99999999 (the course draws 0 ... 99999999 and plays 0 as
         'no seed', a random one)."""
-        from .contest_maze import contest_maze
-
         return contest_maze(int(self.rng.integers(1, COURSE_SEEDS + 1)))
 
     def _set_team(self, name: str) -> None:

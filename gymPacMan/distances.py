@@ -1,7 +1,8 @@
 """Maze distances between all pairs of cells, computed once per layout and cached.
 
 Every planning team needs shortest-path distances; the course's teams recompute them in Python for
-every game. Here a layout's `(H*W, H*W)` table is one compiled breadth-first search per cell, kept in
+every game. Here a layout's `(H*W, H*W)` table is one compiled breadth-first search per cell (`bfs`, the
+one the scripted teams plan with too), kept in
 a small cache keyed by the wall grid, and `DistanceTables` holds the tables a batch of games needs
 (one per distinct layout, shared by the games on it).
 """
@@ -21,29 +22,49 @@ _CACHE_SIZE = 64
 
 
 @numba.njit(cache=True)
+def bfs(walls, target, out, queue, blocked, home_team, width, source):
+    """Breadth-first maze distances to `target` (to or from: moves are reversible) in `out` `(H*W,)`, which
+    the caller fills beforehand with a value larger than any distance; `queue` `(H*W,)` int64 is scratch.
+
+    Cells in `blocked` `(H*W,)` bool are not entered (the target itself always counts). With `home_team >= 0`
+    only cells on that team's half of a board `width` wide are entered (red: `x < width / 2`). With
+    `source >= 0` the search stops once the distances of `source` and its neighbours are final, which is all
+    a step towards the target needs; the cells it reached by then hold their true distances, the rest their
+    fill. walls: `(H, W)` bool, cell index `y * W + x`.
+    """
+    h, w = walls.shape
+    out[target] = 0
+    queue[0] = target
+    head, tail = 0, 1
+    while head < tail:
+        cell = queue[head]
+        head += 1
+        if source >= 0 and out[cell] > out[source]:  # every cell one step from the source is settled by now
+            break
+        y, x = cell // w, cell % w
+        d = out[cell] + 1
+        for ny, nx in ((y + 1, x), (y - 1, x), (y, x + 1), (y, x - 1)):
+            if not (0 <= ny < h and 0 <= nx < w) or walls[ny, nx]:
+                continue
+            other = ny * w + nx
+            if blocked[other] or out[other] <= d:
+                continue
+            if home_team >= 0 and (2 * nx < width) != (home_team == 0):
+                continue
+            out[other] = d
+            queue[tail] = other
+            tail += 1
+
+
+@numba.njit(cache=True)
 def _all_pairs(walls: np.ndarray, out: np.ndarray) -> None:
     """walls: (H, W) bool; out: (H*W, H*W) int16, filled with UNREACHABLE on entry."""
     h, w = walls.shape
     queue = np.empty(h * w, dtype=np.int64)
+    blocked = np.zeros(h * w, dtype=np.bool_)
     for source in range(h * w):
-        if walls[source // w, source % w]:
-            continue
-        row = out[source]
-        row[source] = 0
-        queue[0] = source
-        head, tail = 0, 1
-        while head < tail:
-            cell = queue[head]
-            head += 1
-            y, x = cell // w, cell % w
-            d = row[cell] + 1
-            for ny, nx in ((y + 1, x), (y - 1, x), (y, x + 1), (y, x - 1)):
-                if 0 <= ny < h and 0 <= nx < w and not walls[ny, nx]:
-                    other = ny * w + nx
-                    if row[other] > d:
-                        row[other] = d
-                        queue[tail] = other
-                        tail += 1
+        if not walls[source // w, source % w]:
+            bfs(walls, source, out[source], queue, blocked, -1, w, -1)
 
 
 def maze_distances(walls: np.ndarray) -> np.ndarray:

@@ -56,13 +56,19 @@ def team_factories() -> list[Callable[..., Opponent]]:
     return [entry.load() for entry in entry_points(group=TEAM_FACTORIES)]
 
 
+def of_colour(opponent: Opponent, team: int) -> Opponent:
+    """`opponent`, a team already built, if it plays colour `team`; an error otherwise. The one check of a
+    built team's colour (`resolve_opponent`, `agents.make_team`, `agents.MixtureTeam.add`)."""
+    if opponent.team != team:
+        raise ValueError(f"{opponent!r} plays the other colour; build one for team {team}")
+    return opponent
+
+
 def resolve_opponent(spec: str | os.PathLike | Opponent, team: int) -> Opponent:
     """A team for colour `team`: an `Opponent` as it is, or a name (or team file path) made by the
     registered team factory."""
     if isinstance(spec, Opponent):
-        if spec.team != team:
-            raise ValueError(f"{spec!r} plays the other colour; build one for team {team}")
-        return spec
+        return of_colour(spec, team)
     if isinstance(spec, os.PathLike):
         spec = os.fspath(spec)
     if not isinstance(spec, str):

@@ -15,7 +15,9 @@ from typing import Sequence
 import numpy as np
 
 from . import engine
-from .layout import Layout, expand_layout_names, generated_layout, load_layout
+from .contest_maze import TRAIN_SEEDS
+from .layout import Layout
+from .layout_names import expand_layout_names, generated_layout, load_layout
 from .opponents import Opponent, resolve_opponent
 from .planes import check_planes, num_channels, observe_with_planes
 from .rules import BLUE, NUM_ACTIONS, RED, RewardConfig, TEAM_AGENTS
@@ -315,8 +317,6 @@ class VecCaptureEnv:
         if layout == RANDOM_LAYOUT:
             layout = generated_layout("random", int(self.rng.integers(2**31)))
         elif layout in RANDOM_STREAMS:  # contest_random, berkeley_random: never a held-out seed
-            from .contest_maze import TRAIN_SEEDS
-
             seed = int(self.rng.integers(TRAIN_SEEDS.start, TRAIN_SEEDS.stop))
             layout = generated_layout(layout.removesuffix("_random"), seed)
         return layout, index

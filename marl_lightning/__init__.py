@@ -5,7 +5,8 @@ from .data import CaptureDataModule
 from .learners import MAPPOModule, ValueDecompositionModule
 from .mixers import Mixer
 from .networks import TeamNetwork
-from .policy import CheckpointError, EpsilonGreedyPolicy, GreedyPolicy, load_policy
+from .checkpoints import CheckpointError
+from .policy import EpsilonGreedyPolicy, GreedyPolicy, load_policy
 
 __all__ = ["CaptureDataModule", "CheckpointError", "EpsilonGreedyPolicy", "EvaluationCallback", "GreedyPolicy", "MAPPOModule", "Mixer",
            "TeamNetwork", "ValueDecompositionModule", "load_policy"]

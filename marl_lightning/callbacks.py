@@ -10,7 +10,7 @@ import lightning as L
 import numpy as np
 from lightning.pytorch.utilities import rank_zero_info
 
-from gymPacMan.layout import expand_layout_names
+from gymPacMan.layout_names import expand_layout_names
 
 from .console import run_folder
 from .play.evaluation import combined, head_to_head

@@ -33,6 +33,7 @@ from gymPacMan.errors import run_command
 from gymPacMan.rules import BLUE, RED, TEAM_AGENTS, RewardConfig
 from gymPacMan.views import RedView
 
+from .checkpoints import load_failure
 from .data.compact import pack
 from .data.replay import ReplayBuffer
 from .data.rewards import RewardShaper
@@ -243,8 +244,6 @@ def save(buffer: ReplayBuffer, meta: DemoMeta, path: str | Path) -> Path:
 
 def load(path: str | Path, device: str | torch.device = "cpu") -> tuple[ReplayBuffer, DemoMeta]:
     """A demonstrations file (loaded with `weights_only=True`): its buffer, on `device`, and what it holds."""
-    from .policy import load_failure
-
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no demonstrations at {str(path)!r}")

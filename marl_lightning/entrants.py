@@ -16,10 +16,11 @@ from pathlib import Path
 from typing import Mapping, Sequence
 from urllib.parse import parse_qsl
 
-from agents import MixtureTeam, Policy, PolicyTeam, Team, make_team
+from agents import Policy, PolicyTeam, Team, make_mixture, make_team
 from agents.agentwise import AgentwiseTeam
 from gymPacMan.rules import RED
 
+from .checkpoints import CheckpointError, read_checkpoint, rebuild
 from .policy import load_policy
 from .runs import is_run_folder, run_checkpoint
 
@@ -50,7 +51,6 @@ def lookahead_team(spec: str, team: int) -> Team:
     from gymPacMan.rules import RewardConfig
 
     from .data.rewards import RewardShaper
-    from .policy import CheckpointError, read_checkpoint, rebuild
 
     path, _, query = spec[len(LOOKAHEAD):].partition("?")
     options = dict(parse_qsl(query))
@@ -106,8 +106,7 @@ def entrant_name(spec: Entrant) -> str:
 def make_entrant(spec: Entrant, team: int = RED, seed: int = 0) -> Team:
     """The team of colour `team` that `spec` names (see the module docstring); `seed` seeds a mixture's draws."""
     if isinstance(spec, Mapping):
-        members = {name: make_entrant(name, team, seed) for name in spec}
-        return MixtureTeam(members, spec, team=team, seed=seed)
+        return make_mixture(spec, lambda name: make_entrant(name, team, seed), team=team, seed=seed)
     pair = agentwise(spec)
     if pair:
         return AgentwiseTeam(make_entrant(pair[0], team, seed), make_entrant(pair[1], team, seed + 1))

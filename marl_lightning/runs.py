@@ -142,7 +142,7 @@ def check_resumable(ckpt: str | Path, learner: str, model: Mapping[str, Any], da
     """
     import torch
 
-    from .policy import CheckpointError, load_failure
+    from .checkpoints import CheckpointError, load_failure
 
     try:  # memory-mapped: the settings are read, the tensors (a saved replay buffer) are not
         saved = torch.load(ckpt, map_location="cpu", weights_only=True, mmap=True)

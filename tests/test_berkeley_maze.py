@@ -9,7 +9,7 @@ from gymPacMan import VecCaptureEnv
 from gymPacMan.berkeley_maze import berkeley_maze, berkeley_maze_text
 from gymPacMan.contest_maze import TRAIN_SEEDS
 from gymPacMan.distances import UNREACHABLE, maze_distances
-from gymPacMan.layout import load_layout
+from gymPacMan.layout_names import load_layout
 
 
 def test_a_seed_is_one_maze_wherever_it_is_used():

@@ -15,7 +15,7 @@ import pytest
 import gymPacMan.contest_maze as contest
 from gymPacMan import VecCaptureEnv
 from gymPacMan.contest_maze import HELD_OUT_SEEDS, TRAIN_SEEDS, contest_maze, contest_maze_text
-from gymPacMan.layout import load_layout
+from gymPacMan.layout_names import load_layout
 
 from helpers import assert_mirror_symmetric, reference_dir, unreachable_cells
 

@@ -13,7 +13,7 @@ from gymPacMan.contest import capture, game, install, util
 from gymPacMan.contest.capture import GameState
 from gymPacMan.contest.distanceCalculator import Distancer
 from gymPacMan.distances import maze_distances
-from gymPacMan.layout import load_layout
+from gymPacMan.layout_names import load_layout
 from gymPacMan.rules import ACTION_NAMES
 
 from helpers import place

@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gymPacMan.layout import (LAYOUT_DIR, Layout, LayoutError, available_layouts, expand_layout_names, load_layout,
-                              parse_layout)
+from gymPacMan.layout import Layout, LayoutError, parse_layout
+from gymPacMan.layout_names import LAYOUT_DIR, available_layouts, expand_layout_names, load_layout
 from gymPacMan.maze import random_layout, random_layout_text
 
 from helpers import assert_mirror_symmetric, unreachable_cells

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from agents import PoolTeam
+from agents import MixtureTeam, PolicyTeam
 from gymPacMan import VecCaptureEnv
 from marl_lightning import CaptureDataModule, load_policy
 from marl_lightning.data.league import League
@@ -32,7 +32,7 @@ def learner(tmp_path_factory) -> Learner:
 
 def league_with_pool(**settings) -> League:
     league = League(**settings)
-    league.pool = PoolTeam(team=0, seed=0)
+    league.pool = MixtureTeam({}, {}, team=0, seed=0)
     return league
 
 
@@ -74,9 +74,9 @@ def test_sampling_rules_and_elo(learner):
 
 
 def test_pool_games_are_counted_for_the_snapshot_that_played_them(learner):
-    pool = PoolTeam(team=0, seed=0)
-    pool.add(learner.policy(), "a")
-    pool.add(learner.policy(), "b")
+    pool = MixtureTeam({}, {}, team=0, seed=0)
+    pool.add(PolicyTeam(learner.policy(), team=0, name="a"), "a")
+    pool.add(PolicyTeam(learner.policy(), team=0, name="b"), "b")
     env = VecCaptureEnv("tinyCapture", num_envs=8, opponent=pool, length=20, seed=0)
     env.reset()
     assignment = pool.assignment.copy()

@@ -115,7 +115,7 @@ def test_a_non_editable_install_trains_evaluates_and_exports_from_another_folder
     work = tmp_path / "work"
     work.mkdir()
     env = {**os.environ, "PYTHONPATH": "", "WANDB_MODE": "offline"}
-    where = run_to_the_end([str(python), "-c", "import marl_lightning, gymPacMan.layout as l; print(marl_lightning.__file__, l.LAYOUT_DIR)"],
+    where = run_to_the_end([str(python), "-c", "import marl_lightning, gymPacMan.layout_names as l; print(marl_lightning.__file__, l.LAYOUT_DIR)"],
                 work, env, 120)
     assert where.stdout.count(site) == 2, where.stdout  # the installed copy, with its own maps
     marl = str(venv / "bin" / "marl")

@@ -208,7 +208,7 @@ def test_observation_channels(arena):
 
 
 def test_batch_of_mixed_sizes_matches_single_games():
-    from gymPacMan.layout import load_layout
+    from gymPacMan.layout_names import load_layout
 
     layouts = [load_layout("tinyMaze"), load_layout("mediumCapsules"), load_layout("largeArena")]
     ids = [0, 1, 2, 1]

@@ -718,6 +718,33 @@ def test_a_mixture_draws_each_games_team_when_it_starts_and_plays_its_moves():
         make_team({"random": -1.0})
 
 
+def test_members_of_a_mixture_come_and_go_and_each_plays_its_own_games():
+    """A self-play pool is a mixture that starts empty (it stands still): members join and leave, each is told
+    its own games (`in_play`), and the games that end are counted for the member that played them."""
+    from agents import MixtureTeam
+
+    pool = MixtureTeam({}, {}, team=RED, seed=0)
+    env = VecCaptureEnv("tinyMaze", num_envs=40, opponent=pool, length=10, seed=0)
+    env.reset()
+    assert (pool.assignment == -1).all()
+    assert (pool.act(env.state, engine.legal_actions(env.state), np.random.default_rng(0)) == STOP).all()
+    pool.add(make_team("random"), "random")
+    pool.add(make_team("baseline"), "baseline")
+    pool.set_weights(np.array([1.0, 3.0]))
+    with pytest.raises(ValueError, match="other colour"):
+        pool.add(make_team("random", team=BLUE), "blue")
+    for _ in range(20):  # the games the empty pool stood still in end uncounted, then each member's
+        env.step(np.full((40, 2), STOP))
+    assert pool.games.sum() == 40 and pool.time_limit == 10 and set(pool.assignment.tolist()) == {0, 1}
+    pool.act(env.state, engine.legal_actions(env.state), np.random.default_rng(0))
+    for k, member in enumerate(pool.members):
+        assert np.array_equal(member.in_play, pool.assignment == k)
+    baseline_games = pool.assignment == 1
+    pool.remove(0)  # the random member's games in progress go to the member that takes its place
+    assert pool.names == ["baseline"] and (pool.assignment == 0).all() and baseline_games.any()
+    np.testing.assert_allclose(pool.probabilities, [1.0])
+
+
 def test_costly_members_of_a_mixture_play_only_their_own_games(monkeypatch):
     """The search team in a mixture searches its own games only (its moves there are the ones it plays alone),
     and a trained policy runs its networks on its own games only."""

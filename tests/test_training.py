@@ -13,7 +13,7 @@ import pytest
 import torch
 
 from marl_lightning import CaptureDataModule, CheckpointError, EvaluationCallback, ValueDecompositionModule, load_policy
-from marl_lightning.policy import slim_checkpoint
+from marl_lightning.checkpoints import slim_checkpoint
 from marl_lightning.cli import MARLCLI
 from marl_lightning.data import RolloutBuffer
 

@@ -1,10 +1,12 @@
 """The data side: the replay buffer, the on-policy rollout, the collector that plays games into them, and
 the data module."""
 
-from .datamodule import CaptureDataModule, OnPolicyStream, RolloutStream, TrainingBatch
+from .batch import TrainingBatch
+from .datamodule import CaptureDataModule
 from .onpolicy import RolloutBuffer
 from .replay import ReplayBuffer
 from .rollout import Collector, summarize
+from .streams import ImitationStream, OnPolicyStream, RolloutStream
 
-__all__ = ["CaptureDataModule", "Collector", "OnPolicyStream", "ReplayBuffer", "RolloutBuffer", "RolloutStream",
-           "TrainingBatch", "summarize"]
+__all__ = ["CaptureDataModule", "Collector", "ImitationStream", "OnPolicyStream", "ReplayBuffer", "RolloutBuffer",
+           "RolloutStream", "TrainingBatch", "summarize"]

@@ -29,7 +29,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from gymPacMan.layout import expand_layout_names
+from gymPacMan.layout_names import expand_layout_names
 
 
 @dataclass

@@ -1,20 +1,21 @@
-"""The data side of training: environments, replay buffer and the stream of sampled batches."""
+"""The data side of training: environments, replay buffer and the data module that serves the stream of sampled
+batches (`streams`, each a `batch.TrainingBatch`)."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Iterator, Mapping, Sequence
+from dataclasses import asdict
+from typing import Mapping, Sequence
 
 import lightning as L
 import numpy as np
 import torch
 from lightning.pytorch.utilities import rank_zero_info, rank_zero_warn
 from tensordict import TensorDict
-from torch.utils.data import DataLoader, IterableDataset
+from torch.utils.data import DataLoader
 
-from agents import MixtureTeam, PoolTeam
+from agents import MixtureTeam
 from gymPacMan import VecCaptureEnv
-from gymPacMan.layout import expand_layout_names
+from gymPacMan.layout_names import expand_layout_names
 from gymPacMan.planes import check_planes, num_channels
 from gymPacMan.rules import RED, RewardConfig
 from gymPacMan.vec_env import RANDOM_LAYOUT_SHAPE, resolve_layouts
@@ -26,39 +27,8 @@ from .league import League
 from .onpolicy import RolloutBuffer
 from .replay import ReplayBuffer
 from .rewards import RewardShaper
-from .rollout import Collector, summarize
-
-EPOCH_STEPS = 1000  # gradient steps per "epoch" of a run without max_steps (a time-limited one)
-
-
-@dataclass
-class TrainingBatch:
-    """What one gradient step gets from the stream.
-
-    sample: the replay sample, windows of frames `(B, W + 1, ...)` (`data.replay.ReplayBuffer.sample`:
-        obs decoded to float32, legal, action, reward, terminated, truncated), with `mask` `(B, W)`,
-        `state` `(B, A, S)`, `index` and `priority_weight`.
-    env_steps: environment steps (summed over games) collected for this step.
-    episodes: per-game results of the games that ended meanwhile (`rollout.summarize`: win, return, ...).
-    replay: the buffer the sample came from, the one owner of its priorities: the learner reports each
-        sampled item's TD error back with `report_td_error`.
-    """
-
-    sample: TensorDict
-    env_steps: int
-    episodes: dict[str, np.ndarray]
-    replay: ReplayBuffer
-    stats: dict[str, float] = field(default_factory=dict)  # what the data side reports (curriculum stage), logged as named
-    value_sample: TensorDict | None = None  # imitation with a critic: windows of demonstrations for its n-step returns
-
-    def report_td_error(self, td_error: torch.Tensor) -> None:
-        """New priorities for the sampled items (prioritized replay; otherwise nothing happens); windows drawn
-        from demonstrations (`demo`) keep theirs."""
-        if "demo" in self.sample.keys():
-            own = ~self.sample["demo"]
-            self.replay.update_priority(self.sample["index"][own], td_error[own])
-        else:
-            self.replay.update_priority(self.sample["index"], td_error)
+from .rollout import Collector
+from .streams import ImitationStream, OnPolicyStream, RolloutStream, as_is
 
 
 def training_layouts(layouts: str | Sequence[str] | Mapping[str, float]) -> tuple[list[str], np.ndarray | None]:
@@ -79,95 +49,6 @@ def training_layouts(layouts: str | Sequence[str] | Mapping[str, float]) -> tupl
     if not names or total <= 0:
         raise ValueError(f"data.layouts needs at least one layout with a positive weight, got {dict(layouts)}")
     return names, np.array(weights) / total
-
-
-def _as_is(batch: TrainingBatch) -> TrainingBatch:
-    """The stream yields whole batches; the DataLoader must not take them apart."""
-    return batch
-
-
-class RolloutStream(IterableDataset):
-    """Collects `steps_per_update` vector steps with the live policy, then yields one sampled batch.
-
-    Collection needs the current networks, so this runs in the training process
-    (`DataLoader(batch_size=None, num_workers=0)`); under DDP every rank has its own.
-
-    The stream has a length (the trainer's `max_steps`), so Lightning fetches no batch ahead: batch
-    k is collected right before gradient step k, with the weights after step k - 1, and a checkpoint
-    taken after step k holds no batch collected but not yet learned from. That is what makes a
-    resumed run continue bit for bit.
-    """
-
-    def __init__(self, data: "CaptureDataModule"):
-        self.data = data
-
-    def __len__(self) -> int:
-        trainer = self.data.trainer
-        if trainer is not None and trainer.max_steps is not None and trainer.max_steps > 0:
-            return trainer.max_steps
-        return EPOCH_STEPS
-
-    def __iter__(self) -> Iterator[TrainingBatch]:
-        data = self.data
-        policy = data.trainer.lightning_module.exploration_policy(data.collector.generator)  # the live networks
-        while True:
-            stats = {**data.advance_curriculum(), **data.update_league()}
-            steps = data.steps_to_collect()
-            episodes = summarize(data.collector.collect(policy, steps))
-            data.env_steps += steps * data.num_envs
-            sample = data.sample_replay()
-            sample["obs"] = data.collector.codec.decode(sample["obs"])
-            yield TrainingBatch(sample, steps * data.num_envs, episodes, data.buffer, stats)
-
-
-class OnPolicyStream(RolloutStream):
-    """For on-policy learners (`learner.on_policy`): when the samples of the last rollout are used up,
-    collect `rollout_length` vector steps of every game with the live policy and have the learner turn
-    them into samples (`prepare_rollout`: log-probabilities, values, advantages, returns); then one
-    shuffled minibatch per gradient step, `epochs` passes over each rollout (`data.onpolicy`). The first
-    minibatch of a rollout carries its environment steps and finished games."""
-
-    def __iter__(self) -> Iterator[TrainingBatch]:
-        data = self.data
-        learner = data.trainer.lightning_module
-        policy = learner.exploration_policy(data.collector.generator)  # sampling from the live actor
-        rollout, codec = data.buffer, data.collector.codec
-        while True:
-            env_steps, episodes, stats = 0, {}, {}
-            if rollout.exhausted:
-                stats = {**data.advance_curriculum(), **data.update_league()}
-                steps = learner.hparams.rollout_length
-                episodes = summarize(data.collector.collect(policy, steps))
-                env_steps = steps * data.num_envs
-                data.env_steps += env_steps
-                now = codec.encode(torch.from_numpy(data.collector.obs)).to(rollout.device)  # (N, A, C, H, W) after the rollout
-                rollout.serve(learner.prepare_rollout(rollout, now, codec.decode))
-            sample = rollout.next_minibatch()
-            sample["obs"] = codec.decode(sample["obs"])
-            yield TrainingBatch(sample, env_steps, episodes, rollout, stats)
-
-
-class ImitationStream(RolloutStream):
-    """Batches of demonstrations for imitation (`learners.ImitationModule`, `data.demonstrations`): one
-    sampled batch of single steps per gradient step, with DAgger rounds when they are due (`data.dagger`).
-    Like `RolloutStream` it has a length, so no batch is drawn ahead of the weights it is for."""
-
-    def __iter__(self) -> Iterator[TrainingBatch]:
-        data = self.data
-        learner, demos = data.trainer.lightning_module, data.demos
-        while True:
-            stats, env_steps = {}, 0
-            if demos.due(data.trainer.global_step):
-                stats = demos.dagger_round(learner, data.collector.generator)
-                env_steps = demos.dagger.steps
-                data.env_steps += env_steps
-            sample = demos.sample(data.batch_size, 1, observed=1)  # (B, 1): the step and its teacher's move
-            sample["obs"] = data.collector.codec.decode(sample["obs"])
-            windows = None
-            if getattr(learner, "learns_values", False):  # (B_v, n + 1) frames for the critic's n-step returns
-                windows = demos.sample(data.value_batch_size, data.n_step)
-                windows["obs"] = data.collector.codec.decode(windows["obs"])
-            yield TrainingBatch(sample, env_steps, {}, demos.buffers[0], stats, windows)
 
 
 class CaptureDataModule(L.LightningDataModule):
@@ -301,7 +182,7 @@ class CaptureDataModule(L.LightningDataModule):
         opponent = self.opponent if self.curriculum is None else {name: 1.0 for name in self.curriculum.entrants()}
         self.scripted = opponent = make_entrant(opponent, team=RED, seed=seed)
         if self.league is not None:  # the pool joins the opponents; it plays once it holds a snapshot
-            self.league.pool = PoolTeam(team=RED, seed=seed)
+            self.league.pool = MixtureTeam({}, {}, team=RED, seed=seed)  # empty until the first snapshot
             opponent = MixtureTeam({"opponents": self.scripted, "league": self.league.pool}, {"opponents": 1.0, "league": 0.0},
                                    team=RED, seed=seed)
         env = VecCaptureEnv(self.layouts, self.num_envs, opponent, length=self.length, rewards=self.rewards, seed=seed,
@@ -343,9 +224,9 @@ class CaptureDataModule(L.LightningDataModule):
     def train_dataloader(self) -> DataLoader:
         learner = self.trainer.lightning_module if self.trainer is not None else None
         if getattr(learner, "imitation", False):
-            return DataLoader(ImitationStream(self), batch_size=None, num_workers=0, collate_fn=_as_is)
+            return DataLoader(ImitationStream(self), batch_size=None, num_workers=0, collate_fn=as_is)
         stream = OnPolicyStream(self) if isinstance(self.buffer, RolloutBuffer) else RolloutStream(self)
-        return DataLoader(stream, batch_size=None, num_workers=0, collate_fn=_as_is)
+        return DataLoader(stream, batch_size=None, num_workers=0, collate_fn=as_is)
 
     # -- the curriculum -----------------------------------------------------------------------
     def _apply_stage(self, env: VecCaptureEnv) -> None:

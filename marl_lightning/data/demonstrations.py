@@ -1,7 +1,7 @@
 """Demonstrations in training: a teacher's recorded games (`marl_lightning.demos`), DAgger rounds that
 add the teacher's labels of the states the learner visits, and batches drawn from them.
 
-- Imitation (`learners.ImitationModule`) learns from these batches alone (`datamodule.ImitationStream`).
+- Imitation (`learners.ImitationModule`) learns from these batches alone (`streams.ImitationStream`).
 - A replay learner given `data.demonstrations` and `data.demo_share` draws that share of every batch from
   them, beside its own experience (DQfD, Hester et al., 2018: its large-margin loss applies to those
   windows, flagged `demo` in the sample).

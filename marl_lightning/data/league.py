@@ -1,9 +1,9 @@
 """A self-play league: frozen snapshots of the learner, kept in a capped pool, as opponents.
 
 Every `every_n_steps` gradient steps the learner's greedy team is copied (frozen, on the CPU) into the
-pool (`agents.PoolTeam`); past `pool_size` the oldest snapshot leaves. A share `share` of the training
-games is played against the pool (the rest against the configured opponents or curriculum); each such
-game's snapshot is drawn by `sampling`:
+pool (an `agents.MixtureTeam` whose members come and go); past `pool_size` the oldest snapshot leaves. A
+share `share` of the training games is played against the pool (the rest against the configured opponents
+or curriculum); each such game's snapshot is drawn by `sampling`:
 
 - `uniform`: every snapshot alike;
 - `latest`: the newest first, each older one half as likely as the next;
@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from agents import PoolTeam
+from agents import MixtureTeam, PolicyTeam
 
 from ..policy import GreedyPolicy
 
@@ -45,7 +45,7 @@ class League:
     elo: float = 1500.0  # the learner's
     snapshots: list[dict] = field(default_factory=list)  # per pool member: step, elo, and (saved) weights
     next_snapshot: int = 0
-    pool: PoolTeam | None = None
+    pool: MixtureTeam | None = None
 
     def __post_init__(self):
         if self.sampling not in SAMPLINGS:
@@ -75,7 +75,8 @@ class League:
         return True
 
     def add(self, policy: GreedyPolicy, info: dict) -> None:
-        self.pool.add(policy, f"snapshot@{info['step']}")
+        name = f"snapshot@{info['step']}"
+        self.pool.add(PolicyTeam(policy, team=self.pool.team, name=name), name)
         self.snapshots.append(dict(info))
         if len(self.pool.members) > self.pool_size:
             self.pool.remove(0)

@@ -16,6 +16,7 @@ import lightning as L
 import torch
 from torchmetrics import MeanMetric
 
+from ..checkpoints import CheckpointError, read_checkpoint
 from ..data import TrainingBatch
 from ..policy import GreedyPolicy
 
@@ -127,8 +128,6 @@ class Learner(L.LightningModule):
         """The agents' networks of checkpoint `path` (an imitation clone, or any learner's with the same
         network), into this learner's `agents`, and its critic where both have one (a clone's, learnt on the
         demonstrations' returns, into MAPPO's); then `agents_loaded` lets the learner follow up."""
-        from ..policy import CheckpointError, read_checkpoint
-
         state = read_checkpoint(path)["state_dict"]
         for part in ("agents", "critic"):  # a clone's critic, learnt on the demonstrations' returns, starts MAPPO's
             weights = {key[len(part) + 1:]: value for key, value in state.items() if key.startswith(part + ".")}

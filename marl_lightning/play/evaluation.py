@@ -19,7 +19,7 @@ from typing import Sequence
 
 from agents import Policy
 from agents.match import play_match
-from gymPacMan.layout import expand_layout_names
+from gymPacMan.layout_names import expand_layout_names
 from gymPacMan.rules import BLUE, RED
 
 from ..entrants import entrant_name, make_entrant

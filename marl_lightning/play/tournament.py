@@ -17,7 +17,7 @@ from typing import Sequence
 
 import numpy as np
 
-from gymPacMan.layout import expand_layout_names
+from gymPacMan.layout_names import expand_layout_names
 
 from .evaluation import add_match_arguments, entrant_name, head_to_head, write_results
 
