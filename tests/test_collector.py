@@ -166,6 +166,33 @@ def test_prioritized_windows_follow_their_priorities_with_importance_weights():
     assert w.max() == pytest.approx(1.0) and w[(sample["index"] == torch.tensor([0, 3])).all(1)].max() < w.min() + 1e-6
 
 
+def test_importance_weights_follow_beta():
+    """beta 0.5: priorities 4 and 1 (of 18 starts, total 21) weigh (18 * 4/21) ** -0.5 and (18 * 1/21) ** -0.5,
+    1/2 and 1 once divided by the larger."""
+    env = VecCaptureEnv("tinyMaze", num_envs=2, length=300, seed=0)
+    buffer = ReplayBuffer(100, 2, prioritized=True, alpha=1.0, beta=0.5, generator=torch.Generator().manual_seed(6))
+    Collector(env, buffer).collect(RandomPolicy(torch.Generator().manual_seed(7)), 10)
+    assert buffer.starts(1).sum() == 18  # slots 0-8 of each game
+    buffer.priority[:, :10] = 1.0
+    buffer.priority[0, 0] = 4.0
+    sample = buffer.sample(400, steps=1)
+    high = (sample["index"] == torch.tensor([0, 0])).all(1)
+    assert 0 < high.sum() < 400
+    expected = torch.where(high, (18 * 4 / 21) ** -0.5 / (18 * 1 / 21) ** -0.5, 1.0)
+    torch.testing.assert_close(sample["priority_weight"], expected)
+    assert expected[high][0].item() == pytest.approx(0.5)
+
+
+def test_new_frames_enter_at_the_highest_priority_yet():
+    env = VecCaptureEnv("tinyMaze", num_envs=2, length=300, seed=0)
+    buffer = ReplayBuffer(100, 2, prioritized=True, alpha=1.0)
+    collector, policy = Collector(env, buffer), RandomPolicy(torch.Generator().manual_seed(7))
+    collector.collect(policy, 3)
+    buffer.update_priority(torch.tensor([[0, 0], [1, 1]]), torch.tensor([5.0, 2.0]))  # priorities 5 + 1e-6, 2 + 1e-6
+    collector.collect(policy, 1)  # slot 3 of each game
+    assert buffer.priority[:, 3].tolist() == pytest.approx([5.0 + 1e-6] * 2)
+
+
 def test_the_buffer_round_trips_through_its_state(env):
     buffer = ReplayBuffer(10_000, env.num_envs, prioritized=True, generator=torch.Generator().manual_seed(8))
     Collector(env, buffer).collect(RandomPolicy(torch.Generator().manual_seed(9)), 20)

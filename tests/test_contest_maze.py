@@ -110,6 +110,13 @@ def test_every_maze_is_valid_mirror_symmetric_connected_with_the_courses_food_an
         assert unreachable_cells(layout) == [], seed
 
 
+def test_no_food_or_capsule_beside_the_centre_line():
+    """The dead ends stop short of the two columns beside the centre line and the random food keeps off them."""
+    for seed in range(1, 201):
+        layout = contest_maze(seed)
+        assert not layout.food[:, 9:11].any() and not layout.capsules[:, 9:11].any(), seed
+
+
 def test_some_course_mazes_wall_cells_off_and_play_as_the_course_plays_them():
     """About 1% of the course's mazes (108 of seeds 1 ... 9999) have cells no agent reaches; they are
     the course's mazes, so they are kept, and games on them run to the time limit."""

@@ -47,6 +47,14 @@ def test_gates_advance_on_steps_or_on_a_fresh_win_rate_against_each_stage_oppone
     assert mean_only.update(0, 5, {"eval/at_step": 5.0, "eval/win_rate": 0.6})
 
 
+def test_a_stage_counts_its_environment_steps_from_its_own_start():
+    curriculum = Curriculum([{"opponents": {"random": 1.0}, "until_env_steps": 1000},
+                             {"opponents": {"baseline": 1.0}, "until_env_steps": 500}, {"opponents": {"heuristic": 1.0}}])
+    assert curriculum.update(1000, 10, {})
+    assert not curriculum.update(1499, 20, {})  # 499 steps into stage 1
+    assert curriculum.update(1500, 30, {}) and curriculum.history[-1]["reason"] == "500 environment steps"
+
+
 def test_bad_curricula_are_named():
     with pytest.raises(ValueError, match="unknown curriculum key"):
         Curriculum.from_config({"stages": STAGES, "keep": 0.1})

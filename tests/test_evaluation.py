@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import imageio.v3 as iio
+import numpy as np
 import pytest
 
+from agents import StatelessPolicy
+from marl_lightning import EvaluationCallback, callbacks
 from marl_lightning.play.evaluation import head_to_head, wilson_interval
 from marl_lightning.play.evaluation import main as evaluate_main
 from marl_lightning.play.tournament import elo_ratings, round_robin
@@ -72,6 +76,47 @@ def test_half_the_games_are_played_in_each_colour(tmp_path):
     assert blue["wins"] >= 18  # the heuristic team as blue
     assert red["wins"] == 0 and red["losses"] >= 1  # standing still as red never wins
     assert result["wins"] == blue["wins"] + red["wins"] and result["losses"] == blue["losses"] + red["losses"]
+
+
+def test_food_returned_is_counted_for_the_side_that_returned_it():
+    still = StatelessPolicy(lambda obs, legal: np.full(legal.shape[:-1], 4))  # never leaves home
+    result = head_to_head("heuristic", still, ["smallMaze"], games=8, length=100)
+    assert result["mean_food_returned"] > 0 and result["mean_food_returned_by_opponent"] == 0
+
+
+class Recorder:
+    """What the callback needs of a LightningModule: `log` (kept) and `policy()` (the live networks)."""
+
+    def __init__(self):
+        self.logged: dict[str, float] = {}
+
+    def log(self, name: str, value: float, **kwargs) -> None:
+        self.logged[name] = value
+
+    def policy(self) -> str:
+        return "live networks"
+
+
+def test_the_win_rate_of_each_colour_is_logged_under_its_name():
+    result = {"by_colour": {"blue": {"win_rate": 0.9}, "red": {"win_rate": 0.2}}, "mean_score": 1.5}
+    module = Recorder()
+    EvaluationCallback._log_result(module, "random", result, 0.55)
+    assert module.logged == {"eval/win_rate/random": 0.55, "eval/win_rate_blue/random": 0.9,
+                             "eval/win_rate_red/random": 0.2, "eval/score/random": 1.5}
+
+
+def test_the_final_evaluation_plays_the_best_checkpoint(monkeypatch, tmp_path, capsys):
+    monkeypatch.setattr(callbacks, "load_policy", lambda path: f"policy of {path}")
+    played = []
+    callback = EvaluationCallback(layouts=["tinyCapture"], final_games=4)
+    monkeypatch.setattr(callback, "play", lambda team, sets, games, seed: played.append(team) or ({}, {}))
+    trainer = SimpleNamespace(checkpoint_callbacks=[SimpleNamespace(best_model_path="best.ckpt")], global_step=7,
+                              loggers=[], default_root_dir=str(tmp_path))
+    callback.final_evaluation(trainer, Recorder())
+    assert played == ["policy of best.ckpt"] and "best checkpoint best.ckpt" in capsys.readouterr().out
+    trainer.checkpoint_callbacks = []  # no checkpoint kept: the live networks, and said so
+    callback.final_evaluation(trainer, Recorder())
+    assert played[-1] == "live networks" and "networks after 7 gradient steps" in capsys.readouterr().out
 
 
 def test_evaluate_command_writes_json_and_markdown(tmp_path, checkpoint, capsys):

@@ -36,6 +36,13 @@ def league_with_pool(**settings) -> League:
     return league
 
 
+def test_the_pool_plays_its_share_of_the_games_once_it_holds_a_snapshot():
+    league = league_with_pool(share=0.25)
+    assert league.game_weights() == {"opponents": 1.0, "league": 0.0}  # an empty pool plays no games
+    league.pool.add(lambda obs, legal: np.full(legal.shape[:-1], 4), "still")
+    assert league.game_weights() == {"opponents": 0.75, "league": 0.25}
+
+
 def test_snapshots_are_frozen_copies_in_a_capped_pool(learner):
     league = league_with_pool(every_n_steps=10, pool_size=2, sampling="latest")
     assert not league.maybe_snapshot(5, learner)

@@ -9,6 +9,7 @@ from tensordict import TensorDict
 
 from marl_lightning import ValueDecompositionModule
 from marl_lightning.learners.targets import lambda_returns, n_step_returns
+from marl_lightning.mixers import Mixer
 from marl_lightning.networks import TeamNetwork
 
 
@@ -118,6 +119,22 @@ def test_the_target_is_mixed_by_the_target_mixer():
         for p in m.target_mixer.parameters():
             p.add_(0.5)
     assert m.td_loss(b)[2]["target_mean"].item() != pytest.approx(target_before)
+
+
+class StateBonus(Mixer):
+    """The agents' sum plus channel 2 of agent 0's first cell in the state: a mixer that shows which frame it saw."""
+
+    def forward(self, agent_qs: torch.Tensor, state: torch.Tensor) -> torch.Tensor:
+        return agent_qs.sum(-1) + state[:, 2, 0, 0]
+
+
+def test_the_online_mixer_sees_the_state_of_its_own_frame():
+    b = one_step_batch()
+    b["obs"][:, 0, 0, 2, 0, 0] = torch.tensor([1.0, 0.5])  # this frame's bonus
+    b["obs"][:, 1, 0, 2, 0, 0] = 10.0  # the next frame's
+    # sample 0: Q_tot = 3 + 1 = 4, target = 1 + 0.5 * (4 + 2 + 10) = 9; sample 1: Q_tot = 5 + 0.5, terminated: target 2
+    _, td_error, _ = module(StateBonus).td_loss(b)
+    assert td_error.tolist() == pytest.approx([5.0, 3.5])
 
 
 def test_n_step_returns_by_hand():

@@ -3,11 +3,13 @@ and short runs that learn and play through the one policy interface."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+from tensordict import TensorDict
 
 from agents import PolicyTeam
 from agents.match import play_match
@@ -63,6 +65,40 @@ def test_illegal_actions_have_no_probability_entropy_or_gradient():
     torch.testing.assert_close(entropy(log_probs, legal), -(p * p.log()).sum()[None])
     (log_probs[0, 1] + entropy(log_probs, legal)[0]).backward()
     assert logits.grad[0, 2] == 0 and logits.grad[0, 3] == 0 and torch.isfinite(logits.grad).all()
+
+
+class ConstantCritic(torch.nn.Module):
+    """Values every state at `value`: a critic whose loss is worked out by hand."""
+
+    def __init__(self, value: float):
+        super().__init__()
+        self.value = value
+
+    def forward(self, obs: torch.Tensor) -> torch.Tensor:
+        return torch.full((obs.shape[0], 1), self.value)
+
+
+def test_the_ppo_loss_by_hand():
+    module = MAPPOModule(obs_shape=(8, 6, 12), clip=0.5, value_clip=0.2, value_coef=0.5, entropy_start=0.1, entropy_end=0.1)
+    torch.nn.init.zeros_(module.agents.nets[0].head[-1].weight)
+    torch.nn.init.zeros_(module.agents.nets[0].head[-1].bias)  # uniform over the legal actions
+    module.critic = ConstantCritic(1.0)
+    legal = torch.ones(2, 2, 5, dtype=torch.bool)
+    legal[:, 1, 1:4] = False  # agent 1 may only go North or stop: 1/2 each; agent 0: 1/5 each
+    taken = torch.log(torch.tensor([0.2, 0.5]))
+    sample = TensorDict({
+        "obs": torch.zeros(2, 2, 8, 6, 12), "legal": legal, "action": torch.tensor([[1, 4], [1, 4]]),
+        "log_prob": torch.stack([taken, taken - math.log(1.2)]),  # ratios 1 and 1.2 (inside the clip)
+        "value": torch.ones(2, 1), "return": torch.tensor([[2.0], [1.0]]), "advantage": torch.tensor([[1.0], [3.0]]),
+    }, batch_size=[2])
+    loss, diagnostics = module.ppo_loss(sample)
+    a = 1 / math.sqrt(2)  # advantages 1 and 3 standardised: mean 2, standard deviation sqrt(2)
+    policy = (2 * a - 2 * 1.2 * a) / 4  # -(r A): sample 0 at -a with ratio 1, sample 1 at +a with ratio 1.2, two agents each
+    value = 0.5 * (1.0**2 + 0.0) / 2  # half the squared errors of values 1 against returns 2 and 1
+    spread = (math.log(5) + math.log(2)) / 2  # the entropy, averaged over the agents
+    assert diagnostics["policy_loss"].item() == pytest.approx(policy)
+    assert diagnostics["value_loss"].item() == pytest.approx(value) and diagnostics["entropy"].item() == pytest.approx(spread)
+    assert loss.item() == pytest.approx(policy + 0.5 * value - 0.1 * spread)
 
 
 def test_critics_value_the_global_state_or_each_agent():

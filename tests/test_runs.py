@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+import yaml
 
 from marl_lightning import CaptureDataModule, ValueDecompositionModule, load_policy
 from marl_lightning.cli import MARLCLI
@@ -20,6 +21,26 @@ def configured(*args: str) -> MARLCLI:
     return MARLCLI(ValueDecompositionModule, CaptureDataModule, run=False, save_config_callback=None,
                    args=[*args, "--trainer.logger=[{class_path: lightning.pytorch.loggers.CSVLogger, "
                          "init_args: {save_dir: runs, name: auto}}]"])
+
+
+def checkpoint_settings(node: object) -> list[dict]:
+    """Every mapping under `node` (a parsed config) that names a metric to `monitor`."""
+    if isinstance(node, dict):
+        return ([node] if "monitor" in node else []) + [s for value in node.values() for s in checkpoint_settings(value)]
+    if isinstance(node, list):
+        return [s for value in node for s in checkpoint_settings(value)]
+    return []
+
+
+def test_every_shipped_config_keeps_the_checkpoint_of_the_highest_win_rate():
+    """A win rate is better high: `mode: max` wherever a config monitors one (ModelCheckpoint's default is min)."""
+    checked = 0
+    for path in sorted((ROOT / "configs").glob("*.yaml")):
+        for settings in checkpoint_settings(yaml.safe_load(path.read_text())):
+            if "win_rate" in str(settings["monitor"]):
+                assert settings.get("mode") == "max", f"{path.name}: {settings}"
+                checked += 1
+    assert checked >= 8  # base.yaml's and the recipes' own
 
 
 def test_run_names_come_from_the_config_files_and_are_distinct_per_recipe():

@@ -42,6 +42,19 @@ def test_planes_by_hand():
     assert (planes[0, :, 0, 0] != 0).any()  # constant planes cover the board, padding excepted
 
 
+def test_agents_sharing_a_cell_add_their_planes():
+    s = arena()
+    place(s, 0, 7, 2)
+    place(s, 2, 7, 2)  # red's two Pacmen on one cell, carrying 2 and 3
+    s.carrying[0] = [2, 0, 3, 0]
+    place(s, 1, 6, 3)
+    place(s, 3, 6, 3)  # blue's two ghosts on one cell, scared for 10 and 20 more moves
+    s.scared[0] = [0, 10, 0, 20]
+    planes = team_planes(s, BLUE, ["carrying", "scared"], length=300)
+    assert planes[0, 0, 2, 7] == pytest.approx(0.5) and planes[0, 0].sum() == pytest.approx(0.5)  # (2 + 3) / 10
+    assert planes[0, 1, 3, 6] == pytest.approx(0.75) and planes[0, 1].sum() == pytest.approx(0.75)  # (10 + 20) / 40
+
+
 def test_observations_with_planes_round_trip_through_bytes():
     env = VecCaptureEnv("mediumCapsules", num_envs=8, seed=0, planes=["time", "score", "carrying", "scared"])
     env.reset()
@@ -138,6 +151,28 @@ def test_a_terminal_state_has_no_potential():
         final = 0.0 if limit_is_terminal else progress(info["final_state"], BLUE, tables)[0]
         assert final != 0.0 or limit_is_terminal
         assert shaper(info, before, env) == pytest.approx(info["rewards"][0, BLUE] + 0.9 * final - before[0])
+
+
+def test_a_game_won_has_no_potential_whatever_the_time_limit():
+    """Red brings blue's last food home: the game ends for real, and blue's potential there is 0 (it is not:
+    its agents are far from red's food), with or without the limit counted as the end."""
+    for limit_is_terminal in (True, False):
+        env = VecCaptureEnv(parse_layout(ARENA, "arena"), num_envs=1, seed=0, opponent="random")
+        env.reset()
+        s = env.state
+        s.food[0, 2, 8] = False  # red's agent 0 carries blue's only food, one step from home
+        s.food_left[0, 1] -= 1
+        place(s, 0, 5, 2)
+        s.carrying[0, 0] = 1
+        shaper = RewardShaper(potential=1.0, gamma=0.9, limit_is_terminal=limit_is_terminal)
+        before = shaper.potential(s)
+        env.opponent = Scripted([[3, 4]])  # red's agent 0 steps West, home
+        _, _, terminated, _, info = env.step(np.array([[4, 4]]))
+        assert terminated[0]
+        tables = DistanceTables()
+        tables.update(info["final_state"], np.arange(1))
+        assert progress(info["final_state"], BLUE, tables)[0] < 0
+        assert shaper(info, before, env) == pytest.approx(info["rewards"][0, BLUE] - before[0])
 
 
 def test_the_replay_ratio_sets_how_much_is_collected():

@@ -263,8 +263,7 @@ class CaptureDataModule(L.LightningDataModule):
         if league.maybe_snapshot(step, self.trainer.lightning_module):
             rank_zero_info(f"league: snapshot of step {step} joins the pool ({len(pool.members)} of {league.pool_size})")
         self._pool_counts = (pool.games.copy(), pool.lost.copy())
-        share = league.share if pool.members else 0.0
-        self.collector.env.opponent.set_weights({"opponents": 1 - share, "league": share})
+        self.collector.env.opponent.set_weights(league.game_weights())
         return league.stats()
 
     # -- checkpoints ----------------------------------------------------------------------------

@@ -93,6 +93,12 @@ class League:
         win_rate = learner_wins / (self.pool.games + 2.0)
         return np.maximum((1 - win_rate) ** self.pfsp_power, 1e-3)
 
+    def game_weights(self) -> dict[str, float]:
+        """The training games' weights: `share` against the pool once it holds a snapshot, the rest against
+        the configured opponents (the `opponents` and `league` members of the training opponent)."""
+        share = self.share if self.pool.members else 0.0
+        return {"opponents": 1 - share, "league": share}
+
     # -- results --------------------------------------------------------------------------------
     def record(self, before_games: np.ndarray, before_lost: np.ndarray) -> None:
         """Update the Elo ratings from the pool games that ended since the counts `before_*`."""
