@@ -142,6 +142,7 @@ def check_resumable(ckpt: str | Path, learner: str, model: Mapping[str, Any], da
     """
     import torch
 
+    from .learners import learner_path
     from .policy import CheckpointError, load_failure
 
     try:  # memory-mapped: the settings are read, the tensors (a saved replay buffer) are not
@@ -149,7 +150,7 @@ def check_resumable(ckpt: str | Path, learner: str, model: Mapping[str, Any], da
     except Exception as exc:
         raise CheckpointError(f"cannot resume from {str(ckpt)!r}: {load_failure(exc)}") from None
     changed = []
-    if saved.get("learner", learner) != learner:
+    if learner_path(saved.get("learner", learner)) != learner:
         changed.append(f"learner (checkpoint: {saved['learner']}, now: {learner})")
     changed += changed_settings({"model": saved.get("hyper_parameters"), "data": saved.get("datamodule_hyper_parameters")},
                                 {"model": model, "data": data})
