@@ -1,5 +1,6 @@
 """Train a team: `python train.py fit --config configs/qmix.yaml` (resume with `--ckpt_path last`);
-`--config configs/mappo.yaml` trains with MAPPO (its config says `learner: mappo`). The same as `marl fit ...`."""
+`--config configs/mappo.yaml` trains with MAPPO (its config names `model.class_path: marl_lightning.learners.MAPPOModule`).
+The same as `marl fit ...`."""
 
 from gymPacMan.errors import run_command
 from marl_lightning.cli import main

@@ -1,7 +1,7 @@
 """Train a recipe and its variants over several seeds for the same wall-clock or environment-step
 budget, then evaluate each run's last checkpoint in both colours: what each setting does, with its spread.
 
-    python benchmarks/ablation.py --config configs/qmix_blox.yaml --minutes 15 --seeds 0 1 2 \\
+    python benchmarks/ablation.py --config configs/qmix.yaml --config configs/qmix_blox.yaml --minutes 15 --seeds 0 1 2 \\
         --variant "recipe=" --variant "no planes=--data.planes=[]" --out runs/ablation/planes
 
 Each variant is `name=overrides` (overrides as on `train.py`'s command line, space separated; without

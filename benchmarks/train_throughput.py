@@ -6,7 +6,7 @@ accelerator asked for, without evaluation, checkpoints or logging to disk, and p
 `gradient_steps_per_sec=<float>` and `env_steps_per_sec=<float>` measured over the steps after warm-up
 (the first tenth). Any other argument is a `train.py` override, before or after the options:
 
-    python benchmarks/train_throughput.py --config configs/qmix_blox.yaml --steps 600 \\
+    python benchmarks/train_throughput.py --config configs/qmix.yaml --config configs/qmix_blox.yaml --steps 600 \\
         --data.num_envs=256 --data.batch_size=512
     python benchmarks/train_throughput.py --accelerators gpu --trace /tmp/trace.json   # a torch.profiler trace
 

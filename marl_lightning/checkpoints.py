@@ -6,7 +6,7 @@ one; `checkpointing.RunCheckpoint` (the Lightning callback) writes them during t
 
 from __future__ import annotations
 
-import importlib
+import inspect
 import re
 from pathlib import Path
 
@@ -50,10 +50,14 @@ def load_failure(exc: Exception) -> str:
 
 def rebuild(checkpoint: dict, path: str | Path):
     """The learner a checkpoint names, built from its saved configuration, with its weights."""
+    from .learners import LINKED_FROM_DATA, learner_class
+
     try:
-        module_name, _, class_name = checkpoint["learner"].rpartition(".")
-        learner = getattr(importlib.import_module(module_name), class_name)
-        hparams = {k: v for k, v in checkpoint["hyper_parameters"].items() if not k.startswith("_")}
+        learner = learner_class(checkpoint["learner"])
+        accepted = inspect.signature(learner).parameters
+        # LightningCLI saves every linked value, also those the learner does not take (a user's learner without `epochs`)
+        hparams = {k: v for k, v in checkpoint["hyper_parameters"].items()
+                   if not k.startswith("_") and (k in accepted or k not in LINKED_FROM_DATA)}
         module = learner(**hparams)
         missing, unexpected = module.load_state_dict(checkpoint["state_dict"], strict=False)
         missing = [key for key in missing if not key.startswith(TARGET_PREFIXES)]  # a slim checkpoint has no targets

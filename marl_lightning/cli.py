@@ -8,7 +8,6 @@ where no such file exists, from the configs shipped with the package by name (`-
 from __future__ import annotations
 
 import hashlib
-import inspect
 import os
 import secrets
 import sys
@@ -21,28 +20,17 @@ from lightning.pytorch.cli import LightningCLI, SaveConfigCallback
 from gymPacMan.resources import shipped_dir
 
 from .console import quiet_console, run_folder, run_summary
-from .learners import LEARNERS, ValueDecompositionModule
-from .mixers import ALIASES as MIXER_ALIASES
+from .learners import LINKED_FROM_DATA, Learner, learner_class
 from .runs import check_resumable, opponent_name, recipe_name, run_name
 
-DEFAULT_LEARNER = "value_decomposition"
 CONFIG_DIR = shipped_dir(__file__, "configs")  # the checkout's configs/, or the installed package's
 BASE_CONFIG = CONFIG_DIR / "base.yaml"
+# value decomposition's layer (its class and defaults), which vdn.yaml, iql.yaml, qmix_blox.yaml... stack on: those name the recipe
+ALGORITHM_LAYER = CONFIG_DIR / "qmix.yaml"
 if not BASE_CONFIG.is_file():  # without it a run would have no loggers, callbacks or defaults: never silently
     raise FileNotFoundError(f"{BASE_CONFIG} is missing: the installation is broken; reinstall marl-lightning")
 WANDB_ID_FILE = "wandb_id"  # in a run's folder: the wandb run a resume continues
 NOT_TAGS = ("--config", "--ckpt_path", "--trainer.logger", "--trainer.callbacks", "--print_config")  # not overrides to tag
-
-
-def mixer_name(mixer) -> str:
-    """A short name for run names: `qmix`, `vdn`, `attention`, `iql` (no mixer), or a mixer's class name."""
-    if mixer is None:
-        return "iql"
-    if isinstance(mixer, str):
-        return mixer
-    class_path = mixer.get("class_path", "") if hasattr(mixer, "get") else getattr(mixer, "class_path", "")
-    short = {f"{c.__module__}.{c.__qualname__}": name for name, c in MIXER_ALIASES.items()}
-    return short.get(class_path, class_path.rpartition(".")[2].lower() or "mixer")
 
 
 class LoggedConfigCallback(SaveConfigCallback):
@@ -107,73 +95,55 @@ def overrides(args: Sequence[str]) -> list[str]:
 
 
 def config_files(config: dict) -> list[Path]:
-    """The config files a run was given, in order, after the base: the recipe it is named by."""
+    """The config files a run was given, in order, after the base: the recipe it is named by (value
+    decomposition's layer, `qmix.yaml`, left out where a file stacked on it follows)."""
     files = []
     for value in config.get("config") or []:
         path = Path(str(value))
         try:
             if path.is_file() and path.resolve() != BASE_CONFIG.resolve():
                 files.append(path)
-        except OSError:  # inline YAML (the base without its model section, for a policy-gradient learner)
+        except OSError:  # inline YAML
             continue
+    if len(files) > 1 and files[0].resolve() == ALGORITHM_LAYER.resolve():
+        files = files[1:]
     return files
 
 
 def wandb_group(name_without_seed: str, changed: list[str]) -> str:
     """The recipe without its seed: the run name's other parts and the model and data settings the command
     line changed (runs of one group differ only in their seed); at most 128 characters, wandb's limit."""
-    recipe = [c for c in changed if c.startswith(("model.", "data.", "learner")) and
+    recipe = [c for c in changed if c.startswith(("model.", "data.")) and
               not c.startswith(("data.seed=", "data.layouts=", "data.opponent="))]
     group = " ".join([name_without_seed, *sorted(recipe)])
     return group if len(group) <= 128 else f"{group[:119]}~{hashlib.sha1(group.encode()).hexdigest()[:8]}"
 
 
-def chosen_learner(args: list[str]) -> str:
-    """The learner a command line names: `--learner NAME`, or `learner: NAME` in a `--config` file (the
-    last one given wins), else value decomposition (QMIX, VDN, IQL)."""
-    name = DEFAULT_LEARNER
-    for i, arg in enumerate(args):
-        key, _, value = arg.partition("=")
-        if key not in ("--config", "--learner"):
-            continue
-        if not value and i + 1 < len(args):
-            value = args[i + 1]
-        if key == "--learner":
-            name = value
-            continue
-        path = Path(value)
-        try:
-            config = yaml.safe_load(path.read_text() if path.is_file() else value)
-        except (OSError, yaml.YAMLError):
-            continue  # the parser reports a bad config file itself
-        if isinstance(config, dict) and "learner" in config:
-            name = config["learner"]
-    if name not in LEARNERS:
-        raise ValueError(f"unknown learner {name!r}; use one of {sorted(LEARNERS)}")
-    return name
-
-
 class MARLCLI(LightningCLI):
     """`python train.py fit --config configs/qmix.yaml`; every value can be overridden on the command line.
 
-    `configs/base.yaml` (trainer, loggers, callbacks, model and data defaults) is read first, always;
-    each `--config` file then overrides it, in order (`--config configs/qmix_rnn.yaml --config my.yaml`).
+    `configs/base.yaml` (trainer, loggers, callbacks, data defaults) is read first, always; each `--config`
+    file then overrides it, in order (`--config configs/qmix.yaml --config my.yaml`). The learner is chosen
+    by class, LightningCLI's subclass mode: `model.class_path` (any `Learner`, in this package or a user's
+    own module on the path) and its `model.init_args`; an algorithm's file (`qmix.yaml`, `mappo.yaml`,
+    `imitation.yaml`) names one.
 
     The observation shape, its extra planes and the number of agents come from the data module (the
-    environment decides them), and so do the burn-in and n-step look-ahead of the windows it samples;
-    they are linked into the model, never written twice. The model's discount is linked into the data
-    module's reward shaping.
+    environment decides them), and so do the burn-in and n-step look-ahead of the windows it samples and
+    an on-policy learner's rollout length, epochs and minibatches; they are linked into the model (a
+    learner that takes them), never written twice. The model's discount is linked into the data module's
+    reward shaping.
     """
 
-    def __init__(self, model_class=None, *args, save_config_callback=LoggedConfigCallback, **kwargs):
+    def __init__(self, model_class: type[Learner] = Learner, *args, save_config_callback=LoggedConfigCallback,
+                 **kwargs):
         quiet_console()
         given = kwargs.get("args")
         if not isinstance(given, dict) and not hasattr(given, "as_dict"):  # a command line (else a dict of settings)
             given = with_config_files(sys.argv[1:] if given is None else given)
             kwargs["args"] = given
         self.overrides = overrides(given) if isinstance(given, list) else []
-        if model_class is None:  # the learner the command line names (`learner:` in a config)
-            model_class = LEARNERS[chosen_learner(given if isinstance(given, list) else [])]
+        kwargs.setdefault("subclass_mode_model", True)  # `model.class_path` chooses the learner
         super().__init__(model_class, *args, save_config_callback=save_config_callback, **kwargs)
 
     def parse_arguments(self, parser, args) -> None:
@@ -185,10 +155,7 @@ class MARLCLI(LightningCLI):
         if not isinstance(args, dict) and not hasattr(args, "as_dict"):
             args = list(sys.argv[1:] if args is None else args)
             at = 1 if args and args[0] in self.subcommands() else 0
-            base = str(BASE_CONFIG)
-            if not issubclass(self.model_class, ValueDecompositionModule):  # its model section is value decomposition's
-                base = yaml.safe_dump({k: v for k, v in yaml.safe_load(BASE_CONFIG.read_text()).items() if k != "model"})
-            args[at:at] = ["--config", base]
+            args[at:at] = ["--config", str(BASE_CONFIG)]
         super().parse_arguments(parser, args)  # (LightningCLI's warning about args given with sys.argv is quieted)
 
     def _parse_ckpt_path(self) -> None:
@@ -198,15 +165,11 @@ class MARLCLI(LightningCLI):
         whose fixed settings differ from it (`runs.check_resumable`), naming them."""
 
     def add_arguments_to_parser(self, parser) -> None:
-        parser.add_argument("--learner", default=DEFAULT_LEARNER, choices=sorted(LEARNERS),
-                            help="the learning algorithm family: value_decomposition (QMIX, VDN, IQL), mappo (MAPPO, IPPO) or "
-                                 "imitation (behaviour cloning, DAgger)")
-        accepted = inspect.signature(self.model_class.__init__).parameters
-        for key in ("obs_shape", "n_agents", "planes", "burn_in", "n_step"):
-            if key in accepted:
-                parser.link_arguments(f"data.{key}", f"model.{key}", apply_on="instantiate")
-        if "gamma" in accepted:
-            parser.link_arguments("model.gamma", "data.gamma")  # the shaping term discounts as the learner does
+        """The links between data and model; each applies to the learners that take its setting (jsonargparse
+        skips an `init_args` target the chosen class does not have)."""
+        for key in LINKED_FROM_DATA:
+            parser.link_arguments(f"data.{key}", f"model.init_args.{key}", apply_on="instantiate")
+        parser.link_arguments("model.init_args.gamma", "data.gamma")  # the shaping term discounts as the learner does
 
     def before_instantiate_classes(self) -> None:
         """The data seed from `seed_everything` (unless given); loggers named `auto` get the run's name
@@ -222,14 +185,7 @@ class MARLCLI(LightningCLI):
             data["seed"] = seed if isinstance(seed, int) and not isinstance(seed, bool) else 0
         loggers = config["trainer"]["logger"]
         loggers = loggers if isinstance(loggers, list) else []
-        if "mixer" in model:
-            algo = mixer_name(model["mixer"])
-        elif "label_smoothing" in model:
-            algo = "imitation"
-        else:  # a policy-gradient learner
-            algo = "mappo" if model.get("centralised_critic", True) else "ippo"
-        if model.get("network.init_args.recurrent", False):
-            algo += "_rnn"
+        algo = learner_class(model["class_path"]).algorithm_name(model.get("init_args") or {})
         recipe = recipe_name(config_files(config)) or algo
         name = run_name(recipe, data["layouts"], opponent_name(data["opponent"], data.get("curriculum"), data.get("league")),
                         data["seed"])

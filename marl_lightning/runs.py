@@ -143,13 +143,14 @@ def check_resumable(ckpt: str | Path, learner: str, model: Mapping[str, Any], da
     import torch
 
     from .checkpoints import CheckpointError, load_failure
+    from .learners import learner_path
 
     try:  # memory-mapped: the settings are read, the tensors (a saved replay buffer) are not
         saved = torch.load(ckpt, map_location="cpu", weights_only=True, mmap=True)
     except Exception as exc:
         raise CheckpointError(f"cannot resume from {str(ckpt)!r}: {load_failure(exc)}") from None
     changed = []
-    if saved.get("learner", learner) != learner:
+    if learner_path(saved.get("learner", learner)) != learner:
         changed.append(f"learner (checkpoint: {saved['learner']}, now: {learner})")
     changed += changed_settings({"model": saved.get("hyper_parameters"), "data": saved.get("datamodule_hyper_parameters")},
                                 {"model": model, "data": data})

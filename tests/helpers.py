@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 from collections import deque
@@ -54,13 +55,25 @@ def food_cells(state: engine.GameState, game: int = 0) -> set[tuple[int, int]]:
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def stacked_on(name: str) -> list[str]:
+    """The shipped configs a config stacks on (its `Stacks on configs/X.yaml` comment), lowest first, then itself:
+    `qmix_blox_ladder.yaml` -> `[qmix.yaml, qmix_blox.yaml, qmix_blox_ladder.yaml]`."""
+    below = re.findall(r"[Ss]tacks on configs/(\w+\.yaml)", (ROOT / "configs" / name).read_text())
+    return [layer for lower in below for layer in stacked_on(lower)] + [name]
+
+
+def config_args(name: str) -> list[str]:
+    """`--config FILE` for a shipped config and each it stacks on, in order: what its own comment says to run."""
+    return [arg for layer in stacked_on(name) for arg in ("--config", str(ROOT / "configs" / layer))]
+
+
 def short_training_run(tmp: Path, *extra: str, steps: int = 10, config: str = "qmix.yaml") -> Path:
     """Train a config (QMIX by default) for a few gradient steps under `tmp`; returns the checkpoint it wrote."""
-    from marl_lightning import CaptureDataModule, ValueDecompositionModule
+    from marl_lightning import CaptureDataModule
     from marl_lightning.cli import MARLCLI
 
-    MARLCLI(ValueDecompositionModule, CaptureDataModule, save_config_callback=None, args=[
-        "fit", "--config", str(ROOT / "configs" / config), f"--trainer.max_steps={steps}", "--trainer.logger=false",
+    MARLCLI(datamodule_class=CaptureDataModule, save_config_callback=None, args=[
+        "fit", *config_args(config), f"--trainer.max_steps={steps}", "--trainer.logger=false",
         "--trainer.callbacks=[]", "--trainer.enable_progress_bar=false", f"--trainer.default_root_dir={tmp}",
         "--data.num_envs=8", "--data.warmup=64", "--data.batch_size=16", *extra,
     ])

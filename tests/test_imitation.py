@@ -87,7 +87,7 @@ def test_qmix_and_mappo_start_from_a_clone(tmp_path, demos):
         assert torch.equal(qmix.model.state_dict()[key], value)
         assert torch.equal(qmix.model.state_dict()["target_" + key], value)
     mappo = fit(tmp_path / "mappo", "--config", str(ROOT / "configs" / "mappo.yaml"), f"--model.init_from={clone}",
-                "--model.kickstart=1.0", "--model.kickstart_decay_steps=1000", "--model.rollout_length=4", steps=2, part="actor")
+                "--model.kickstart=1.0", "--model.kickstart_decay_steps=1000", "--data.rollout_length=4", steps=2, part="actor")
     assert isinstance(mappo.model, MAPPOModule)
     for key, value in weights.items():
         assert torch.equal(mappo.model.state_dict()["clone." + key[len("agents."):]], value)  # kept frozen
@@ -109,7 +109,7 @@ def test_a_clones_critic_learns_the_demonstrations_returns_and_starts_mappos(tmp
     assert model.state_value(obs, torch.ones(3, 2, 5, dtype=torch.bool)).shape == (3,)
     clone = next((tmp_path / "bc").glob("**/*.ckpt"))
     mappo = fit(tmp_path / "mappo", "--config", str(ROOT / "configs" / "mappo.yaml"), f"--model.init_from={clone}",
-                f"--model.critic={critic}", "--model.rollout_length=4", "--model.lr=0", steps=1, part="actor")
+                f"--model.critic={critic}", "--data.rollout_length=4", "--model.lr=0", steps=1, part="actor")
     saved = torch.load(clone, weights_only=True)["state_dict"]
     for key, value in mappo.model.critic.state_dict().items():
         assert torch.equal(value, saved["critic." + key])  # learning rate 0: still the clone's critic

@@ -171,7 +171,7 @@ def fit_mappo(tmp_path: Path, *extra: str, steps: int):
 
 @pytest.mark.parametrize("critic", ["centralised", "independent"])
 def test_mappo_and_ippo_checkpoints_play_through_the_one_policy_interface(tmp_path, critic):
-    cli = fit_mappo(tmp_path, "--model.rollout_length=4", f"--model.centralised_critic={critic == 'centralised'}", steps=20)
+    cli = fit_mappo(tmp_path, "--data.rollout_length=4", f"--model.centralised_critic={critic == 'centralised'}", steps=20)
     assert isinstance(cli.model, MAPPOModule) and cli.trainer.global_step == 20
     assert int(cli.model.env_steps) == 2 * 4 * 8  # two rollouts of 4 steps of 8 games: 16 minibatches each
     checkpoint = tmp_path / "ckpt" / "last.ckpt"

@@ -23,6 +23,8 @@ from marl_lightning.cli import MARLCLI
 from marl_lightning.data import TrainingBatch
 from marl_lightning.play.evaluation import make_entrant
 
+from helpers import config_args, stacked_on
+
 ROOT = Path(__file__).resolve().parents[1]
 
 USER_MIXER = """
@@ -52,13 +54,53 @@ def cli_fit(tmp_path: Path, *extra: str, steps: int = 8) -> MARLCLI:
         "--data.num_envs=4", "--data.warmup=32", "--data.batch_size=16", "--data.length=40", *extra,
     ])
 
+USER_LEARNER = """
+import torch
+from marl_lightning.learners import Learner
+from marl_lightning.networks import AgentQNetworks
+from marl_lightning.policy import EpsilonGreedyPolicy, GreedyPolicy
+
+
+class MyLearner(Learner):
+    \"\"\"One-step Q-learning of the agents' summed values on the team reward: a learner of one's own.\"\"\"
+
+    train_metric_names = ("loss", "grad_norm")
+
+    def __init__(self, n_agents: int = 2, obs_shape: tuple[int, int, int] = (8, 20, 20), planes: list[str] = [],
+                 n_step: int = 1, gamma: float = 0.9, lr: float = 0.001, grad_clip: float = 10.0):
+        super().__init__()
+        self.save_hyperparameters(logger=False)
+        self.agents = AgentQNetworks(n_agents, tuple(obs_shape), channels=[8], hidden=16)
+
+    def policy(self):
+        return GreedyPolicy(self.agents, self.hparams.obs_shape, self.hparams.planes)
+
+    def exploration_policy(self, generator):
+        return EpsilonGreedyPolicy(self.agents, self.hparams.obs_shape, self.hparams.planes, lambda: 0.5, generator)
+
+    def training_step(self, batch, batch_idx):
+        self.count(batch)
+        sample, state = batch.sample, self.agents.initial_state(batch.sample["obs"].shape[0], self.device)
+        q, _ = self.agents(sample["obs"][:, 0], state)
+        with torch.no_grad():
+            after, _ = self.agents(sample["obs"][:, 1], state)
+        taken = q.gather(-1, sample["action"][:, 0].long().unsqueeze(-1)).squeeze(-1).sum(-1)
+        alive = 1.0 - sample["terminated"][:, 0].float()
+        loss = torch.nn.functional.mse_loss(taken, sample["reward"][:, 0] + self.hparams.gamma * alive * after.amax(-1).sum(-1))
+        self.record({"loss": loss})
+        return loss
+
+    def configure_optimizers(self):
+        return torch.optim.Adam(self.parameters(), lr=self.hparams.lr)
+"""
+
 
 @pytest.fixture
 def user_module(tmp_path, monkeypatch):
     """A module of the user's own, importable as `my_parts`, outside the project."""
     folder = tmp_path / "user_code"
     folder.mkdir()
-    (folder / "my_parts.py").write_text(textwrap.dedent(USER_MIXER))
+    (folder / "my_parts.py").write_text(textwrap.dedent(USER_MIXER) + USER_LEARNER)
     monkeypatch.syspath_prepend(str(folder))
     yield "my_parts"
     sys.modules.pop("my_parts", None)
@@ -75,6 +117,23 @@ def test_a_users_mixer_trains_by_class_path_alone_and_its_checkpoint_plays(tmp_p
     policy = load_policy(checkpoint)
     assert isinstance(policy, GreedyPolicy)
     result = play_match(PolicyTeam(policy, BLUE), "random", ["tinyMaze"], games=4, num_envs=4, length=40)
+    assert result["blue_wins"] + result["ties"] + result["red_wins"] == 4
+
+
+def test_a_users_learner_trains_by_class_path_with_the_linked_settings_and_its_checkpoint_plays(tmp_path, user_module):
+    cli = MARLCLI(datamodule_class=CaptureDataModule, save_config_callback=None, args=[
+        "fit", f"--model.class_path={user_module}.MyLearner", "--model.gamma=0.8", "--data.planes=[time]", "--trainer.max_steps=4",
+        "--trainer.callbacks=[]", "--trainer.enable_progress_bar=false", f"--trainer.default_root_dir={tmp_path}",
+        f"--trainer.logger=[{{class_path: lightning.pytorch.loggers.CSVLogger, init_args: {{save_dir: '{tmp_path}', name: auto}}}}]",
+        "--data.num_envs=4", "--data.warmup=32", "--data.batch_size=16", "--data.length=40"])
+    model = cli.model
+    assert type(model).__name__ == "MyLearner" and cli.trainer.global_step == 4
+    assert model.hparams.obs_shape == (9, 6, 12) and model.hparams.planes == ["time"]  # linked from the data module
+    assert cli.datamodule.shaper.gamma == 0.8  # and its discount into the data's shaping
+    assert cli.trainer.logger.name == "mylearner__tinyMaze__random__0"  # named by the learner's class
+    checkpoint = next(tmp_path.glob("**/*.ckpt"))
+    assert torch.load(checkpoint, weights_only=True)["learner"] == f"{user_module}.MyLearner"
+    result = play_match(PolicyTeam(load_policy(checkpoint), BLUE), "random", ["tinyMaze"], games=4, num_envs=4, length=40)
     assert result["blue_wins"] + result["ties"] + result["red_wins"] == 4
 
 
@@ -172,29 +231,33 @@ def test_team_names_come_from_the_installed_team_factory():
 
 def test_configs_are_a_base_and_small_layers(capsys):
     base = leaves(yaml.safe_load((ROOT / "configs" / "base.yaml").read_text()))
+    assert not any(key.startswith("model") for key in base)  # the learner and its defaults are an algorithm's layer
     for path in sorted((ROOT / "configs").glob("*.yaml")):
         if path.name != "base.yaml":
-            text = path.read_text()
-            layer = leaves(yaml.safe_load(text))
-            below = dict(base)  # what the layer goes on top of: base.yaml, and the file it says it stacks on
-            stacked = [leaves(yaml.safe_load((ROOT / "configs" / name).read_text()))
-                       for name in re.findall(r"[Ss]tacks on configs/(\w+\.yaml)", text)]
-            if any(tree.get("learner", "value_decomposition") != "value_decomposition" for tree in [layer, *stacked]):
-                # base.yaml's model section (value decomposition's) is left out for the other learners
-                below = {key: value for key, value in below.items() if not key.startswith("model.")}
-            for tree in stacked:
-                below.update(tree)
-            repeated = [key for key, value in layer.items() if below.get(key, object()) == value and not key.endswith("class_path")]
-            assert not repeated, f"{path.name} repeats what base.yaml holds: {repeated}"
+            layer = leaves(yaml.safe_load(path.read_text()))
+            below = dict(base)  # what the layer goes on top of: base.yaml, and the files it says it stacks on
+            for name in stacked_on(path.name)[:-1]:
+                below.update(leaves(yaml.safe_load((ROOT / "configs" / name).read_text())))
+            assert "model.class_path" in {**below, **layer}, f"{path.name} names no learner (model.class_path), nor does a layer below"
+            repeated = [key for key, value in layer.items() if below.get(key, object()) == value and not key.endswith("class_path")
+                        and same_classes(key, layer, below)]
+            assert not repeated, f"{path.name} repeats what a layer below holds: {repeated}"
             assert len(layer) <= 30, f"{path.name} sets {len(layer)} values: a layer should change a few"
     with pytest.raises(SystemExit):
-        MARLCLI(ValueDecompositionModule, CaptureDataModule, args=[
-            "fit", "--config", str(ROOT / "configs" / "qmix_rnn.yaml"), "--data.num_envs=5", "--print_config"])
+        MARLCLI(datamodule_class=CaptureDataModule, args=["fit", *config_args("qmix_rnn.yaml"), "--data.num_envs=5", "--print_config"])
     out = capsys.readouterr().out
-    assert "tau: 0.01" in out and "max_steps: 6000" in out  # from base.yaml
-    assert "sequence_length: 8" in out and "class_path: marl_lightning.mixers.QMixer" in out  # from qmix_rnn.yaml
-    assert "recurrent: true" in out and "channels:\n      - 16\n      - 32\n      - 32" in out  # init_args merged with base's
+    assert "tau: 0.01" in out and "max_steps: 6000" in out  # from qmix.yaml and base.yaml
+    assert "sequence_length: 8" in out and "class_path: marl_lightning.mixers.QMixer" in out  # from qmix_rnn.yaml, qmix.yaml
+    assert "recurrent: true" in out and "channels:\n        - 16\n        - 32\n        - 32" in out  # init_args merged
     assert "num_envs: 5" in out  # from the command line, last
+
+
+def same_classes(key: str, layer: dict, below: dict) -> bool:
+    """Whether every `class_path` above `key` (`model.init_args.mixer.init_args.embed`: the model's and the mixer's)
+    stays what the layers below name: an `init_args` value of another class repeats nothing."""
+    parts = key.split(".")
+    paths = [".".join(parts[:i] + ["class_path"]) for i, part in enumerate(parts) if part == "init_args"]
+    return all(layer.get(path, below.get(path)) == below.get(path) for path in paths)
 
 
 def leaves(tree: dict, prefix: str = "") -> dict:
@@ -210,10 +273,9 @@ def leaves(tree: dict, prefix: str = "") -> dict:
 
 def test_a_config_file_stacks_on_another(tmp_path, capsys):
     mine = tmp_path / "mine.yaml"
-    mine.write_text("model:\n  lr: 0.0003\ndata:\n  layouts: smallMaze\n")
+    mine.write_text("model:\n  init_args:\n    lr: 0.0003\ndata:\n  layouts: smallMaze\n")
     with pytest.raises(SystemExit):
-        MARLCLI(ValueDecompositionModule, CaptureDataModule, args=[
-            "fit", "--config", str(ROOT / "configs" / "vdn.yaml"), "--config", str(mine), "--print_config"])
+        MARLCLI(datamodule_class=CaptureDataModule, args=["fit", *config_args("vdn.yaml"), "--config", str(mine), "--print_config"])
     out = capsys.readouterr().out
     assert "lr: 0.0003" in out and "layouts: smallMaze" in out and "mixer: vdn" in out
 

@@ -13,7 +13,7 @@ from marl_lightning import CaptureDataModule, ValueDecompositionModule, load_pol
 from marl_lightning.cli import MARLCLI
 from marl_lightning.runs import BEST, changed_settings, opponent_name, recipe_name, run_checkpoint, run_name, safe_name
 
-from helpers import ROOT
+from helpers import ROOT, stacked_on
 
 
 def configured(*args: str) -> MARLCLI:
@@ -46,10 +46,11 @@ def test_every_shipped_config_keeps_the_checkpoint_of_the_highest_win_rate():
 def test_run_names_come_from_the_config_files_and_are_distinct_per_recipe():
     blox = [str(ROOT / "configs" / f"{name}.yaml") for name in ("qmix_blox", "qmix_blox_curriculum", "qmix_blox_ladder",
                                                                  "qmix_blox_selfplay")]
+    qmix = str(ROOT / "configs" / "qmix.yaml")  # value decomposition's layer, which they stack on, names no recipe
     names = {
-        configured("--config", blox[0]).trainer.logger.name,
-        configured("--config", blox[0], "--config", blox[1]).trainer.logger.name,
-        configured("--config", blox[0], "--config", blox[2], "--config", blox[3]).trainer.logger.name,
+        configured("--config", qmix, "--config", blox[0]).trainer.logger.name,
+        configured("--config", qmix, "--config", blox[0], "--config", blox[1]).trainer.logger.name,
+        configured("--config", qmix, "--config", blox[0], "--config", blox[2], "--config", blox[3]).trainer.logger.name,
     }
     assert names == {"qmix_blox__bloxCapture__random__0", "qmix_blox+curriculum__bloxCapture__curriculum__0",
                      "qmix_blox+ladder+selfplay__bloxCapture__random-0.5+baseline-0.5+league__0"}
@@ -91,7 +92,8 @@ def short_fit(tmp_path, config: str, *extra: str, steps: int = 4) -> MARLCLI:
               f"{{class_path: lightning.pytorch.loggers.WandbLogger, init_args: {{project: p, name: auto, save_dir: '{tmp_path}', "
               "offline: true}}]")
     return MARLCLI(datamodule_class=CaptureDataModule, save_config_kwargs={"overwrite": True}, args=[
-        "fit", "--config", config, f"--trainer.max_steps={steps}", "--trainer.enable_progress_bar=false",
+        "fit", *(arg for layer in stacked_on(f"{config}.yaml") for arg in ("--config", layer.removesuffix(".yaml"))),
+        f"--trainer.max_steps={steps}", "--trainer.enable_progress_bar=false",
         f"--trainer.logger={logger}", f"--trainer.default_root_dir={tmp_path}",
         "--trainer.callbacks=[{class_path: marl_lightning.checkpointing.RunCheckpoint, init_args: {save_last: true}}]",
         "--data.num_envs=4", "--data.warmup=16", "--data.batch_size=8", *extra])

@@ -17,7 +17,7 @@ from marl_lightning.checkpoints import slim_checkpoint
 from marl_lightning.cli import MARLCLI
 from marl_lightning.data import RolloutBuffer
 
-from helpers import run_to_the_end
+from helpers import config_args, run_to_the_end
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def fit(tmp_path: Path, *extra: str, config: str = "qmix.yaml", steps: int = 30) -> MARLCLI:
     """A few gradient steps of a config, small and fast, logging and checkpointing under tmp_path."""
     args = [
-        "fit", "--config", str(ROOT / "configs" / config),
+        "fit", *config_args(config),
         f"--trainer.max_steps={steps}", "--trainer.enable_progress_bar=false", "--trainer.log_every_n_steps=5",
         f"--trainer.default_root_dir={tmp_path}",
         f"--trainer.logger=[{{class_path: lightning.pytorch.loggers.CSVLogger, init_args: {{save_dir: '{tmp_path}', name: run}}}}]",
@@ -123,7 +123,7 @@ def state_of(cli: MARLCLI) -> dict[str, torch.Tensor]:
     ("qmix.yaml", ("--data.prioritized=true", "--data.opponent={random: 0.5, heuristic: 0.5}", "--data.planes=[time, score]",
                    "--data.n_step=3", "--data.potential_shaping=1.0")),
     ("qmix_rnn.yaml", ()),
-    ("mappo.yaml", ("--model.rollout_length=8", "--model.minibatches=4", "--model.epochs=2")),  # 8 steps a rollout: resumed mid-update
+    ("mappo.yaml", ("--data.rollout_length=8", "--data.minibatches=4", "--data.epochs=2")),  # 8 steps a rollout: resumed mid-update
 ])
 def test_resume_is_bit_exact(tmp_path, config, extra):
     """20 steps, then a resume to 30, ends where 30 steps in one go end, to the bit."""
@@ -147,6 +147,11 @@ def test_load_policy_plays_greedy_legal_actions(tmp_path):
     assert actions.shape == (1, 2) and legal[0, np.arange(2), actions[0]].all() and state.shape == (1, 2, 0)
     with pytest.raises(ValueError, match="larger than the trained grid"):
         policy.act(np.zeros((1, 2, 8, 20, 20), dtype=np.float32), legal)
+    old = torch.load(tmp_path / "ckpt" / "last.ckpt", weights_only=True)
+    assert old["learner"] == "marl_lightning.learners.value_decomposition.ValueDecompositionModule"
+    old["learner"] = "value_decomposition"  # an older checkpoint names its learner by the `learner:` key of its config
+    torch.save(old, tmp_path / "old.ckpt")
+    assert load_policy(tmp_path / "old.ckpt").act(obs, legal, policy.initial_state(1))[0].tolist() == actions.tolist()
 
 
 def test_load_policy_is_the_greedy_policy_of_the_trained_networks(tmp_path):
@@ -399,7 +404,7 @@ def test_hard_target_update_every_n_gradient_steps(tmp_path, steps, synced):
 
 def test_logger_named_auto_gets_the_run_name(tmp_path):
     cli = MARLCLI(ValueDecompositionModule, CaptureDataModule, run=False, save_config_callback=None, args=[
-        "--config", str(ROOT / "configs" / "vdn.yaml"), "--data.layouts=[tinyMaze, smallMaze]", "--data.opponent=baseline",
+        *config_args("vdn.yaml"), "--data.layouts=[tinyMaze, smallMaze]", "--data.opponent=baseline",
         "--data.seed=3", f"--trainer.logger=[{{class_path: lightning.pytorch.loggers.CSVLogger, init_args: {{save_dir: '{tmp_path}', name: auto}}}}]",
     ])
     assert cli.trainer.logger.name == "vdn__tinyMaze+smallMaze__baseline__3"

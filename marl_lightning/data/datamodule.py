@@ -86,6 +86,10 @@ class CaptureDataModule(L.LightningDataModule):
         n_step: steps of look-ahead for n-step targets (1: one-step TD); a window holds
             `burn_in + sequence_length + n_step - 1` steps.
         warmup: transitions collected before learning starts.
+        rollout_length: for an on-policy learner (MAPPO): vector steps of every game collected per update
+            (linked into the model, as `n_step` is).
+        epochs: for an on-policy learner: shuffled passes over each rollout (linked into the model).
+        minibatches: for an on-policy learner: parts of a pass, a gradient step each (linked into the model).
         replay_ratio: transitions trained on per transition collected (`batch_size * sequence_length`
             per gradient step); collection follows it (fractions carried over). `None`: `steps_per_update`.
         steps_per_update: vector steps collected per gradient step (`num_envs` transitions each), when
@@ -97,7 +101,7 @@ class CaptureDataModule(L.LightningDataModule):
         league: `{every_n_steps, pool_size, share, sampling, pfsp_power}`: a self-play league, frozen
             snapshots of the learner playing `share` of the games (`data.league`).
         demonstrations: a file of a teacher's games (`python -m marl_lightning.demos`, recorded with this run's
-            reward settings): what `learner: imitation` clones, and what a replay learner draws `demo_share` of
+            reward settings): what `ImitationModule` clones, and what a replay learner draws `demo_share` of
             each batch from (DQfD: `model.demo_margin`).
         demo_share: the share of each replay batch drawn from the demonstrations (0: none).
         dagger: DAgger rounds for imitation (`data.demonstrations.DaggerConfig`: `{teacher, every_n_steps,
@@ -115,6 +119,7 @@ class CaptureDataModule(L.LightningDataModule):
                  potential_shaping: float = 0.0, value_shaping: float = 0.0, gamma: float = 0.99, buffer_size: int = 50_000,
                  prioritized: bool = False, alpha: float = 0.6, beta: float = 0.4, batch_size: int = 128,
                  sequence_length: int = 1, burn_in: int = 0, n_step: int = 1, warmup: int = 2_000,
+                 rollout_length: int = 32, epochs: int = 4, minibatches: int = 4,
                  replay_ratio: float | None = None, steps_per_update: int = 2, seed: int | None = None, save_buffer: bool = False,
                  curriculum: dict | None = None, league: dict | None = None, replay_device: str = "auto",
                  demonstrations: str | None = None, demo_share: float = 0.0, dagger: DaggerConfig | None = None,
@@ -146,6 +151,10 @@ class CaptureDataModule(L.LightningDataModule):
         self.buffer_size, self.prioritized, self.alpha, self.beta = buffer_size, prioritized, alpha, beta
         self.batch_size, self.warmup = batch_size, warmup
         self.sequence_length, self.burn_in, self.n_step = sequence_length, burn_in, n_step
+        for name, value in (("rollout_length", rollout_length), ("epochs", epochs), ("minibatches", minibatches)):
+            if value < 1:
+                raise ValueError(f"data.{name} must be at least 1, got {value}")
+        self.rollout_length, self.epochs, self.minibatches = rollout_length, epochs, minibatches
         self.window = burn_in + sequence_length + n_step - 1  # decision steps per sample
         trained = batch_size * sequence_length  # transitions trained on per gradient step
         self.vector_steps_per_update = steps_per_update if replay_ratio is None else trained / (replay_ratio * num_envs)
@@ -194,8 +203,7 @@ class CaptureDataModule(L.LightningDataModule):
         # that nothing else (a model's initialisation, a DataLoader) shifts them, and both are saved
         learner = self.trainer.lightning_module if self.trainer is not None else None
         if getattr(learner, "on_policy", False):  # the rollout of the moment, not a replay memory
-            h = learner.hparams
-            self.buffer = RolloutBuffer(self.num_envs, h.epochs, h.minibatches, device=self._replay_device(),
+            self.buffer = RolloutBuffer(self.num_envs, self.epochs, self.minibatches, device=self._replay_device(),
                                         generator=torch.Generator().manual_seed(2 * seed))
         else:
             self.buffer = ReplayBuffer(self.buffer_size, self.num_envs, self.prioritized, self.alpha, self.beta,

@@ -72,7 +72,7 @@ class OnPolicyStream(RolloutStream):
             env_steps, episodes, stats = 0, {}, {}
             if rollout.exhausted:
                 stats = {**data.advance_curriculum(), **data.update_league()}
-                steps = learner.hparams.rollout_length
+                steps = data.rollout_length
                 episodes = summarize(data.collector.collect(policy, steps))
                 env_steps = steps * data.num_envs
                 data.env_steps += env_steps

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from typing import Any, Mapping
 
 import lightning as L
 import torch
@@ -44,6 +45,12 @@ class Learner(L.LightningModule):
                                                   for name in self.train_metric_names})
         self._clock: tuple[float, int] | None = None
         self._recent_wins: deque[float] = deque(maxlen=RECENT_GAMES)  # the last finished games' outcomes, on the host
+
+    @classmethod
+    def algorithm_name(cls, settings: Mapping[str, Any]) -> str:
+        """The algorithm a run of this learner with `settings` (its `init_args`) is named by when no config
+        file names it (`runs.run_name`): here the class's name, lower case, without `Module`."""
+        return cls.__name__.removesuffix("Module").lower() or "learner"
 
     # -- acting ---------------------------------------------------------------------------------
     def policy(self) -> GreedyPolicy:  # pragma: no cover - every learner defines it

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import copy
 
-from typing import Callable, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import torch
 from tensordict import TensorDict
@@ -57,9 +57,10 @@ class MAPPOModule(Learner):
         centralised_critic: MAPPO's critic of the global state (`true`), or IPPO's per-agent critics.
         gamma: discount.
         gae_lambda: GAE's lambda (0: one-step TD advantages, 1: Monte-Carlo returns).
-        rollout_length: vector steps of every game collected per update (`T`).
-        epochs: passes over each rollout.
-        minibatches: parts of a pass, a gradient step each.
+        rollout_length: vector steps of every game collected per update (`T`; linked from the data module,
+            which collects them).
+        epochs: passes over each rollout (linked from the data module, which serves them).
+        minibatches: parts of a pass, a gradient step each (linked from the data module).
         clip: the surrogate's ratio clip.
         value_clip: how far the critic's value may move from the rollout's in the value loss (`null`:
             unclipped).
@@ -97,9 +98,6 @@ class MAPPOModule(Learner):
         super().__init__()
         self.save_hyperparameters(logger=False)  # the loggers get the whole config once (cli.LoggedConfigCallback)
         self.hparams.actor, self.hparams.critic = describe(self.hparams.actor), describe(self.hparams.critic)
-        for name, value, low in (("rollout_length", rollout_length, 1), ("epochs", epochs, 1), ("minibatches", minibatches, 1)):
-            if value < low:
-                raise ValueError(f"{name} must be at least {low}, got {value}")
         if not 0.0 <= gae_lambda <= 1.0 or clip <= 0.0:
             raise ValueError(f"need gae_lambda in [0, 1] and clip > 0, got {gae_lambda} and {clip}")
         obs_shape = tuple(obs_shape)
@@ -111,6 +109,11 @@ class MAPPOModule(Learner):
             raise ValueError("model.kickstart distils towards the clone model.init_from names: give model.init_from too")
         # the clone the actor started as, frozen (kickstarting); in checkpoints, so a resume keeps it
         self.clone: TeamNetwork | None = copy.deepcopy(self.agents).requires_grad_(False) if kickstart else None
+
+    @classmethod
+    def algorithm_name(cls, settings: Mapping[str, Any]) -> str:
+        """`mappo`, or `ippo` without the centralised critic."""
+        return "mappo" if settings.get("centralised_critic", True) else "ippo"
 
     # -- acting ---------------------------------------------------------------------------------
     @property

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import copy
 import math
-from typing import Callable, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -39,6 +39,17 @@ from .targets import double_q_values, lambda_returns, large_margin_loss, n_step_
 
 NetworkFactory = Callable[[int, tuple[int, int, int]], TeamNetwork]  # (n_agents, obs_shape)
 MixerFactory = Callable[[int, tuple[int, int, int]], Mixer]  # (n_agents, state_shape)
+
+
+def mixer_name(mixer: Any) -> str:
+    """A short name for run names: `qmix`, `vdn`, `attention`, `iql` (no mixer), or a mixer's class name."""
+    if mixer is None:
+        return "iql"
+    if isinstance(mixer, str):
+        return mixer
+    class_path = mixer.get("class_path", "") if hasattr(mixer, "get") else getattr(mixer, "class_path", "")
+    short = {f"{c.__module__}.{c.__qualname__}": name for name, c in MIXER_ALIASES.items()}
+    return short.get(class_path, class_path.rpartition(".")[2].lower() or "mixer")
 
 
 class ValueDecompositionModule(Learner):
@@ -85,7 +96,7 @@ class ValueDecompositionModule(Learner):
         temperature_decay_steps: environment steps of the temperature's decay.
         temperature_schedule: `"linear"` or `"exponential"`.
         init_from: a checkpoint whose agents' networks start this run's (an imitation clone,
-            `learner: imitation`, with the same `network`); the targets start as copies. `None`: fresh.
+            `ImitationModule`, with the same `network`); the targets start as copies. `None`: fresh.
         demo_margin: the weight of DQfD's large-margin loss (`targets.large_margin_loss`) on the windows drawn
             from demonstrations (`data.demonstrations`, `data.demo_share`), added to the TD loss they share
             with the learner's own windows (0: off).
@@ -123,6 +134,12 @@ class ValueDecompositionModule(Learner):
         self.mixer: Mixer | None = None if mixer is None else build(mixer, Mixer, MIXER_ALIASES, n_agents, state_shape)
         self.target_agents = copy.deepcopy(self.agents).requires_grad_(False)
         self.target_mixer = copy.deepcopy(self.mixer).requires_grad_(False) if self.mixer else None
+
+    @classmethod
+    def algorithm_name(cls, settings: Mapping[str, Any]) -> str:
+        """`qmix`, `vdn`, `attention`, `iql` (no mixer) or a mixer's class name; `_rnn` after it for recurrent agents."""
+        name = mixer_name(settings.get("mixer", "qmix"))
+        return name + "_rnn" if settings.get("network.init_args.recurrent", False) else name
 
     # -- acting ---------------------------------------------------------------------------------
     @property
