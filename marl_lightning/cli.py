@@ -25,6 +25,7 @@ from .runs import check_resumable, opponent_name, recipe_name, run_name
 
 CONFIG_DIR = shipped_dir(__file__, "configs")  # the checkout's configs/, or the installed package's
 BASE_CONFIG = CONFIG_DIR / "base.yaml"
+DEFAULT_RECIPE = CONFIG_DIR / "qmix.yaml"  # what `marl fit` trains when the command line names no learner
 # value decomposition's layer (its class and defaults), which vdn.yaml, iql.yaml, qmix_blox.yaml... stack on: those name the recipe
 ALGORITHM_LAYER = CONFIG_DIR / "qmix.yaml"
 if not BASE_CONFIG.is_file():  # without it a run would have no loggers, callbacks or defaults: never silently
@@ -147,7 +148,9 @@ class MARLCLI(LightningCLI):
         super().__init__(model_class, *args, save_config_callback=save_config_callback, **kwargs)
 
     def parse_arguments(self, parser, args) -> None:
-        """`--config configs/base.yaml` goes first (after the subcommand), before anything the user gives.
+        """`--config configs/base.yaml` goes first (after the subcommand), before anything the user gives; a
+        command line that names no learner (no `--config`, no `--model...`) trains the default recipe,
+        `configs/qmix.yaml`, as `marl fit --trainer.max_steps 20` does.
 
         (jsonargparse's `default_config_files` cannot hold the `class_path` of a callable part, so the base
         is given as the first config file instead.)
@@ -155,7 +158,8 @@ class MARLCLI(LightningCLI):
         if not isinstance(args, dict) and not hasattr(args, "as_dict"):
             args = list(sys.argv[1:] if args is None else args)
             at = 1 if args and args[0] in self.subcommands() else 0
-            args[at:at] = ["--config", str(BASE_CONFIG)]
+            chosen = any(a == "--config" or a.startswith(("--config=", "--model")) for a in args[at:])
+            args[at:at] = ["--config", str(BASE_CONFIG)] + ([] if chosen else ["--config", str(DEFAULT_RECIPE)])
         super().parse_arguments(parser, args)  # (LightningCLI's warning about args given with sys.argv is quieted)
 
     def _parse_ckpt_path(self) -> None:

@@ -296,3 +296,11 @@ def test_the_stream_hands_the_step_its_counts_results_and_priorities(tmp_path):
     batch.report_td_error(torch.full((16,), 3.0))  # what the training step does with its TD errors
     priorities = data.buffer.priority[batch.sample["index"][:, 0], batch.sample["index"][:, 1]]
     torch.testing.assert_close(priorities, torch.full((16,), (3.0 + 1e-6) ** 0.6, dtype=priorities.dtype))
+
+
+def test_a_command_line_that_names_no_learner_trains_the_default_recipe():
+    """`marl fit --trainer.max_steps 20` (no --config): base.yaml, then qmix.yaml, QMIX on tinyMaze."""
+    cli = MARLCLI(datamodule_class=CaptureDataModule, save_config_callback=None, run=False, args=[
+        "--trainer.callbacks=[]", "--trainer.logger=false", "--data.num_envs=2"])
+    assert type(cli.model).__name__ == "ValueDecompositionModule" and type(cli.model.mixer).__name__ == "QMixer"
+    assert cli.datamodule.hparams.layouts == "tinyMaze"
