@@ -39,7 +39,8 @@ def league_with_pool(**settings) -> League:
 def test_the_pool_plays_its_share_of_the_games_once_it_holds_a_snapshot():
     league = league_with_pool(share=0.25)
     assert league.game_weights() == {"opponents": 1.0, "league": 0.0}  # an empty pool plays no games
-    league.pool.add(lambda obs, legal: np.full(legal.shape[:-1], 4), "still")
+    still = PolicyTeam(lambda obs, legal: np.full(legal.shape[:-1], 4), team=league.pool.team, name="still")
+    league.pool.add(still, "still")
     assert league.game_weights() == {"opponents": 0.75, "league": 0.25}
 
 
