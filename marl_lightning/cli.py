@@ -1,8 +1,8 @@
 """The command line: `LightningCLI` with the sizes the environment decides linked into the model.
 
 `marl fit ...` (and `python train.py fit ...`) runs `main`. Config files are read from the path given, or,
-where no such file exists, from the configs shipped with the package by name (`--config qmix`,
-`--config configs/qmix.yaml` from any folder).
+where no such file exists, from the configs shipped with the package by name (`--config recipe/qmix_blox`,
+`--config qmix_blox` from any folder), each after the layers it stacks on (`config_layers`).
 """
 
 from __future__ import annotations
@@ -12,22 +12,16 @@ import os
 import secrets
 import sys
 from pathlib import Path
-from typing import Sequence
+from typing import Optional, Sequence
 
 import yaml
 from lightning.pytorch.cli import LightningCLI, SaveConfigCallback
 
-from gymPacMan.resources import shipped_dir
-
+from .config_layers import BASE_CONFIG, DEFAULT_RECIPE, config_values, named_files, names_learner, with_config_files
 from .console import quiet_console, run_folder, run_summary
 from .learners import LINKED_FROM_DATA, Learner, learner_class
 from .runs import check_resumable, opponent_name, recipe_name, run_name
 
-CONFIG_DIR = shipped_dir(__file__, "configs")  # the checkout's configs/, or the installed package's
-BASE_CONFIG = CONFIG_DIR / "base.yaml"
-DEFAULT_RECIPE = CONFIG_DIR / "qmix.yaml"  # what `marl fit` trains when the command line names no learner
-# value decomposition's layer (its class and defaults), which vdn.yaml, iql.yaml, qmix_blox.yaml... stack on: those name the recipe
-ALGORITHM_LAYER = CONFIG_DIR / "qmix.yaml"
 if not BASE_CONFIG.is_file():  # without it a run would have no loggers, callbacks or defaults: never silently
     raise FileNotFoundError(f"{BASE_CONFIG} is missing: the installation is broken; reinstall marl-lightning")
 WANDB_ID_FILE = "wandb_id"  # in a run's folder: the wandb run a resume continues
@@ -51,34 +45,6 @@ class LoggedConfigCallback(SaveConfigCallback):
             (folder / WANDB_ID_FILE).write_text(f"{wandb.version}\n")
 
 
-def config_file(value: str) -> str:
-    """A `--config` value: the file as given if it exists, else a shipped config of that name (`qmix`,
-    `qmix.yaml`, `configs/qmix.yaml`), else the value unchanged (inline YAML, or a missing file the parser names)."""
-    try:
-        if Path(value).is_file():
-            return value
-        relative = Path(value)
-        if relative.parts and relative.parts[0] == CONFIG_DIR.name:
-            relative = Path(*relative.parts[1:])
-        for candidate in (CONFIG_DIR / relative, CONFIG_DIR / f"{relative}.yaml"):
-            if relative.parts and candidate.is_file():
-                return str(candidate)
-    except OSError:  # inline YAML too long for a file name
-        pass
-    return value
-
-
-def with_config_files(args: Sequence[str]) -> list[str]:
-    """The command line with each `--config` value made a file path (`config_file`)."""
-    args = list(args)
-    for i, arg in enumerate(args):
-        if arg == "--config" and i + 1 < len(args):
-            args[i + 1] = config_file(args[i + 1])
-        elif arg.startswith("--config="):
-            args[i] = "--config=" + config_file(arg.partition("=")[2])
-    return args
-
-
 def overrides(args: Sequence[str]) -> list[str]:
     """The settings a command line changes, as `key=value` (config files, resumes and the long logger and
     callback lists left out): what a run is tagged with."""
@@ -93,22 +59,6 @@ def overrides(args: Sequence[str]) -> list[str]:
                 found.append(f"{key[2:]}={value}")
         i += 1
     return found
-
-
-def config_files(config: dict) -> list[Path]:
-    """The config files a run was given, in order, after the base: the recipe it is named by (value
-    decomposition's layer, `qmix.yaml`, left out where a file stacked on it follows)."""
-    files = []
-    for value in config.get("config") or []:
-        path = Path(str(value))
-        try:
-            if path.is_file() and path.resolve() != BASE_CONFIG.resolve():
-                files.append(path)
-        except OSError:  # inline YAML
-            continue
-    if len(files) > 1 and files[0].resolve() == ALGORITHM_LAYER.resolve():
-        files = files[1:]
-    return files
 
 
 def wandb_group(name_without_seed: str, changed: list[str]) -> str:
@@ -140,8 +90,11 @@ class MARLCLI(LightningCLI):
                  **kwargs):
         quiet_console()
         given = kwargs.get("args")
+        self.named_files = []  # the config files the command line names: the run's recipe
         if not isinstance(given, dict) and not hasattr(given, "as_dict"):  # a command line (else a dict of settings)
-            given = with_config_files(sys.argv[1:] if given is None else given)
+            given = list(sys.argv[1:] if given is None else given)
+            self.named_files = named_files(given)
+            given = with_config_files(given)
             kwargs["args"] = given
         self.overrides = overrides(given) if isinstance(given, list) else []
         kwargs.setdefault("subclass_mode_model", True)  # `model.class_path` chooses the learner
@@ -149,8 +102,8 @@ class MARLCLI(LightningCLI):
 
     def parse_arguments(self, parser, args) -> None:
         """`--config configs/base.yaml` goes first (after the subcommand), before anything the user gives; a
-        command line that names no learner (no `--config`, no `--model...`) trains the default recipe,
-        `configs/qmix.yaml`, as `marl fit --trainer.max_steps 20` does.
+        command line whose configs name no learner (no `model.class_path` in them, no `--model...`) trains the
+        default one, `configs/algo/qmix.yaml`: `marl fit --trainer.max_steps 20`, `marl fit --config env/maze`.
 
         (jsonargparse's `default_config_files` cannot hold the `class_path` of a callable part, so the base
         is given as the first config file instead.)
@@ -158,7 +111,7 @@ class MARLCLI(LightningCLI):
         if not isinstance(args, dict) and not hasattr(args, "as_dict"):
             args = list(sys.argv[1:] if args is None else args)
             at = 1 if args and args[0] in self.subcommands() else 0
-            chosen = any(a == "--config" or a.startswith(("--config=", "--model")) for a in args[at:])
+            chosen = any(a.startswith("--model") for a in args[at:]) or any(names_learner(c) for c in config_values(args[at:]))
             args[at:at] = ["--config", str(BASE_CONFIG)] + ([] if chosen else ["--config", str(DEFAULT_RECIPE)])
         super().parse_arguments(parser, args)  # (LightningCLI's warning about args given with sys.argv is quieted)
 
@@ -174,6 +127,8 @@ class MARLCLI(LightningCLI):
         for key in LINKED_FROM_DATA:
             parser.link_arguments(f"data.{key}", f"model.init_args.{key}", apply_on="instantiate")
         parser.link_arguments("model.init_args.gamma", "data.gamma")  # the shaping term discounts as the learner does
+        parser.add_argument("--layers", type=Optional[list[str]], default=None,
+                            help="the config layers a config file stacks on (read before it: marl_lightning.config_layers)")
 
     def before_instantiate_classes(self) -> None:
         """The data seed from `seed_everything` (unless given); loggers named `auto` get the run's name
@@ -190,7 +145,7 @@ class MARLCLI(LightningCLI):
         loggers = config["trainer"]["logger"]
         loggers = loggers if isinstance(loggers, list) else []
         algo = learner_class(model["class_path"]).algorithm_name(model.get("init_args") or {})
-        recipe = recipe_name(config_files(config)) or algo
+        recipe = recipe_name(self.named_files) or algo
         name = run_name(recipe, data["layouts"], opponent_name(data["opponent"], data.get("curriculum"), data.get("league")),
                         data["seed"])
         for logger in loggers:
