@@ -1,5 +1,5 @@
-"""Train a team: `python train.py fit --config configs/qmix.yaml` (resume with `--ckpt_path last`);
-`--config configs/mappo.yaml` trains with MAPPO (its config names `model.class_path: marl_lightning.learners.MAPPOModule`).
+"""Train a team: `python train.py fit --config configs/algo/qmix.yaml` (resume with `--ckpt_path last`);
+`--config configs/algo/mappo.yaml` trains with MAPPO (its config names `model.class_path: marl_lightning.learners.MAPPOModule`).
 The same as `marl fit ...`."""
 
 from gymPacMan.errors import run_command

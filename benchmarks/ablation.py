@@ -1,12 +1,12 @@
 """Train a recipe and its variants over several seeds for the same wall-clock or environment-step
 budget, then evaluate each run's last checkpoint in both colours: what each setting does, with its spread.
 
-    python benchmarks/ablation.py --config configs/qmix.yaml --config configs/qmix_blox.yaml --minutes 15 --seeds 0 1 2 \\
+    python benchmarks/ablation.py --config configs/recipe/qmix_blox.yaml --minutes 15 --seeds 0 1 2 \\
         --variant "recipe=" --variant "no planes=--data.planes=[]" --out runs/ablation/planes
 
 Each variant is `name=overrides` (overrides as on `train.py`'s command line, space separated; without
 `--config` each variant names its own configs, so different learners compare:
-`--variant "mappo=--config configs/mappo.yaml"`). Every run trains for `--minutes` of wall-clock, or with
+`--variant "mappo=--config configs/algo/mappo.yaml"`). Every run trains for `--minutes` of wall-clock, or with
 `--env-steps` until it collected that many environment steps (`callbacks.EnvStepBudget`: the fair
 budget across learners), logs CSV under `--out/<variant>/seed<k>/`, and its last
 checkpoint plays `--games` games against each of `--opponents` on the training layout, half in each

@@ -1,12 +1,12 @@
 """Training throughput: environment steps and gradient steps per second while training (rollout plus
 learning), on the CPU and, where there is one, on the GPU.
 
-Runs `train.py fit` with a config (default `configs/qmix.yaml`) for `--steps` gradient steps on each
+Runs `train.py fit` with a config (default `configs/algo/qmix.yaml`) for `--steps` gradient steps on each
 accelerator asked for, without evaluation, checkpoints or logging to disk, and prints for each
 `gradient_steps_per_sec=<float>` and `env_steps_per_sec=<float>` measured over the steps after warm-up
 (the first tenth). Any other argument is a `train.py` override, before or after the options:
 
-    python benchmarks/train_throughput.py --config configs/qmix.yaml --config configs/qmix_blox.yaml --steps 600 \\
+    python benchmarks/train_throughput.py --config configs/recipe/qmix_blox.yaml --steps 600 \\
         --data.num_envs=256 --data.batch_size=512
     python benchmarks/train_throughput.py --accelerators gpu --trace /tmp/trace.json   # a torch.profiler trace
 
@@ -92,14 +92,14 @@ def measure(configs: list[str], steps: int, accelerator: str, overrides: list[st
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config", action="append", help="a config file; give several to layer them, in order "
-                        "(default configs/qmix.yaml)")
+                        "(default configs/algo/qmix.yaml)")
     parser.add_argument("--steps", type=int, default=1500, help="gradient steps")
     parser.add_argument("--accelerators", default="cpu,gpu",
                         help="comma-separated; gpu is skipped (and said so) where torch sees none")
     parser.add_argument("--trace", default=None, help="write a torch.profiler Chrome trace of 5 steps here (per accelerator: "
                         "the accelerator's name is put before the suffix)")
     args, overrides = parser.parse_known_args()  # everything else is a train.py override
-    args.config = args.config or ["configs/qmix.yaml"]
+    args.config = args.config or ["configs/algo/qmix.yaml"]
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}"
           + (f", {torch.cuda.get_device_name()}" if torch.cuda.is_available() else ", no GPU")
           + f"; config {' + '.join(args.config)} {' '.join(overrides)}")

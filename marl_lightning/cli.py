@@ -2,7 +2,7 @@
 
 `marl fit ...` (and `python train.py fit ...`) runs `main`. Config files are read from the path given, or,
 where no such file exists, from the configs shipped with the package by name (`--config recipe/qmix_blox`,
-`--config qmix_blox` from any folder), each after the layers it stacks on (`config_layers`).
+`--config qmix_blox`, from any folder), each after the layers it stacks on (`config_layers`).
 """
 
 from __future__ import annotations
@@ -71,13 +71,13 @@ def wandb_group(name_without_seed: str, changed: list[str]) -> str:
 
 
 class MARLCLI(LightningCLI):
-    """`python train.py fit --config configs/qmix.yaml`; every value can be overridden on the command line.
+    """`python train.py fit --config configs/algo/qmix.yaml`; every value can be overridden on the command line.
 
     `configs/base.yaml` (trainer, loggers, callbacks, data defaults) is read first, always; each `--config`
-    file then overrides it, in order (`--config configs/qmix.yaml --config my.yaml`). The learner is chosen
+    file then overrides it, in order, after the layers it stacks on (`--config recipe/qmix_blox --config my.yaml`). The learner is chosen
     by class, LightningCLI's subclass mode: `model.class_path` (any `Learner`, in this package or a user's
-    own module on the path) and its `model.init_args`; an algorithm's file (`qmix.yaml`, `mappo.yaml`,
-    `imitation.yaml`) names one.
+    own module on the path) and its `model.init_args`; an algorithm's layer (`configs/algo/qmix.yaml`,
+    `mappo.yaml`, `bc.yaml`) names one.
 
     The observation shape, its extra planes and the number of agents come from the data module (the
     environment decides them), and so do the burn-in and n-step look-ahead of the windows it samples and

@@ -1,6 +1,6 @@
 """`marl COMMAND ...`: every command of the project under one name, installed by `pip install`.
 
-    marl fit --config qmix --trainer.max_steps 3000      train (the same as `python train.py fit ...`)
+    marl fit --config algo/qmix --trainer.max_steps 3000      train (the same as `python train.py fit ...`)
     marl evaluate runs/qmix__tinyMaze__random__0 random  play a run's best team against an opponent
     marl teams                                           the teams that play by name
 

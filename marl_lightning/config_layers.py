@@ -33,7 +33,7 @@ DEFAULT_RECIPE = CONFIG_DIR / "algo" / "qmix.yaml"  # what `marl fit` trains whe
 
 def config_file(value: str, relative_to: Path | None = None) -> str:
     """A config's file: `value` as a path (or relative to `relative_to`, the folder of the file naming it), else
-    a shipped config of that name: `recipe/qmix_blox`, `qmix_blox`, `qmix_blox.yaml` or `configs/qmix.yaml` (a bare
+    a shipped config of that name: `recipe/qmix_blox`, `qmix_blox`, `qmix_blox.yaml` or `configs/algo/qmix.yaml` (a bare
     name is looked up in algo/, env/ and recipe/); else `value` unchanged (inline YAML, or a missing file the
     parser names)."""
     try:

@@ -1,8 +1,8 @@
 """What identifies a training run: its name, its folder's checkpoints, and the settings a resume must keep.
 
-A run is named `{recipe}__{layouts}__{opponent}__{seed}`: the recipe from the names of its config files
-(`qmix_blox+curriculum` for `configs/qmix_blox.yaml` then `configs/qmix_blox_curriculum.yaml`, a later
-file's name without the prefix it shares with the first), the maps, a readable opponent name, and the
+A run is named `{recipe}__{layouts}__{opponent}__{seed}`: the recipe from the names of the config files
+the command line gives (`qmix_blox_ladder`; `qmix_blox+fast` for `recipe/qmix_blox.yaml` then
+`qmix_blox_fast.yaml`, a later file's name without the prefix it shares with the first), the maps, a readable opponent name, and the
 seed; every part safe in a folder name. Its files are in `runs/<name>/version_N/` (a resume logs into a
 new version), its checkpoints in `checkpoints/`: `last.ckpt`, and `best.ckpt` beside it
 (`checkpointing.RunCheckpoint`). Commands that take a checkpoint take a run folder too, and play its best.
@@ -38,7 +38,7 @@ def safe_name(text: str, limit: int = 80) -> str:
 
 
 def recipe_name(config_files: Iterable[str | Path]) -> str:
-    """`qmix_blox`, `qmix_blox+curriculum`, `mappo+ippo`: the config files' names, each later one without
+    """`qmix_blox`, `qmix_blox+fast`, `vdn+ladder`: the config files' names, each later one without
     the prefix (up to an underscore) it shares with the first."""
     stems = [Path(p).stem for p in config_files]
     if not stems:

@@ -23,7 +23,7 @@ PY
 BLOX_NET="--model.network=marl_lightning.networks.AgentQNetworks --model.network.init_args.channels=[32,32] --model.network.init_args.strides=[2,1] --model.network.init_args.hidden=128 --model.mixer.init_args.state_pooling=4"
 TODAY_PLANES="--data.planes=[time,score,carrying,scared]"
 COMMON="--trainer.accelerator=$ACCELERATOR --trainer.devices=1"
-python benchmarks/ablation.py --config configs/qmix.yaml --config configs/qmix_blox.yaml --config configs/qmix_maze.yaml --config benchmarks/ablation_eval.yaml \
+python benchmarks/ablation.py --config configs/recipe/qmix_maze.yaml --config benchmarks/ablation_eval.yaml \
   --variant "today=$BLOX_NET $TODAY_PLANES $COMMON" --variant "maze planes=$BLOX_NET $COMMON" \
   --variant "fully convolutional=$TODAY_PLANES $COMMON" --variant "both=$COMMON" \
   --seeds $SEEDS --env-steps "$ENV_STEPS" --minutes "$MINUTES" --parallel "$PARALLEL" --train-only --out "$RUNS"

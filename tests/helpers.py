@@ -55,19 +55,21 @@ def food_cells(state: engine.GameState, game: int = 0) -> set[tuple[int, int]]:
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def stacked_on(name: str) -> list[str]:
-    """The shipped configs a config stacks on (its `Stacks on configs/X.yaml` comment), lowest first, then itself:
-    `qmix_blox_ladder.yaml` -> `[qmix.yaml, qmix_blox.yaml, qmix_blox_ladder.yaml]`."""
-    below = re.findall(r"[Ss]tacks on configs/(\w+\.yaml)", (ROOT / "configs" / name).read_text())
-    return [layer for lower in below for layer in stacked_on(lower)] + [name]
+def shipped_config(name: str) -> Path:
+    """A shipped config by its name, as the command line finds it: `qmix_blox` -> `configs/recipe/qmix_blox.yaml`."""
+    from marl_lightning.config_layers import config_file
+
+    path = Path(config_file(name))
+    assert path.is_file(), f"no shipped config {name!r}"
+    return path
 
 
 def config_args(name: str) -> list[str]:
-    """`--config FILE` for a shipped config and each it stacks on, in order: what its own comment says to run."""
-    return [arg for layer in stacked_on(name) for arg in ("--config", str(ROOT / "configs" / layer))]
+    """`--config FILE` for a shipped config (the command line reads the layers it stacks on first)."""
+    return ["--config", str(shipped_config(name))]
 
 
-def short_training_run(tmp: Path, *extra: str, steps: int = 10, config: str = "qmix.yaml") -> Path:
+def short_training_run(tmp: Path, *extra: str, steps: int = 10, config: str = "qmix") -> Path:
     """Train a config (QMIX by default) for a few gradient steps under `tmp`; returns the checkpoint it wrote."""
     from marl_lightning import CaptureDataModule
     from marl_lightning.cli import MARLCLI

@@ -55,7 +55,7 @@ def fit(tmp: Path, *args: str, steps: int, part: str = "network"):
 
 
 def test_a_clone_learns_its_teachers_moves_and_beats_random(tmp_path, demos):
-    cli = fit(tmp_path, "--config", str(ROOT / "configs" / "imitation.yaml"), f"--data.demonstrations={demos}",
+    cli = fit(tmp_path, "--config", str(ROOT / "configs" / "recipe" / "imitation.yaml"), f"--data.demonstrations={demos}",
               "--data.dagger=null", "--data.batch_size=128", "--model.lr=0.003", "--data.opponent=random", steps=250)
     assert isinstance(cli.model, ImitationModule)
     accuracy = cli.model.train_metrics["accuracy"]
@@ -67,7 +67,7 @@ def test_a_clone_learns_its_teachers_moves_and_beats_random(tmp_path, demos):
 
 
 def test_dagger_rounds_label_the_clones_games(tmp_path):
-    cli = fit(tmp_path, "--config", str(ROOT / "configs" / "imitation.yaml"), "--data.opponent=random",
+    cli = fit(tmp_path, "--config", str(ROOT / "configs" / "recipe" / "imitation.yaml"), "--data.opponent=random",
               "--data.dagger={teacher: heuristic, every_n_steps: 5, steps: 256, num_envs: 8, capacity: 4096}",
               "--data.batch_size=32", steps=11)
     demos = cli.datamodule.demos
@@ -76,17 +76,17 @@ def test_dagger_rounds_label_the_clones_games(tmp_path):
 
 
 def test_qmix_and_mappo_start_from_a_clone(tmp_path, demos):
-    fit(tmp_path / "bc", "--config", str(ROOT / "configs" / "imitation.yaml"), f"--data.demonstrations={demos}",
+    fit(tmp_path / "bc", "--config", str(ROOT / "configs" / "recipe" / "imitation.yaml"), f"--data.demonstrations={demos}",
         "--data.dagger=null", "--data.batch_size=32", steps=3)
     clone = next((tmp_path / "bc").glob("**/*.ckpt"))
     weights = {k: v for k, v in torch.load(clone, weights_only=True)["state_dict"].items() if k.startswith("agents.")}
-    qmix = fit(tmp_path / "qmix", "--config", str(ROOT / "configs" / "qmix.yaml"), f"--model.init_from={clone}",
+    qmix = fit(tmp_path / "qmix", "--config", str(ROOT / "configs" / "algo" / "qmix.yaml"), f"--model.init_from={clone}",
                "--model.lr=0", "--data.warmup=64", "--data.batch_size=16", "--model.target_update=soft", steps=2)
     assert isinstance(qmix.model, ValueDecompositionModule)
     for key, value in weights.items():  # a learning rate of 0: the clone's weights, in the online and target agents
         assert torch.equal(qmix.model.state_dict()[key], value)
         assert torch.equal(qmix.model.state_dict()["target_" + key], value)
-    mappo = fit(tmp_path / "mappo", "--config", str(ROOT / "configs" / "mappo.yaml"), f"--model.init_from={clone}",
+    mappo = fit(tmp_path / "mappo", "--config", str(ROOT / "configs" / "algo" / "mappo.yaml"), f"--model.init_from={clone}",
                 "--model.kickstart=1.0", "--model.kickstart_decay_steps=1000", "--data.rollout_length=4", steps=2, part="actor")
     assert isinstance(mappo.model, MAPPOModule)
     for key, value in weights.items():
@@ -98,7 +98,7 @@ def test_a_clones_critic_learns_the_demonstrations_returns_and_starts_mappos(tmp
     """With `model.critic` the clone also learns a value by n-step TD on the demonstrations (their rewards are
     this run's), which a lookahead scores with and MAPPO's critic starts from."""
     critic = "{class_path: marl_lightning.critics.ValueCritic, init_args: {channels: [8], hidden: 16, pooling: avg}}"
-    cli = fit(tmp_path / "bc", "--config", str(ROOT / "configs" / "imitation.yaml"), f"--data.demonstrations={demos}",
+    cli = fit(tmp_path / "bc", "--config", str(ROOT / "configs" / "recipe" / "imitation.yaml"), f"--data.demonstrations={demos}",
               "--data.dagger=null", "--data.batch_size=16", "--data.value_batch_size=8", "--data.n_step=3",
               f"--model.critic={critic}", "--data.reward_for_legal_action=true", "--data.limit_is_terminal=false", steps=4)
     model = cli.model
@@ -108,11 +108,11 @@ def test_a_clones_critic_learns_the_demonstrations_returns_and_starts_mappos(tmp
     obs = torch.zeros(3, 2, *model.hparams.obs_shape)
     assert model.state_value(obs, torch.ones(3, 2, 5, dtype=torch.bool)).shape == (3,)
     clone = next((tmp_path / "bc").glob("**/*.ckpt"))
-    mappo = fit(tmp_path / "mappo", "--config", str(ROOT / "configs" / "mappo.yaml"), f"--model.init_from={clone}",
+    mappo = fit(tmp_path / "mappo", "--config", str(ROOT / "configs" / "algo" / "mappo.yaml"), f"--model.init_from={clone}",
                 f"--model.critic={critic}", "--data.rollout_length=4", "--model.lr=0", steps=1, part="actor")
     saved = torch.load(clone, weights_only=True)["state_dict"]
     for key, value in mappo.model.critic.state_dict().items():
         assert torch.equal(value, saved["critic." + key])  # learning rate 0: still the clone's critic
     with pytest.raises(ValueError, match="recorded with rewards"):  # the stored rewards must be this run's
-        fit(tmp_path / "other", "--config", str(ROOT / "configs" / "imitation.yaml"), f"--data.demonstrations={demos}",
+        fit(tmp_path / "other", "--config", str(ROOT / "configs" / "recipe" / "imitation.yaml"), f"--data.demonstrations={demos}",
             "--data.dagger=null", f"--model.critic={critic}", "--data.zero_sum=true", steps=1)

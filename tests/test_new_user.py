@@ -37,7 +37,7 @@ def test_a_users_mistake_is_one_line_on_stderr_and_status_2(tmp_path):
     assert lines[-1].startswith("error: no checkpoint at") and "nosuch.ckpt" in lines[-1]
     debug = run("-m", "marl_lightning.evaluate", str(tmp_path / "nosuch.ckpt"), "random", "--debug")
     assert debug.returncode == 1 and "Traceback" in debug.stderr and "FileNotFoundError" in debug.stderr
-    layout = run("train.py", "fit", "--config", "configs/qmix.yaml", "--data.layouts", "nosuchmap", "--trainer.logger=false")
+    layout = run("train.py", "fit", "--config", "configs/algo/qmix.yaml", "--data.layouts", "nosuchmap", "--trainer.logger=false")
     assert layout.returncode == 2 and "Traceback" not in layout.stderr
     assert layout.stderr.strip().splitlines()[-1].startswith("error: no layout file 'nosuchmap'")
     team = run("-m", "agents", "--blue", "nosuchteam", "--games", "2")
@@ -126,7 +126,7 @@ def test_export_takes_the_checkpoint_first_and_has_a_default_folder(tmp_path, mo
 def test_the_console_of_a_run_is_about_the_run(tmp_path):
     logger = (f"[{{class_path: lightning.pytorch.loggers.CSVLogger, init_args: {{save_dir: '{tmp_path}', name: run}}}}, "
               f"{{class_path: lightning.pytorch.loggers.WandbLogger, init_args: {{project: p, save_dir: '{tmp_path}', offline: true}}}}]")
-    out = run("train.py", "fit", "--config", "configs/qmix.yaml", "--trainer.max_steps=8", "--data.num_envs=4",
+    out = run("train.py", "fit", "--config", "configs/algo/qmix.yaml", "--trainer.max_steps=8", "--data.num_envs=4",
               "--data.warmup=32", "--data.batch_size=8", "--trainer.enable_progress_bar=false", f"--trainer.logger={logger}",
               "--trainer.callbacks=[]", f"--trainer.default_root_dir={tmp_path}")
     assert out.returncode == 0, out.stderr[-2000:]
@@ -144,7 +144,7 @@ def test_every_model_and_data_setting_has_help(learner):
 
 
 def test_the_two_gradient_clippings_are_never_both_in_effect():
-    out = run("train.py", "fit", "--config", "configs/qmix.yaml", "--trainer.gradient_clip_val=1.0", "--trainer.logger=false")
+    out = run("train.py", "fit", "--config", "configs/algo/qmix.yaml", "--trainer.gradient_clip_val=1.0", "--trainer.logger=false")
     assert out.returncode == 2 and "leave trainer.gradient_clip_val unset" in out.stderr
 
 

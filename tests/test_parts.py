@@ -20,10 +20,11 @@ from gymPacMan import VecCaptureEnv, engine
 from gymPacMan.rules import BLUE, RED
 from marl_lightning import CaptureDataModule, GreedyPolicy, ValueDecompositionModule, load_policy
 from marl_lightning.cli import MARLCLI
+from marl_lightning.config_layers import stack, with_config_files
 from marl_lightning.data import TrainingBatch
 from marl_lightning.play.evaluation import make_entrant
 
-from helpers import config_args, stacked_on
+from helpers import config_args, shipped_config
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -49,7 +50,7 @@ class WeightedSumMixer(Mixer):
 
 def cli_fit(tmp_path: Path, *extra: str, steps: int = 8) -> MARLCLI:
     return MARLCLI(ValueDecompositionModule, CaptureDataModule, save_config_callback=None, args=[
-        "fit", "--config", str(ROOT / "configs" / "qmix.yaml"), f"--trainer.max_steps={steps}", "--trainer.logger=false",
+        "fit", "--config", str(ROOT / "configs" / "algo" / "qmix.yaml"), f"--trainer.max_steps={steps}", "--trainer.logger=false",
         "--trainer.callbacks=[]", "--trainer.enable_progress_bar=false", f"--trainer.default_root_dir={tmp_path}",
         "--data.num_envs=4", "--data.warmup=32", "--data.batch_size=16", "--data.length=40", *extra,
     ])
@@ -232,24 +233,63 @@ def test_team_names_come_from_the_installed_team_factory():
 def test_configs_are_a_base_and_small_layers(capsys):
     base = leaves(yaml.safe_load((ROOT / "configs" / "base.yaml").read_text()))
     assert not any(key.startswith("model") for key in base)  # the learner and its defaults are an algorithm's layer
-    for path in sorted((ROOT / "configs").glob("*.yaml")):
-        if path.name != "base.yaml":
-            layer = leaves(yaml.safe_load(path.read_text()))
-            below = dict(base)  # what the layer goes on top of: base.yaml, and the files it says it stacks on
-            for name in stacked_on(path.name)[:-1]:
-                below.update(leaves(yaml.safe_load((ROOT / "configs" / name).read_text())))
+    assert sorted(p.name for p in (ROOT / "configs").iterdir()) == ["algo", "base.yaml", "env", "recipe"]
+    names = [p.stem for p in (ROOT / "configs").glob("*/*.yaml")]
+    assert len(names) == len(set(names)) >= 20  # a bare name (`--config qmix_blox`) finds one file
+    for path in sorted((ROOT / "configs").glob("*/*.yaml")):
+        layer = leaves(yaml.safe_load(path.read_text()))
+        below = dict(base)  # what the layer goes on top of: base.yaml, and the layers it names (theirs first)
+        for lower in stack(path)[:-1]:
+            below.update(leaves(yaml.safe_load(lower.read_text())))
+        if path.parent.name == "env":
+            assert not any(key.startswith("model") for key in layer), f"{path.name}: an environment layer sets no learner"
+        else:
             assert "model.class_path" in {**below, **layer}, f"{path.name} names no learner (model.class_path), nor does a layer below"
-            repeated = [key for key, value in layer.items() if below.get(key, object()) == value and not key.endswith("class_path")
-                        and same_classes(key, layer, below)]
-            assert not repeated, f"{path.name} repeats what a layer below holds: {repeated}"
-            assert len(layer) <= 30, f"{path.name} sets {len(layer)} values: a layer should change a few"
+        if path.parent.name == "recipe":
+            folders = {lower.parent.name for lower in stack(path)[:-1]}
+            assert {"algo", "env"} <= folders, f"{path.name}: a recipe composes an algorithm and an environment, got {folders}"
+        repeated = [key for key, value in layer.items() if below.get(key, object()) == value and not key.endswith("class_path")
+                    and key != "layers" and same_classes(key, layer, below)]
+        assert not repeated, f"{path.name} repeats what a layer below holds: {repeated}"
+        assert len(layer) <= 30, f"{path.name} sets {len(layer)} values: a layer should change a few"
     with pytest.raises(SystemExit):
-        MARLCLI(datamodule_class=CaptureDataModule, args=["fit", *config_args("qmix_rnn.yaml"), "--data.num_envs=5", "--print_config"])
+        MARLCLI(datamodule_class=CaptureDataModule, args=["fit", *config_args("qmix_rnn"), "--data.num_envs=5", "--print_config"])
     out = capsys.readouterr().out
-    assert "tau: 0.01" in out and "max_steps: 6000" in out  # from qmix.yaml and base.yaml
+    assert "tau: 0.01" in out and "max_steps: 6000" in out  # from algo/qmix.yaml and base.yaml
     assert "sequence_length: 8" in out and "class_path: marl_lightning.mixers.QMixer" in out  # from qmix_rnn.yaml, qmix.yaml
     assert "recurrent: true" in out and "channels:\n        - 16\n        - 32\n        - 32" in out  # init_args merged
     assert "num_envs: 5" in out  # from the command line, last
+
+
+def test_a_recipe_reads_its_layers_first_each_once(tmp_path, capsys):
+    """recipe/qmix_maze stacks on recipe/qmix_blox and env/maze, both of which stack on env/blox: env/blox is read
+    once, before qmix_blox, so qmix_blox's values stand and env/maze's replace env/blox's."""
+    files = [p.relative_to(ROOT / "configs").as_posix() for p in stack(shipped_config("qmix_maze"))]
+    assert files == ["algo/qmix.yaml", "env/blox.yaml", "recipe/qmix_blox.yaml", "env/maze.yaml", "recipe/qmix_maze.yaml"]
+    args = with_config_files(["fit", "--config", "algo/qmix", "--config", "qmix_maze", "--config=algo/qmix"])
+    read = [Path(a).relative_to(ROOT / "configs").as_posix() for a in args if a.endswith(".yaml")]
+    assert read == ["algo/qmix.yaml", "env/blox.yaml", "recipe/qmix_blox.yaml", "env/maze.yaml", "recipe/qmix_maze.yaml",
+                    "algo/qmix.yaml"]  # a file the command line names is read where it is named, even again
+    mine = tmp_path / "mine.yaml"  # a user's recipe: shipped layers by name, their own files by path
+    (tmp_path / "fast.yaml").write_text("model:\n  init_args:\n    lr: 0.003\n")
+    mine.write_text("layers: [algo/vdn, env/ladder, fast.yaml]\ndata:\n  num_envs: 6\n")
+    with pytest.raises(SystemExit):
+        MARLCLI(datamodule_class=CaptureDataModule, args=["fit", "--config", str(mine), "--print_config"])
+    out = capsys.readouterr().out
+    assert "mixer: vdn" in out and "lr: 0.003" in out and "zero_sum: true" in out and "num_envs: 6" in out
+    mine.write_text("layers: [algo/nosuch]\n")
+    with pytest.raises(FileNotFoundError, match="stacks on layer 'algo/nosuch'"):
+        MARLCLI(datamodule_class=CaptureDataModule, args=["fit", "--config", str(mine), "--print_config"])
+    mine.write_text("layers: [mine.yaml]\n")
+    with pytest.raises(ValueError, match="cycle"):
+        with_config_files(["--config", str(mine)])
+
+
+def test_an_environment_alone_trains_the_default_learner(capsys):
+    with pytest.raises(SystemExit):
+        MARLCLI(datamodule_class=CaptureDataModule, args=["fit", "--config", "env/ladder", "--print_config"])
+    out = capsys.readouterr().out
+    assert "class_path: marl_lightning.learners.ValueDecompositionModule" in out and "zero_sum: true" in out
 
 
 def same_classes(key: str, layer: dict, below: dict) -> bool:
@@ -275,7 +315,7 @@ def test_a_config_file_stacks_on_another(tmp_path, capsys):
     mine = tmp_path / "mine.yaml"
     mine.write_text("model:\n  init_args:\n    lr: 0.0003\ndata:\n  layouts: smallMaze\n")
     with pytest.raises(SystemExit):
-        MARLCLI(datamodule_class=CaptureDataModule, args=["fit", *config_args("vdn.yaml"), "--config", str(mine), "--print_config"])
+        MARLCLI(datamodule_class=CaptureDataModule, args=["fit", *config_args("vdn"), "--config", str(mine), "--print_config"])
     out = capsys.readouterr().out
     assert "lr: 0.0003" in out and "layouts: smallMaze" in out and "mixer: vdn" in out
 

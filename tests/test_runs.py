@@ -13,7 +13,7 @@ from marl_lightning import CaptureDataModule, ValueDecompositionModule, load_pol
 from marl_lightning.cli import MARLCLI
 from marl_lightning.runs import BEST, changed_settings, opponent_name, recipe_name, run_checkpoint, run_name, safe_name
 
-from helpers import ROOT, stacked_on
+from helpers import ROOT
 
 
 def configured(*args: str) -> MARLCLI:
@@ -35,26 +35,26 @@ def checkpoint_settings(node: object) -> list[dict]:
 def test_every_shipped_config_keeps_the_checkpoint_of_the_highest_win_rate():
     """A win rate is better high: `mode: max` wherever a config monitors one (ModelCheckpoint's default is min)."""
     checked = 0
-    for path in sorted((ROOT / "configs").glob("*.yaml")):
+    for path in sorted((ROOT / "configs").glob("**/*.yaml")):
         for settings in checkpoint_settings(yaml.safe_load(path.read_text())):
             if "win_rate" in str(settings["monitor"]):
                 assert settings.get("mode") == "max", f"{path.name}: {settings}"
                 checked += 1
-    assert checked >= 8  # base.yaml's and the recipes' own
+    assert checked >= 6  # base.yaml's, the environments' and the recipes' own
 
 
 def test_run_names_come_from_the_config_files_and_are_distinct_per_recipe():
-    blox = [str(ROOT / "configs" / f"{name}.yaml") for name in ("qmix_blox", "qmix_blox_curriculum", "qmix_blox_ladder",
-                                                                 "qmix_blox_selfplay")]
-    qmix = str(ROOT / "configs" / "qmix.yaml")  # value decomposition's layer, which they stack on, names no recipe
     names = {
-        configured("--config", qmix, "--config", blox[0]).trainer.logger.name,
-        configured("--config", qmix, "--config", blox[0], "--config", blox[1]).trainer.logger.name,
-        configured("--config", qmix, "--config", blox[0], "--config", blox[2], "--config", blox[3]).trainer.logger.name,
+        configured("--config", "recipe/qmix_blox").trainer.logger.name,
+        configured("--config", "qmix_blox_curriculum").trainer.logger.name,
+        configured("--config", "algo/qmix", "--config", "qmix_blox_selfplay").trainer.logger.name,  # named by the recipe
+        configured("--config", "vdn", "--config", "env/ladder").trainer.logger.name,
     }
-    assert names == {"qmix_blox__bloxCapture__random__0", "qmix_blox+curriculum__bloxCapture__curriculum__0",
-                     "qmix_blox+ladder+selfplay__bloxCapture__random-0.5+baseline-0.5+league__0"}
-    assert recipe_name(["configs/mappo.yaml", "configs/ippo.yaml"]) == "mappo+ippo"
+    assert names == {"qmix_blox__bloxCapture__random__0", "qmix_blox_curriculum__bloxCapture__curriculum__0",
+                     "qmix_blox_selfplay__bloxCapture__random-0.5+baseline-0.5+league__0",
+                     "vdn+ladder__tinyMaze__random-0.5+baseline-0.5__0"}
+    assert recipe_name(["configs/recipe/qmix_blox.yaml", "my_changes.yaml"]) == "qmix_blox+my_changes"
+    assert recipe_name(["configs/recipe/qmix_blox.yaml", "configs/recipe/qmix_blox_fast.yaml"]) == "qmix_blox+fast"
 
 
 @pytest.mark.parametrize("opponent, expected", [
@@ -74,7 +74,7 @@ def test_opponents_get_readable_names_safe_in_a_folder_name(opponent, expected):
 
 
 def test_the_seed_is_given_once():
-    config = str(ROOT / "configs" / "qmix.yaml")
+    config = str(ROOT / "configs" / "algo" / "qmix.yaml")
     cli = configured("--config", config, "--seed_everything=7")
     assert cli.datamodule.seed == 7 and cli.trainer.logger.name.endswith("__7")
     assert configured("--config", config, "--seed_everything=7", "--data.seed=3").datamodule.seed == 3
@@ -82,7 +82,7 @@ def test_the_seed_is_given_once():
 
 def test_a_shipped_config_is_found_by_name_from_any_folder(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    for given in ("qmix", "qmix.yaml", "configs/qmix.yaml"):
+    for given in ("qmix", "qmix.yaml", "algo/qmix", "configs/algo/qmix.yaml", "configs/qmix.yaml"):
         assert configured("--config", given).model.hparams.mixer["class_path"] == "marl_lightning.mixers.QMixer"
 
 
@@ -92,7 +92,7 @@ def short_fit(tmp_path, config: str, *extra: str, steps: int = 4) -> MARLCLI:
               f"{{class_path: lightning.pytorch.loggers.WandbLogger, init_args: {{project: p, name: auto, save_dir: '{tmp_path}', "
               "offline: true}}]")
     return MARLCLI(datamodule_class=CaptureDataModule, save_config_kwargs={"overwrite": True}, args=[
-        "fit", *(arg for layer in stacked_on(f"{config}.yaml") for arg in ("--config", layer.removesuffix(".yaml"))),
+        "fit", "--config", config,
         f"--trainer.max_steps={steps}", "--trainer.enable_progress_bar=false",
         f"--trainer.logger={logger}", f"--trainer.default_root_dir={tmp_path}",
         "--trainer.callbacks=[{class_path: marl_lightning.checkpointing.RunCheckpoint, init_args: {save_last: true}}]",
@@ -132,7 +132,7 @@ def test_a_run_keeps_its_best_checkpoint_and_a_run_folder_plays_it(tmp_path, mon
     from marl_lightning.play.export import main as export_main
 
     cli = MARLCLI(ValueDecompositionModule, CaptureDataModule, save_config_callback=None, args=[
-        "fit", "--config", str(ROOT / "configs" / "qmix.yaml"), "--trainer.max_steps=20", "--trainer.enable_progress_bar=false",
+        "fit", "--config", str(ROOT / "configs" / "algo" / "qmix.yaml"), "--trainer.max_steps=20", "--trainer.enable_progress_bar=false",
         f"--trainer.logger=[{{class_path: lightning.pytorch.loggers.CSVLogger, init_args: {{save_dir: '{tmp_path}', name: auto}}}}]",
         "--trainer.callbacks=[{class_path: marl_lightning.EvaluationCallback, init_args: {games: 4, every_n_steps: 10, final_games: 0}},"
         " {class_path: marl_lightning.checkpointing.RunCheckpoint, init_args: {monitor: eval/win_rate, mode: max, save_last: true,"

@@ -226,7 +226,7 @@ def ddp_fit(tmp_path: Path, steps: int, *extra: str) -> subprocess.CompletedProc
     """`train.py fit` in two CPU processes; `tests/ddp_probe.py` saves what each rank ends with."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "tests"), os.environ.get("PYTHONPATH", "")])}
     return run_to_the_end(
-        [sys.executable, str(ROOT / "train.py"), "fit", "--config", str(ROOT / "configs" / "qmix.yaml"),
+        [sys.executable, str(ROOT / "train.py"), "fit", "--config", str(ROOT / "configs" / "algo" / "qmix.yaml"),
          "--trainer.strategy=ddp", "--trainer.devices=2", "--trainer.accelerator=cpu", f"--trainer.max_steps={steps}",
          "--trainer.enable_progress_bar=false", "--data.warmup=64", "--data.num_envs=4", "--data.length=20",
          f"--trainer.logger=[{{class_path: lightning.pytorch.loggers.CSVLogger, init_args: {{save_dir: '{tmp_path}'}}}}]",
@@ -263,7 +263,7 @@ def test_ddp_with_the_shipped_loggers_and_callbacks_ends(tmp_path):
     """The shipped config as a user runs it under DDP: its evaluation callback's final evaluation runs on
     rank 0 alone, and must not call a collective the other rank never reaches (it once read
     `trainer.log_dir`, which broadcasts, and the run never ended)."""
-    out = run_to_the_end([sys.executable, str(ROOT / "train.py"), "fit", "--config", str(ROOT / "configs" / "qmix.yaml"),
+    out = run_to_the_end([sys.executable, str(ROOT / "train.py"), "fit", "--config", str(ROOT / "configs" / "algo" / "qmix.yaml"),
                           "--trainer.strategy=ddp", "--trainer.devices=2", "--trainer.accelerator=cpu", "--trainer.max_steps=20",
                           "--trainer.enable_progress_bar=false", "--data.num_envs=8", "--data.warmup=64", "--data.batch_size=16"],
                          cwd=tmp_path, timeout=600)  # base.yaml's CSV and wandb loggers, evaluation and checkpoints
@@ -283,7 +283,7 @@ def test_a_short_seeded_run_learns_to_beat_random_in_both_colours(tmp_path):
     85% in each colour (the main job's target is 90%; measured 94-100% over two seeds)."""
     untrained = win_rates_by_colour(ValueDecompositionModule(obs_shape=(8, 6, 12)), "tinyMaze")
     cli = MARLCLI(ValueDecompositionModule, CaptureDataModule, run=False, save_config_callback=None, args=[
-        "--config", str(ROOT / "configs" / "qmix.yaml"), f"--trainer.max_steps={LEARNING_STEPS}",
+        "--config", str(ROOT / "configs" / "algo" / "qmix.yaml"), f"--trainer.max_steps={LEARNING_STEPS}",
         f"--trainer.logger=[{{class_path: lightning.pytorch.loggers.CSVLogger, init_args: {{save_dir: '{tmp_path}', name: run}}}}]",
         "--trainer.enable_progress_bar=false", f"--trainer.default_root_dir={tmp_path}",
     ])  # base.yaml's callbacks: evaluation every 250 steps, the best checkpoint kept, held-out games at the end
@@ -311,7 +311,7 @@ def win_rates_by_colour(module: ValueDecompositionModule, layout: str, games: in
 
 def test_ckpt_path_last_finds_the_previous_run_and_overwrites_nothing(tmp_path):
     args = lambda steps: [  # noqa: E731 - CSV logs under tmp_path/run/version_*, checkpoints beside them
-        "fit", "--config", str(ROOT / "configs" / "qmix.yaml"), f"--trainer.max_steps={steps}",
+        "fit", "--config", str(ROOT / "configs" / "algo" / "qmix.yaml"), f"--trainer.max_steps={steps}",
         "--trainer.enable_progress_bar=false",
         f"--trainer.logger=[{{class_path: lightning.pytorch.loggers.CSVLogger, init_args: {{save_dir: '{tmp_path}', name: run}}}}]",
         "--trainer.callbacks=[{class_path: lightning.pytorch.callbacks.ModelCheckpoint, init_args: {save_last: true}}]",
@@ -328,7 +328,7 @@ def test_ckpt_path_last_finds_the_previous_run_and_overwrites_nothing(tmp_path):
 
 def test_print_config_shows_every_setting(capsys):
     with pytest.raises(SystemExit):
-        MARLCLI(ValueDecompositionModule, CaptureDataModule, args=["fit", "--config", str(ROOT / "configs" / "qmix.yaml"), "--print_config"])
+        MARLCLI(ValueDecompositionModule, CaptureDataModule, args=["fit", "--config", str(ROOT / "configs" / "algo" / "qmix.yaml"), "--print_config"])
     out = capsys.readouterr().out
     assert "class_path: marl_lightning.mixers.QMixer" in out and "num_envs: 64" in out and "epsilon_schedule: linear" in out
 
@@ -387,7 +387,7 @@ def test_soft_targets_follow_the_online_networks_by_tau(tmp_path):
     assert any(not torch.equal(online[k], target_before[k]) for k in online)  # three soft steps: not a copy
     hard = fit(tmp_path / "hard", "--model.target_update=hard", "--model.target_update_interval=100", steps=3).model
     initial = MARLCLI(ValueDecompositionModule, CaptureDataModule, run=False, save_config_callback=None,
-                      args=["--config", str(ROOT / "configs" / "qmix.yaml"), "--data.num_envs=8"]).model  # seed 0, untrained
+                      args=["--config", str(ROOT / "configs" / "algo" / "qmix.yaml"), "--data.num_envs=8"]).model  # seed 0, untrained
     for k, v in hard.target_agents.state_dict().items():
         assert torch.equal(v, initial.target_agents.state_dict()[k])  # no sync within 100 steps: untouched
 
