@@ -123,9 +123,16 @@ def with_config_files(args: Sequence[str]) -> list[str]:
 
 
 def config_values(args: Sequence[str]) -> list[str]:
-    """The values of a command line's `--config` options, in order."""
-    values = [args[i + 1] for i, a in enumerate(args[:-1]) if a == "--config"]
-    return values + [a.partition("=")[2] for a in args if a.startswith("--config=")]
+    """The values of a command line's `--config` options (`--config X`, `--config=X`), in order."""
+    values, i = [], 0
+    while i < len(args):
+        if args[i] == "--config" and i + 1 < len(args):
+            values.append(args[i + 1])
+            i += 1
+        elif args[i].startswith("--config="):
+            values.append(args[i].partition("=")[2])
+        i += 1
+    return values
 
 
 def names_learner(value: str) -> bool:
@@ -148,17 +155,10 @@ def names_learner(value: str) -> bool:
 def named_files(args: Sequence[str]) -> list[Path]:
     """The config files a command line names (not the base, nor the layers they stack on), in order; a file that
     a later one stacks on is left out (`--config algo/qmix --config recipe/qmix_blox` is named by the recipe)."""
-    files, i = [], 0
-    while i < len(args):
-        value = None
-        if args[i] == "--config" and i + 1 < len(args):
-            value, i = args[i + 1], i + 1
-        elif args[i].startswith("--config="):
-            value = args[i].partition("=")[2]
-        i += 1
-        value = None if value is None else config_file(value)
+    files = []
+    for value in map(config_file, config_values(args)):
         try:
-            if value is not None and Path(value).is_file() and Path(value).resolve() != BASE_CONFIG.resolve():
+            if Path(value).is_file() and Path(value).resolve() != BASE_CONFIG.resolve():
                 files.append(Path(value))
         except OSError:  # inline YAML
             continue
