@@ -7,6 +7,7 @@ and the legal-action masks and returns one action per game for each of its two a
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from typing import Sequence
 
 import numpy as np
 
@@ -23,7 +24,7 @@ class Team(ABC):
     """
 
     name: str = "team"
-    time_limit: int = 300  # the game length in steps; the environment sets it to its own
+    _time_limit: int = 300  # `time_limit` until it is set
     # (N,) bool or None: games this team lost in its last `act` by the contest's discipline (it raised
     # or ran out of time; `agents.ContestTeam`); the environment ends them as the contest does.
     forfeits: np.ndarray | None = None
@@ -36,6 +37,24 @@ class Team(ABC):
             raise ValueError(f"team must be 0 (red) or 1 (blue), got {team!r}")
         self.team = team
         self.agents = TEAM_AGENTS[team]
+
+    def members(self) -> Sequence[Team]:
+        """The teams this one plays (or plans) through: an `AgentwiseTeam`'s two, a `MixtureTeam`'s members.
+        They get the game length when this team does. None by default (a team that plays alone)."""
+        return ()
+
+    @property
+    def time_limit(self) -> int:
+        """The game length in steps; the environment sets it to its own. Setting it sets every member's
+        (`members`): a composite of composites passes it down to its leaves. A composite that takes a member
+        in later gives it the current one."""
+        return self._time_limit
+
+    @time_limit.setter
+    def time_limit(self, value: int) -> None:
+        self._time_limit = value
+        for member in self.members():
+            member.time_limit = value
 
     def reset(self, state: GameState, games: np.ndarray) -> None:
         """Called when `games` (indices into the batch) start; teams with per-game memory clear it."""
