@@ -25,15 +25,8 @@ class AgentwiseTeam(Team):
         self.first, self.second = first, second
         self.name = f"{getattr(first, 'name', 'team')}/{getattr(second, 'name', 'team')}"
 
-    @property
-    def time_limit(self) -> int:
-        return self.first.time_limit
-
-    @time_limit.setter
-    def time_limit(self, value: int) -> None:
-        for member in (getattr(self, "first", None), getattr(self, "second", None)):
-            if member is not None:
-                member.time_limit = value
+    def members(self) -> tuple[Team, Team]:
+        return self.first, self.second
 
     @property
     def in_play(self) -> np.ndarray | None:

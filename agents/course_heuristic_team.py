@@ -181,6 +181,7 @@ class CourseHeuristicTeam(Team):
     name = "course_heuristic"
     astar = False  # AstarTeam's attacker drops plans that end next to a ghost
     entry_threshold = 5  # cells an unseen invader's likely entry is at least from the defender
+    memory_arrays = ("prev_food", "has_prev", "boundary_goal")  # the defender's memory (`state_dict`)
 
     def __init__(self, team: int = RED, observation: str = "course"):
         super().__init__(team)
@@ -208,17 +209,6 @@ class CourseHeuristicTeam(Team):
         self.distances.update(state, games)
         self.has_prev[games] = False
         self.boundary_goal[games] = -1
-
-    def state_dict(self) -> dict:
-        import torch
-
-        return {"prev_food": torch.from_numpy(self.prev_food.copy()), "has_prev": torch.from_numpy(self.has_prev.copy()),
-                "boundary_goal": torch.from_numpy(self.boundary_goal.copy())}
-
-    def load_state_dict(self, state_dict: dict) -> None:
-        self.prev_food[...] = state_dict["prev_food"].numpy()
-        self.has_prev[...] = state_dict["has_prev"].numpy()
-        self.boundary_goal[...] = state_dict["boundary_goal"].numpy()
 
     def visible(self, state: GameState) -> np.ndarray:
         """`(N, 4)` bool: the agents this team sees (its own always; opponents within sight in the contest's view)."""

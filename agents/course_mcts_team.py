@@ -370,6 +370,7 @@ class CourseMCTSTeam(DistanceTeam):
     """
 
     name = "course_mcts"
+    memory_arrays = ("plan_len", "plan_action", "plan_pos")  # the shared plans (`state_dict`)
 
     def __init__(self, team: int = 0, iterations: int = ITERATIONS):
         super().__init__(team)
@@ -394,17 +395,6 @@ class CourseMCTSTeam(DistanceTeam):
             self.plan_pos = np.zeros((n, 2, p, 2), dtype=np.int64)
         self.distances.update(state, games)
         self.plan_len[games] = 0
-
-    def state_dict(self) -> dict:
-        import torch
-
-        return {"plan_len": torch.from_numpy(self.plan_len.copy()), "plan_action": torch.from_numpy(self.plan_action.copy()),
-                "plan_pos": torch.from_numpy(self.plan_pos.copy())}
-
-    def load_state_dict(self, state_dict: dict) -> None:
-        self.plan_len[...] = state_dict["plan_len"].numpy()
-        self.plan_action[...] = state_dict["plan_action"].numpy()
-        self.plan_pos[...] = state_dict["plan_pos"].numpy()
 
     def draw(self, rng: np.random.Generator, num_games: int) -> np.ndarray:
         """The uniform draws of one move: `(N, 2, iterations + 1)`, one per search iteration and one for a random move."""

@@ -279,6 +279,7 @@ class HeuristicTeam(Team):
     """A planning attacker and a guarding defender (the course's `heuristicTeam` / `AstarTeam` kind)."""
 
     name = "heuristic"
+    memory_arrays = ("prev_food", "last_eaten")  # the defender's memory (`state_dict`)
 
     def __init__(self, team: int = 0):
         super().__init__(team)
@@ -288,15 +289,6 @@ class HeuristicTeam(Team):
 
     def reset(self, state: GameState, games: np.ndarray) -> None:
         self._start(state, np.arange(state.num_games) if self.bind(state) else games)
-
-    def state_dict(self) -> dict:
-        import torch
-
-        return {"prev_food": torch.from_numpy(self.prev_food.copy()), "last_eaten": torch.from_numpy(self.last_eaten.copy())}
-
-    def load_state_dict(self, state_dict: dict) -> None:
-        self.prev_food[...] = state_dict["prev_food"].numpy()
-        self.last_eaten[...] = state_dict["last_eaten"].numpy()
 
     def _start(self, state: GameState, games: np.ndarray) -> None:
         """Distance tables and an empty memory for `games` (all of them for a new batch)."""

@@ -63,15 +63,8 @@ class LookaheadTeam(Team):
         if self.model.team == team:
             raise ValueError(f"the opponent model {self.model!r} plays this team's colour")
 
-    @property
-    def time_limit(self) -> int:
-        return self.player.time_limit
-
-    @time_limit.setter
-    def time_limit(self, value: int) -> None:
-        for member in (getattr(self, "player", None), getattr(self, "model", None)):
-            if member is not None:
-                member.time_limit = value
+    def members(self) -> tuple[Team, Team]:
+        return self.player, self.model  # the policy it plays through and its model of the opponents
 
     def reset(self, state: GameState, games: np.ndarray) -> None:
         self.player.reset(state, games)

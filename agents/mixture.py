@@ -45,11 +45,11 @@ class MixtureTeam(Team):
         if set(members) != set(weights):
             raise ValueError("a mixture needs at least one member and a weight for each")
         self.names = list(members)
-        self.members = [members[n] for n in self.names]
+        self._members = [members[n] for n in self.names]
         self.rng = np.random.default_rng(seed)
         self.assignment = np.zeros(0, dtype=np.int64)  # (N,) which member plays each game, -1 none
-        self.games = np.zeros(len(self.members), dtype=np.int64)  # (members,) games played to the end
-        self.lost = np.zeros(len(self.members), dtype=np.int64)  # (members,) of those, games the member's side lost
+        self.games = np.zeros(len(self._members), dtype=np.int64)  # (members,) games played to the end
+        self.lost = np.zeros(len(self._members), dtype=np.int64)  # (members,) of those, games the member's side lost
         self.weights = np.zeros(0)
         self.set_weights(weights)
 
@@ -69,35 +69,28 @@ class MixtureTeam(Team):
             self.name = "+".join(f"{n}:{w:g}" for n, w in zip(self.names, values))
 
     # -- members that come and go ---------------------------------------------------------------
+    def members(self) -> tuple[Team, ...]:
+        """The members, in order (`names` names them)."""
+        return tuple(self._members)
+
     def add(self, member: Team, name: str, weight: float = 1.0) -> None:
         """A new member (built for this mixture's colour), drawn from the games that start from now on."""
         of_colour(member, self.team)
         member.time_limit = self.time_limit
-        self.members.append(member)
+        self._members.append(member)
         self.names.append(name)
         self.games, self.lost = np.append(self.games, 0), np.append(self.lost, 0)
         self.set_weights(np.append(self.weights, weight))
 
     def remove(self, index: int) -> None:
         """Drop a member; its games in progress finish with the member that takes its place (the first)."""
-        del self.members[index], self.names[index]
+        del self._members[index], self.names[index]
         self.games, self.lost = np.delete(self.games, index), np.delete(self.lost, index)
         self.assignment = np.where(self.assignment > index, self.assignment - 1, np.where(self.assignment == index, 0, self.assignment))
-        if not self.members:
+        if not self._members:
             self.assignment[:] = -1
         weights = np.delete(self.weights, index)
         self.set_weights(weights if weights.sum() > 0 else np.ones(len(weights)))
-
-    @property
-    def time_limit(self) -> int:
-        members = getattr(self, "members", [])
-        return members[0].time_limit if members else getattr(self, "_time_limit", Team.time_limit)
-
-    @time_limit.setter
-    def time_limit(self, value: int) -> None:
-        self._time_limit = value
-        for member in getattr(self, "members", []):
-            member.time_limit = value
 
     # -- playing --------------------------------------------------------------------------------
     def reset(self, state: GameState, games: np.ndarray) -> None:
@@ -105,9 +98,9 @@ class MixtureTeam(Team):
         if self.bind(state) or self.assignment.shape[0] != state.num_games:
             self.assignment = np.full(state.num_games, -1, dtype=np.int64)
             games = np.arange(state.num_games)
-        if self.members:
-            self.assignment[games] = self.rng.choice(len(self.members), size=len(games), p=self.probabilities)
-        for k, member in enumerate(self.members):
+        if self._members:
+            self.assignment[games] = self.rng.choice(len(self._members), size=len(games), p=self.probabilities)
+        for k, member in enumerate(self._members):
             member.in_play = self.assignment == k
             member.reset(state, games)
 
@@ -117,7 +110,7 @@ class MixtureTeam(Team):
         out = np.full((state.num_games, 2), STOP, dtype=np.int64)
         self.forfeits = np.zeros(state.num_games, dtype=np.bool_)
         playing = np.ones(state.num_games, dtype=np.bool_) if self.in_play is None else self.in_play  # a mixture in a mixture
-        for k, member in enumerate(self.members):
+        for k, member in enumerate(self._members):
             mine = (self.assignment == k) & playing
             if mine.any():
                 member.in_play = mine
@@ -134,7 +127,7 @@ class MixtureTeam(Team):
         known = games < self.assignment.shape[0]
         played[known] = self.assignment[games[known]]
         lost = winner == (1 if self.team == 1 else -1)  # the other side won
-        for k, member in enumerate(self.members):
+        for k, member in enumerate(self._members):
             mine = played == k
             if mine.any():
                 self.games[k] += int(mine.sum())
@@ -146,7 +139,7 @@ class MixtureTeam(Team):
         import torch
 
         return {"assignment": torch.from_numpy(self.assignment.copy()), "rng": self.rng.bit_generator.state,
-                "members": [m.state_dict() for m in self.members]}
+                "members": [m.state_dict() for m in self._members]}
 
     def load_state_dict(self, state_dict: dict) -> None:
         """The games' members and the draws' generator (members that come and go are their owner's to
@@ -154,5 +147,5 @@ class MixtureTeam(Team):
         self.assignment = state_dict["assignment"].numpy().copy()
         if "rng" in state_dict:  # a league pool saved before pools and mixtures were one class kept its own
             self.rng.bit_generator.state = state_dict["rng"]
-        for member, saved in zip(self.members, state_dict["members"]):
+        for member, saved in zip(self._members, state_dict["members"]):
             member.load_state_dict(saved)

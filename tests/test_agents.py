@@ -94,3 +94,37 @@ def test_one_team_shared_by_two_environments_plays_each_on_its_own_board():
     h, w = envs[1].state.grid_shape
     walls_key = envs[1].state.walls[0].tobytes()
     assert walls_key in shared.distances._keys  # bound to the environment it last played
+
+
+@pytest.mark.parametrize("name, kwargs", [("heuristic", {}), ("search", {}), ("course_heuristic", {}),
+                                          ("course_astar", {"observation": "contest"}), ("course_mcts", {"iterations": 20})])
+def test_a_teams_memory_comes_back_from_a_checkpoint_bit_for_bit(tmp_path, name, kwargs):
+    """The memory a team names in `memory_arrays` is saved as tensors that `torch.load(weights_only=True)` reads,
+    and restored exactly: the restored team plays on as the original does."""
+    import torch
+
+    from gymPacMan import VecCaptureEnv
+
+    env = VecCaptureEnv("bloxCapture", num_envs=4, opponent="baseline", length=60, seed=0)
+    env.reset()
+    team, restored = make_team(name, team=BLUE, **kwargs), make_team(name, team=BLUE, **kwargs)
+    team.reset(env.state, np.arange(4))
+    for _ in range(24):  # the baseline's attacker has eaten some of the team's food by then
+        env.step(team.act(env.state, engine.legal_actions(env.state), env.rng))
+    torch.save(team.state_dict(), tmp_path / "team.pt")
+    saved = torch.load(tmp_path / "team.pt", weights_only=True)
+    assert team.memory_arrays and set(saved) == set(team.memory_arrays)
+    restored.reset(env.state, np.arange(4))
+    fresh = {key: getattr(restored, key).copy() for key in team.memory_arrays}
+    restored.load_state_dict(saved)
+    assert any(not np.array_equal(fresh[key], getattr(team, key)) for key in fresh)  # a memory worth restoring
+    for key in team.memory_arrays:
+        ours, theirs = getattr(team, key), getattr(restored, key)
+        assert ours.dtype == theirs.dtype and np.array_equal(ours, theirs)
+    legal = engine.legal_actions(env.state)
+    np.testing.assert_array_equal(team.act(env.state, legal, np.random.default_rng(1)),
+                                  restored.act(env.state, legal, np.random.default_rng(1)))
+
+
+def test_a_team_without_memory_saves_none():
+    assert make_team("random").state_dict() == {} and make_team("baseline").state_dict() == {}

@@ -133,7 +133,7 @@ def test_a_contest_team_plays_wherever_a_team_name_is_taken(trouble):
     assert isinstance(mixture, MixtureTeam)
     result = play_match("random", mixture, "tinyCapture", 16, num_envs=16, length=40, seed=0)
     assert result["games"] == 16
-    contest = mixture.members[0]
+    contest = mixture.members()[0]
     assert contest.in_play is not None and 0 < contest.in_play.sum() < 16  # it played only its own games
 
 

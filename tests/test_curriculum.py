@@ -101,7 +101,7 @@ def test_a_checkpoint_is_an_entrant_and_a_mixture_member(tmp_path):
 
     checkpoint = short_training_run(tmp_path, steps=5)
     mixture = make_entrant({str(checkpoint): 0.5, "random": 0.5}, team=0, seed=0)
-    assert isinstance(mixture, MixtureTeam) and isinstance(mixture.members[0], PolicyTeam)
+    assert isinstance(mixture, MixtureTeam) and isinstance(mixture.members()[0], PolicyTeam)
     data = CaptureDataModule(layouts=["tinyMaze"], num_envs=8, opponent={str(checkpoint): 1.0})
     data.setup("fit")
-    assert isinstance(data.collector.env.opponent.members[0], PolicyTeam)
+    assert isinstance(data.collector.env.opponent.members()[0], PolicyTeam)

@@ -51,7 +51,7 @@ def test_snapshots_are_frozen_copies_in_a_capped_pool(learner):
     assert league.maybe_snapshot(35, learner) and [s["step"] for s in league.snapshots] == [25, 35]  # the oldest left
     assert league.pool.names == ["snapshot@25", "snapshot@35"]
     live = learner.policy().network
-    snapshot = league.pool.members[0].policy.network
+    snapshot = league.pool.members()[0].policy.network
     assert snapshot is not live and not any(p.requires_grad for p in snapshot.parameters())
     with torch.no_grad():
         next(live.parameters()).add_(1.0)  # the learner trains on; the snapshot does not change
@@ -112,6 +112,6 @@ def test_a_training_run_with_a_league_and_its_resume(tmp_path):
     data.setup("fit")
     restored = data.league
     assert [s["step"] for s in restored.snapshots] == [30, 35] and restored.elo == pytest.approx(league_state["elo"])
-    for member, weights in zip(restored.pool.members, league_state["weights"]):
+    for member, weights in zip(restored.pool.members(), league_state["weights"]):
         for name, value in member.policy.network.state_dict().items():
             assert torch.equal(value, weights[name])

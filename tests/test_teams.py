@@ -737,12 +737,34 @@ def test_members_of_a_mixture_come_and_go_and_each_plays_its_own_games():
         env.step(np.full((40, 2), STOP))
     assert pool.games.sum() == 40 and pool.time_limit == 10 and set(pool.assignment.tolist()) == {0, 1}
     pool.act(env.state, engine.legal_actions(env.state), np.random.default_rng(0))
-    for k, member in enumerate(pool.members):
+    for k, member in enumerate(pool.members()):
         assert np.array_equal(member.in_play, pool.assignment == k)
     baseline_games = pool.assignment == 1
     pool.remove(0)  # the random member's games in progress go to the member that takes its place
     assert pool.names == ["baseline"] and (pool.assignment == 0).all() and baseline_games.any()
     np.testing.assert_allclose(pool.probabilities, [1.0])
+
+
+def test_a_composite_of_composites_passes_the_time_limit_down_to_its_leaves():
+    """Setting a team's `time_limit` sets its `members()`'s, down to the leaves of a mixture holding an agentwise
+    team that holds a mixture; a member that joins later, at any depth, gets the current one."""
+    from agents import MixtureTeam
+    from agents.agentwise import AgentwiseTeam
+
+    def leaves(team):
+        return [leaf for member in team.members() for leaf in leaves(member)] or [team]
+
+    inner = make_team({"random": 1.0})
+    pair = AgentwiseTeam(make_team("heuristic"), inner)
+    mixture = MixtureTeam({"pair": pair, "search": make_team("search")}, {"pair": 1.0, "search": 1.0})
+    assert len(leaves(mixture)) == 3 and all(leaf.time_limit == 300 for leaf in leaves(mixture))
+    mixture.time_limit = 42
+    assert pair.time_limit == inner.time_limit == 42 and [leaf.time_limit for leaf in leaves(mixture)] == [42] * 3
+    mixture.add(AgentwiseTeam(make_team("baseline"), make_team("random")), "late")  # joins after it was set
+    inner.add(make_team("heuristic"), "later")  # joins a composite two levels down
+    assert len(leaves(mixture)) == 6 and all(leaf.time_limit == 42 for leaf in leaves(mixture))
+    VecCaptureEnv("tinyMaze", num_envs=2, opponent=mixture, length=17, seed=0)  # the environment sets its own
+    assert mixture.time_limit == 17 and all(leaf.time_limit == 17 for leaf in leaves(mixture))
 
 
 def test_costly_members_of_a_mixture_play_only_their_own_games(monkeypatch):
@@ -767,7 +789,7 @@ def test_costly_members_of_a_mixture_play_only_their_own_games(monkeypatch):
     alone = make_team("search")
     alone.time_limit = 30
     alone.reset(env.state, np.arange(40))
-    alone.prev_food[:], alone.last_eaten[:] = mixture.members[1].prev_food, mixture.members[1].last_eaten
+    alone.prev_food[:], alone.last_eaten[:] = mixture.members()[1].prev_food, mixture.members()[1].last_eaten
     expected = alone.act(env.state, legal, np.random.default_rng(3))
     assert np.array_equal(played[games], expected[games])
     seen = []

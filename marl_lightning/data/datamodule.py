@@ -269,7 +269,7 @@ class CaptureDataModule(L.LightningDataModule):
         league.record(*(self._pool_counts or (pool.games.copy(), pool.lost.copy())))
         step = self.trainer.global_step if self.trainer is not None else 0
         if league.maybe_snapshot(step, self.trainer.lightning_module):
-            rank_zero_info(f"league: snapshot of step {step} joins the pool ({len(pool.members)} of {league.pool_size})")
+            rank_zero_info(f"league: snapshot of step {step} joins the pool ({len(pool.members())} of {league.pool_size})")
         self._pool_counts = (pool.games.copy(), pool.lost.copy())
         self.collector.env.opponent.set_weights(league.game_weights())
         return league.stats()

@@ -78,13 +78,13 @@ class League:
         name = f"snapshot@{info['step']}"
         self.pool.add(PolicyTeam(policy, team=self.pool.team, name=name), name)
         self.snapshots.append(dict(info))
-        if len(self.pool.members) > self.pool_size:
+        if len(self.pool.members()) > self.pool_size:
             self.pool.remove(0)
             del self.snapshots[0]
         self.pool.set_weights(self.sampling_weights())
 
     def sampling_weights(self) -> np.ndarray:
-        n = len(self.pool.members)
+        n = len(self.pool.members())
         if self.sampling == "uniform":
             return np.ones(n)
         if self.sampling == "latest":
@@ -96,13 +96,13 @@ class League:
     def game_weights(self) -> dict[str, float]:
         """The training games' weights: `share` against the pool once it holds a snapshot, the rest against
         the configured opponents (the `opponents` and `league` members of the training opponent)."""
-        share = self.share if self.pool.members else 0.0
+        share = self.share if self.pool.members() else 0.0
         return {"opponents": 1 - share, "league": share}
 
     # -- results --------------------------------------------------------------------------------
     def record(self, before_games: np.ndarray, before_lost: np.ndarray) -> None:
         """Update the Elo ratings from the pool games that ended since the counts `before_*`."""
-        for k in range(len(self.pool.members)):
+        for k in range(len(self.pool.members())):
             played = int(self.pool.games[k] - (before_games[k] if k < len(before_games) else 0))
             lost = int(self.pool.lost[k] - (before_lost[k] if k < len(before_lost) else 0))
             for result in [1.0] * lost + [0.0] * (played - lost):  # 1: the learner won (ties count as losses here)
@@ -113,7 +113,7 @@ class League:
 
     def stats(self) -> dict[str, float]:
         games, lost = self.pool.games.sum(), self.pool.lost.sum()
-        out = {"league/elo": self.elo, "league/pool": float(len(self.pool.members))}
+        out = {"league/elo": self.elo, "league/pool": float(len(self.pool.members()))}
         if games:
             out["league/win_rate_vs_pool"] = float(lost / games)
         return out
@@ -122,7 +122,7 @@ class League:
     def state_dict(self) -> dict:
         return {
             "elo": self.elo, "next_snapshot": self.next_snapshot, "snapshots": [dict(s) for s in self.snapshots],
-            "weights": [{k: v.detach().cpu().clone() for k, v in m.policy.network.state_dict().items()} for m in self.pool.members],
+            "weights": [{k: v.detach().cpu().clone() for k, v in m.policy.network.state_dict().items()} for m in self.pool.members()],
             "games": torch.from_numpy(self.pool.games.copy()), "lost": torch.from_numpy(self.pool.lost.copy()),
             "rng": self.pool.rng.bit_generator.state,
         }
@@ -130,7 +130,7 @@ class League:
     def load_state_dict(self, state: dict, learner) -> None:
         self.elo, self.next_snapshot = float(state["elo"]), int(state["next_snapshot"])
         self.snapshots = []
-        while self.pool.members:
+        while self.pool.members():
             self.pool.remove(0)
         for info, weights in zip(state["snapshots"], state["weights"]):
             policy = frozen_policy(learner)
