@@ -42,7 +42,7 @@ class Exploration:
     """A rate (epsilon, a temperature...) decayed from `start` to `end` over `decay_steps` environment steps,
     `linear` or `exponential` (`epsilon_at`), and the acting policy that explores at that rate.
 
-    A subclass sets `metric` (the name the rate is logged under, `train/<name>`), implements `policy`
+    A subclass sets `metric` (the name the rate is logged under, e.g. `train/epsilon`), implements `policy`
     (what the collector plays while the learner trains), and may override `rate` for another schedule.
     Its constructor's arguments are its settings in a config (`init_args`); each is kept as an attribute
     of the same name, which is how `config()` writes them back into a checkpoint (override `config`
@@ -95,7 +95,10 @@ class Exploration:
         return {"class_path": f"{cls.__module__}.{cls.__qualname__}", "init_args": args}
 
     def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.config()["init_args"].items())
+        try:
+            args = ", ".join(f"{k}={v!r}" for k, v in self.config()["init_args"].items())
+        except TypeError:  # a subclass that does not keep its settings
+            return object.__repr__(self)
         return f"{type(self).__name__}({args})"
 
 
