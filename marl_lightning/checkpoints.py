@@ -56,7 +56,7 @@ def rebuild(checkpoint: dict, path: str | Path):
         learner = learner_class(checkpoint["learner"])
         accepted = inspect.signature(learner).parameters
         # LightningCLI saves every linked value, also those the learner does not take (a user's learner without `epochs`)
-        hparams = {k: v for k, v in checkpoint["hyper_parameters"].items()
+        hparams = {k: v for k, v in learner.upgraded_settings(checkpoint["hyper_parameters"]).items()
                    if not k.startswith("_") and (k in accepted or k not in LINKED_FROM_DATA)}
         module = learner(**hparams)
         missing, unexpected = module.load_state_dict(checkpoint["state_dict"], strict=False)

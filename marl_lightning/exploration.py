@@ -1,10 +1,30 @@
-"""Exploration: epsilon schedules over environment steps, and epsilon-greedy over legal actions."""
+"""Exploration: how a value-based learner picks the actions it collects experience with.
+
+An `Exploration` is a part of the learner, chosen by class as the mixer is (`model.exploration:
+{class_path: marl_lightning.exploration.EpsilonGreedy, init_args: {...}}`, or the short names `epsilon`,
+`boltzmann`): a rate decayed over environment steps (`rate`), the metric the rate is logged as, and
+the acting policy that uses it (`policy`), so the learner holds no branch per kind. `EpsilonGreedy`
+(a random legal action with probability epsilon) and `Boltzmann` (the softmax of the legal Q-values at
+a temperature) are the two built in; a subclass of your own works the same way by its class path.
+
+Below them, the pure pieces: `epsilon_at` (the schedule, MAPPO's entropy and kickstart decay use it
+too), `masked_argmax`, `epsilon_greedy` and `boltzmann` over legal actions.
+"""
 
 from __future__ import annotations
 
+import inspect
 import math
+import numbers
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import torch
+
+if TYPE_CHECKING:  # policy imports this module's functions: its classes are imported where a policy is built
+    from .networks import TeamNetwork
+    from .policy import GreedyPolicy
+
+SCHEDULES = ("linear", "exponential")
 
 
 def epsilon_at(env_steps: int, start: float, end: float, decay_steps: int, schedule: str = "linear") -> float:
@@ -16,6 +36,111 @@ def epsilon_at(env_steps: int, start: float, end: float, decay_steps: int, sched
     if schedule == "exponential":
         return end + (start - end) * math.exp(-5.0 * env_steps / max(decay_steps, 1))
     raise ValueError(f"schedule must be 'linear' or 'exponential', got {schedule!r}")
+
+
+class Exploration:
+    """A rate (epsilon, a temperature...) decayed from `start` to `end` over `decay_steps` environment steps,
+    `linear` or `exponential` (`epsilon_at`), and the acting policy that explores at that rate.
+
+    A subclass sets `metric` (the name the rate is logged under, e.g. `train/epsilon`), implements `policy`
+    (what the collector plays while the learner trains), and may override `rate` for another schedule.
+    Its constructor's arguments are its settings in a config (`init_args`); each is kept as an attribute
+    of the same name, which is how `config()` writes them back into a checkpoint (override `config`
+    otherwise).
+
+    Args:
+        start: the rate at the first environment step.
+        end: the rate after the decay, kept from then on.
+        decay_steps: environment steps (summed over the games collected) of the decay, at least 1.
+        schedule: `"linear"` or `"exponential"` (`end + (start - end) * exp(-5 * steps / decay_steps)`).
+    """
+
+    metric: str = "train/exploration"
+    bounds: tuple[float, float] = (0.0, math.inf)  # the rates that make sense (epsilon: a probability)
+
+    def __init__(self, start: float = 1.0, end: float = 0.05, decay_steps: int = 50_000, schedule: str = "linear"):
+        name, (low, high) = type(self).__name__, self.bounds
+        allowed = f">= {low:g}" if high == math.inf else f"in [{low:g}, {high:g}]"
+        for key, value in (("start", start), ("end", end)):
+            if isinstance(value, bool) or not isinstance(value, numbers.Real) or not low <= value <= high:
+                raise ValueError(f"{name}: {key} must be a number {allowed}, got {value!r}")
+        if isinstance(decay_steps, bool) or not isinstance(decay_steps, numbers.Integral) or decay_steps < 1:
+            raise ValueError(f"{name}: decay_steps must be a whole number of environment steps >= 1, got {decay_steps!r}")
+        if schedule not in SCHEDULES:
+            raise ValueError(f"{name}: schedule must be one of {list(SCHEDULES)}, got {schedule!r}")
+        self.start, self.end, self.decay_steps, self.schedule = float(start), float(end), int(decay_steps), schedule
+
+    def rate(self, env_steps: int) -> float:
+        """The rate after `env_steps` environment steps."""
+        return epsilon_at(env_steps, self.start, self.end, self.decay_steps, self.schedule)
+
+    def policy(self, network: TeamNetwork, obs_shape: tuple[int, int, int], planes: Sequence[str],
+               env_steps: Callable[[], int], generator: torch.Generator) -> GreedyPolicy:  # pragma: no cover
+        """The exploring player of the learner's live `network`, at `rate(env_steps())` when it acts, drawing
+        from `generator` (the collector's, saved in checkpoints)."""
+        raise NotImplementedError
+
+    def config(self) -> dict[str, Any]:
+        """`{"class_path": ..., "init_args": {...}}`: this exploration as a config names it, and as a checkpoint
+        keeps it (plain values: it loads with `weights_only=True`)."""
+        cls = type(self)
+        args = {}
+        for key, parameter in inspect.signature(cls.__init__).parameters.items():
+            if key == "self" or parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
+                continue
+            if not hasattr(self, key):
+                raise TypeError(f"{cls.__name__} does not keep its argument {key!r} as self.{key}: keep it, or override "
+                                "config(), so a checkpoint can rebuild it")
+            args[key] = getattr(self, key)
+        return {"class_path": f"{cls.__module__}.{cls.__qualname__}", "init_args": args}
+
+    def __repr__(self) -> str:
+        try:
+            args = ", ".join(f"{k}={v!r}" for k, v in self.config()["init_args"].items())
+        except TypeError:  # a subclass that does not keep its settings
+            return object.__repr__(self)
+        return f"{type(self).__name__}({args})"
+
+
+class EpsilonGreedy(Exploration):
+    """With probability epsilon (the rate, in [0, 1]) a uniformly random legal action, else the greedy one;
+    logged as `train/epsilon`. Its settings and defaults are `Exploration`'s: epsilon from 1 to 0.05 over
+    50,000 environment steps, linearly."""
+
+    metric = "train/epsilon"
+    bounds = (0.0, 1.0)
+
+    def policy(self, network: TeamNetwork, obs_shape: tuple[int, int, int], planes: Sequence[str],
+               env_steps: Callable[[], int], generator: torch.Generator) -> GreedyPolicy:
+        from .policy import EpsilonGreedyPolicy
+
+        return EpsilonGreedyPolicy(network, obs_shape, planes, lambda: self.rate(env_steps()), generator)
+
+
+class Boltzmann(Exploration):
+    """A legal action drawn from the softmax of the Q-values at a temperature (the rate, >= 0; near 0 it
+    plays greedily); logged as `train/temperature`. Its settings and defaults are `Exploration`'s: the
+    temperature from 1 to 0.05 over 50,000 environment steps, linearly."""
+
+    metric = "train/temperature"
+
+    def policy(self, network: TeamNetwork, obs_shape: tuple[int, int, int], planes: Sequence[str],
+               env_steps: Callable[[], int], generator: torch.Generator) -> GreedyPolicy:
+        from .policy import BoltzmannPolicy
+
+        return BoltzmannPolicy(network, obs_shape, planes, lambda: self.rate(env_steps()), generator)
+
+
+ALIASES: dict[str, type[Exploration]] = {"epsilon": EpsilonGreedy, "boltzmann": Boltzmann}
+
+
+def make_exploration(spec: Any) -> Exploration:
+    """The `Exploration` that `spec` names: an instance (as LightningCLI passes a `class_path`), a class, a
+    `{"class_path": ..., "init_args": {...}}` dict (as a checkpoint keeps it), a short name in `ALIASES`
+    (the class with its defaults) or a dotted class path."""
+    from .parts import build
+
+    return spec if isinstance(spec, Exploration) else build(spec, Exploration, ALIASES)
 
 
 def masked_argmax(q: torch.Tensor, legal: torch.Tensor) -> torch.Tensor:

@@ -1,8 +1,8 @@
-"""Parts injected into a learner: a network or a mixer given as a class, a `class_path` / `init_args`
-dict (as YAML gives it and checkpoints keep it), or a short alias.
+"""Parts injected into a learner: a network, a mixer or an exploration given as a class, a `class_path` /
+`init_args` dict (as YAML gives it and checkpoints keep it), or a short alias.
 
-The learner calls the part with the sizes it knows (`n_agents`, shapes); the part's own settings come
-with it. `describe` turns a part back into the plain dict a checkpoint stores (loaded with
+The learner calls the part with the sizes it knows (`n_agents`, shapes; an exploration needs none); the
+part's own settings come with it. `describe` turns a part back into the plain dict a checkpoint stores (loaded with
 `weights_only=True`), so a learner is rebuilt from its checkpoint alone.
 """
 
@@ -23,11 +23,12 @@ def import_class(path: str) -> type:
         raise ValueError(f"cannot import {path!r}: {exc}") from None
 
 
-def build(spec: Any, base: type, aliases: Mapping[str, type], *args: Any) -> Any:
+def build(spec: Any, base: type, aliases: Mapping[str, type], *args: Any, nullable: bool = False) -> Any:
     """Make the part `spec` with the learner's `args`, and check it is a `base`.
 
     `spec`: a class or callable (`MyMixer`, a `functools.partial`, what LightningCLI passes), a
     `{"class_path": ..., "init_args": {...}}` dict, a name in `aliases`, or a dotted class path.
+    `nullable`: the learner takes `None` too (no mixer), which an unknown name's message then offers.
     """
     if isinstance(spec, str):
         if spec in aliases:
@@ -35,7 +36,8 @@ def build(spec: Any, base: type, aliases: Mapping[str, type], *args: Any) -> Any
         elif "." in spec:  # a class path given as a plain string
             spec = import_class(spec)
         else:
-            raise ValueError(f"unknown {base.__name__.lower()} {spec!r}; use one of {sorted(aliases)}, a class path, or null")
+            raise ValueError(f"unknown {base.__name__.lower()} {spec!r}; use one of {sorted(aliases)}, a class path"
+                             + (", or null" if nullable else ""))
     if isinstance(spec, Mapping):
         if "class_path" not in spec:
             raise ValueError(f"a {base.__name__} given as a dict needs a class_path, got {dict(spec)}")

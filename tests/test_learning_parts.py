@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import torch
 
-from marl_lightning.exploration import boltzmann, epsilon_at, epsilon_greedy, masked_argmax
+from marl_lightning.exploration import (Boltzmann, EpsilonGreedy, Exploration, boltzmann, epsilon_at, epsilon_greedy,
+                                        make_exploration, masked_argmax)
 from marl_lightning.networks import AgentQNetworks
 from marl_lightning.learners.targets import double_q_values, td_target
 
@@ -31,6 +34,73 @@ def test_epsilon_schedules():
     assert epsilon_at(100, 1.0, 0.1, 100, "exponential") == pytest.approx(0.1 + 0.9 * 0.00673795, rel=1e-4)
     with pytest.raises(ValueError, match="schedule"):
         epsilon_at(0, 1.0, 0.1, 100, "cosine")
+
+
+@pytest.mark.parametrize("kind", [EpsilonGreedy, Boltzmann])
+def test_an_exploration_decays_its_rate_on_its_schedule(kind):
+    linear = kind(start=1.0, end=0.1, decay_steps=100)
+    assert [linear.rate(n) for n in (0, 50, 100, 1000)] == pytest.approx([1.0, 0.55, 0.1, 0.1])
+    exponential = kind(start=1.0, end=0.1, decay_steps=100, schedule="exponential")  # 0.1 + 0.9 exp(-5 n / 100)
+    assert [exponential.rate(n) for n in (0, 50, 100)] == pytest.approx([1.0, 0.1738765, 0.1060642], abs=1e-6)
+    assert kind().config()["init_args"] == {"start": 1.0, "end": 0.05, "decay_steps": 50_000, "schedule": "linear"}
+
+
+def test_each_exploration_logs_its_own_rate_and_plays_its_own_policy():
+    from marl_lightning.policy import BoltzmannPolicy, EpsilonGreedyPolicy
+
+    net, steps = AgentQNetworks(2, (8, 5, 5), channels=(4,), hidden=8), [0]
+    for kind, policy_class, metric in ((EpsilonGreedy, EpsilonGreedyPolicy, "train/epsilon"),
+                                       (Boltzmann, BoltzmannPolicy, "train/temperature")):
+        exploration = kind(start=0.8, end=0.2, decay_steps=10)
+        policy = exploration.policy(net, (8, 5, 5), (), lambda: steps[0], torch.Generator())
+        assert type(policy) is policy_class and exploration.metric == metric
+        steps[0] = 5
+        assert policy.rate() == pytest.approx(0.5)  # the rate at the steps collected when it acts
+        steps[0] = 0
+
+
+@pytest.mark.parametrize("settings, named", [
+    ({"start": 1.5}, "start must be a number in [0, 1], got 1.5"),
+    ({"end": -0.1}, "end must be a number in [0, 1], got -0.1"),
+    ({"end": "low"}, "end must be a number in [0, 1], got 'low'"),
+    ({"decay_steps": 0}, "decay_steps must be a whole number of environment steps >= 1, got 0"),
+    ({"decay_steps": 1000.5}, "decay_steps must be a whole number of environment steps >= 1, got 1000.5"),
+    ({"schedule": "cosine"}, "schedule must be one of ['linear', 'exponential'], got 'cosine'"),
+])
+def test_a_bad_exploration_setting_is_refused_and_named(settings, named):
+    with pytest.raises(ValueError, match=re.escape(f"EpsilonGreedy: {named}")):
+        EpsilonGreedy(**settings)
+
+
+def test_a_temperature_is_not_a_probability():
+    assert Boltzmann(start=5.0).rate(0) == 5.0
+    with pytest.raises(ValueError, match=re.escape("Boltzmann: end must be a number >= 0, got -0.1")):
+        Boltzmann(end=-0.1)
+
+
+def test_an_exploration_is_named_as_a_mixer_is():
+    default = EpsilonGreedy().config()
+    assert make_exploration("epsilon").config() == default and make_exploration(EpsilonGreedy).config() == default
+    assert type(make_exploration("boltzmann")) is Boltzmann
+    assert make_exploration("marl_lightning.exploration.Boltzmann").config() == Boltzmann().config()
+    given = {"class_path": "marl_lightning.exploration.Boltzmann", "init_args": {"decay_steps": 7}}
+    assert make_exploration(given).config() == {**given, "init_args": {"start": 1.0, "end": 0.05, "decay_steps": 7,
+                                                                       "schedule": "linear"}}
+    mine = EpsilonGreedy(end=0.0)
+    assert make_exploration(mine) is mine
+    with pytest.raises(ValueError, match="unknown exploration 'softmax'"):
+        make_exploration("softmax")
+    with pytest.raises(TypeError, match="not a marl_lightning.exploration.Exploration"):
+        make_exploration({"class_path": "torch.nn.Identity"})
+
+
+def test_an_exploration_that_does_not_keep_its_settings_is_told_so():
+    class Forgetful(Exploration):
+        def __init__(self, epsilon: float = 0.1):
+            super().__init__(start=epsilon, end=epsilon)
+
+    with pytest.raises(TypeError, match=r"does not keep its argument 'epsilon' as self.epsilon"):
+        Forgetful().config()
 
 
 def test_exploration_only_plays_legal_actions():

@@ -47,6 +47,23 @@ class WeightedSumMixer(Mixer):
         return self.scale * (nn.functional.softplus(self.weight) * agent_qs).sum(1) + self.bias(state.mean((2, 3)))[:, 0]
 """
 
+USER_EXPLORATION = """
+from marl_lightning.exploration import EpsilonGreedy
+
+
+class StepEpsilon(EpsilonGreedy):
+    # epsilon `start` for the first `at` environment steps, `end` after: a schedule of one's own
+
+    metric = "train/step_epsilon"
+
+    def __init__(self, start: float = 1.0, end: float = 0.1, at: int = 100):
+        super().__init__(start, end)
+        self.at = at
+
+    def rate(self, env_steps):
+        return self.start if env_steps < self.at else self.end
+"""
+
 
 def cli_fit(tmp_path: Path, *extra: str, steps: int = 8) -> MARLCLI:
     return MARLCLI(ValueDecompositionModule, CaptureDataModule, save_config_callback=None, args=[
@@ -101,7 +118,7 @@ def user_module(tmp_path, monkeypatch):
     """A module of the user's own, importable as `my_parts`, outside the project."""
     folder = tmp_path / "user_code"
     folder.mkdir()
-    (folder / "my_parts.py").write_text(textwrap.dedent(USER_MIXER) + USER_LEARNER)
+    (folder / "my_parts.py").write_text(textwrap.dedent(USER_MIXER) + USER_LEARNER + USER_EXPLORATION)
     monkeypatch.syspath_prepend(str(folder))
     yield "my_parts"
     sys.modules.pop("my_parts", None)
@@ -136,6 +153,30 @@ def test_a_users_learner_trains_by_class_path_with_the_linked_settings_and_its_c
     assert torch.load(checkpoint, weights_only=True)["learner"] == f"{user_module}.MyLearner"
     result = play_match(PolicyTeam(load_policy(checkpoint), BLUE), "random", ["tinyMaze"], games=4, num_envs=4, length=40)
     assert result["blue_wins"] + result["ties"] + result["red_wins"] == 4
+
+
+def test_a_users_exploration_trains_by_class_path_alone_and_its_checkpoint_loads(tmp_path, user_module):
+    cli = cli_fit(tmp_path, f"--model.exploration.class_path={user_module}.StepEpsilon",
+                  "--model.init_args.exploration.init_args.at", "40", "--model.exploration.init_args.end=0.2")
+    exploration = cli.model.exploration
+    assert type(exploration).__name__ == "StepEpsilon" and (exploration.start, exploration.end, exploration.at) == (1.0, 0.2, 40)
+    assert int(cli.model.env_steps) > 40 and cli.model.exploration_rate == 0.2
+    assert cli.model.logged_scalars()["train/step_epsilon"] == 0.2  # logged under its own name
+    checkpoint = next(tmp_path.glob("**/*.ckpt"))
+    saved = torch.load(checkpoint, weights_only=True)["hyper_parameters"]["exploration"]
+    assert saved == {"class_path": "my_parts.StepEpsilon", "init_args": {"start": 1.0, "end": 0.2, "at": 40}}
+    from marl_lightning.checkpoints import read_checkpoint, rebuild
+
+    assert rebuild(read_checkpoint(checkpoint), checkpoint).exploration.rate(39) == 1.0
+    assert isinstance(load_policy(checkpoint), GreedyPolicy)
+
+
+def test_an_exploration_that_is_no_exploration_is_named(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        cli_fit(tmp_path, "--model.exploration.class_path=torch.nn.Identity")
+    assert "torch.nn.Identity does not correspond to a subclass of Exploration" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="EpsilonGreedy: decay_steps must be .* got 0"):  # refused before anything trains
+        cli_fit(tmp_path, "--model.exploration.init_args.decay_steps=0")
 
 
 def test_a_mixer_that_is_no_mixer_is_named(tmp_path, capsys):

@@ -276,7 +276,7 @@ def test_ddp_with_the_shipped_loggers_and_callbacks_ends(tmp_path):
 
 @pytest.mark.slow
 def test_a_short_seeded_run_learns_to_beat_random_in_both_colours(tmp_path):
-    """The README's main job: QMIX on tinyMaze against random, as `configs/qmix.yaml` trains it. Random
+    """The README's main job: QMIX on tinyMaze against random, as `configs/algo/qmix.yaml` trains it. Random
     play wins about 26% as blue and 48% as red there (red moves first). Its greedy team swings from
     one evaluation to the next (docs/results.md), so the run keeps the checkpoint its in-training
     evaluation rates best, and that team plays 200 held-out games at the end: it must win at least
@@ -330,7 +330,8 @@ def test_print_config_shows_every_setting(capsys):
     with pytest.raises(SystemExit):
         MARLCLI(ValueDecompositionModule, CaptureDataModule, args=["fit", "--config", str(ROOT / "configs" / "algo" / "qmix.yaml"), "--print_config"])
     out = capsys.readouterr().out
-    assert "class_path: marl_lightning.mixers.QMixer" in out and "num_envs: 64" in out and "epsilon_schedule: linear" in out
+    assert "class_path: marl_lightning.mixers.QMixer" in out and "num_envs: 64" in out
+    assert "class_path: marl_lightning.exploration.EpsilonGreedy" in out and "schedule: linear" in out
 
 
 @pytest.mark.parametrize("override", [
@@ -338,7 +339,8 @@ def test_print_config_shows_every_setting(capsys):
     "--data.layouts=[tinyMaze, smallMaze]",  # padded to 9 x 16
     "--model.network.init_args.shared=false",
     "--model.target_update=hard",
-    "--model.epsilon_schedule=exponential",
+    "--model.exploration.init_args.schedule=exponential",
+    "--model.exploration=boltzmann",
 ])
 def test_config_switches_train(tmp_path, override):
     cli = fit(tmp_path, override, steps=12)
@@ -366,14 +368,68 @@ def test_shared_false_trains_one_network_per_agent(tmp_path):
 def test_the_epsilon_schedule_is_the_one_configured(tmp_path, schedule):
     from marl_lightning.exploration import epsilon_at
 
-    cli = fit(tmp_path, f"--model.epsilon_schedule={schedule}", "--model.epsilon_decay_steps=400", steps=12)
+    cli = fit(tmp_path, f"--model.init_args.exploration.init_args.schedule={schedule}",
+              "--model.init_args.exploration.init_args.decay_steps", "400", steps=12)
     steps = int(cli.model.env_steps)
-    assert cli.model.epsilon == pytest.approx(epsilon_at(steps, 1.0, 0.05, 400, schedule))
+    assert cli.model.exploration_rate == pytest.approx(epsilon_at(steps, 1.0, 0.05, 400, schedule))
     other = "linear" if schedule == "exponential" else "exponential"
-    assert cli.model.epsilon != pytest.approx(epsilon_at(steps, 1.0, 0.05, 400, other), abs=0.01)
+    assert cli.model.exploration_rate != pytest.approx(epsilon_at(steps, 1.0, 0.05, 400, other), abs=0.01)
     logged = logged_metrics(tmp_path)  # what the log shows, at each logged step
     expected = [epsilon_at(int(n), 1.0, 0.05, 400, schedule) for n in logged["rollout/env_steps"]]
     assert len(expected) >= 2 and logged["train/epsilon"] == pytest.approx(expected, abs=1e-6)
+
+
+def test_boltzmann_is_chosen_by_class_path_and_its_checkpoint_keeps_it(tmp_path):
+    """`--model.exploration.class_path ...Boltzmann` keeps qmix.yaml's settings but for the one given; the
+    temperature is what is logged, and the checkpoint keeps the part as a plain class_path dict."""
+    from marl_lightning.checkpoints import read_checkpoint, rebuild
+    from marl_lightning.exploration import Boltzmann
+    from marl_lightning.policy import BoltzmannPolicy
+
+    cli = fit(tmp_path, "--model.exploration.class_path", "marl_lightning.exploration.Boltzmann",
+              "--model.init_args.exploration.init_args.decay_steps", "1000", "--model.exploration.init_args.end=0.5", steps=10)
+    exploration = cli.model.exploration
+    assert type(exploration) is Boltzmann and (exploration.start, exploration.end, exploration.decay_steps) == (1.0, 0.5, 1000)
+    assert type(cli.model.exploration_policy(torch.Generator())) is BoltzmannPolicy
+    logged = logged_metrics(tmp_path)
+    assert "train/temperature" in logged and "train/epsilon" not in logged
+    expected = [1.0 - 0.5 * min(n / 1000, 1.0) for n in logged["rollout/env_steps"]]
+    assert logged["train/temperature"] == pytest.approx(expected, abs=1e-6)
+    path = tmp_path / "ckpt" / "last.ckpt"
+    saved = torch.load(path, weights_only=True)["hyper_parameters"]
+    assert saved["exploration"] == {"class_path": "marl_lightning.exploration.Boltzmann",
+                                    "init_args": {"start": 1.0, "end": 0.5, "decay_steps": 1000, "schedule": "linear"}}
+    assert not any(key.startswith(("epsilon", "temperature")) for key in saved)
+    assert rebuild(read_checkpoint(path), path).exploration.config() == exploration.config()
+
+
+@pytest.mark.parametrize("kind, expected", [
+    ("boltzmann", {"class_path": "marl_lightning.exploration.Boltzmann",
+                   "init_args": {"start": 2.0, "end": 0.5, "decay_steps": 300, "schedule": "exponential"}}),
+    ("epsilon", {"class_path": "marl_lightning.exploration.EpsilonGreedy",
+                 "init_args": {"start": 0.5, "end": 0.01, "decay_steps": 100, "schedule": "linear"}}),
+    (None, {"class_path": "marl_lightning.exploration.EpsilonGreedy",  # before Boltzmann: no `exploration` at all
+            "init_args": {"start": 0.5, "end": 0.01, "decay_steps": 100, "schedule": "linear"}}),
+])
+def test_a_checkpoint_with_the_old_exploration_settings_still_loads(tmp_path, kind, expected):
+    """Checkpoints written before the exploration was a part kept `exploration: epsilon|boltzmann` and
+    `epsilon_*` / `temperature_*`: they load, as the part those settings describe."""
+    from marl_lightning.checkpoints import read_checkpoint, rebuild
+
+    module = ValueDecompositionModule(obs_shape=(8, 6, 12), network={"class_path": "marl_lightning.networks.AgentQNetworks",
+                                                                     "init_args": {"channels": [4], "hidden": 8}})
+    old = {"state_dict": module.state_dict(), "hyper_parameters": dict(module.hparams),
+           "learner": "marl_lightning.learners.value_decomposition.ValueDecompositionModule"}
+    del old["hyper_parameters"]["exploration"]
+    old["hyper_parameters"].update({"epsilon_start": 0.5, "epsilon_end": 0.01, "epsilon_decay_steps": 100, "epsilon_schedule": "linear",
+                                    "temperature_start": 2.0, "temperature_end": 0.5, "temperature_decay_steps": 300,
+                                    "temperature_schedule": "exponential"})
+    if kind is not None:
+        old["hyper_parameters"]["exploration"] = kind
+    torch.save(old, tmp_path / "old.ckpt")
+    learner = rebuild(read_checkpoint(tmp_path / "old.ckpt"), tmp_path / "old.ckpt")
+    assert learner.exploration.config() == expected and learner.hparams.exploration == expected
+    assert isinstance(load_policy(tmp_path / "old.ckpt"), type(learner.policy()))
 
 
 def test_soft_targets_follow_the_online_networks_by_tau(tmp_path):

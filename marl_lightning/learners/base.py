@@ -52,6 +52,12 @@ class Learner(L.LightningModule):
         file names it (`runs.run_name`): here the class's name, lower case, without `Module`."""
         return cls.__name__.removesuffix("Module").lower() or "learner"
 
+    @classmethod
+    def upgraded_settings(cls, settings: Mapping[str, Any]) -> dict[str, Any]:
+        """A checkpoint's saved settings (hyperparameters) in this version's arguments: a learner whose
+        arguments changed converts an older checkpoint's here, so that it still loads (`checkpoints.rebuild`)."""
+        return dict(settings)
+
     # -- acting ---------------------------------------------------------------------------------
     def policy(self) -> GreedyPolicy:  # pragma: no cover - every learner defines it
         raise NotImplementedError

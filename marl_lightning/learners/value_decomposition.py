@@ -28,12 +28,13 @@ import torch.nn.functional as F
 from tensordict import TensorDict
 
 from ..data import TrainingBatch
-from ..exploration import epsilon_at
+from ..exploration import ALIASES as EXPLORATION_ALIASES
+from ..exploration import Exploration, make_exploration
 from ..mixers import ALIASES as MIXER_ALIASES
 from ..mixers import Mixer, global_state
 from ..networks import AgentQNetworks, TeamNetwork
 from ..parts import build, describe
-from ..policy import BoltzmannPolicy, EpsilonGreedyPolicy, GreedyPolicy
+from ..policy import GreedyPolicy
 from .base import Learner
 from .targets import double_q_values, lambda_returns, large_margin_loss, n_step_bootstrap, n_step_returns
 
@@ -85,16 +86,12 @@ class ValueDecompositionModule(Learner):
             (Polyak averaging with `tau` after every step).
         target_update_interval: gradient steps between hard target copies.
         tau: the soft update's step towards the online networks.
-        exploration: `"epsilon"` (epsilon-greedy over legal actions) or `"boltzmann"` (softmax over the
-            legal Q-values at a temperature).
-        epsilon_start: epsilon at the first environment step.
-        epsilon_end: epsilon after the decay.
-        epsilon_decay_steps: environment steps of the decay.
-        epsilon_schedule: `"linear"` or `"exponential"` decay.
-        temperature_start: Boltzmann exploration's temperature at the first environment step.
-        temperature_end: the temperature after the decay.
-        temperature_decay_steps: environment steps of the temperature's decay.
-        temperature_schedule: `"linear"` or `"exponential"`.
+        exploration: how the collector's games are played while the learner trains, an `Exploration`
+            (`marl_lightning.exploration`): `{class_path: marl_lightning.exploration.EpsilonGreedy, init_args:
+            {start: 1.0, end: 0.05, decay_steps: 50000, schedule: linear}}` in YAML (`Boltzmann`, softmax over
+            the legal Q-values at a temperature, takes the same settings; your own subclass works the same
+            way), or a short name, `epsilon` / `boltzmann`, for the class with its defaults. Not fixed: a
+            resume may change it.
         init_from: a checkpoint whose agents' networks start this run's (an imitation clone,
             `ImitationModule`, with the same `network`); the targets start as copies. `None`: fresh.
         demo_margin: the weight of DQfD's large-margin loss (`targets.large_margin_loss`) on the windows drawn
@@ -111,27 +108,24 @@ class ValueDecompositionModule(Learner):
                  reward_scale: float = 1.0, loss: str = "huber", huber_delta: float = 1.0, lr: float = 5e-4,
                  mixer_lr: float | None = None, lr_schedule: str = "constant", lr_decay_steps: int = 100_000,
                  lr_end_factor: float = 0.1, grad_clip: float = 10.0, target_update: str = "hard",
-                 target_update_interval: int = 200, tau: float = 0.005, exploration: str = "epsilon",
-                 epsilon_start: float = 1.0, epsilon_end: float = 0.05, epsilon_decay_steps: int = 50_000,
-                 epsilon_schedule: str = "linear", temperature_start: float = 1.0, temperature_end: float = 0.05,
-                 temperature_decay_steps: int = 50_000, temperature_schedule: str = "linear", init_from: str | None = None,
-                 demo_margin: float = 0.0, margin: float = 0.8):
+                 target_update_interval: int = 200, tau: float = 0.005, exploration: str | Exploration = "epsilon",
+                 init_from: str | None = None, demo_margin: float = 0.0, margin: float = 0.8):
         super().__init__()
         self.save_hyperparameters(logger=False)  # the loggers get the whole config once (cli.LoggedConfigCallback)
         self.hparams.network, self.hparams.mixer = describe(self.hparams.network), describe(self.hparams.mixer)  # plain dicts
+        self.exploration = make_exploration(exploration)
+        self.hparams.exploration = self.exploration.config()  # a class_path dict, as the mixer's
         for name, value, choices in (("target_update", target_update, ("hard", "soft")), ("loss", loss, ("huber", "mse")),
-                                     ("exploration", exploration, ("epsilon", "boltzmann")),
                                      ("lr_schedule", lr_schedule, ("constant", "linear", "cosine"))):
             if value not in choices:
                 raise ValueError(f"{name} must be one of {list(choices)}, got {value!r}")
         if td_lambda is not None and not 0.0 <= td_lambda <= 1.0:
             raise ValueError(f"td_lambda must be in [0, 1] (or null), got {td_lambda}")
-        epsilon_at(0, epsilon_start, epsilon_end, epsilon_decay_steps, epsilon_schedule)  # validates the schedules
-        epsilon_at(0, temperature_start, temperature_end, temperature_decay_steps, temperature_schedule)
         obs_shape = tuple(obs_shape)
         self.agents: TeamNetwork = build(network, TeamNetwork, {}, n_agents, obs_shape)
         state_shape = (n_agents * obs_shape[0], *obs_shape[1:])  # the mixer's global state (A*C, H, W)
-        self.mixer: Mixer | None = None if mixer is None else build(mixer, Mixer, MIXER_ALIASES, n_agents, state_shape)
+        self.mixer: Mixer | None = (None if mixer is None else
+                                    build(mixer, Mixer, MIXER_ALIASES, n_agents, state_shape, nullable=True))
         self.target_agents = copy.deepcopy(self.agents).requires_grad_(False)
         self.target_mixer = copy.deepcopy(self.mixer).requires_grad_(False) if self.mixer else None
 
@@ -141,28 +135,36 @@ class ValueDecompositionModule(Learner):
         name = mixer_name(settings.get("mixer", "qmix"))
         return name + "_rnn" if settings.get("network.init_args.recurrent", False) else name
 
+    @classmethod
+    def upgraded_settings(cls, settings: Mapping[str, Any]) -> dict[str, Any]:
+        """Older checkpoints kept the exploration as separate settings, `exploration: epsilon` (or `boltzmann`) and
+        `epsilon_start`, `_end`, `_decay_steps`, `_schedule` (`temperature_*` for Boltzmann): they become the
+        `exploration` part those describe, so those runs still load."""
+        settings = dict(settings)
+        old = {prefix: {key: settings.pop(f"{prefix}_{key}") for key in ("start", "end", "decay_steps", "schedule")
+                        if f"{prefix}_{key}" in settings} for prefix in ("epsilon", "temperature")}
+        kind = settings.get("exploration", "epsilon")
+        if any(old.values()) and isinstance(kind, str) and kind in EXPLORATION_ALIASES:
+            chosen = EXPLORATION_ALIASES[kind]
+            settings["exploration"] = {"class_path": f"{chosen.__module__}.{chosen.__qualname__}",
+                                       "init_args": old["temperature" if kind == "boltzmann" else "epsilon"]}
+        return settings
+
     # -- acting ---------------------------------------------------------------------------------
     @property
-    def epsilon(self) -> float:
-        h = self.hparams
-        return epsilon_at(self._env_steps, h.epsilon_start, h.epsilon_end, h.epsilon_decay_steps, h.epsilon_schedule)
-
-    @property
-    def temperature(self) -> float:
-        h = self.hparams
-        return epsilon_at(self._env_steps, h.temperature_start, h.temperature_end, h.temperature_decay_steps,
-                          h.temperature_schedule)
+    def exploration_rate(self) -> float:
+        """The exploration's rate now (epsilon, or a temperature), after the environment steps collected so far."""
+        return self.exploration.rate(self._env_steps)
 
     def policy(self) -> GreedyPolicy:
         """The greedy player of the live networks (evaluation, `load_policy`, export)."""
         return GreedyPolicy(self.agents, self.hparams.obs_shape, self.hparams.planes)
 
     def exploration_policy(self, generator: torch.Generator) -> GreedyPolicy:
-        """Epsilon-greedy (or Boltzmann) over legal actions at the current schedule, drawing from `generator`."""
+        """The exploration's player of the live networks (epsilon-greedy, Boltzmann... over legal actions), at
+        its rate for the environment steps collected when it acts, drawing from `generator`."""
         h = self.hparams
-        if h.exploration == "boltzmann":
-            return BoltzmannPolicy(self.agents, h.obs_shape, h.planes, lambda: self.temperature, generator)
-        return EpsilonGreedyPolicy(self.agents, h.obs_shape, h.planes, lambda: self.epsilon, generator)
+        return self.exploration.policy(self.agents, h.obs_shape, h.planes, lambda: self._env_steps, generator)
 
     # -- learning -------------------------------------------------------------------------------
     def td_loss(self, sample: TensorDict) -> tuple[torch.Tensor, torch.Tensor, dict[str, torch.Tensor]]:
@@ -282,9 +284,7 @@ class ValueDecompositionModule(Learner):
         self.target_agents.load_state_dict(self.agents.state_dict())
 
     def logged_scalars(self) -> dict[str, float]:
-        exploration = self.hparams.exploration
-        rate = {"train/epsilon": self.epsilon} if exploration == "epsilon" else {"train/temperature": self.temperature}
-        return {**rate, **super().logged_scalars()}
+        return {self.exploration.metric: self.exploration_rate, **super().logged_scalars()}
 
     def optimizer_step(self, *args, **kwargs) -> None:
         """The gradient step, then the target update, so a checkpoint taken after it holds both."""
