@@ -3,6 +3,8 @@ layouts with a share kept against earlier stages, and a resumed run stays in its
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import numpy as np
 import pytest
 
@@ -10,6 +12,8 @@ from agents import MixtureTeam, PolicyTeam
 from marl_lightning import CaptureDataModule
 from marl_lightning.data.curriculum import Curriculum, CurriculumConfig, StageConfig
 from marl_lightning.entrants import make_entrant
+
+from helpers import config_args, configured_data
 
 STAGES = [
     {"opponents": {"random": 1.0}, "layouts": ["tinyCapture"], "until_env_steps": 1000},
@@ -72,6 +76,37 @@ def test_bad_curricula_are_named():
         CaptureDataModule(layouts=["contest_1..2"], curriculum={"stages": ranged})
     with pytest.raises(ValueError, match="not both"):
         CaptureDataModule(layouts=["tinyCapture"], opponent="baseline", curriculum={"stages": STAGES})
+
+
+def test_the_settings_are_typed_and_checked_when_parsed(tmp_path, capsys):
+    """`data.curriculum` from a config file is the `CurriculumConfig` built in Python; a misspelt key is refused
+    by the parser, naming it; a bad value names its key and value; the hyperparameters hold plain dicts."""
+    data = configured_data(*config_args("qmix_blox_curriculum.yaml"))
+    expected = CurriculumConfig([StageConfig({"random": 1.0}, until_win_rate=0.9),
+                                 StageConfig({"random": 0.3, "baseline": 0.7}, until_win_rate=0.75),
+                                 StageConfig({"baseline": 0.6, "heuristic": 0.4})], keep_earlier=0.2)
+    assert data.curriculum.config == expected
+    assert data.hparams.curriculum == asdict(expected) and type(data.hparams.curriculum["stages"][0]) is dict
+    # from Python, a mapping is converted to the same settings
+    assert CaptureDataModule(layouts="bloxCapture", curriculum=asdict(expected)).curriculum.config == expected
+    misspelt = tmp_path / "misspelt.yaml"
+    misspelt.write_text("data:\n  curriculum:\n    keep_erlier: 0.1\n    stages:\n      - {opponents: {random: 1.0}}\n")
+    with pytest.raises(SystemExit):
+        configured_data("--config", str(misspelt))
+    assert "Option 'keep_erlier' is not accepted" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        configured_data("--data.curriculum={stages: [{opponents: {random: 1.0}, until_winrate: 0.5}]}")
+    assert "until_winrate" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="opponents={}"):
+        configured_data("--data.curriculum={stages: [{opponents: {random: 1.0}}, {opponents: {}}]}")
+    with pytest.raises(ValueError, match="until_win_rate=1.5"):
+        configured_data("--data.curriculum={stages: [{opponents: {random: 1.0}, until_win_rate: 1.5}]}")
+    with pytest.raises(ValueError, match=r"stages must hold at least one stage"):
+        configured_data("--data.curriculum={stages: []}")
+    with pytest.raises(ValueError, match=r"until_env_steps=0"):
+        StageConfig({"random": 1.0}, until_env_steps=0)
+    with pytest.raises(ValueError, match=r"contest_5\.\.1.*is empty"):
+        StageConfig({"random": 1.0}, layouts=["contest_5..1"])
 
 
 def test_games_follow_the_stage_and_a_restored_module_stays_in_it():
