@@ -54,6 +54,10 @@ def training_layouts(layouts: str | Sequence[str] | Mapping[str, float]) -> tupl
 class CaptureDataModule(L.LightningDataModule):
     """Environments, rewards and replay for training the blue team.
 
+    `curriculum`, `league` and `dagger` are typed settings (dataclasses), which the command line and config files
+    are checked against; from Python they may also be given as mappings of their fields, converted (and checked)
+    the same way.
+
     Args:
         layouts: training layouts (names, paths, ranges of generated mazes such as `contest_1..50`, or the
             streams `random`, `contest_random` and `berkeley_random`, a fresh maze per game); each game's drawn uniformly, or,
@@ -101,8 +105,6 @@ class CaptureDataModule(L.LightningDataModule):
             `StageConfig`: `{opponents, layouts, until_win_rate, until_env_steps}`); it replaces `opponent`.
         league: a self-play league, frozen snapshots of the learner playing `share` of the games (`data.league`;
             `data.league.LeagueConfig`: `{every_n_steps, pool_size, share, sampling, pfsp_power}`).
-            From Python, `curriculum`, `league` and `dagger` may be given as mappings of those fields: they are
-            converted (and checked) as the command line's are.
         demonstrations: a file of a teacher's games (`python -m marl_lightning.demos`, recorded with this run's
             reward settings): what `ImitationModule` clones, and what a replay learner draws `demo_share` of
             each batch from (DQfD: `model.demo_margin`).
