@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 import sys
+from dataclasses import asdict, is_dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
@@ -105,7 +106,10 @@ def is_run_folder(path: Any) -> bool:
 
 
 def _plain(value: Any) -> Any:
-    """A value as YAML would hold it (tuples as lists), so a setting compares equal however it was given."""
+    """A value as YAML would hold it (tuples as lists, a dataclass as its fields), so a setting compares equal
+    however it was given."""
+    if is_dataclass(value) and not isinstance(value, type):
+        value = asdict(value)
     if isinstance(value, Mapping):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -126,9 +130,25 @@ def changed_settings(saved: Mapping[str, Mapping[str, Any]], now: Mapping[str, M
             a, b = _plain(before[key]), _plain(after[key])
             if key == "layouts":
                 a, b = ([a] if isinstance(a, str) else a), ([b] if isinstance(b, str) else b)
+            if section == "data" and key in ("curriculum", "league"):
+                a, b = _with_defaults(key, a), _with_defaults(key, b)
             if a != b:
                 changed.append(f"{section}.{key} (checkpoint: {a}, now: {b})")
     return changed
+
+
+def _with_defaults(key: str, value: Any) -> Any:
+    """A curriculum's or league's settings with every field (an older checkpoint kept them as given, without
+    the defaults left out), so that the same settings compare equal; a value they do not fit is kept as it is."""
+    if not isinstance(value, Mapping):
+        return value
+    from .data.curriculum import CurriculumConfig
+    from .data.league import LeagueConfig
+
+    try:
+        return _plain({"curriculum": CurriculumConfig, "league": LeagueConfig}[key](**value))
+    except (TypeError, ValueError):
+        return value
 
 
 def check_resumable(ckpt: str | Path, learner: str, model: Mapping[str, Any], data: Mapping[str, Any]) -> None:

@@ -82,6 +82,15 @@ def short_training_run(tmp: Path, *extra: str, steps: int = 10, config: str = "q
     return next(tmp.glob("**/*.ckpt"))
 
 
+def configured_data(*args: str):
+    """The data module a command line builds (the default recipe unless a `--config` names one), nothing trained."""
+    from marl_lightning import CaptureDataModule
+    from marl_lightning.cli import MARLCLI
+
+    return MARLCLI(datamodule_class=CaptureDataModule, run=False, save_config_callback=None,
+                   args=[*args, "--trainer.logger=false"]).datamodule
+
+
 def run_to_the_end(args: list[str], cwd: Path, env: dict | None = None, timeout: int = 600) -> subprocess.CompletedProcess:
     """A command in its own process group (stdout and stderr together); one still running after `timeout`
     seconds is killed with all its children (DDP ranks, wandb's service) and fails the test, instead of

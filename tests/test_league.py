@@ -3,6 +3,8 @@ move the Elo ratings and PFSP weights, and the pool survives a checkpoint."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import numpy as np
 import pytest
 import torch
@@ -10,9 +12,9 @@ import torch
 from agents import MixtureTeam, PolicyTeam
 from gymPacMan import VecCaptureEnv
 from marl_lightning import CaptureDataModule, load_policy
-from marl_lightning.data.league import League
+from marl_lightning.data.league import League, LeagueConfig
 
-from helpers import short_training_run
+from helpers import config_args, configured_data, short_training_run
 
 
 class Learner:
@@ -31,7 +33,7 @@ def learner(tmp_path_factory) -> Learner:
 
 
 def league_with_pool(**settings) -> League:
-    league = League(**settings)
+    league = League(LeagueConfig(**settings))
     league.pool = MixtureTeam({}, {}, team=0, seed=0)
     return league
 
@@ -76,9 +78,36 @@ def test_sampling_rules_and_elo(learner):
     uniform.maybe_snapshot(1, learner), uniform.maybe_snapshot(2, learner)
     np.testing.assert_allclose(uniform.pool.probabilities, [0.5, 0.5])
     with pytest.raises(ValueError, match="sampling must be one of"):
-        League(sampling="best")
-    with pytest.raises(ValueError, match="unknown league key"):
-        League.from_config({"every": 5})
+        LeagueConfig(sampling="best")
+
+
+def test_the_settings_are_typed_and_checked_when_parsed(capsys):
+    """`data.league` from a config file is the `LeagueConfig` built in Python; an unknown key or sampling rule is
+    refused by the parser, naming it; a bad value names its key and value; the hyperparameters hold a plain dict."""
+    data = configured_data(*config_args("qmix_blox_selfplay.yaml"))
+    expected = LeagueConfig(every_n_steps=2000, pool_size=8, share=0.3, sampling="pfsp")
+    assert data.league.config == expected and data.hparams.league == asdict(expected) and type(data.hparams.league) is dict
+    assert configured_data("--data.league.share=0.25", "--data.league.pool_size=3").league.config == \
+        LeagueConfig(pool_size=3, share=0.25)
+    assert CaptureDataModule(league={"share": 0.25, "pool_size": 3}).league.config == LeagueConfig(pool_size=3, share=0.25)
+    with pytest.raises(SystemExit):
+        configured_data("--data.league.unknown", "1")
+    assert "Option 'unknown' is not accepted" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        configured_data("--data.league={every_n_step: 5}")
+    assert "Option 'every_n_step' is not accepted" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        configured_data("--data.league.sampling=best")
+    err = capsys.readouterr().err
+    assert 'Parser key "sampling"' in err and "Got value: best" in err
+    with pytest.raises(ValueError, match=r"data\.league\.share .*must be in \(0, 1\), got share=1.5"):
+        configured_data("--data.league={share: 1.5}")
+    with pytest.raises(ValueError, match=r"data\.league\.pool_size must be at least 1, got pool_size=0"):
+        LeagueConfig(pool_size=0)
+    with pytest.raises(ValueError, match=r"sampling must be one of uniform, latest, pfsp, got sampling='best'"):
+        LeagueConfig(sampling="best")
+    with pytest.raises(TypeError, match="every"):  # a mapping from Python: its keys are the fields
+        CaptureDataModule(league={"every": 5})
 
 
 def test_pool_games_are_counted_for_the_snapshot_that_played_them(learner):
@@ -100,7 +129,10 @@ def test_a_training_run_with_a_league_and_its_resume(tmp_path):
     the same snapshots (weights equal), Elo and counts."""
     ckpt = short_training_run(tmp_path, "--data.layouts=[tinyCapture]", "--data.length=20",
                               "--data.league={every_n_steps: 5, pool_size: 2, share: 0.5, sampling: pfsp}", steps=40)
-    saved = torch.load(ckpt, weights_only=True)["CaptureDataModule"]  # Lightning keeps it under the class name
+    checkpoint = torch.load(ckpt, weights_only=True)  # plain values only: the settings are kept as a dict
+    assert checkpoint["datamodule_hyper_parameters"]["league"] == {"every_n_steps": 5, "pool_size": 2, "share": 0.5,
+                                                                    "sampling": "pfsp", "pfsp_power": 2.0}
+    saved = checkpoint["CaptureDataModule"]  # Lightning keeps it under the class name
     league_state = saved["ranks"][0]["league"]
     assert [s["step"] for s in league_state["snapshots"]] == [30, 35] and len(league_state["weights"]) == 2
     assert int(league_state["games"].sum()) > 0  # games of 30 steps ended against the pool

@@ -122,9 +122,33 @@ def test_a_resume_refuses_a_checkpoint_it_cannot_continue_and_says_why(tmp_path)
     ckpt = tmp_path / "qmix__tinyMaze__random__0" / "version_0" / "checkpoints" / "last.ckpt"
     with pytest.raises(ValueError, match=r"cannot resume .*model\.mixer .*vdn.*; data\.num_envs \(checkpoint: 4, now: 8\)"):
         short_fit(tmp_path, "qmix", f"--ckpt_path={ckpt}", "--model.mixer=vdn", "--data.num_envs=8")
+    with pytest.raises(ValueError, match=r"cannot resume .*data\.league \(checkpoint: None, now: \{'every_n_steps': 2000, "
+                                         r"'pool_size': 8, 'share': 0.3"):
+        short_fit(tmp_path, "qmix", f"--ckpt_path={ckpt}", "--data.league.share=0.3")
     saved = {"model": {"obs_shape": (8, 6, 12), "lr": 0.001}, "data": {"layouts": "tinyMaze", "seed": 0}}
     assert changed_settings(saved, {"model": {"obs_shape": [8, 6, 12], "lr": 0.01},
                                     "data": {"layouts": ["tinyMaze"], "seed": 0}}) == []  # the learning rate may change
+
+
+def test_a_resume_compares_the_curriculum_and_the_league_field_by_field():
+    """The typed settings as a checkpoint keeps them (plain dicts, every field), or as an older one kept them
+    (the mapping given, defaults left out): the same settings pass, a changed one is named."""
+    from dataclasses import asdict
+
+    from marl_lightning.data.curriculum import CurriculumConfig
+    from marl_lightning.data.league import LeagueConfig
+
+    stages = [{"opponents": {"random": 1.0}, "until_win_rate": 0.9}, {"opponents": {"baseline": 1.0}}]
+    curriculum, league = asdict(CurriculumConfig(stages)), asdict(LeagueConfig(share=0.3))
+    now = {"data": {"curriculum": curriculum, "league": league}}
+    assert changed_settings({"data": {"curriculum": curriculum, "league": league}}, now) == []
+    assert changed_settings({"data": {"curriculum": {"stages": stages}, "league": {"share": 0.3}}}, now) == []  # older
+    assert changed_settings({"data": {"curriculum": curriculum, "league": league}},
+                            {"data": {"curriculum": CurriculumConfig(stages), "league": LeagueConfig(share=0.3)}}) == []
+    changed = changed_settings({"data": {"curriculum": {"stages": stages[:1] + [{"opponents": {"heuristic": 1.0}}]},
+                                         "league": {"share": 0.5}}}, now)
+    assert [c.split(" (")[0] for c in changed] == ["data.curriculum", "data.league"]
+    assert "'heuristic': 1.0" in changed[0] and "'share': 0.5" in changed[1] and "'share': 0.3" in changed[1]
 
 
 def test_a_run_keeps_its_best_checkpoint_and_a_run_folder_plays_it(tmp_path, monkeypatch, capsys):

@@ -114,6 +114,15 @@ def state_of(cli: MARLCLI) -> dict[str, torch.Tensor]:
     out.update({f"game.{k}": v for k, v in data.collector.env.state_dict()["games"].items()})
     out["exploration"] = data.collector.generator.get_state()
     out["replay"] = data.buffer.generator.get_state()
+    if data.curriculum is not None:  # the stage and when it began
+        state = data.curriculum.state_dict()
+        out["curriculum"] = torch.tensor([state["stage"], state["stage_started_env_steps"], state["stage_started_step"]])
+    if data.league is not None:  # the pool's snapshots, their results and ratings
+        state = data.league.state_dict()
+        out["league.games"], out["league.lost"] = state["games"], state["lost"]
+        out["league.elo"] = torch.tensor([state["elo"], *(s["elo"] for s in state["snapshots"])], dtype=torch.float64)
+        out["league.steps"] = torch.tensor([state["next_snapshot"], *(s["step"] for s in state["snapshots"])])
+        out.update({f"league.{i}.{k}": v for i, weights in enumerate(state["weights"]) for k, v in weights.items()})
     return out
 
 
@@ -124,6 +133,13 @@ def state_of(cli: MARLCLI) -> dict[str, torch.Tensor]:
                    "--data.n_step=3", "--data.potential_shaping=1.0")),
     ("qmix_rnn.yaml", ()),
     ("mappo.yaml", ("--data.rollout_length=8", "--data.minibatches=4", "--data.epochs=2")),  # 8 steps a rollout: resumed mid-update
+    # a curriculum whose stages end before and after the checkpoint (about 400 environment steps at step 20), the
+    # first on its own layout, with a self-play league whose pool plays from step 5 on (the resume checks that both
+    # settings are the checkpoint's)
+    pytest.param("qmix.yaml", ("--data.layouts=[tinyMaze, tinyCapture]", "--data.curriculum={stages: [{opponents: {random: 1}, "
+                 "layouts: [tinyMaze], until_env_steps: 250}, {opponents: {baseline: 1}, until_env_steps: 200}, "
+                 "{opponents: {random: 0.5, heuristic: 0.5}}], keep_earlier: 0.25}",
+                 "--data.league={every_n_steps: 5, pool_size: 2, share: 0.5}"), id="curriculum+league"),
 ])
 def test_resume_is_bit_exact(tmp_path, config, extra):
     """20 steps, then a resume to 30, ends where 30 steps in one go end, to the bit."""
@@ -136,6 +152,11 @@ def test_resume_is_bit_exact(tmp_path, config, extra):
     different = [k for k in a if not torch.equal(a[k], b[k])]
     assert not different, f"differ after the resume: {different[:8]}"
     assert resumed.trainer.global_step == straight.trainer.global_step == 30
+    if resumed.datamodule.curriculum is not None:  # the resume continued a curriculum between its stages' ends
+        ended = [h["ended_at_step"] for h in resumed.datamodule.curriculum.history]
+        assert len(ended) == 2 and ended[0] <= 20 < ended[1], resumed.datamodule.curriculum.history
+    if resumed.datamodule.league is not None:  # ...and a league whose pool, [10, 15] at the checkpoint, moved on
+        assert [s["step"] for s in resumed.datamodule.league.snapshots] == [20, 25]
 
 
 def test_load_policy_plays_greedy_legal_actions(tmp_path):

@@ -2,11 +2,13 @@
 the data module."""
 
 from .batch import TrainingBatch
+from .curriculum import CurriculumConfig, StageConfig
 from .datamodule import CaptureDataModule
+from .league import LeagueConfig
 from .onpolicy import RolloutBuffer
 from .replay import ReplayBuffer
 from .rollout import Collector, summarize
 from .streams import ImitationStream, OnPolicyStream, RolloutStream
 
-__all__ = ["CaptureDataModule", "Collector", "ImitationStream", "OnPolicyStream", "ReplayBuffer", "RolloutBuffer",
-           "RolloutStream", "TrainingBatch", "summarize"]
+__all__ = ["CaptureDataModule", "Collector", "CurriculumConfig", "ImitationStream", "LeagueConfig", "OnPolicyStream",
+           "ReplayBuffer", "RolloutBuffer", "RolloutStream", "StageConfig", "TrainingBatch", "summarize"]

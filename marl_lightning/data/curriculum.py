@@ -17,6 +17,10 @@ forgotten.
           - {opponents: {random: 0.3, baseline: 0.7}, until_win_rate: 0.8, until_env_steps: 5000000}
           - {opponents: {baseline: 0.5, heuristic: 0.5}}
 
+The settings are typed (`CurriculumConfig` and its `StageConfig`s, frozen; the command line and YAML
+are checked against them, an unknown or misspelt key refused by name); `Curriculum` holds them and
+where training stands (the stage, when it began, the history of the stages that ended).
+
 All stages' opponents are built once, as one `MixtureTeam`; a stage only changes its weights (and the
 environment's layout weights), so a game in progress keeps its opponent and a resumed run goes on
 in the stage it had reached.
@@ -32,9 +36,19 @@ import numpy as np
 from gymPacMan.layout_names import expand_layout_names
 
 
-@dataclass
-class Stage:
-    """One stage: `opponents` `{entrant: weight}`, optional `layouts` and the gates that end it."""
+@dataclass(frozen=True)
+class StageConfig:
+    """One stage of `data.curriculum`.
+
+    Args:
+        opponents: `{entrant: weight}`: the stage's opponents (any entrants), weights non-negative with a
+            positive sum (normalised).
+        layouts: the layouts the stage's games are played on (some of `data.layouts`; ranges such as
+            `contest_1..5` allowed); `None`: all of `data.layouts`, as weighted there.
+        until_win_rate: the stage ends once an evaluation after it began wins this often (in (0, 1])
+            against each of its opponents that the evaluation plays (else on the mean win rate).
+        until_env_steps: the stage ends after this many environment steps in it (at least 1).
+    """
 
     opponents: dict[str, float]
     layouts: list[str] | None = None
@@ -42,44 +56,76 @@ class Stage:
     until_env_steps: int | None = None
 
     def __post_init__(self):
+        weights = list(self.opponents.values()) if isinstance(self.opponents, Mapping) else None
+        if not weights or any(not float(w) >= 0 for w in weights) or sum(weights) <= 0:
+            raise ValueError(f"data.curriculum: a stage's opponents must be {{entrant: weight}} with non-negative weights "
+                             f"and a positive sum, got opponents={self.opponents!r}")
         if self.layouts is not None:
-            self.layouts = expand_layout_names(self.layouts)  # contest_1..50: 50 names
-        if not self.opponents or any(w < 0 for w in self.opponents.values()) or sum(self.opponents.values()) <= 0:
-            raise ValueError(f"a curriculum stage needs opponents with non-negative weights and a positive sum, got {self.opponents}")
+            if isinstance(self.layouts, str) or not self.layouts:
+                raise ValueError(f"data.curriculum: a stage's layouts must be a non-empty list of layouts (or null: all of "
+                                 f"data.layouts), got layouts={self.layouts!r}")
+            expand_layout_names(self.layouts)  # a bad range (contest_5..1) is named here
         if self.until_win_rate is not None and not 0 < self.until_win_rate <= 1:
-            raise ValueError(f"until_win_rate must be in (0, 1], got {self.until_win_rate}")
+            raise ValueError(f"data.curriculum: a stage's until_win_rate must be in (0, 1], got until_win_rate={self.until_win_rate}")
         if self.until_env_steps is not None and self.until_env_steps < 1:
-            raise ValueError(f"until_env_steps must be at least 1, got {self.until_env_steps}")
+            raise ValueError(f"data.curriculum: a stage's until_env_steps must be at least 1, got until_env_steps={self.until_env_steps}")
 
     def weights(self) -> dict[str, float]:
         total = sum(self.opponents.values())
         return {name: w / total for name, w in self.opponents.items()}
 
 
+@dataclass(frozen=True)
+class CurriculumConfig:
+    """`data.curriculum`: the stages the training games move through.
+
+    Args:
+        stages: the stages (`StageConfig`: `opponents`, `layouts`, `until_win_rate`, `until_env_steps`), at
+            least one; the last never ends.
+        keep_earlier: the share of the games (in [0, 1)) kept against the earlier stages' opponents.
+    """
+
+    stages: list[StageConfig]
+    keep_earlier: float = 0.2
+
+    def __post_init__(self):
+        if isinstance(self.stages, (str, Mapping)) or not isinstance(self.stages, Sequence):
+            raise ValueError(f"data.curriculum.stages must be a list of stages, got stages={self.stages!r}")
+        # stages given as mappings (from Python) become StageConfigs; the command line gives StageConfigs
+        object.__setattr__(self, "stages", [s if isinstance(s, StageConfig) else StageConfig(**s) for s in self.stages])
+        if not self.stages:
+            raise ValueError("data.curriculum.stages must hold at least one stage, got stages=[]")
+        if not 0 <= self.keep_earlier < 1:
+            raise ValueError(f"data.curriculum.keep_earlier must be in [0, 1), got keep_earlier={self.keep_earlier}")
+
+
 @dataclass
 class Curriculum:
-    """The stages, the share of games kept against earlier stages, and where training stands."""
+    """A curriculum's settings (`config`) and where training stands in it."""
 
-    stages: list[Stage]
-    keep_earlier: float = 0.2
+    config: CurriculumConfig
     stage: int = 0
     stage_started_env_steps: int = 0
     stage_started_step: int = 0
     history: list[dict] = field(default_factory=list)  # when each stage ended and why
+    stage_layouts: list[list[str] | None] = field(init=False, repr=False)
 
     def __post_init__(self):
-        self.stages = [s if isinstance(s, Stage) else Stage(**s) for s in self.stages]
-        if not self.stages:
-            raise ValueError("a curriculum needs at least one stage")
-        if not 0 <= self.keep_earlier < 1:
-            raise ValueError(f"keep_earlier must be in [0, 1), got {self.keep_earlier}")
+        if isinstance(self.config, Mapping):  # `{stages: [...], keep_earlier: ...}` from Python
+            self.config = CurriculumConfig(**self.config)
+        if not isinstance(self.config, CurriculumConfig):
+            raise TypeError(f"a Curriculum is built from a CurriculumConfig (or its mapping), got {self.config!r}")
+        # each stage's layouts with ranges written out (contest_1..50: 50 names)
+        self.stage_layouts = [None if s.layouts is None else [str(l) for l in expand_layout_names(s.layouts)]
+                              for s in self.config.stages]
 
-    @classmethod
-    def from_config(cls, config: Mapping) -> "Curriculum":
-        unknown = set(config) - {"stages", "keep_earlier"}
-        if unknown:
-            raise ValueError(f"unknown curriculum key(s) {sorted(unknown)}: a curriculum has stages and keep_earlier")
-        return cls(stages=list(config.get("stages", [])), keep_earlier=float(config.get("keep_earlier", 0.2)))
+    @property
+    def stages(self) -> list[StageConfig]:
+        return self.config.stages
+
+    @property
+    def keep_earlier(self) -> float:
+        return self.config.keep_earlier
 
     def entrants(self) -> list[str]:
         """Every stage's opponents, each once, in order of appearance."""
@@ -99,7 +145,7 @@ class Curriculum:
 
     def layout_weights(self, layouts: Sequence[str]) -> np.ndarray | None:
         """Weights over `layouts` for the current stage (`None`: all alike)."""
-        chosen = self.stages[self.stage].layouts
+        chosen = self.stage_layouts[self.stage]
         if chosen is None:
             return None
         names = [str(l) for l in layouts]
@@ -108,8 +154,8 @@ class Curriculum:
 
     def check_layouts(self, layouts: Sequence[str]) -> None:
         names = {str(l) for l in layouts}
-        for k, stage in enumerate(self.stages):
-            missing = [l for l in stage.layouts or [] if l not in names]
+        for k, stage_layouts in enumerate(self.stage_layouts):
+            missing = [l for l in stage_layouts or [] if l not in names]
             if missing:
                 raise ValueError(f"curriculum stage {k} plays on {missing}, which data.layouts {sorted(names)} does not hold "
                                  "(list every stage's layouts there: the grid is padded to the largest)")

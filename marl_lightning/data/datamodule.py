@@ -21,9 +21,9 @@ from gymPacMan.rules import RED, RewardConfig
 from gymPacMan.vec_env import RANDOM_LAYOUT_SHAPE, resolve_layouts
 
 from ..entrants import make_entrant
-from .curriculum import Curriculum
+from .curriculum import Curriculum, CurriculumConfig
 from .demonstrations import DaggerConfig, DemoSource
-from .league import League
+from .league import League, LeagueConfig
 from .onpolicy import RolloutBuffer
 from .replay import ReplayBuffer
 from .rewards import RewardShaper
@@ -53,6 +53,10 @@ def training_layouts(layouts: str | Sequence[str] | Mapping[str, float]) -> tupl
 
 class CaptureDataModule(L.LightningDataModule):
     """Environments, rewards and replay for training the blue team.
+
+    `curriculum`, `league` and `dagger` are typed settings (dataclasses), which the command line and config files
+    are checked against; from Python they may also be given as mappings of their fields, converted (and checked)
+    the same way.
 
     Args:
         layouts: training layouts (names, paths, ranges of generated mazes such as `contest_1..50`, or the
@@ -96,10 +100,11 @@ class CaptureDataModule(L.LightningDataModule):
             `replay_ratio` is `None`.
         seed: environment seed (each DDP rank adds its rank); `None` (the default): the run's `seed_everything`
             (`marl fit` sets it, so a seed is given once), or 0 where no run sets it.
-        curriculum: `{stages: [...], keep_earlier: 0.2}`, stages of opponents (and layouts) the games move
-            through on win-rate or step gates (`data.curriculum`); it replaces `opponent`.
-        league: `{every_n_steps, pool_size, share, sampling, pfsp_power}`: a self-play league, frozen
-            snapshots of the learner playing `share` of the games (`data.league`).
+        curriculum: stages of opponents (and layouts) the games move through on win-rate or step gates
+            (`data.curriculum`; `data.curriculum.CurriculumConfig`: `{stages, keep_earlier}`, each stage a
+            `StageConfig`: `{opponents, layouts, until_win_rate, until_env_steps}`); it replaces `opponent`.
+        league: a self-play league, frozen snapshots of the learner playing `share` of the games (`data.league`;
+            `data.league.LeagueConfig`: `{every_n_steps, pool_size, share, sampling, pfsp_power}`).
         demonstrations: a file of a teacher's games (`python -m marl_lightning.demos`, recorded with this run's
             reward settings): what `ImitationModule` clones, and what a replay learner draws `demo_share` of
             each batch from (DQfD: `model.demo_margin`).
@@ -121,7 +126,7 @@ class CaptureDataModule(L.LightningDataModule):
                  sequence_length: int = 1, burn_in: int = 0, n_step: int = 1, warmup: int = 2_000,
                  rollout_length: int = 32, epochs: int = 4, minibatches: int = 4,
                  replay_ratio: float | None = None, steps_per_update: int = 2, seed: int | None = None, save_buffer: bool = False,
-                 curriculum: dict | None = None, league: dict | None = None, replay_device: str = "auto",
+                 curriculum: CurriculumConfig | None = None, league: LeagueConfig | None = None, replay_device: str = "auto",
                  demonstrations: str | None = None, demo_share: float = 0.0, dagger: DaggerConfig | None = None,
                  value_batch_size: int = 64):
         super().__init__()
@@ -136,12 +141,18 @@ class CaptureDataModule(L.LightningDataModule):
         self.obs_shape = (num_channels(self.planes), *self.grid_shape)  # (C, H, W) of an agent's observation, linked into the model
         self.n_agents = 2
         self.num_envs, self.opponent, self.length = num_envs, opponent, length
-        self.curriculum = Curriculum.from_config(curriculum) if curriculum else None
+        # typed settings (a mapping from Python is converted); the hyperparameters keep them as plain dicts, so
+        # that checkpoints load with weights_only=True and a resume compares them (`runs.check_resumable`)
+        curriculum = CurriculumConfig(**curriculum) if isinstance(curriculum, Mapping) else curriculum
+        league = LeagueConfig(**league) if isinstance(league, Mapping) else league
+        self.hparams.curriculum = None if curriculum is None else asdict(curriculum)
+        self.hparams.league = None if league is None else asdict(league)
+        self.curriculum = None if curriculum is None else Curriculum(curriculum)
         if self.curriculum is not None:
             if opponent != "random":
                 raise ValueError(f"give data.opponent ({opponent!r}) or data.curriculum, not both: a curriculum names its opponents")
             self.curriculum.check_layouts(self.layouts)
-        self.league = League.from_config(league) if league else None
+        self.league = None if league is None else League(league)
         self._pool_counts: tuple[np.ndarray, np.ndarray] | None = None  # the pool's game counts at the last update
         self.env_steps = 0  # environment steps collected on this rank (summed over games)
         self.scripted = None  # the opponents that are not the league's pool (a mixture with a curriculum)
@@ -269,7 +280,7 @@ class CaptureDataModule(L.LightningDataModule):
         league.record(*(self._pool_counts or (pool.games.copy(), pool.lost.copy())))
         step = self.trainer.global_step if self.trainer is not None else 0
         if league.maybe_snapshot(step, self.trainer.lightning_module):
-            rank_zero_info(f"league: snapshot of step {step} joins the pool ({len(pool.members())} of {league.pool_size})")
+            rank_zero_info(f"league: snapshot of step {step} joins the pool ({len(pool.members())} of {league.config.pool_size})")
         self._pool_counts = (pool.games.copy(), pool.lost.copy())
         self.collector.env.opponent.set_weights(league.game_weights())
         return league.stats()

@@ -17,12 +17,17 @@ Snapshots play red through the map's symmetry (`agents.PolicyTeam`). The league 
 
     data:
       league: {every_n_steps: 2000, pool_size: 8, share: 0.5, sampling: pfsp}
+
+The settings are typed (`LeagueConfig`, frozen; the command line and YAML are checked against it, an
+unknown or misspelt key refused by name); `League` holds them and the league's state (the pool, its
+snapshots and their Elo ratings).
 """
 
 from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
+from typing import Literal, Mapping, get_args
 
 import numpy as np
 import torch
@@ -31,46 +36,67 @@ from agents import MixtureTeam, PolicyTeam
 
 from ..policy import GreedyPolicy
 
-SAMPLINGS = ("uniform", "latest", "pfsp")
+Sampling = Literal["uniform", "latest", "pfsp"]
+SAMPLINGS = get_args(Sampling)
 ELO_K = 16.0
+
+
+@dataclass(frozen=True)
+class LeagueConfig:
+    """`data.league`: a self-play league's settings.
+
+    Args:
+        every_n_steps: gradient steps between snapshots of the learner (at least 1).
+        pool_size: snapshots kept, the oldest leaving first (at least 1).
+        share: the share of the training games played against the pool once it holds a snapshot, in (0, 1).
+        sampling: how a game's snapshot is drawn: `uniform`, `latest` (the newest first, each older one half
+            as likely) or `pfsp` (weight `(1 - learner's win rate) ** pfsp_power`).
+        pfsp_power: PFSP's exponent (non-negative; 0 is uniform).
+    """
+
+    every_n_steps: int = 2000
+    pool_size: int = 8
+    share: float = 0.5
+    sampling: Sampling = "pfsp"
+    pfsp_power: float = 2.0
+
+    def __post_init__(self):
+        if self.sampling not in SAMPLINGS:
+            raise ValueError(f"data.league.sampling must be one of {', '.join(SAMPLINGS)}, got sampling={self.sampling!r}")
+        for key in ("every_n_steps", "pool_size"):
+            if getattr(self, key) < 1:
+                raise ValueError(f"data.league.{key} must be at least 1, got {key}={getattr(self, key)}")
+        if not 0 < self.share < 1:
+            raise ValueError(f"data.league.share (of the training games played against the pool) must be in (0, 1), "
+                             f"got share={self.share}")
+        if not self.pfsp_power >= 0:
+            raise ValueError(f"data.league.pfsp_power must be non-negative, got pfsp_power={self.pfsp_power}")
 
 
 @dataclass
 class League:
-    every_n_steps: int = 2000
-    pool_size: int = 8
-    share: float = 0.5
-    sampling: str = "pfsp"
-    pfsp_power: float = 2.0
+    """A league's settings (`config`) and its state: the learner's Elo, the pool and its snapshots."""
+
+    config: LeagueConfig = field(default_factory=LeagueConfig)
     elo: float = 1500.0  # the learner's
     snapshots: list[dict] = field(default_factory=list)  # per pool member: step, elo, and (saved) weights
     next_snapshot: int = 0
     pool: MixtureTeam | None = None
 
     def __post_init__(self):
-        if self.sampling not in SAMPLINGS:
-            raise ValueError(f"league sampling must be one of {SAMPLINGS}, got {self.sampling!r}")
-        if self.every_n_steps < 1 or self.pool_size < 1:
-            raise ValueError(f"league every_n_steps and pool_size must be at least 1, got {self.every_n_steps}, {self.pool_size}")
-        if not 0 < self.share < 1:
-            raise ValueError(f"league share (of the training games against the pool) must be in (0, 1), got {self.share}")
+        if isinstance(self.config, Mapping):  # `{every_n_steps: ..., share: ...}` from Python
+            self.config = LeagueConfig(**self.config)
+        if not isinstance(self.config, LeagueConfig):
+            raise TypeError(f"a League is built from a LeagueConfig (or its mapping), got {self.config!r}")
         if self.next_snapshot == 0:
-            self.next_snapshot = self.every_n_steps
-
-    @classmethod
-    def from_config(cls, config: dict) -> "League":
-        allowed = {"every_n_steps", "pool_size", "share", "sampling", "pfsp_power"}
-        unknown = set(config) - allowed
-        if unknown:
-            raise ValueError(f"unknown league key(s) {sorted(unknown)}: a league has {sorted(allowed)}")
-        return cls(**config)
+            self.next_snapshot = self.config.every_n_steps
 
     # -- the pool -------------------------------------------------------------------------------
     def maybe_snapshot(self, step: int, learner) -> bool:
         """Add a snapshot of `learner` (the LightningModule) once `every_n_steps` more gradient steps have passed."""
         if step < self.next_snapshot:
             return False
-        self.next_snapshot = step + self.every_n_steps
+        self.next_snapshot = step + self.config.every_n_steps
         self.add(frozen_policy(learner), {"step": step, "elo": self.elo})
         return True
 
@@ -78,25 +104,25 @@ class League:
         name = f"snapshot@{info['step']}"
         self.pool.add(PolicyTeam(policy, team=self.pool.team, name=name), name)
         self.snapshots.append(dict(info))
-        if len(self.pool.members()) > self.pool_size:
+        if len(self.pool.members()) > self.config.pool_size:
             self.pool.remove(0)
             del self.snapshots[0]
         self.pool.set_weights(self.sampling_weights())
 
     def sampling_weights(self) -> np.ndarray:
         n = len(self.pool.members())
-        if self.sampling == "uniform":
+        if self.config.sampling == "uniform":
             return np.ones(n)
-        if self.sampling == "latest":
+        if self.config.sampling == "latest":
             return 0.5 ** np.arange(n - 1, -1, -1, dtype=np.float64)
         learner_wins = self.pool.lost + 1.0  # a win and a loss as a prior
         win_rate = learner_wins / (self.pool.games + 2.0)
-        return np.maximum((1 - win_rate) ** self.pfsp_power, 1e-3)
+        return np.maximum((1 - win_rate) ** self.config.pfsp_power, 1e-3)
 
     def game_weights(self) -> dict[str, float]:
         """The training games' weights: `share` against the pool once it holds a snapshot, the rest against
         the configured opponents (the `opponents` and `league` members of the training opponent)."""
-        share = self.share if self.pool.members() else 0.0
+        share = self.config.share if self.pool.members() else 0.0
         return {"opponents": 1 - share, "league": share}
 
     # -- results --------------------------------------------------------------------------------
