@@ -113,6 +113,8 @@ class MARLCLI(LightningCLI):
             at = 1 if args and args[0] in self.subcommands() else 0
             chosen = any(a.startswith("--model") for a in args[at:]) or any(names_learner(c) for c in config_values(args[at:]))
             args[at:at] = ["--config", str(BASE_CONFIG)] + ([] if chosen else ["--config", str(DEFAULT_RECIPE)])
+            if not chosen:  # the run is named by the default learner's file too: `qmix`, `qmix+ladder`
+                self.named_files = [DEFAULT_RECIPE, *self.named_files]
         super().parse_arguments(parser, args)  # (LightningCLI's warning about args given with sys.argv is quieted)
 
     def _parse_ckpt_path(self) -> None:

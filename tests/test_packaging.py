@@ -73,7 +73,11 @@ def test_every_package_and_its_data_is_listed():
     tool = PROJECT["tool"]["setuptools"]
     found = {".".join(p.parent.relative_to(ROOT).parts) for root in PACKAGE_ROOTS for p in (ROOT / root).rglob("__init__.py")}
     mapped = tool["package-dir"]
-    assert set(tool["packages"]) == found | set(mapped)  # a new subpackage must be listed, or installs lack it
+    data_folders = {f"{name}.{sub.name}": sub for name, folder in mapped.items() for sub in (ROOT / folder).iterdir()
+                    if sub.is_dir() and sub.name != "__pycache__"}  # configs/algo: marl_lightning.configs.algo
+    assert set(tool["packages"]) == found | set(mapped) | set(data_folders)  # a new subpackage must be listed, or installs lack it
+    for name, folder in data_folders.items():  # and its files named as its data (setuptools takes each folder for a package)
+        assert {p.suffix for p in folder.iterdir()} <= {g.lstrip("*") for g in tool["package-data"].get(name, [])}, name
     assert {ROOT / folder for folder in mapped.values()} == {ROOT / "layouts", ROOT / "configs"}
     assert PROJECT["project"]["scripts"]["marl"] == "marl_lightning.commands:main"
 

@@ -49,10 +49,14 @@ def test_run_names_come_from_the_config_files_and_are_distinct_per_recipe():
         configured("--config", "qmix_blox_curriculum").trainer.logger.name,
         configured("--config", "algo/qmix", "--config", "qmix_blox_selfplay").trainer.logger.name,  # named by the recipe
         configured("--config", "vdn", "--config", "env/ladder").trainer.logger.name,
+        configured("--config", "env/ladder").trainer.logger.name,  # no learner named: the default's file names it too
+        configured("--model.class_path", "marl_lightning.learners.ValueDecompositionModule",
+                   "--model.init_args.mixer", "{class_path: marl_lightning.mixers.QMixer}").trainer.logger.name,  # by the model
     }
     assert names == {"qmix_blox__bloxCapture__random__0", "qmix_blox_curriculum__bloxCapture__curriculum__0",
                      "qmix_blox_selfplay__bloxCapture__random-0.5+baseline-0.5+league__0",
-                     "vdn+ladder__tinyMaze__random-0.5+baseline-0.5__0"}
+                     "vdn+ladder__tinyMaze__random-0.5+baseline-0.5__0", "qmix+ladder__tinyMaze__random-0.5+baseline-0.5__0",
+                     "qmix__tinyMaze__random__0"}
     assert recipe_name(["configs/recipe/qmix_blox.yaml", "my_changes.yaml"]) == "qmix_blox+my_changes"
     assert recipe_name(["configs/recipe/qmix_blox.yaml", "configs/recipe/qmix_blox_fast.yaml"]) == "qmix_blox+fast"
 

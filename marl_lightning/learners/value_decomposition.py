@@ -49,8 +49,9 @@ def mixer_name(mixer: Any) -> str:
     if isinstance(mixer, str):
         return mixer
     class_path = mixer.get("class_path", "") if hasattr(mixer, "get") else getattr(mixer, "class_path", "")
-    short = {f"{c.__module__}.{c.__qualname__}": name for name, c in MIXER_ALIASES.items()}
-    return short.get(class_path, class_path.rpartition(".")[2].lower() or "mixer")
+    short = {c.__qualname__: name for name, c in MIXER_ALIASES.items()}  # (by `marl_lightning.mixers.QMixer` too)
+    class_name = class_path.rpartition(".")[2]
+    return short.get(class_name, class_name.lower() or "mixer")
 
 
 class ValueDecompositionModule(Learner):
