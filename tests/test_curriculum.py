@@ -47,7 +47,7 @@ def test_gates_advance_on_steps_or_on_a_fresh_win_rate_against_each_stage_oppone
     assert curriculum.update(5000, 40, {"eval/at_step": 40.0, "eval/win_rate/random": 0.9, "eval/win_rate/baseline": 0.8})
     assert curriculum.stage == 2 and not curriculum.update(10**9, 10**6, {"eval/at_step": 1e6, "eval/win_rate": 1.0})  # the last stays
     # a stage whose opponents the evaluation does not play gates on the mean win rate
-    mean_only = Curriculum({"stages": [{"opponents": {"search": 1.0}, "until_win_rate": 0.5}, {"opponents": {"random": 1.0}}]})
+    mean_only = Curriculum(CurriculumConfig(stages=[{"opponents": {"search": 1.0}, "until_win_rate": 0.5}, {"opponents": {"random": 1.0}}]))
     assert mean_only.update(0, 5, {"eval/at_step": 5.0, "eval/win_rate": 0.6})
 
 

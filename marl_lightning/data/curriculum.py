@@ -111,10 +111,6 @@ class Curriculum:
     stage_layouts: list[list[str] | None] = field(init=False, repr=False)
 
     def __post_init__(self):
-        if isinstance(self.config, Mapping):  # `{stages: [...], keep_earlier: ...}` from Python
-            self.config = CurriculumConfig(**self.config)
-        if not isinstance(self.config, CurriculumConfig):
-            raise TypeError(f"a Curriculum is built from a CurriculumConfig (or its mapping), got {self.config!r}")
         # each stage's layouts with ranges written out (contest_1..50: 50 names)
         self.stage_layouts = [None if s.layouts is None else [str(l) for l in expand_layout_names(s.layouts)]
                               for s in self.config.stages]

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from typing import Literal, Mapping, get_args
+from typing import Literal, get_args
 
 import numpy as np
 import torch
@@ -84,10 +84,6 @@ class League:
     pool: MixtureTeam | None = None
 
     def __post_init__(self):
-        if isinstance(self.config, Mapping):  # `{every_n_steps: ..., share: ...}` from Python
-            self.config = LeagueConfig(**self.config)
-        if not isinstance(self.config, LeagueConfig):
-            raise TypeError(f"a League is built from a LeagueConfig (or its mapping), got {self.config!r}")
         if self.next_snapshot == 0:
             self.next_snapshot = self.config.every_n_steps
 
