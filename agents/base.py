@@ -34,6 +34,13 @@ class Team(ABC):
     # (N,) bool or None: the games this team plays; a `MixtureTeam` sets it so that a costly member
     # (a contest team) computes only its own games. None: all of them.
     in_play: np.ndarray | None = None
+    # In the contest's turn-by-turn game (`VecCaptureEnv(turns="contest")`) the environment asks a team at each
+    # of its agents' turns and sets, for that call: movers `(N, 2)` bool, the team's agents (in index order)
+    # whose turn it is in each game (only their actions are played), and first_mover `(N,)`, each game's
+    # first agent of the step. None in the course's game, where both agents choose at the step's start. A
+    # team may skip the work of agents not moving (a contest team asks only the agents whose turn it is).
+    movers: np.ndarray | None = None
+    first_mover: np.ndarray | None = None
     # the attributes, numpy arrays, that hold the team's memory of the games in progress (`state_dict`)
     memory_arrays: tuple[str, ...] = ()
 
@@ -88,7 +95,8 @@ class Team(ABC):
         """Choose actions.
 
         Args:
-            state: the batch of N games at the start of the step.
+            state: the batch of N games at the start of the step (in the turn-by-turn game: when the agents
+                that `movers` names are to move).
             legal: `(N, 4, 5)` bool legal-action masks of all four agents.
             rng: the environment's generator; use it for every random choice (reproducible runs).
 

@@ -21,9 +21,10 @@ taken, given as `contest:path/to/theirTeam.py` (or just the path, when the file 
 As in the contest, a team that raises, returns an illegal action or runs out of time **loses that
 game** (the score becomes 1 for the other team and the game ends, as a truncation); its traceback
 goes to the `agents.contest` logger (and to the file `log`, when given) and to `crashes`, and the
-other games of the batch go on. All four agents of a step choose from the state at its start, as in
-the course environment; each contest agent sees its own copy (`data.timeleft` counts its moves as
-the contest does). A contest team's memory lives in Python objects, so a resumed training run starts
+other games of the batch go on. In the course's game all four agents of a step choose from the state at
+its start, as in the course environment; in the contest's turn-by-turn game (`VecCaptureEnv(turns="contest")`)
+each agent is asked once a step, at its own turn, on the state after the previous agent's move. Each
+contest agent sees its own copy (`data.timeleft` counts its moves as the contest does). A contest team's memory lives in Python objects, so a resumed training run starts
 its games afresh.
 '''
 
@@ -220,14 +221,16 @@ class ContestTeam(Team):
     def _host_of(self, games: np.ndarray) -> np.ndarray:
         return games % len(self._hosts)
 
-    def _call(self, method: str, games: np.ndarray, state: GameState, seeds: np.ndarray) -> dict:
-        """Call `method` on each host with its share of `games`; returns `{game: result}`."""
+    def _call(self, method: str, games: np.ndarray, state: GameState, seeds: np.ndarray, *per_game: list) -> dict:
+        """Call `method` on each host with its share of `games` (and of each list in `per_game`, one entry a
+        game); returns `{game: result}`."""
         owner = self._host_of(games)
         asked = []
         for h, host in enumerate(self._hosts):
             mine = games[owner == h]
             if len(mine):
-                host.send(method, mine.tolist(), state.select(mine), self.time_limit, seeds[owner == h].tolist())
+                shares = [[items[k] for k in np.flatnonzero(owner == h)] for items in per_game]
+                host.send(method, mine.tolist(), state.select(mine), self.time_limit, seeds[owner == h].tolist(), *shares)
                 asked.append((host, mine))
         results = {}
         for host, mine in asked:
@@ -267,8 +270,13 @@ class ContestTeam(Team):
         self.forfeits = self._status == _LOST
         self._status[self.forfeits] = _OUT
         out = np.full((n, 2), STOP, dtype=np.int64)
+        turns = []
+        if self.movers is not None:  # the turn-by-turn game: only the agents whose turn it is choose
+            playing &= self.movers.any(axis=1)
+            turns = [[(np.flatnonzero(self.movers[g]).tolist(), int(self.first_mover[g]))
+                      for g in np.flatnonzero(playing & (self._status == _PLAYING))]]
         games = np.flatnonzero(playing & (self._status == _PLAYING))
-        for g, (actions, report) in self._call("act", games, state, seeds[games]).items():
+        for g, (actions, report) in self._call("act", games, state, seeds[games], *turns).items():
             if actions is None:
                 self.forfeits[g] = True
                 self._status[g] = _OUT

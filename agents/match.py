@@ -6,7 +6,7 @@ import time
 
 import numpy as np
 
-from gymPacMan import VecCaptureEnv, engine
+from gymPacMan import TeamTurns, VecCaptureEnv, engine
 from gymPacMan.render import GameRecorder
 from gymPacMan.rules import BLUE, RED
 
@@ -14,20 +14,24 @@ from . import make_team
 
 
 def play_match(blue, red, layouts, games: int, num_envs: int = 64, length: int = 300, seed: int = 0,
-               recorder: GameRecorder | None = None) -> dict:
+               recorder: GameRecorder | None = None, turns: str = "simultaneous") -> dict:
     """Play `games` games of `blue` against `red` (team names or `Team`s), `num_envs` at a time.
 
     Args:
         layouts: a layout or a list (one drawn per game; `"random"` for random mazes).
         recorder: if given, captures game 0 of the batch, start to end.
+        turns: `"simultaneous"` (the course's game) or `"contest"` (the contest's turn-by-turn game: each
+            agent chooses at its own turn; `VecCaptureEnv`).
 
     Returns:
         counts of blue wins, ties and red wins, mean score (red-positive), food returned by each
         team, game length, games each team forfeited (a contest team that crashed or ran out of time),
         and the blue team's mean seconds per move (both its agents, one game).
     """
-    env = VecCaptureEnv(layouts, num_envs=min(num_envs, games), opponent=make_team(red, team=RED), length=length, seed=seed)
+    env = VecCaptureEnv(layouts, num_envs=min(num_envs, games), opponent=make_team(red, team=RED), length=length, seed=seed,
+                        turns=turns)
     blue_team = make_team(blue, team=BLUE)
+    blue_turns = TeamTurns(blue_team) if turns == "contest" else None
     blue_team.time_limit = length
     obs, info = env.reset()
     blue_team.reset(env.state, np.arange(env.num_envs))
@@ -41,10 +45,15 @@ def play_match(blue, red, layouts, games: int, num_envs: int = 64, length: int =
         if recording:
             recorder.capture(env.state)
         started = time.perf_counter()
-        actions = blue_team.act(env.state, engine.legal_actions(env.state), env.rng)
-        blue_seconds += time.perf_counter() - started
+        if blue_turns is None:
+            actions = blue_team.act(env.state, engine.legal_actions(env.state), env.rng)
+            blue_seconds += time.perf_counter() - started
+            obs, _, _, _, info = env.step(actions, forfeits=blue_team.forfeits)
+        else:  # the blue team is asked inside the step, at each of its agents' turns
+            obs, _, _, _, info = env.step(blue_turns)
+            blue_seconds += blue_turns.seconds
+            blue_turns.seconds = 0.0
         blue_moves += env.num_envs
-        obs, _, _, _, info = env.step(actions, forfeits=blue_team.forfeits)
         episodes = info["episodes"]
         for k, slot in enumerate(episodes.env_index):
             if played[slot] < quota[slot]:

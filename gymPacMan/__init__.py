@@ -9,7 +9,7 @@
 from .layout import Layout, LayoutError, parse_layout
 from .layout_names import available_layouts, load_layout
 from .rules import ACTION_NAMES, AGENT_NAMES, RewardConfig
-from .vec_env import EpisodeResults, VecCaptureEnv
+from .vec_env import EpisodeResults, TeamTurns, TurnChooser, VecCaptureEnv
 
 __all__ = [
     "ACTION_NAMES",
@@ -18,6 +18,8 @@ __all__ = [
     "EpisodeResults",
     "Layout",
     "LayoutError",
+    "TeamTurns",
+    "TurnChooser",
     "RewardConfig",
     "VecCaptureEnv",
     "aec_env",

@@ -306,6 +306,60 @@ def _move_agent(g, i, action, walls, food, capsules, width, height, starts, pos,
     return n
 
 
+@numba.njit(cache=True, inline="always")
+def _play_move(
+    g, i, action, walls, food, capsules, width, height, starts, pos, is_pacman, carrying, returned, scared, heading,
+    food_left, score, reward_params, illegal,
+):
+    """Agent i of game g plays `action` (an illegal one as Stop, flagged in `illegal`), and its team's
+    reward for this move (SPEC "Rewards": all but the returned food, which counts per step).
+    Returns (team reward of the move, food it returned home, its score change, red-positive)."""
+    legal_on, defence_on = reward_params[R_LEGAL_ON] > 0, reward_params[R_DEFENCE_ON] > 0
+    team = i % 2
+    opponent_team = 1 - team
+    legal = _is_legal(walls, g, pos[g, i, 0], pos[g, i, 1], action)
+    if not legal:
+        action = STOP
+    illegal[g, i] = not legal
+    own_food_before = food_left[g, team]
+    opponent_food_before = food_left[g, opponent_team]
+    opp_a, opp_b = opponent_team, opponent_team + 2
+    pacman_a_before, pacman_b_before = is_pacman[g, opp_a], is_pacman[g, opp_b]
+    n = _move_agent(g, i, action, walls, food, capsules, width, height, starts, pos,
+                    is_pacman, carrying, returned, scared, heading, food_left, score)
+    r = 0.0
+    if food_left[g, team] > own_food_before:
+        r += reward_params[R_OWN_FOOD_BACK]
+    if food_left[g, opponent_team] < opponent_food_before:
+        r += reward_params[R_ATE_FOOD]
+    if defence_on:
+        if pacman_a_before and _sent_home(g, opp_a, starts, pos, is_pacman):
+            r += reward_params[R_DEFENCE]
+        if pacman_b_before and _sent_home(g, opp_b, starts, pos, is_pacman):
+            r += reward_params[R_DEFENCE]
+    if legal_on and legal:
+        r += reward_params[R_LEGAL]
+    return r, n, n if team == 0 else -n
+
+
+@numba.njit(cache=True, inline="always")
+def _end_step(g, food_left, carrying, score, t, length, reward_params, returned_red, returned_blue, rewards,
+              terminated, truncated):
+    """After a step's moves (`rewards` holding their sum): the food returned, the clock, the end checks and the
+    winner's bonus (SPEC "End of a game")."""
+    rewards[g, 0] += max(0, returned_red)
+    rewards[g, 1] += max(0, returned_blue)
+    t[g] += 1
+    terminated[g] = _game_won(g, food_left, carrying)
+    truncated[g] = (not terminated[g]) and t[g] >= length
+    if terminated[g] or truncated[g]:
+        bonus = reward_params[R_WIN_BONUS] + abs(score[g]) / reward_params[R_WIN_DIVISOR]
+        if score[g] > 0:
+            rewards[g, 0] += bonus
+        elif score[g] < 0:
+            rewards[g, 1] += bonus
+
+
 @numba.njit(cache=True)
 def _step_game(
     g, walls, food, capsules, width, height, starts, pos, is_pacman, carrying, returned, scared, heading,
@@ -317,66 +371,52 @@ def _step_game(
     reward_params: the packed `RewardConfig` (see `R_*`). Outputs written at g: rewards (N, 2) per
     team, terminated, truncated (N,), score_change (N,), illegal (N, 4) moves played as Stop.
     """
-    legal_on, defence_on = reward_params[R_LEGAL_ON] > 0, reward_params[R_DEFENCE_ON] > 0
     returned_red = 0
     returned_blue = 0
-    reward_red = 0.0
-    reward_blue = 0.0
+    rewards[g, 0] = 0.0
+    rewards[g, 1] = 0.0
     change = 0
     for i in range(NUM_AGENTS):
-        team = i % 2
-        opponent_team = 1 - team
-        action = actions[g, i]
-        legal = _is_legal(walls, g, pos[g, i, 0], pos[g, i, 1], action)
-        if not legal:
-            action = STOP
-            illegal[g, i] = True
-        else:
-            illegal[g, i] = False
-        own_food_before = food_left[g, team]
-        opponent_food_before = food_left[g, opponent_team]
-        opp_a, opp_b = opponent_team, opponent_team + 2
-        pacman_a_before, pacman_b_before = is_pacman[g, opp_a], is_pacman[g, opp_b]
-        n = _move_agent(g, i, action, walls, food, capsules, width, height, starts, pos,
-                        is_pacman, carrying, returned, scared, heading, food_left, score)
-        change += n if team == 0 else -n
-        if team == 0:
+        r, n, c = _play_move(g, i, actions[g, i], walls, food, capsules, width, height, starts, pos, is_pacman,
+                             carrying, returned, scared, heading, food_left, score, reward_params, illegal)
+        rewards[g, i % 2] += r
+        change += c
+        if i % 2 == 0:
             returned_red += n
         else:
             returned_blue += n
-
-        # Team reward of this move.
-        r = 0.0
-        if food_left[g, team] > own_food_before:
-            r += reward_params[R_OWN_FOOD_BACK]
-        if food_left[g, opponent_team] < opponent_food_before:
-            r += reward_params[R_ATE_FOOD]
-        if defence_on:
-            if pacman_a_before and _sent_home(g, opp_a, starts, pos, is_pacman):
-                r += reward_params[R_DEFENCE]
-            if pacman_b_before and _sent_home(g, opp_b, starts, pos, is_pacman):
-                r += reward_params[R_DEFENCE]
-        if legal_on and legal:
-            r += reward_params[R_LEGAL]
-        if team == 0:
-            reward_red += r
-        else:
-            reward_blue += r
-
-    reward_red += max(0, returned_red)
-    reward_blue += max(0, returned_blue)
-    t[g] += 1
-    terminated[g] = _game_won(g, food_left, carrying)
-    truncated[g] = (not terminated[g]) and t[g] >= length
-    if terminated[g] or truncated[g]:
-        bonus = reward_params[R_WIN_BONUS] + abs(score[g]) / reward_params[R_WIN_DIVISOR]
-        if score[g] > 0:
-            reward_red += bonus
-        elif score[g] < 0:
-            reward_blue += bonus
-    rewards[g, 0] = reward_red
-    rewards[g, 1] = reward_blue
+    _end_step(g, food_left, carrying, score, t, length, reward_params, returned_red, returned_blue, rewards,
+              terminated, truncated)
     score_change[g] = change
+
+
+@numba.njit(cache=True)
+def _moves_kernel(
+    walls, food, capsules, width, height, starts, pos, is_pacman, carrying, returned, scared, heading,
+    food_left, score, movers, actions, active, reward_params, rewards, returned_by_team, score_change, illegal, won,
+):
+    """One move in every active game: agent movers[g] plays actions[g] (the contest's turn-by-turn game).
+    Sums the move's reward into rewards (N, 2), its food returned into returned_by_team (N, 2) and its score
+    change; won[g]: the game is over right after this move (the contest stops a game at the winning move)."""
+    for g in range(movers.shape[0]):
+        if active[g]:
+            i = movers[g]
+            r, n, c = _play_move(g, i, actions[g], walls, food, capsules, width, height, starts, pos, is_pacman,
+                                 carrying, returned, scared, heading, food_left, score, reward_params, illegal)
+            rewards[g, i % 2] += r
+            returned_by_team[g, i % 2] += n
+            score_change[g] += c
+            won[g] = _game_won(g, food_left, carrying)
+
+
+@numba.njit(cache=True)
+def _end_kernel(food_left, carrying, score, t, active, length, reward_params, returned_by_team, rewards, terminated,
+                truncated):
+    """The end of a turn-by-turn step in every active game (`_end_step`)."""
+    for g in range(active.shape[0]):
+        if active[g]:
+            _end_step(g, food_left, carrying, score, t, length, reward_params, returned_by_team[g, 0],
+                      returned_by_team[g, 1], rewards, terminated, truncated)
 
 
 @numba.njit(cache=True)
@@ -486,6 +526,12 @@ class StepResult:
     score_change: np.ndarray
     illegal: np.ndarray
 
+    @classmethod
+    def zeros(cls, n: int) -> "StepResult":
+        return cls(rewards=np.zeros((n, 2), dtype=np.float64), terminated=np.zeros(n, dtype=np.bool_),
+                   truncated=np.zeros(n, dtype=np.bool_), score_change=np.zeros(n, dtype=np.int64),
+                   illegal=np.zeros((n, NUM_AGENTS), dtype=np.bool_))
+
 
 def reward_params(config: RewardConfig) -> np.ndarray:
     """Pack the reward settings into the float array the kernel reads at the `R_*` positions."""
@@ -528,13 +574,7 @@ def step(
     if active is None:
         active = np.ones(n, dtype=np.bool_)
     params = rewards if isinstance(rewards, np.ndarray) else reward_params(rewards)
-    result = StepResult(
-        rewards=np.zeros((n, 2), dtype=np.float64),
-        terminated=np.zeros(n, dtype=np.bool_),
-        truncated=np.zeros(n, dtype=np.bool_),
-        score_change=np.zeros(n, dtype=np.int64),
-        illegal=np.zeros((n, NUM_AGENTS), dtype=np.bool_),
-    )
+    result = StepResult.zeros(n)
     s = state
     kernel = _step_kernel_parallel if parallel(n) else _step_kernel
     kernel(
@@ -543,6 +583,69 @@ def step(
         result.rewards, result.terminated, result.truncated, result.score_change, result.illegal,
     )
     return result
+
+
+class TurnByTurnStep:
+    """One environment step played one move at a time, as the contest plays it: each agent chooses after the
+    previous agent's move, in index order from each game's first mover, and a game ends at the move that
+    wins it (the rest of that step is not played). The caller asks for each move's action between the
+    moves; the rules, rewards and end checks are the fused `step`'s (the same compiled functions).
+
+        turn = TurnByTurnStep(state, first, length, rewards, active)
+        for k in range(4):
+            movers = turn.movers(k)                   # (N,) the agent to move in each game (-1: none)
+            turn.move(actions_for(movers))            # (N,) one action per game
+        result = turn.finish()
+
+    Args:
+        first: `(N,)` the first mover of each game's step (the contest's starting agent, 0 or 1): agents
+            first, first+1, first+2, first+3 (mod 4) move in that order.
+        active: `(N,)` games to play (default all).
+    """
+
+    def __init__(self, state: GameState, first: np.ndarray, length: int, rewards: RewardConfig | np.ndarray = RewardConfig(),
+                 active: np.ndarray | None = None):
+        n = state.num_games
+        self.state, self.length = state, int(length)
+        self.first = np.asarray(first, dtype=np.int64).reshape(n)
+        self.params = rewards if isinstance(rewards, np.ndarray) else reward_params(rewards)
+        self.active = np.ones(n, dtype=np.bool_) if active is None else np.asarray(active, dtype=np.bool_).copy()
+        self.playing = self.active.copy()  # (N,) games still moving in this step (not won at an earlier move)
+        self.result = StepResult.zeros(n)
+        self._returned = np.zeros((n, 2), dtype=np.int64)  # (N, 2) food returned by red, by blue in this step
+        self._won = np.zeros(n, dtype=np.bool_)
+        self._moved = 0
+
+    def movers(self, k: int | None = None) -> np.ndarray:
+        """`(N,)` the agent whose turn is move k of this step (the next move by default), -1 in games not playing."""
+        k = self._moved if k is None else k
+        return np.where(self.playing, (self.first + k) % NUM_AGENTS, -1)
+
+    def move(self, actions: np.ndarray) -> np.ndarray:
+        """Play the next move of every playing game: `actions` `(N,)` for the agent `movers()` names (an illegal
+        one as Stop). Returns `(N,)` bool: games won by this move (they move no more in this step)."""
+        if self._moved >= NUM_AGENTS:
+            raise RuntimeError("all four moves of this step are played; call finish()")
+        s, r = self.state, self.result
+        movers = np.ascontiguousarray(self.movers(), dtype=np.int64)
+        actions = np.ascontiguousarray(actions, dtype=np.int64).reshape(s.num_games)
+        self._won[:] = False
+        _moves_kernel(
+            s.walls, s.food, s.capsules, s.width, s.height, s.starts, s.pos, s.is_pacman, s.carrying, s.returned,
+            s.scared, s.heading, s.food_left, s.score, movers, actions, self.playing, self.params, r.rewards,
+            self._returned, r.score_change, r.illegal, self._won,
+        )
+        self._moved += 1
+        won = self._won & self.playing
+        self.playing &= ~won
+        return won
+
+    def finish(self) -> StepResult:
+        """The clock, the end checks and the rewards of the step (as `step` returns them)."""
+        s, r = self.state, self.result
+        _end_kernel(s.food_left, s.carrying, s.score, s.t, self.active, self.length, self.params, self._returned,
+                    r.rewards, r.terminated, r.truncated)
+        return r
 
 
 def move_agent(state: GameState, game: int, agent: int, action: int) -> int:

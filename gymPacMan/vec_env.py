@@ -8,6 +8,8 @@ bootstrapping a truncated game, and the game's results for logging).
 
 from __future__ import annotations
 
+import time
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Sequence
@@ -20,13 +22,14 @@ from .layout import Layout
 from .layout_names import expand_layout_names, generated_layout, load_layout
 from .opponents import Opponent, resolve_opponent
 from .planes import check_planes, num_channels, observe_with_planes
-from .rules import BLUE, NUM_ACTIONS, RED, RewardConfig, TEAM_AGENTS
+from .rules import BLUE, NUM_ACTIONS, RED, STOP, RewardConfig, TEAM_AGENTS
 
 RANDOM_LAYOUT = "random"  # the layout name that asks for a fresh random maze at every reset
 CONTEST_RANDOM_LAYOUT = "contest_random"  # a fresh maze of the course's generator (training seeds only) at every reset
 BERKELEY_RANDOM_LAYOUT = "berkeley_random"  # a fresh maze of our reading of the Berkeley generator (training seeds only)
 RANDOM_STREAMS = (RANDOM_LAYOUT, CONTEST_RANDOM_LAYOUT, BERKELEY_RANDOM_LAYOUT)
 RANDOM_LAYOUT_SHAPE = (20, 20)
+TURNS = ("simultaneous", "contest")  # the course's game; the Berkeley contest's turn-by-turn game
 
 LayoutSpec = str | Path | Layout
 
@@ -54,6 +57,42 @@ class EpisodeResults:
 
     def __len__(self) -> int:
         return int(self.env_index.shape[0])
+
+
+class TurnChooser(ABC):
+    """The controlled team's side of the turn-by-turn game: `VecCaptureEnv.step(chooser)` asks it at each of
+    its agents' turns, on the state the previous move left (`env.state`, `env.observe()`)."""
+
+    # (N,) bool or None: games the team has lost by the contest's discipline in its last `choose`
+    forfeits: np.ndarray | None = None
+
+    @abstractmethod
+    def choose(self, env: "VecCaptureEnv", movers: np.ndarray) -> np.ndarray:
+        """`(N, A)` actions of the controlled agents; only those `movers` `(N, A)` bool marks are played."""
+
+
+class TeamTurns(TurnChooser):
+    """A `Team` (an `agents` team: a policy, a script, a contest team file) as the controlled team's chooser."""
+
+    def __init__(self, team):
+        self.team = team
+        self.seconds = 0.0  # the team's thinking time, summed over its calls (for a match's seconds per move)
+
+    def choose(self, env: "VecCaptureEnv", movers: np.ndarray) -> np.ndarray:
+        self.team.movers, self.team.first_mover = movers, env.first_mover
+        started = time.perf_counter()
+        try:
+            actions = self.team.act(env.state, engine.legal_actions(env.state), env.rng)
+        finally:
+            self.team.movers = self.team.first_mover = None
+        self.seconds += time.perf_counter() - started
+        self.forfeits = self.team.forfeits
+        return actions
+
+
+def _team_movers(movers: np.ndarray, team: int) -> np.ndarray:
+    """`(N, 2)` bool: which of `team`'s agents (in index order) is the mover `movers` `(N,)` names."""
+    return np.stack([movers == agent for agent in TEAM_AGENTS[team]], axis=1)
 
 
 def resolve_layouts(layouts: LayoutSpec | Sequence[LayoutSpec]) -> list[Layout | str]:
@@ -90,6 +129,13 @@ class VecCaptureEnv:
         encoded: observations as uint8 codes, each value over its channel's scale
             (`gymPacMan.planes.plane_scales`): what a replay buffer stores, a quarter of the bytes and
             no float array in between (the trainer's collector asks for them).
+        turns: `"simultaneous"` (the course's game, the default): the four agents of a step choose from
+            the state at its start, and their moves are played in index order. `"contest"` (the Berkeley
+            contest's `capture.py`): each agent chooses at its own turn, after the previous agent's move,
+            in index order from the game's first mover (agent 0 or 1, drawn per game: `first_mover`), and a
+            game ends at the move that wins it. The opponent is asked at each of its agents' turns (its
+            `movers` says which); the controlled team's actions are either given for the whole step, as in
+            the course's game, or asked at each turn when `step` gets a `TurnChooser`.
 
     Shapes (`A` = 2 controlled agents, or 4 in self-play): observations `(N, A, 8, H, W)` float32,
     `info["legal"]` `(N, A, 5)` bool, rewards `(N,)` (blue) or `(N, 2)`, terminated/truncated `(N,)`.
@@ -112,11 +158,15 @@ class VecCaptureEnv:
         autoreset: bool = True,
         planes: Sequence[str] = (),
         encoded: bool = False,
+        turns: str = "simultaneous",
     ):
         if num_envs < 1:
             raise ValueError(f"num_envs must be at least 1, got {num_envs}")
         if length < 1:
             raise ValueError(f"length must be at least 1, got {length}")
+        if turns not in TURNS:
+            raise ValueError(f"turns must be one of {TURNS}, got {turns!r}")
+        self.turns = turns
         self.layouts = resolve_layouts(layouts)
         self.num_envs = num_envs
         self.self_play = self_play
@@ -140,6 +190,7 @@ class VecCaptureEnv:
         self._returns = np.zeros((num_envs, 2), dtype=np.float64)
         self._finished = np.zeros(num_envs, dtype=np.bool_)
         self._forfeited = np.zeros((num_envs, 2), dtype=np.bool_)
+        self.first_mover = np.zeros(num_envs, dtype=np.int64)  # (N,) each game's first agent of a step (0 or 1)
 
     # -- spaces ---------------------------------------------------------------------------------
     @property
@@ -166,7 +217,8 @@ class VecCaptureEnv:
         """Play one step of every game.
 
         Args:
-            actions: `(N, A)` integers in 0-4 for the controlled agents (a wall move is played as Stop).
+            actions: `(N, A)` integers in 0-4 for the controlled agents (a wall move is played as Stop); in the
+                turn-by-turn game (`turns="contest"`) also a `TurnChooser`, asked at each controlled agent's turn.
             forfeits: `(N,)` bool, games the controlled (blue) team gives up this step, as a contest team
                 does when it crashes; the opponent's come from its `forfeits` after it acts. A forfeited
                 game ends now, truncated, with the score 1 for the other team (0 when both forfeit).
@@ -178,24 +230,30 @@ class VecCaptureEnv:
             (`EpisodeResults` of the games that ended, empty when none did) and, when games were
             reset, `final_state` (a `GameState` of the ended games, in `episodes` order).
         """
-        actions = self._check_actions(actions)
+        chooser = actions if isinstance(actions, TurnChooser) else None
+        if chooser is not None and self.turns != "contest":
+            raise ValueError("a TurnChooser plays the turn-by-turn game: make the environment with turns='contest'")
+        actions = None if chooser is not None else self._check_actions(actions)
         state = self.state
-        full = np.empty((self.num_envs, 4), dtype=np.int64)
         lost = np.zeros((self.num_envs, 2), dtype=np.bool_)  # (N, 2) forfeited by red, by blue
         if forfeits is not None:
             if self.self_play:
                 raise ValueError("forfeits are for the controlled team against an opponent, not for self-play")
             lost[:, BLUE] = np.asarray(forfeits, dtype=np.bool_).reshape(self.num_envs)
-        if self.self_play:
-            full[:] = actions
-        else:
-            legal_all = engine.legal_actions(state)
-            full[:, list(TEAM_AGENTS[RED])] = self.opponent.act(state, legal_all, self.rng)
-            full[:, list(TEAM_AGENTS[BLUE])] = actions
-            if getattr(self.opponent, "forfeits", None) is not None:
-                lost[:, RED] = self.opponent.forfeits
         active = ~self._finished
-        result = engine.step(state, full, self.length, self._reward_params, active=active)
+        if self.turns == "contest":
+            result = self._turn_by_turn(actions, chooser, lost, active)
+        else:
+            full = np.empty((self.num_envs, 4), dtype=np.int64)
+            if self.self_play:
+                full[:] = actions
+            else:
+                legal_all = engine.legal_actions(state)
+                full[:, list(TEAM_AGENTS[RED])] = self.opponent.act(state, legal_all, self.rng)
+                full[:, list(TEAM_AGENTS[BLUE])] = actions
+                if getattr(self.opponent, "forfeits", None) is not None:
+                    lost[:, RED] = self.opponent.forfeits
+            result = engine.step(state, full, self.length, self._reward_params, active=active)
         lost &= active[:, None]
         self._forfeited = lost
         if lost.any():
@@ -229,6 +287,43 @@ class VecCaptureEnv:
         rewards = result.rewards if self.self_play else result.rewards[:, BLUE]
         return obs, rewards, result.terminated, result.truncated, info
 
+    def _turn_by_turn(self, actions: np.ndarray | None, chooser: TurnChooser | None, lost: np.ndarray,
+                      active: np.ndarray) -> engine.StepResult:
+        """One step of the contest's game: four moves, each chosen on the state the previous one left."""
+        n = self.num_envs
+        turn = engine.TurnByTurnStep(self.state, self.first_mover, self.length, self._reward_params, active)
+        for _ in range(4):
+            movers = turn.movers()  # (N,) the agent to move, -1 where the game is over
+            chosen = np.full(n, STOP, dtype=np.int64)
+            if self.opponent is not None:
+                red = movers % 2 == RED
+                if red.any():
+                    self.opponent.movers = _team_movers(movers, RED)
+                    self.opponent.first_mover = self.first_mover
+                    try:
+                        team_actions = self.opponent.act(self.state, engine.legal_actions(self.state), self.rng)
+                    finally:
+                        self.opponent.movers = self.opponent.first_mover = None
+                    chosen[red] = team_actions[red, movers[red] // 2]
+                    if getattr(self.opponent, "forfeits", None) is not None:
+                        lost[:, RED] |= self.opponent.forfeits
+            slot = np.full(n, -1, dtype=np.int64)  # (N,) which controlled agent moves, -1 none
+            for k, agent in enumerate(self.controlled):
+                slot[movers == agent] = k
+            ours = slot >= 0
+            if ours.any():
+                if chooser is not None:
+                    asked = np.zeros((n, self.num_agents), dtype=np.bool_)  # (N, A) whose turn it is
+                    asked[np.flatnonzero(ours), slot[ours]] = True
+                    step_actions = self._check_actions(chooser.choose(self, asked))
+                    if chooser.forfeits is not None and not self.self_play:
+                        lost[:, BLUE] |= chooser.forfeits
+                else:
+                    step_actions = actions
+                chosen[ours] = step_actions[ours, slot[ours]]
+            turn.move(chosen)
+        return turn.finish()
+
     # -- views ----------------------------------------------------------------------------------
     def observe(self) -> np.ndarray:
         """`(N, A, C, H, W)` observations of the controlled agents (C = 8 and the planes asked for)."""
@@ -259,6 +354,7 @@ class VecCaptureEnv:
             "returns": torch.from_numpy(self._returns.copy()),
             "finished": torch.from_numpy(self._finished.copy()),
             "opponent": self.opponent.state_dict() if self.opponent is not None else {},
+            "first_mover": torch.from_numpy(self.first_mover.copy()),
         }
 
     def load_state_dict(self, state: dict) -> None:
@@ -275,6 +371,8 @@ class VecCaptureEnv:
         self.rng.bit_generator.state = state["rng"]
         self._returns[:] = state["returns"].numpy()
         self._finished[:] = state["finished"].numpy()
+        if "first_mover" in state:  # saved before the turn-by-turn game: every game began with agent 0
+            self.first_mover[:] = state["first_mover"].numpy()
         if self.opponent is not None:
             self.opponent.reset(self.state, np.arange(self.num_envs))  # bind it to these games
             self.opponent.load_state_dict(state["opponent"])
@@ -329,6 +427,8 @@ class VecCaptureEnv:
             self.game_layouts[g] = layout
         self._returns[games] = 0.0
         self._finished[games] = False
+        if self.turns == "contest":  # the contest draws the starting agent each game
+            self.first_mover[games] = self.rng.integers(2, size=len(games))
         if self.opponent is not None:
             self.opponent.reset(self.state, games)
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import engine
-from ..rules import TEAM_AGENTS
+from ..rules import NUM_AGENTS, STOP, TEAM_AGENTS
 from ..team_files import run_team_file
 from . import install
 from .capture import GameState, action_index
@@ -123,9 +123,14 @@ class ContestHost:
                 failed[g] = _report(exc, self.path, g, "registerInitialState")
         return failed
 
-    def act(self, games: list[int], states: engine.GameState, length: int, seeds: list[int]) -> list[tuple]:
-        """Each game's two actions (engine numbers, in index order), or `(None, traceback)` for a game the
-        team has lost by raising, an illegal action or a time-out."""
+    def act(self, games: list[int], states: engine.GameState, length: int, seeds: list[int],
+            turns: list[tuple[list[int], int]] | None = None) -> list[tuple]:
+        """Each game's two actions (engine numbers, in index order; Stop for an agent not asked), or
+        `(None, traceback)` for a game the team has lost by raising, an illegal action or a time-out.
+
+        turns: in the turn-by-turn game, per game `(slots, first)`: the agents (0, 1 of the team) whose turn it
+        is, and the step's first mover (for `data.timeleft`, which the contest counts per move). None: both
+        agents choose from the step's start, agent i as the i-th move of the step."""
         out = []
         for k, g in enumerate(games):
             game = self.games.get(g)
@@ -134,9 +139,12 @@ class ContestHost:
                 continue
             try:
                 self._seed(seeds[k])
-                actions = []
-                for slot, agent in enumerate(game.agents):
-                    full = GameState.snapshot(states, k, length, moves=agent.index, observation=self.observation)
+                actions = [STOP, STOP]
+                slots, first = (range(len(game.agents)), 0) if turns is None else turns[k]
+                for slot in slots:
+                    agent = game.agents[slot]
+                    moves = (agent.index - first) % NUM_AGENTS  # moves already played in this step
+                    full = GameState.snapshot(states, k, length, moves=moves, observation=self.observation)
                     seen = agent.observationFunction(full) if hasattr(agent, "observationFunction") else full
                     game.last_seen[slot] = seen
                     limit = None if self.limits is None else self.limits.move_timeout
@@ -144,7 +152,7 @@ class ContestHost:
                     if action not in seen.getLegalActions(agent.index):
                         raise ValueError(f"agent {agent.index} chose {action!r}, not one of its legal actions "
                                          f"{seen.getLegalActions(agent.index)}")
-                    actions.append(action_index(action))
+                    actions[slot] = action_index(action)
                 out.append((tuple(actions), None))
             except BaseException as exc:  # noqa: BLE001 - a team that raises loses the game, whatever it raised
                 self.games.pop(g, None)
