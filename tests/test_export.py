@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import importlib.util
+import random
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from agents import ContestTeam, PolicyTeam
-from gymPacMan import ACTION_NAMES, VecCaptureEnv, engine, gymPacMan_parallel_env
+from agents.contest_team import make_contest_team
+from gymPacMan import ACTION_NAMES, VecCaptureEnv, belief, engine, gymPacMan_parallel_env
 from gymPacMan.rules import BLUE, RED, TEAM_AGENTS
 from marl_lightning import load_policy
 from marl_lightning.play.export import export
 from marl_lightning.play.export import main as export_main
 
-from helpers import short_training_run
+from helpers import ROOT, short_training_run
 
 
 @pytest.fixture(scope="module")
@@ -130,7 +133,10 @@ def chase(state: engine.GameState, agent: int, rng: np.random.Generator) -> int:
     return int(legal[int(np.argmin(distance))])
 
 
-def test_exported_team_draws_hidden_opponents_where_it_last_saw_them(checkpoint, tmp_path):
+def test_exported_team_draws_hidden_opponents_at_the_most_likely_cell_of_its_belief(checkpoint, tmp_path):
+    """In the course's game (both agents choose from the step's start) with the contest's sight: the team
+    recognises the game, replays each step in its belief, never rules out an opponent's true cell, and draws
+    each hidden opponent at the belief's most likely cell; the rest of the observation is exact."""
     folder = tmp_path / "team"
     export(checkpoint, folder)
     agents = load_team_module(folder).createTeam(1, 3, False)
@@ -139,37 +145,120 @@ def test_exported_team_draws_hidden_opponents_where_it_last_saw_them(checkpoint,
     view = HiddenOpponents(env.game.state, (1, 3))
     for agent in agents:
         agent.registerInitialState(view)
-    last_seen = {i: env.game.state.getInitialAgentPosition(i) for i in (0, 2)}
+    team = agents[0].team
     hidden_seen = visible_seen = False
     rng = np.random.default_rng(1)
     for _ in range(60):
         full = engine.observe(env._state, (1, 3))[0]  # (2, 8, H, W): what a fully observed agent sees
-        for k, i in enumerate((1, 3)):
-            obs = agents[0].team.observation(view, i)
-            shown = set()
-            for j in (0, 2):
-                pos = view.getAgentPosition(j)
-                hidden_seen |= pos is None
-                visible_seen |= pos is not None
-                last_seen[j] = pos if pos is not None else last_seen[j]
-                shown.add(tuple(last_seen[j]))
-            ys, xs = np.nonzero(obs[5])
-            assert set(zip(xs.tolist(), ys.tolist())) == shown  # opponents at their last known cells
-            np.testing.assert_array_equal(np.delete(obs, 5, axis=0), np.delete(full[k], 5, axis=0))  # the rest is exact
-        moves = [agent.getAction(view) for agent in agents]
+        moves = [agent.getAction(view) for agent in agents]  # each turn brings the belief up to date
         for agent, move in zip(agents, moves):
             assert move in view.getLegalActions(agent.index)
+        np.testing.assert_allclose(team.filter.belief.sum(axis=(2, 3)), 1.0)
+        likely = team.filter.most_likely()[0]
+        shown = set()
+        for k, j in enumerate((0, 2)):
+            x, y = env._state.pos[0, j]
+            assert team.filter.belief[0, k, y, x] > 0  # the truth is never ruled out
+            pos = view.getAgentPosition(j)
+            hidden_seen |= pos is None
+            visible_seen |= pos is not None
+            shown.add(pos if pos is not None else (int(likely[k, 0]), int(likely[k, 1])))
+        for k, i in enumerate((1, 3)):
+            obs = team.observation(view, i)
+            ys, xs = np.nonzero(obs[5])
+            assert set(zip(xs.tolist(), ys.tolist())) == shown
+            np.testing.assert_array_equal(np.delete(obs, 5, axis=0), np.delete(full[k], 5, axis=0))  # the rest is exact
         env.step({0: chase(env._state, 0, rng), 1: moves[0], 2: chase(env._state, 2, rng), 3: moves[1]})
     assert hidden_seen and visible_seen  # both cases happened
+    assert team.simultaneous and (team.filter.restarts == 0).all()
+
+
+@pytest.mark.parametrize("colour, first", [(BLUE, 0), (RED, 1)])
+def test_the_exported_champion_tracks_hidden_opponents_in_the_contests_turn_order(tmp_path, colour, first):
+    """The contest's own game, move by move in index order from the first mover, each of our agents
+    shown `makeObservation` (opponents out of sight hidden, noisy distances): the team's belief stays a
+    distribution, needs no fallback and never rules out an opponent's true cell; its moves are legal."""
+    from gymPacMan.contest.capture import GameState as ContestState
+    export(ROOT / "teams" / "champion.ckpt", tmp_path / "team")
+    ours, theirs = list(TEAM_AGENTS[colour]), list(TEAM_AGENTS[1 - colour])
+    agents = load_team_module(tmp_path / "team").createTeam(ours[0], ours[1], colour == RED)
+    env = VecCaptureEnv("smallCapture", num_envs=1, self_play=True, seed=colour)
+    env.reset()
+    state, length = env.state.copy(), 30
+    for agent in agents:
+        agent.registerInitialState(ContestState.snapshot(state, 0, length))
+    team = agents[0].team
+    rng, noise = np.random.default_rng(colour), random.Random(colour)
+    hidden = 0
+    for move in range(4 * length):
+        i = (first + move) % 4
+        if i in ours:
+            seen = ContestState.snapshot(state, 0, length, moves=move).makeObservation(i, rng=noise)
+            action = ACTION_NAMES.index(agents[ours.index(i)].getAction(seen))
+            assert engine.legal_actions(state)[0, i, action]
+            np.testing.assert_allclose(team.filter.belief.sum(axis=(2, 3)), 1.0)
+            for k, j in enumerate(theirs):
+                x, y = state.pos[0, j]
+                assert team.filter.belief[0, k, y, x] > 0
+                hidden += seen.getAgentPosition(j) is None
+        else:  # an opponent heading for our food, now and then at random
+            legal = np.flatnonzero(engine.legal_actions(state)[0, i])
+            action = int(rng.choice(legal)) if rng.random() < 0.3 else chase_food(state, i, colour, legal)
+        engine.move_agent(state, 0, i, action)
+        if engine.game_won(state)[0]:
+            break
+    assert hidden > 20 and not team.simultaneous and (team.filter.restarts == 0).all()
+
+
+def chase_food(state: engine.GameState, agent: int, colour: int, legal: np.ndarray) -> int:
+    """The legal move of `agent` that brings it nearest (Manhattan) to `colour`'s food."""
+    w = state.width[0]
+    food = np.argwhere(state.food[0] & ((2 * np.arange(state.walls.shape[2]) < w) == (colour == RED)))[:, ::-1]
+    if len(food) == 0:
+        return int(legal[0])
+    x, y = state.pos[0, agent]
+    return int(min(legal, key=lambda a: np.abs(food - (x + engine.DX[a], y + engine.DY[a])).sum(1).min()))
+
+
+def test_the_exported_champion_plays_hidden_opponents_through_the_contest_adapter(tmp_path):
+    """`myTeam.py` as a contest team with the contest's observations (`agents.ContestTeam`): legal moves in
+    every game, and each game's belief a distribution over open cells."""
+    export(ROOT / "teams" / "champion.ckpt", tmp_path / "team")
+    contest = make_contest_team(f"contest:{tmp_path / 'team' / 'myTeam.py'}?observation=contest&workers=0", team=BLUE)
+    env = VecCaptureEnv("bloxCapture", num_envs=2, self_play=True, length=12, seed=0)
+    env.reset()
+    contest.time_limit = 12
+    contest.reset(env.state, np.arange(env.num_envs))
+    rng = np.random.default_rng(0)
+    for _ in range(12):
+        legal = engine.legal_actions(env.state)
+        chosen = contest.act(env.state, legal, rng)
+        assert not contest.forfeits.any(), contest.crashes  # an illegal move or a crash would forfeit
+        for g in range(env.num_envs):
+            belief = contest._local.host.games[g].agents[0].team.filter.belief  # (1, 2, H, W)
+            np.testing.assert_allclose(belief.sum(axis=(2, 3)), 1.0)
+            assert (belief >= 0).all() and (belief[:, :, env.state.walls[g]] == 0).all()
+        actions = (np.cumsum(legal, -1) <= (rng.random(legal.shape[:2]) * legal.sum(-1))[..., None]).sum(-1)
+        actions[:, [1, 3]] = chosen
+        env.step(actions)
 
 
 def test_export_refuses_to_overwrite_and_checks_the_layout_size(checkpoint, tmp_path, capsys):
     export_main(["--ckpt", str(checkpoint), "--out", str(tmp_path / "t")])
     assert "wrote" in capsys.readouterr().out
+    assert (tmp_path / "t" / "belief.py").read_text() == Path(belief.__file__).read_text()  # the filter, copied
     with pytest.raises(FileExistsError, match="already exist"):
         export(checkpoint, tmp_path / "t")
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "belief.py").write_text("# someone's own file")
+    with pytest.raises(FileExistsError, match="belief.py already exist"):
+        export(checkpoint, tmp_path / "b")
+    export(checkpoint, tmp_path / "b", overwrite=True)
     export(checkpoint, tmp_path / "t", overwrite=True)
-    agents = load_team_module(tmp_path / "t").createTeam(1, 3, False)
+    first, second = load_team_module(tmp_path / "t"), load_team_module(tmp_path / "b")
+    assert first.BeliefFilter is not second.BeliefFilter  # each team file loads the filter beside it
+    assert "belief" not in sys.modules  # under a name of its own
+    agents = first.createTeam(1, 3, False)
     env = gymPacMan_parallel_env("bloxCapture")  # 20 x 20: larger than the 9 x 16 it was trained on
     with pytest.raises(ValueError, match="trained on at most 16 x 11"):
         agents[0].registerInitialState(env.game.state)

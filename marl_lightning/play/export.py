@@ -3,11 +3,14 @@
     marl export runs/qmix__tinyMaze__random__0 --out myTeam/     (a run folder: its best checkpoint)
     python -m marl_lightning.export runs/qmix__tinyMaze__random__0/version_0/checkpoints/last.ckpt --out myTeam/
 
-writes `myTeam/myTeam.py` (the contest's `createTeam(firstIndex, secondIndex, isRed, **kwargs)`) and
-`myTeam/team.pt` (the agent networks as TorchScript). The team needs only torch and numpy: it
-builds the SPEC observation from the contest's game state itself, plays either colour (the red
-point of view is turned into the blue one, as `agents.PolicyTeam` does), and copes with opponents
-the contest hides (`getAgentPosition` is `None` beyond sight) by using their last known position.
+writes `myTeam/myTeam.py` (the contest's `createTeam(firstIndex, secondIndex, isRed, **kwargs)`),
+`myTeam/team.pt` (the agent networks as TorchScript) and `myTeam/belief.py` (a copy of
+`gymPacMan/belief.py`). The team needs only torch and numpy: it builds the SPEC observation from the
+contest's game state itself, plays either colour (the red point of view is turned into the blue one,
+as `agents.PolicyTeam` does), and copes with opponents the contest hides (`getAgentPosition` is `None`
+beyond sight) by drawing each at the most likely cell of an exact Bayes filter over its position
+(`belief.py`: the opponents' legal moves, the noisy distances, sight, `isPacman`, our eaten food).
+Submit the three files together.
 """
 
 from __future__ import annotations
@@ -17,18 +20,21 @@ from pathlib import Path
 
 import torch
 
+from gymPacMan import belief
+
 from ..policy import load_policy
 from ..runs import run_checkpoint
 
 TEAM_FILE = "myTeam.py"
 NETWORK_FILE = "team.pt"
+BELIEF_FILE = "belief.py"  # the team file imports it from its own folder
 
 
 def export(ckpt: str | Path, out: str | Path, overwrite: bool = False) -> Path:
     """Write the contest team of checkpoint `ckpt` into folder `out`; returns the team file's path."""
     policy = load_policy(ckpt)
     out = Path(out)
-    targets = [out / TEAM_FILE, out / NETWORK_FILE]
+    targets = [out / TEAM_FILE, out / NETWORK_FILE, out / BELIEF_FILE]
     existing = [str(p) for p in targets if p.exists()]
     if existing and not overwrite:
         raise FileExistsError(f"{', '.join(existing)} already exist; choose another --out or pass --overwrite")
@@ -39,6 +45,7 @@ def export(ckpt: str | Path, out: str | Path, overwrite: bool = False) -> Path:
     with torch.no_grad():
         traced = torch.jit.trace(network, example)
     traced.save(str(out / NETWORK_FILE))
+    (out / BELIEF_FILE).write_text(Path(belief.__file__).read_text())
     template = (Path(__file__).parent / "contest_team.py.in").read_text()
     team_file = out / TEAM_FILE
     team_file.write_text(
@@ -63,7 +70,7 @@ def main(argv: list[str] | None = None) -> Path:
     parser.add_argument("checkpoint", nargs="?", help="a checkpoint written by train.py, or a run folder (its best "
                         "checkpoint), as evaluate and watch take it")
     parser.add_argument("--ckpt", help="the same, as a named option")
-    parser.add_argument("--out", help="folder for myTeam.py and team.pt (default: exports/<run name>/)")
+    parser.add_argument("--out", help="folder for myTeam.py, team.pt and belief.py (default: exports/<run name>/)")
     parser.add_argument("--overwrite", action="store_true", help="replace an earlier export in --out")
     args = parser.parse_args(argv)
     ckpt = args.checkpoint or args.ckpt
@@ -73,7 +80,7 @@ def main(argv: list[str] | None = None) -> Path:
         parser.error(f"two checkpoints given: {args.checkpoint} and --ckpt {args.ckpt}")
     ckpt = run_checkpoint(ckpt)  # a run folder exports its best checkpoint
     path = export(ckpt, args.out or default_folder(ckpt), args.overwrite)
-    print(f"wrote {path} and {path.parent / NETWORK_FILE}")
+    print(f"wrote {path}, {path.parent / NETWORK_FILE} and {path.parent / BELIEF_FILE}")
     return path
 
 
