@@ -13,7 +13,7 @@ from lightning.pytorch.utilities import rank_zero_info
 from gymPacMan.layout_names import expand_layout_names
 
 from .console import run_folder
-from .play.evaluation import combined, head_to_head
+from .play.evaluation import GAMES, combined, head_to_head
 from .policy import load_policy
 
 
@@ -47,11 +47,14 @@ class EvaluationCallback(L.Callback):
         final_layouts: the map sets of those games, matched to `layouts` one for one (default: the same
             sets): give other mazes of the same kind (`contest_51..100` for `contest_1..50`) to report on
             maps the selection never saw.
+        game: `course` (the course's game) or `contest` (the contest's: turn by turn, the team on the contest's
+            view; name opponents `view:heuristicTeam` to give them the contest's view too; `head_to_head`).
     """
 
     def __init__(self, opponents: Sequence[str] = ("random",), layouts: Sequence[str | Sequence[str]] | None = None,
                  games: int = 32, every_n_steps: int = 500, length: int = 300, seed: int = 12345, select: str = "mean",
-                 final_games: int = 200, final_seed: int = 2026, final_layouts: Sequence[str | Sequence[str]] | None = None):
+                 final_games: int = 200, final_seed: int = 2026, final_layouts: Sequence[str | Sequence[str]] | None = None,
+                 game: str = "course"):
         if games < 2 or final_games == 1:
             raise ValueError(f"games must be at least 2 (one in each colour), got {games} and final_games {final_games}")
         if final_games and final_seed in (seed, seed + 1):
@@ -63,7 +66,9 @@ class EvaluationCallback(L.Callback):
                              f"{'the training layouts' if layouts is None else len(layouts)}")
         self.opponents, self.layouts, self.games = list(opponents), layouts, games
         self.every_n_steps, self.length, self.seed, self.select = every_n_steps, length, seed, select
-        self.final_games, self.final_seed, self.final_layouts = final_games, final_seed, final_layouts
+        if game not in GAMES:
+            raise ValueError(f"game must be one of {GAMES}, got {game!r}")
+        self.final_games, self.final_seed, self.final_layouts, self.game = final_games, final_seed, final_layouts, game
         self.last: dict[str, dict] = {}  # opponent -> its result over every map set
         self.last_by_set: dict[str, dict[str, dict]] = {}  # map set -> opponent -> result
         self.final: dict[str, dict] = {}
@@ -130,7 +135,7 @@ class EvaluationCallback(L.Callback):
     def play(self, team, map_sets: dict[str, list[str]], games: int, seed: int) -> tuple[dict[str, dict], dict[str, dict[str, dict]]]:
         """`team` (a policy) against each opponent on each map set, both colours: the `head_to_head` results
         per opponent over all sets, and per set and opponent."""
-        by_set = {name: {opponent: head_to_head(team, opponent, layouts, games, self.length, seed, num_envs=games)
+        by_set = {name: {opponent: head_to_head(team, opponent, layouts, games, self.length, seed, num_envs=games, game=self.game)
                          for opponent in self.opponents} for name, layouts in map_sets.items()}
         overall = {opponent: combined([by_set[name][opponent] for name in by_set]) for opponent in self.opponents}
         return overall, by_set

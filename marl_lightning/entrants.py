@@ -6,7 +6,8 @@ folder (its best checkpoint), a policy object, a weighted mixture of entrants `{
 game's drawn from them when it starts), a pair of entrants `[first, second]` (written `first/second` in
 a name, when neither is a path), each playing one agent: the first the team's first agent (0 or 1), the
 second its other; or `lookahead:CKPT` (a checkpoint's team with a one-step lookahead at play time,
-`agents.lookahead`). Training opponents, curricula, evaluation, tournaments and watching all build their
+`agents.lookahead`); or `view:ENTRANT` (any entrant playing on what the contest shows it: opponents out of
+sight where a Bayes filter finds them most likely, `agents.contest_view`). Training opponents, curricula, evaluation, tournaments and watching all build their
 teams here.
 """
 
@@ -18,6 +19,7 @@ from urllib.parse import parse_qsl
 
 from agents import Policy, PolicyTeam, Team, make_mixture, make_team
 from agents.agentwise import AgentwiseTeam
+from agents.contest_view import PREFIX as VIEW, ContestViewTeam
 from gymPacMan.rules import RED
 
 from .checkpoints import CheckpointError, read_checkpoint, rebuild
@@ -92,6 +94,8 @@ def entrant_name(spec: Entrant) -> str:
         return "/".join(entrant_name(name) for name in agentwise(spec))
     if not isinstance(spec, (str, Path)):
         return getattr(spec, "name", "learner")
+    if str(spec).startswith(VIEW):
+        return f"view:{entrant_name(str(spec)[len(VIEW):])}"
     if str(spec).startswith(LOOKAHEAD):
         return f"lookahead/{entrant_name(str(spec)[len(LOOKAHEAD):].split('?', 1)[0])}"
     if str(spec).startswith("contest:"):  # a contest team file by its name, without folders or settings
@@ -112,6 +116,8 @@ def make_entrant(spec: Entrant, team: int = RED, seed: int = 0) -> Team:
         return AgentwiseTeam(make_entrant(pair[0], team, seed), make_entrant(pair[1], team, seed + 1))
     if isinstance(spec, Policy):
         return PolicyTeam(spec, team=team, name=entrant_name(spec))
+    if isinstance(spec, str) and spec.startswith(VIEW):
+        return ContestViewTeam(make_entrant(spec[len(VIEW):], team, seed))
     if isinstance(spec, str) and spec.startswith(LOOKAHEAD):
         return lookahead_team(spec, team)
     if is_checkpoint(spec):

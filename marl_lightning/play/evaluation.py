@@ -17,12 +17,20 @@ import math
 from pathlib import Path
 from typing import Sequence
 
-from agents import Policy
+import shutil
+import tempfile
+import weakref
+
+from agents import Policy, Team
+from agents.contest_team import ContestTeam
+from agents.contest_view import ContestViewTeam
 from agents.match import play_match
 from gymPacMan.layout_names import expand_layout_names
 from gymPacMan.rules import BLUE, RED
 
-from ..entrants import entrant_name, make_entrant
+from ..entrants import entrant_name, is_checkpoint, make_entrant
+from ..runs import run_checkpoint
+from .export import export
 
 
 def wilson_interval(successes: int, n: int, z: float = 1.96) -> tuple[float, float]:
@@ -41,18 +49,52 @@ def colour_record(games: int, wins: int, ties: int, losses: int) -> dict:
             "win_rate_95ci": list(wilson_interval(wins, games)), "points": wins + 0.5 * ties}
 
 
+GAMES = ("course", "contest")  # the course's game; the contest's (turn by turn, opponents out of sight)
+
+
+def exported_team(ckpt: str | Path, team: int) -> Team:
+    """A checkpoint (or run folder) as what a user submits: the team file `marl export` writes, played through
+    the contest adapter with the contest's view (opponents out of sight, noisy distances). The files live in a
+    temporary folder for as long as the team does."""
+    folder = Path(tempfile.mkdtemp(prefix="marl_export_"))
+    team_file = export(run_checkpoint(ckpt), folder)
+    player = ContestTeam(team_file, team=team, observation="contest")
+    player.name = f"export:{entrant_name(ckpt)}"
+    weakref.finalize(player, shutil.rmtree, folder, True)
+    return player
+
+
+def game_entrant(spec, team: int, game: str = "course") -> Team:
+    """The team of `spec` for `game`. In the contest's game a checkpoint plays as its exported team file, and a
+    policy object (a learner being evaluated) on the contest's view (`view:`, batched: what the exported file
+    shows its network); a contest team file sees what the contest shows by default; anything else as
+    `make_entrant` makes it (write `view:NAME` for a built-in team on the contest's view)."""
+    if game not in GAMES:
+        raise ValueError(f"game must be one of {GAMES}, got {game!r}")
+    if game == "contest" and is_checkpoint(spec):
+        return exported_team(spec, team)
+    if game == "contest" and isinstance(spec, Policy):
+        return ContestViewTeam(make_entrant(spec, team))
+    return make_entrant(spec, team)
+
+
 def head_to_head(a: str | Policy, b: str | Policy, layouts: Sequence[str], games: int, length: int = 300, seed: int = 0,
-                 num_envs: int = 128) -> dict:
+                 num_envs: int = 128, game: str = "course") -> dict:
     """`a` against `b`: `games // 2` with `a` blue and the rest with `a` red, all from `a`'s side.
+
+    game: `"course"` (the course's game: simultaneous moves, everything seen) or `"contest"` (the contest's
+    `capture.py`: turn by turn from a drawn first mover; checkpoints play as their exported team files, which see
+    what the contest shows; see `game_entrant`).
 
     Returns wins, ties, losses, games, win_rate and its 95% interval, points (win 1, tie 0.5),
     mean score, mean food returned by each side, mean game length, and `by_colour`: the same counts
     and interval for `a` playing blue and for `a` playing red.
     """
-    as_blue = play_match(make_entrant(a, BLUE), make_entrant(b, RED), list(layouts), games // 2,
-                         num_envs=min(num_envs, games), length=length, seed=seed)
-    as_red = play_match(make_entrant(b, BLUE), make_entrant(a, RED), list(layouts), games - games // 2,
-                        num_envs=min(num_envs, games), length=length, seed=seed + 1)
+    turns = "contest" if game == "contest" else "simultaneous"
+    as_blue = play_match(game_entrant(a, BLUE, game), game_entrant(b, RED, game), list(layouts), games // 2,
+                         num_envs=min(num_envs, games), length=length, seed=seed, turns=turns)
+    as_red = play_match(game_entrant(b, BLUE, game), game_entrant(a, RED, game), list(layouts), games - games // 2,
+                        num_envs=min(num_envs, games), length=length, seed=seed + 1, turns=turns)
     by_colour = {
         "blue": colour_record(as_blue["games"], as_blue["blue_wins"], as_blue["ties"], as_blue["red_wins"]),
         "red": colour_record(as_red["games"], as_red["red_wins"], as_red["ties"], as_red["blue_wins"]),
@@ -106,11 +148,12 @@ def combined(rows: Sequence[dict]) -> dict:
     }
 
 
-def evaluate(a: str, b: str, layouts: Sequence[str], games: int, length: int = 300, seed: int = 0) -> list[dict]:
+def evaluate(a: str, b: str, layouts: Sequence[str], games: int, length: int = 300, seed: int = 0,
+             game: str = "course") -> list[dict]:
     """`head_to_head` on each layout (`contest_1..50` stands for 50), then over all of them together
     (`layout: "all"`)."""
     layouts = expand_layout_names(layouts)
-    rows = [dict(head_to_head(a, b, [layout], games, length, seed), layout=layout) for layout in layouts]
+    rows = [dict(head_to_head(a, b, [layout], games, length, seed, game=game), layout=layout) for layout in layouts]
     if len(layouts) > 1:
         rows.append(dict(combined(rows), layout="all"))
     return rows
@@ -123,6 +166,11 @@ def add_match_arguments(parser: argparse.ArgumentParser, games: int, games_help:
     parser.add_argument("--games", type=int, default=games, help=games_help)
     parser.add_argument("--length", type=int, default=300)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--game", choices=GAMES, default="course",
+                        help="course: the course's game (simultaneous moves, everything seen); contest: the contest's "
+                             "capture.py (each agent moves at its own turn from a drawn first mover; a checkpoint plays as "
+                             "its exported team file, which sees opponents only within 5 and noisy distances, as do "
+                             "contest team files; built-in teams see everything)")
     parser.add_argument("--out", type=Path, help=f"write {outputs} here")
 
 
@@ -141,7 +189,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
     args = parser.parse_args(argv)
     if args.games < 2:
         parser.error("--games must be at least 2 (one game in each colour)")
-    rows = evaluate(args.entrant, args.opponent, args.layouts, args.games, args.length, args.seed)
+    rows = evaluate(args.entrant, args.opponent, args.layouts, args.games, args.length, args.seed, args.game)
     table = markdown_table(rows)
     print(table)
     if args.out:

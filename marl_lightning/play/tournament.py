@@ -42,9 +42,10 @@ def elo_ratings(names: list[str], results: list[dict], iterations: int = 2000, s
     return {n: float(1500 + r[index[n]]) for n in names}
 
 
-def round_robin(entrants: Sequence[str], layouts: Sequence[str], games: int, length: int = 300, seed: int = 0) -> dict:
-    """Every pair of entrants plays `games` games on each layout (`contest_1..50` stands for 50); results
-    from each pair's first entrant."""
+def round_robin(entrants: Sequence[str], layouts: Sequence[str], games: int, length: int = 300, seed: int = 0,
+                game: str = "course") -> dict:
+    """Every pair of entrants plays `games` games on each layout (`contest_1..50` stands for 50), in `game`
+    (`head_to_head`); results from each pair's first entrant."""
     layouts = expand_layout_names(layouts)
     names = [entrant_name(e) for e in entrants]
     if len(set(names)) != len(names):
@@ -52,7 +53,8 @@ def round_robin(entrants: Sequence[str], layouts: Sequence[str], games: int, len
     results = []
     for (i, a), (j, b) in itertools.combinations(enumerate(entrants), 2):
         for layout in layouts:
-            results.append(dict(head_to_head(a, b, [layout], games, length, seed + 7 * (i * len(entrants) + j)), layout=layout))
+            results.append(dict(head_to_head(a, b, [layout], games, length, seed + 7 * (i * len(entrants) + j), game=game),
+                                layout=layout))
     table = {n: {"games": 0, "wins": 0, "ties": 0, "losses": 0, "points": 0.0} for n in names}
     matrix = np.full((len(names), len(names)), np.nan)  # points share of row against column
     pair_points: dict[tuple[str, str], list[float]] = {}
@@ -141,7 +143,7 @@ def main(argv: list[str] | None = None) -> dict:
     args = parser.parse_args(argv)
     if len(args.entrants) < 2:
         parser.error("a tournament needs at least two entrants")
-    tournament = round_robin(args.entrants, args.layouts, args.games, args.length, args.seed)
+    tournament = round_robin(args.entrants, args.layouts, args.games, args.length, args.seed, args.game)
     text = markdown(tournament)
     print(text)
     if args.out:
