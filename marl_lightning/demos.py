@@ -28,9 +28,9 @@ from tensordict import TensorDict
 from tqdm import tqdm
 
 from agents import Team
-from gymPacMan import VecCaptureEnv, engine
+from gymPacMan import TurnChooser, VecCaptureEnv, engine
 from gymPacMan.errors import run_command
-from gymPacMan.rules import BLUE, RED, TEAM_AGENTS, RewardConfig
+from gymPacMan.rules import BLUE, RED, STOP, TEAM_AGENTS, RewardConfig
 from gymPacMan.views import RedView
 
 from .checkpoints import load_failure
@@ -75,6 +75,67 @@ class DemoMeta:
     rewards: RewardSettings = field(default_factory=RewardSettings)
 
 
+class _RecordedTurns(TurnChooser):
+    """One step of the turn-by-turn game for a `DemoRecorder`: each agent's team asked at its turn; the
+    recorded team's two decisions of the step kept as frames (`frames`)."""
+
+    def __init__(self, recorder: "DemoRecorder", players: dict | None, by_player: np.ndarray, as_seen: bool):
+        self.recorder, self.players, self.by_player, self.as_seen = recorder, players, by_player, as_seen
+        n = recorder.num_envs
+        self.turn = np.zeros(n, dtype=np.int64)  # (N,) the recorded team's decisions so far in this step
+        self.states = [recorder.env.state.copy(), recorder.env.state.copy()]  # the state at each decision
+        self.legal = [np.zeros((n, 4, 5), dtype=np.bool_), np.zeros((n, 4, 5), dtype=np.bool_)]
+        self.labels = [np.full((n, 4), STOP, dtype=np.int64), np.full((n, 4), STOP, dtype=np.int64)]
+
+    def choose(self, env: VecCaptureEnv, movers: np.ndarray) -> np.ndarray:
+        r, state = self.recorder, env.state
+        legal = engine.legal_actions(state)
+        actions = np.full((env.num_envs, 4), STOP, dtype=np.int64)
+        for side in (BLUE, RED):
+            agents = list(TEAM_AGENTS[side])
+            moving = movers[:, agents]  # (N, 2) this side's agent to move
+            turn = moving.any(axis=1)
+            if not turn.any():
+                continue
+            recorded = turn & r.teacher[side].in_play
+            for team in (r.teacher[side], r.opponent[side]):  # the teacher labels both agents of its state
+                games = team.in_play & turn
+                if games.any():
+                    team.movers, team.first_mover = (None, None) if team is r.teacher[side] else (moving, env.first_mover)
+                    try:
+                        actions[np.ix_(games, agents)] = team.act(state, legal, env.rng)[games]
+                    finally:
+                        team.movers = team.first_mover = None
+            labels = actions.copy()
+            if self.players is not None:
+                player = self.players[side]
+                player.movers, player.first_mover = moving, env.first_mover
+                try:
+                    moved = player.act(state, legal, env.rng)  # (N, 2)
+                finally:
+                    player.movers = player.first_mover = None
+                games = recorded & self.by_player
+                actions[np.ix_(games, agents)] = moved[games]
+            seen = r._as_seen(state, {side: self.players[side]}) if self.as_seen and self.players is not None else state
+            for k in (0, 1):  # the frame of each recorded game's k-th decision in this step
+                games = recorded & (self.turn == k)
+                for name, value in vars(seen).items():
+                    getattr(self.states[k], name)[games] = value[games]
+                self.legal[k][games] = legal[games]
+                self.labels[k][np.ix_(games, agents)] = labels[np.ix_(games, agents)]
+            self.turn[recorded] += 1
+        return actions
+
+    def frames(self) -> list[tuple[engine.GameState, np.ndarray, np.ndarray]]:
+        """The step's two decisions `(state, legal, labels)`; a game won before its team's second decision repeats
+        its first."""
+        once = self.turn < 2
+        for name, value in vars(self.states[0]).items():
+            getattr(self.states[1], name)[once] = value[once]
+        self.legal[1][once], self.labels[1][once] = self.legal[0][once], self.labels[0][once]
+        return [(self.states[k], self.legal[k], self.labels[k]) for k in (0, 1)]
+
+
 class DemoRecorder:
     """The teacher (or, for DAgger, a learner it labels) playing the opponents, recorded into a buffer.
 
@@ -89,11 +150,12 @@ class DemoRecorder:
         num_envs, length, seed: the games.
         rewards: how the stored rewards are made (`RewardSettings`).
         layout_weights: the probability of each layout when a game starts (`None`: alike).
+        turns: the game played: `simultaneous` (the course's) or `contest` (turn by turn, `VecCaptureEnv`).
     """
 
     def __init__(self, teacher: Entrant, opponents: Sequence[Entrant] | dict, layouts: Sequence[str], num_envs: int = 64,
                  length: int = 300, seed: int = 0, rewards: RewardSettings = RewardSettings(),
-                 layout_weights: np.ndarray | None = None):
+                 layout_weights: np.ndarray | None = None, turns: str = "simultaneous"):
         if num_envs < 2 or num_envs % 2:
             raise ValueError(f"num_envs must be even (half the games in each colour), got {num_envs}")
         if isinstance(opponents, (str, Path)):
@@ -101,7 +163,8 @@ class DemoRecorder:
         self.opponents = dict(opponents) if isinstance(opponents, Mapping) else {name: 1.0 for name in opponents}
         self.teacher_spec, self.layouts, self.length, self.seed, self.rewards = teacher, list(layouts), length, seed, rewards
         self.num_envs = num_envs
-        self.env = VecCaptureEnv(self.layouts, num_envs, self_play=True, length=length, seed=seed,
+        self.turns = turns
+        self.env = VecCaptureEnv(self.layouts, num_envs, self_play=True, length=length, seed=seed, turns=turns,
                                  rewards=RewardConfig(legal_action=rewards.reward_for_legal_action, defence=rewards.defence_reward))
         self.env.layout_weights = layout_weights
         self.colour = np.where(np.arange(num_envs) < num_envs // 2, BLUE, RED)  # (N,) the recorded team's colour per game
@@ -125,57 +188,95 @@ class DemoRecorder:
         return [*self.teacher.values(), *self.opponent.values()]
 
     def record(self, buffer: ReplayBuffer, steps: int, player: Callable[[int], Team] | None = None, beta: float = 1.0,
-               progress: bool = False) -> None:
+               progress: bool = False, as_seen: bool = False) -> None:
         """Play and store `steps` of the recorded team's steps. With a `player` (`side -> Team`, e.g. the learner
         as a `PolicyTeam`), each game's move is the teacher's with probability `beta`, else the player's, and
-        the teacher's action is stored either way (DAgger: the states the learner visits, the teacher's labels)."""
+        the teacher's action is stored either way (DAgger: the states the learner visits, the teacher's labels).
+        `as_seen`: the frames store each game as the player saw it (a `ContestViewTeam` player: opponents out of
+        sight where it believed them), while the teacher labels from the full state.
+
+        In the turn-by-turn game (`turns="contest"`) the recorded team decides twice a step, once at each of its
+        agents' turns: each decision is a frame (the state at that turn, the teacher's moves for both agents
+        there), so a step stores two frames a game (the step's reward and end on the second)."""
         players = {side: player(side) for side in (BLUE, RED)} if player is not None else None
         if players is not None:
             for side, team in players.items():
                 team.time_limit, team.in_play = self.length, self.teacher[side].in_play
                 team.reset(self.env.state, np.arange(self.num_envs))
-        env, n = self.env, self.num_envs
         bar = tqdm(total=steps, unit="step", disable=not progress, desc=f"{entrant_name(self.teacher_spec)} demonstrations")
         done = 0
         while done < steps:
-            state = env.state
-            legal = engine.legal_actions(state)  # (N, 4, 5)
-            labels = np.empty((n, 4), dtype=np.int64)  # the teacher's moves for its games, the opponents' for theirs
-            for side in (BLUE, RED):
-                for team in (self.teacher[side], self.opponent[side]):
-                    games = team.in_play
-                    labels[games[:, None] & (np.arange(4) % 2 == side)[None, :]] = team.act(state, legal, env.rng)[games].ravel()
-            actions = labels
-            if players is not None:
-                actions = labels.copy()
-                by_player = self.rng.random(n) >= beta  # (N,) games whose recorded team moves as the player does
-                for side, team in players.items():
-                    games = team.in_play & by_player
-                    moved = team.act(state, legal, env.rng)  # (N, 2)
-                    for k, agent in enumerate(TEAM_AGENTS[side]):
-                        actions[games, agent] = moved[games, k]
-            frame, seen = _teacher_frame(state, legal, labels, self.colour)
-            potential = {side: shaper.potential(state) for side, shaper in self.shapers.items()}
-            _, _, terminated, truncated, info = env.step(actions)
-            reward = np.where(self.colour == BLUE, self.shapers[BLUE](info, potential[BLUE], env),
-                              self.shapers[RED](info, potential[RED], env))
-            frame.update({"action": torch.from_numpy(seen).to(torch.uint8), "reward": torch.from_numpy(reward).float(),
-                          "terminated": torch.from_numpy(terminated | (truncated & self.rewards.limit_is_terminal)),
-                          "truncated": torch.from_numpy(truncated)})
-            ended = np.flatnonzero(info["done"])
-            final = None
-            if len(ended):
-                final_state = info["final_state"]
-                final, _ = _teacher_frame(final_state, engine.legal_actions(final_state), None, self.colour[ended])
-                self.games += len(ended)
-                self.wins += int((info["episodes"].winner == np.where(self.colour[ended] == RED, 1, -1)).sum())
-                for team in [*self._teams(), *(players.values() if players else ())]:
-                    team.reset(env.state, ended)
-            buffer.add(frame, torch.from_numpy(ended), final)
-            done += n
-            bar.update(n)
+            by_player = self.rng.random(self.num_envs) >= beta  # (N,) games whose recorded team moves as the player does
+            if self.turns == "contest":
+                turns = _RecordedTurns(self, players, by_player, as_seen)
+                potential = {side: shaper.potential(self.env.state) for side, shaper in self.shapers.items()}
+                _, _, terminated, truncated, info = self.env.step(turns)
+                decisions = [_teacher_frame(state, legal, labels, self.colour) for state, legal, labels in turns.frames()]
+            else:
+                state = self.env.state
+                legal = engine.legal_actions(state)  # (N, 4, 5)
+                labels = self._labels(state, legal)
+                actions = labels if players is None else self._played(state, legal, labels, players, by_player)
+                decisions = [_teacher_frame(self._as_seen(state, players) if as_seen else state, legal, labels, self.colour)]
+                potential = {side: shaper.potential(state) for side, shaper in self.shapers.items()}
+                _, _, terminated, truncated, info = self.env.step(actions)
+            for k, (frame, seen) in enumerate(decisions):
+                last = k == len(decisions) - 1
+                reward = np.where(self.colour == BLUE, self.shapers[BLUE](info, potential[BLUE], self.env),
+                                  self.shapers[RED](info, potential[RED], self.env)) if last else np.zeros(self.num_envs)
+                ends = (terminated | (truncated & self.rewards.limit_is_terminal)) if last else np.zeros(self.num_envs, bool)
+                frame.update({"action": torch.from_numpy(seen).to(torch.uint8), "reward": torch.from_numpy(reward).float(),
+                              "terminated": torch.from_numpy(ends),
+                              "truncated": torch.from_numpy(truncated if last else np.zeros(self.num_envs, bool))})
+                ended, final = (self._games_ended(info, players) if last else (np.zeros(0, dtype=np.int64), None))
+                buffer.add(frame, torch.from_numpy(ended), final)
+                done += self.num_envs
+                bar.update(self.num_envs)
         bar.close()
         self.steps += done
+
+    def _labels(self, state: engine.GameState, legal: np.ndarray) -> np.ndarray:
+        """`(N, 4)` the teacher's moves in its games, the opponents' in theirs."""
+        labels = np.empty((self.num_envs, 4), dtype=np.int64)
+        for side in (BLUE, RED):
+            for team in (self.teacher[side], self.opponent[side]):
+                games = team.in_play
+                labels[games[:, None] & (np.arange(4) % 2 == side)[None, :]] = team.act(state, legal, self.env.rng)[games].ravel()
+        return labels
+
+    def _played(self, state: engine.GameState, legal: np.ndarray, labels: np.ndarray, players: dict,
+                by_player: np.ndarray) -> np.ndarray:
+        """`(N, 4)` the moves played: the labels, the player's in its games `by_player` marks."""
+        actions = labels.copy()
+        for side, team in players.items():
+            games = team.in_play & by_player
+            moved = team.act(state, legal, self.env.rng)  # (N, 2)
+            for k, agent in enumerate(TEAM_AGENTS[side]):
+                actions[games, agent] = moved[games, k]
+        return actions
+
+    @staticmethod
+    def _as_seen(state: engine.GameState, players: dict | None) -> engine.GameState:
+        """The state as each game's player saw it (its opponents where its `ContestViewTeam` believed them)."""
+        if players is None:
+            return state
+        seen = state.copy()
+        for side, team in players.items():
+            seen.pos[team.in_play] = team.viewer.view(state).pos[team.in_play]
+        return seen
+
+    def _games_ended(self, info: dict, players: dict | None) -> tuple[np.ndarray, TensorDict | None]:
+        """The games the step ended, counted; their final frames; every team told they start afresh."""
+        ended = np.flatnonzero(info["done"])
+        if not len(ended):
+            return ended, None
+        final_state = info["final_state"]
+        final, _ = _teacher_frame(final_state, engine.legal_actions(final_state), None, self.colour[ended])
+        self.games += len(ended)
+        self.wins += int((info["episodes"].winner == np.where(self.colour[ended] == RED, 1, -1)).sum())
+        for team in [*self._teams(), *(players.values() if players else ())]:
+            team.reset(self.env.state, ended)
+        return ended, final
 
     def meta(self, seconds: float) -> DemoMeta:
         return DemoMeta(teacher=entrant_name(self.teacher_spec), opponents=[entrant_name(o) for o in self.opponents],

@@ -178,6 +178,19 @@ BREAKS = [
     Break("no-learning", "the agents never learn (learning rate 0)",
           "marl_lightning/learners/value_decomposition.py", '"lr": h.lr, "name": "agents"', '"lr": 0.0, "name": "agents"',
           ("tests/test_training.py::test_a_short_seeded_run_learns_to_beat_random_in_both_colours",)),
+    Break("turns-ignore-first-mover", "the turn-by-turn game always starts a step with agent 0",
+          "gymPacMan/engine.py", "return np.where(self.playing, (self.first + k) % NUM_AGENTS, -1)",
+          "return np.where(self.playing, k % NUM_AGENTS, -1)",
+          ("tests/test_turns.py::test_each_agent_chooses_at_its_turn_on_the_state_the_previous_move_left",)),
+    Break("turns-play-past-the-win", "the turn-by-turn game plays the rest of a step after the winning move",
+          "gymPacMan/engine.py", "        self.playing &= ~won\n", "        pass\n",
+          ("tests/test_turns.py::test_a_game_ends_at_the_move_that_wins_it",)),
+    Break("contest-team-asks-both-agents", "a contest team's two agents both choose at every turn",
+          "agents/contest_team.py", "        if self.movers is not None:  # the turn-by-turn game", "        if False:",
+          ("tests/test_turns.py::test_a_contest_team_is_asked_once_a_step_per_agent_at_its_turn_with_the_contests_clock",)),
+    Break("contest-clock-ignores-first-mover", "data.timeleft counts moves as if agent 0 always moved first",
+          "gymPacMan/contest/host.py", "moves = (agent.index - first) % NUM_AGENTS", "moves = agent.index",
+          ("tests/test_turns.py::test_a_contest_team_is_asked_once_a_step_per_agent_at_its_turn_with_the_contests_clock",)),
 ]
 
 

@@ -97,3 +97,82 @@ def test_dagger_stores_the_teachers_labels_of_the_players_states():
     own_starts = np.where((colour == BLUE)[:, None, None], state.starts[:, [1, 3]], state.starts[:, [0, 2]])
     assert (own == own_starts).all()  # the player never moved
     assert (frames["action"] != 4).any()  # yet the labels are the teacher's moves
+
+
+def test_dagger_on_the_contest_view_stores_the_states_as_the_player_saw_them():
+    """A player on the contest's view: its frames show the opponents out of sight where it believed them (never
+    within 5 of its agents), those in sight where they are; its own agents and the board are the game's."""
+    from agents.contest_view import ContestViewTeam
+
+    recorder = DemoRecorder("baseline", ["random"], ["bloxCapture"], num_envs=4, seed=3)
+    buffer = demo_buffer(4 * 30, 4)
+    truth = []
+    seen_by = lambda side: ContestViewTeam(PolicyTeam(lambda obs, legal: np.full(obs.shape[:2], 4), team=side))  # noqa: E731
+    step = recorder.env.step
+
+    def spy(actions):  # the true state of each stored frame, before the step
+        truth.append(recorder.env.state.copy())
+        return step(actions)
+
+    recorder.env.step = spy
+    recorder.record(buffer, 4 * 30, player=seen_by, beta=1.0, as_seen=True)
+    frames = buffer.frames[:, :30]
+    stored = compact.unpack(frames["game"], recorder.env.grid_shape)
+    colour = frames["game", "team"].reshape(-1).numpy()
+    true_pos = np.stack([t.pos for t in truth], axis=1).reshape(-1, 4, 2)  # (games * steps, 4, 2) in buffer order
+    ours = np.where((colour == BLUE)[:, None], np.array([1, 3]), np.array([0, 2]))  # (K, 2)
+    theirs = np.where((colour == BLUE)[:, None], np.array([0, 2]), np.array([1, 3]))
+    rows = np.arange(len(colour))[:, None]
+    np.testing.assert_array_equal(stored.pos[rows, ours], true_pos[rows, ours])
+    dist = np.abs(true_pos[rows, ours][:, :, None] - true_pos[rows, theirs][:, None]).sum(-1).min(axis=1)  # (K, 2)
+    in_sight = dist <= 5
+    np.testing.assert_array_equal(stored.pos[rows, theirs][in_sight], true_pos[rows, theirs][in_sight])
+    drawn = np.abs(true_pos[rows, ours][:, :, None] - stored.pos[rows, theirs][:, None]).sum(-1).min(axis=1)
+    assert (drawn[~in_sight] > 5).all() and (~in_sight).any()
+    assert (stored.pos[rows, theirs] != true_pos[rows, theirs]).any()  # some opponent is not where it was
+
+
+def _recorded_with_truth(recorder: DemoRecorder, buffer, steps: int, **kwargs) -> list:
+    """Record, keeping the true state before each environment step."""
+    truth, step = [], recorder.env.step
+
+    def spy(actions):
+        truth.append(recorder.env.state.copy())
+        return step(actions)
+
+    recorder.env.step = spy
+    recorder.record(buffer, steps, **kwargs)
+    return truth
+
+
+def test_a_frame_is_the_state_the_team_decided_in():
+    recorder = DemoRecorder("baseline", ["random"], ["smallCapture"], num_envs=4, seed=5)
+    buffer = demo_buffer(4 * 10, 4)
+    truth = _recorded_with_truth(recorder, buffer, 4 * 10)
+    stored = compact.unpack(buffer.frames[:, :10]["game"], recorder.env.grid_shape)
+    np.testing.assert_array_equal(stored.pos.reshape(4, 10, 4, 2), np.stack([t.pos for t in truth], axis=1))
+    np.testing.assert_array_equal(stored.t.reshape(4, 10), np.stack([t.t for t in truth], axis=1))
+
+
+def test_in_the_turn_by_turn_game_each_decision_of_the_team_is_a_frame():
+    """Two frames a step: the state at each of the recorded team's agents' turns (between them its agent and one
+    opponent moved), the step's reward and end on the second."""
+    recorder = DemoRecorder("baseline", ["random"], ["smallCapture"], num_envs=4, seed=5, turns="contest")
+    buffer = demo_buffer(4 * 20, 4)
+    truth = _recorded_with_truth(recorder, buffer, 4 * 20)
+    assert len(truth) == 10  # ten steps, two frames each
+    frames = buffer.frames[:, :20]
+    stored = compact.unpack(frames["game"], recorder.env.grid_shape)
+    pos = stored.pos.reshape(4, 10, 2, 4, 2)  # (games, steps, decisions, agents, xy)
+    t = stored.t.reshape(4, 10, 2)
+    np.testing.assert_array_equal(t[:, :, 0], t[:, :, 1])
+    np.testing.assert_array_equal(t[:, :, 0], np.stack([s.t for s in truth], axis=1))
+    moved = (pos[:, :, 0] != pos[:, :, 1]).any(-1).sum(-1)  # agents that moved between the two decisions
+    assert (moved <= 2).all() and (moved > 0).any()
+    first = np.stack([s.pos for s in truth], axis=1)  # the step's start
+    before = recorder.env.first_mover  # games whose recorded team moves first decide on the step's start
+    assert (frames["reward"].reshape(4, 10, 2)[:, :, 0] == 0).all() and not frames["truncated"].reshape(4, 10, 2)[:, :, 0].any()
+    colour = frames["game", "team"].reshape(4, 10, 2)[:, 0, 0].numpy()
+    for g in range(4):
+        if before[g] == colour[g]:  # this side's first agent opens every step: its first decision is the step's start
+            np.testing.assert_array_equal(pos[g, :, 0], first[g])

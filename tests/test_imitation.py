@@ -75,6 +75,28 @@ def test_dagger_rounds_label_the_clones_games(tmp_path):
     assert cli.model.env_steps_collected == 3 * 256
 
 
+def test_dagger_rounds_in_the_contest_game_on_the_contest_view(tmp_path):
+    """recipe/imitation_contest: the clone plays turn by turn on the contest's view (two frames a step), selected
+    by an evaluation in the contest's game."""
+    from marl_lightning import EvaluationCallback
+
+    cli = fit(tmp_path, "--config", str(ROOT / "configs" / "recipe" / "imitation_contest.yaml"), "--data.opponent=random",
+              "--data.dagger={teacher: heuristic, every_n_steps: 5, steps: 256, num_envs: 8, capacity: 4096, view: contest, "
+              "turns: contest}", "--data.batch_size=32", steps=6)
+    demos = cli.datamodule.demos
+    assert demos.recorder.env.turns == "contest" and demos.dagger.view == "contest"
+    assert demos.round == 2 and len(demos.buffers[-1]) == 2 * 256  # before steps 0 and 5
+    evaluation = EvaluationCallback(opponents=["view:random"], layouts=["tinyMaze"], games=4, length=20, game="contest",
+                                    final_games=0)
+    rates = evaluation.evaluate_policy(cli.model, ["tinyMaze"])
+    assert set(rates) == {"view:random"} and 0.0 <= rates["view:random"] <= 1.0
+    with pytest.raises(ValueError, match="game must be one of"):
+        EvaluationCallback(game="capture")
+    with pytest.raises(ValueError, match="data.dagger.turns must be one of"):
+        fit(tmp_path, "--config", str(ROOT / "configs" / "recipe" / "imitation.yaml"),
+            "--data.dagger={teacher: heuristic, turns: alternate}", steps=1)
+
+
 def test_qmix_and_mappo_start_from_a_clone(tmp_path, demos):
     fit(tmp_path / "bc", "--config", str(ROOT / "configs" / "recipe" / "imitation.yaml"), f"--data.demonstrations={demos}",
         "--data.dagger=null", "--data.batch_size=32", steps=3)

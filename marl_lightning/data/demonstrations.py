@@ -18,11 +18,18 @@ from typing import TYPE_CHECKING, Sequence
 import torch
 from tensordict import TensorDict
 
+from agents import PolicyTeam
+from agents.contest_view import ContestViewTeam
+from gymPacMan.vec_env import TURNS
+
 from . import compact
 from .replay import ReplayBuffer
 
 if TYPE_CHECKING:
     from .datamodule import CaptureDataModule
+
+
+VIEWS = ("full", "contest")  # what a DAgger learner sees: every agent; the contest's view
 
 
 @dataclass
@@ -32,7 +39,12 @@ class DaggerConfig:
     training opponents, half as blue and half as red; the `teacher` labels every state its team is in,
     and the labels join the data (kept up to `capacity` steps, the oldest dropped first). In round k the
     teacher moves instead of the learner with probability `beta * beta_decay ** k` (DAgger's mixture;
-    0: always the learner).
+    0: always the learner). `view`: what the learner sees, and what its frames store: `full` (every agent) or
+    `contest` (the contest's view: opponents out of sight where a Bayes filter of the noisy distances finds them
+    most likely, `agents.contest_view`); the teacher labels from the full state either way (a privileged
+    teacher: the clone learns to act from what it will see in the contest). `turns`: the game the rounds are
+    played in, `simultaneous` (the course's) or `contest` (turn by turn: a frame at each of the team's agents'
+    turns, `marl_lightning.demos.DemoRecorder`).
 
     In YAML: `data.dagger: {teacher: search, every_n_steps: 2000, steps: 20000}`."""
 
@@ -43,8 +55,14 @@ class DaggerConfig:
     beta_decay: float = 0.5
     num_envs: int = 64
     capacity: int = 1_000_000
+    view: str = "full"
+    turns: str = "simultaneous"
 
     def __post_init__(self) -> None:
+        if self.view not in VIEWS:
+            raise ValueError(f"data.dagger.view must be one of {VIEWS}, got {self.view!r}")
+        if self.turns not in TURNS:
+            raise ValueError(f"data.dagger.turns must be one of {TURNS}, got {self.turns!r}")
         if self.every_n_steps < 1 or self.steps < 1 or self.num_envs < 2 or self.num_envs % 2 or self.capacity < self.steps:
             raise ValueError(f"data.dagger needs every_n_steps >= 1, steps >= 1, an even num_envs >= 2 and capacity >= steps; "
                              f"got {self}")
@@ -91,7 +109,7 @@ class DemoSource:
         self.recorder = None
         if dagger is not None:
             self.recorder = DemoRecorder(dagger.teacher, data.opponent, data.layouts, dagger.num_envs, data.length, seed,
-                                         settings, layout_weights=data.layout_weights)
+                                         settings, layout_weights=data.layout_weights, turns=dagger.turns)
             self.buffers.append(demo_buffer(dagger.capacity, dagger.num_envs, device,
                                             torch.Generator().manual_seed(3 * seed + 3)))
             self.grid_shapes.append(self.recorder.env.grid_shape)
@@ -109,12 +127,12 @@ class DemoSource:
 
     def dagger_round(self, learner, generator: torch.Generator) -> dict[str, float]:
         """The learner plays a round, the teacher labels it (`DaggerConfig`); the round's figures, for the logs."""
-        from agents import PolicyTeam
-
         beta = self.dagger.beta * self.dagger.beta_decay ** self.round
         games, wins = self.recorder.games, self.recorder.wins
         policy = learner.exploration_policy(generator)
-        self.recorder.record(self.buffers[-1], self.dagger.steps, player=lambda side: PolicyTeam(policy, team=side), beta=beta)
+        contest = self.dagger.view == "contest"
+        player = (lambda side: ContestViewTeam(PolicyTeam(policy, team=side))) if contest else (lambda side: PolicyTeam(policy, team=side))
+        self.recorder.record(self.buffers[-1], self.dagger.steps, player=player, beta=beta, as_seen=contest)
         self.round += 1
         played = self.recorder.games - games
         stats = {"dagger/round": float(self.round), "dagger/beta": beta, "dagger/steps": float(len(self.buffers[-1]))}

@@ -77,6 +77,8 @@ class ImitationModule(Learner):
         grad_clip: maximum gradient norm.
         explore_temperature: how the clone plays in DAgger rounds: 0 (the default) greedily, above 0 by
             sampling its softmax at that temperature.
+        init_from: a checkpoint whose agents' networks (and critic, where both have one) start this run's: a clone
+            of another game or view to carry on from (`recipe/imitation_contest` starts from the champion).
     """
 
     imitation = True  # the data module streams demonstrations (`data.demonstrations`, `data.dagger`)
@@ -86,7 +88,7 @@ class ImitationModule(Learner):
                  n_step: int = 1, network: NetworkFactory = AgentQNetworks, critic: CriticFactory | None = None,
                  value_coef: float = 0.5, gamma: float = 0.99, reward_scale: float = 1.0, tau: float = 0.01,
                  lr: float = 1e-3, weight_decay: float = 0.0, label_smoothing: float = 0.0, grad_clip: float = 10.0,
-                 explore_temperature: float = 0.0):
+                 explore_temperature: float = 0.0, init_from: str | None = None):
         super().__init__()
         self.save_hyperparameters(logger=False)  # the loggers get the whole config once (cli.LoggedConfigCallback)
         self.hparams.network, self.hparams.critic = describe(self.hparams.network), describe(self.hparams.critic)
@@ -102,6 +104,11 @@ class ImitationModule(Learner):
     def learns_values(self) -> bool:
         """Whether the data module must stream windows with rewards for the critic (`value_sample`)."""
         return self.critic is not None
+
+    def agents_loaded(self) -> None:
+        """The target critic starts where a loaded critic is."""
+        if self.critic is not None:
+            self.target_critic.load_state_dict(self.critic.state_dict())
 
     def policy(self) -> GreedyPolicy:
         """The clone's greedy player: its most probable legal move."""
