@@ -2,7 +2,7 @@
 
 - `VecCaptureEnv`: N games in arrays, the fast path for training.
 - `CaptureParallelEnv` (`parallel_env`, `aec_env`): one game through PettingZoo's parallel (or AEC) API;
-  the `pettingzoo` extra.
+  `CaptureTurnEnv` (`turn_env`): the contest's turn-by-turn game through the AEC API; the `pettingzoo` extra.
 - `gymPacMan_parallel_env`: the course's class, for notebooks written against it.
 """
 
@@ -15,6 +15,7 @@ __all__ = [
     "ACTION_NAMES",
     "AGENT_NAMES",
     "CaptureParallelEnv",
+    "CaptureTurnEnv",
     "EpisodeResults",
     "Layout",
     "LayoutError",
@@ -28,9 +29,11 @@ __all__ = [
     "load_layout",
     "parallel_env",
     "parse_layout",
+    "turn_env",
 ]
 
-_PETTINGZOO = {"CaptureParallelEnv": "CaptureParallelEnv", "parallel_env": "parallel_env", "aec_env": "env"}
+_PETTINGZOO = {"CaptureParallelEnv": "CaptureParallelEnv", "parallel_env": "parallel_env", "aec_env": "env",
+               "CaptureTurnEnv": "CaptureTurnEnv", "turn_env": "turn_env"}
 
 
 def __getattr__(name: str):

@@ -4,7 +4,8 @@ It is a thin adapter over `VecCaptureEnv` with one game and no auto-reset, so th
 engine's. Agents are `blue_0` (agent 1) and `blue_1` (agent 3), plus `red_0` (agent 0) and
 `red_1` (agent 2) in self-play; legal-action masks are in `infos[agent]["action_mask"]`.
 `parallel_env(...)` and `env(...)` (the AEC form, through PettingZoo's `parallel_to_aec`) are the
-factories PettingZoo's environments offer. It needs the `pettingzoo` extra
+factories PettingZoo's environments offer; `turn_env(...)` is the contest's turn-by-turn game, where each agent
+acts at its own turn (`CaptureTurnEnv`, an AEC environment of its own). It needs the `pettingzoo` extra
 (`pip install "marl-lightning[pettingzoo]"`).
 """
 
@@ -37,6 +38,9 @@ class CaptureParallelEnv(ParallelEnv):
         rewards: reward settings.
         render_mode: `None`, `"human"` (shown live where a display exists, else each game saved as a GIF:
             `render.GameDisplay`), `"ansi"` (`render()` gives text) or `"rgb_array"` (`render()` gives a frame).
+        turns: `"simultaneous"` (the course's game) or `"contest"` (the contest's order from a drawn first mover:
+            the opponent chooses at its turns, the caller's actions are given for the whole step; for each agent
+            to choose at its own turn use `CaptureTurnEnv`, the AEC form).
 
     >>> env = CaptureParallelEnv("tinyMaze")
     >>> observations, infos = env.reset(seed=0)
@@ -55,11 +59,12 @@ class CaptureParallelEnv(ParallelEnv):
         length: int = 300,
         rewards: RewardConfig = RewardConfig(),
         render_mode: str | None = None,
+        turns: str = "simultaneous",
     ):
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(f"render_mode must be one of {self.metadata['render_modes']} or None, got {render_mode!r}")
         self.render_mode = render_mode
-        self._env = VecCaptureEnv(layout, 1, opponent, self_play, length, rewards, seed=None, autoreset=False)
+        self._env = VecCaptureEnv(layout, 1, opponent, self_play, length, rewards, seed=None, autoreset=False, turns=turns)
         self._indices = [int(i) for i in self._env.controlled]
         self.possible_agents = [AGENT_NAMES[i] for i in self._indices]
         self.agents: list[str] = []
@@ -147,6 +152,104 @@ class CaptureParallelEnv(ParallelEnv):
 
     def _infos(self, legal: np.ndarray, **extra) -> dict[str, dict]:
         return {a: {"action_mask": legal[k].astype(np.int8), **extra} for k, a in enumerate(self.possible_agents)}
+
+
+class CaptureTurnEnv(AECEnv):
+    """One game of the contest's turn-by-turn game (`VecCaptureEnv(turns="contest")`) with PettingZoo's AEC API:
+    `agent_selection` is the contest's next mover among the caller's agents (the opponent's moves are played in
+    between), and each `step(action)` plays that agent's move on the state the previous move left. A step of four
+    moves ends with the team rewards of SPEC.md, given to both agents of each team; a game ends at the move that
+    wins it. The arguments are `CaptureParallelEnv`'s; `infos[agent]["action_mask"]` holds the legal moves.
+
+    >>> env = CaptureTurnEnv("tinyMaze")
+    >>> env.reset(seed=0)
+    >>> env.agent_selection in ("blue_0", "blue_1")
+    True
+    """
+
+    metadata = {"name": "capture_the_flag_turns_v0", "render_modes": ["human", "ansi", "rgb_array"], "render_fps": 20,
+                "is_parallelizable": False}
+
+    def __init__(self, layout: LayoutSpec = "tinyMaze", opponent="random", self_play: bool = False, length: int = 300,
+                 rewards: RewardConfig = RewardConfig(), render_mode: str | None = None):
+        super().__init__()
+        self._parallel = CaptureParallelEnv(layout, opponent, self_play, length, rewards, render_mode, turns="contest")
+        self._env = self._parallel._env  # the game; the parallel form lends its spaces, infos and rendering
+        self.render_mode = render_mode
+        self.possible_agents = list(self._parallel.possible_agents)
+        self.agents: list[str] = []
+        self._play = None
+
+    def observation_space(self, agent: str) -> spaces.Box:
+        return self._parallel.observation_space(agent)
+
+    def action_space(self, agent: str) -> spaces.Discrete:
+        return self._parallel.action_space(agent)
+
+    def reset(self, seed: int | None = None, options: dict | None = None) -> None:
+        self._env.reset(seed=seed)
+        self.agents = list(self.possible_agents)
+        self.rewards = {a: 0.0 for a in self.agents}
+        self._cumulative_rewards = {a: 0.0 for a in self.agents}
+        self.terminations = {a: False for a in self.agents}
+        self.truncations = {a: False for a in self.agents}
+        self.infos = self._parallel._infos(self._env.legal_actions()[0])
+        self._play = self._env.play_turns()
+        self._select()
+
+    def observe(self, agent: str) -> np.ndarray:
+        """The agent's observation of the game as it stands (SPEC.md's 8 channels)."""
+        return self._env.observe()[0, self.possible_agents.index(agent)]
+
+    def state(self) -> np.ndarray:
+        return self._parallel.state()
+
+    def step(self, action) -> None:
+        agent = self.agent_selection
+        if self.terminations[agent] or self.truncations[agent]:
+            self._was_dead_step(action)
+            return
+        if isinstance(action, (bool, np.bool_)) or not isinstance(action, (int, np.integer)) or not 0 <= action < NUM_ACTIONS:
+            raise ValueError(f"action {action!r} of {agent} is not in its action space Discrete({NUM_ACTIONS})")
+        self._cumulative_rewards[agent] = 0.0
+        self.rewards = {a: 0.0 for a in self.agents}
+        actions = np.full((1, len(self.possible_agents)), 4, dtype=np.int64)
+        actions[0, self.possible_agents.index(agent)] = action
+        self._play.send(actions)
+        if self._play.asked is None:  # the step is over: its rewards; the next step, unless the game ended
+            _, _, terminated, truncated, info = self._play.result
+            team_rewards = info["rewards"][0]
+            for a, i in zip(self.possible_agents, self._parallel._indices):
+                self.rewards[a] = float(team_rewards[team_of(i)])
+            self.infos = self._parallel._infos(info["legal"][0], score=int(info["score"][0]))
+            self.terminations = {a: bool(terminated[0]) for a in self.agents}
+            self.truncations = {a: bool(truncated[0]) for a in self.agents}
+            if not (terminated[0] or truncated[0]):
+                self._play = self._env.play_turns()
+        else:
+            self.infos = self._parallel._infos(self._env.legal_actions()[0])
+        self._accumulate_rewards()
+        self._select()
+
+    def _select(self) -> None:
+        """The next agent to act: the asked one, or (the game over) each agent in turn to be removed."""
+        if any(self.terminations.values()) or any(self.truncations.values()) or self._play.asked is None:
+            self._deads_step_first() if self.agents else None
+            if self.agents and self.agent_selection not in self.agents:
+                self.agent_selection = self.agents[0]
+            return
+        self.agent_selection = self.possible_agents[int(np.flatnonzero(self._play.asked[0])[0])]
+
+    def render(self):
+        return self._parallel.render()
+
+    def close(self) -> None:
+        self._parallel.close()
+
+
+def turn_env(**kwargs) -> CaptureTurnEnv:
+    """The contest's turn-by-turn game as a PettingZoo AEC environment (`CaptureTurnEnv`'s arguments)."""
+    return CaptureTurnEnv(**kwargs)
 
 
 def parallel_env(**kwargs) -> CaptureParallelEnv:

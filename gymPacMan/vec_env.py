@@ -90,6 +90,31 @@ class TeamTurns(TurnChooser):
         return actions
 
 
+class TurnPlay:
+    """One step of the turn-by-turn game in progress (`VecCaptureEnv.play_turns`)."""
+
+    def __init__(self, env: "VecCaptureEnv", lost: np.ndarray):
+        self.env, self.lost = env, lost  # lost: (N, 2) games forfeited by red, by blue
+        self.active = ~env._finished
+        self.result: tuple | None = None  # what `step` returns, once the step is over
+        self._moves = env._turn_moves(lost, self.active)
+        self.asked: np.ndarray | None = None  # (N, A) the controlled agents whose turn it is; None when over
+        self._advance(None)
+
+    def send(self, actions) -> None:
+        """Play the asked agents' `(N, A)` actions (the others' entries are not read), then up to the next ask."""
+        if self.asked is None:
+            raise RuntimeError("this step is over: its result is in `result`")
+        self._advance(actions)
+
+    def _advance(self, actions) -> None:
+        try:
+            self.asked = next(self._moves) if actions is None else self._moves.send(actions)
+        except StopIteration as end:
+            self.asked = None
+            self.result = self.env._after_step(end.value, self.lost, self.active)
+
+
 def _team_movers(movers: np.ndarray, team: int) -> np.ndarray:
     """`(N, 2)` bool: which of `team`'s agents (in index order) is the mover `movers` `(N,)` names."""
     return np.stack([movers == agent for agent in TEAM_AGENTS[team]], axis=1)
@@ -234,26 +259,52 @@ class VecCaptureEnv:
         if chooser is not None and self.turns != "contest":
             raise ValueError("a TurnChooser plays the turn-by-turn game: make the environment with turns='contest'")
         actions = None if chooser is not None else self._check_actions(actions)
-        state = self.state
-        lost = np.zeros((self.num_envs, 2), dtype=np.bool_)  # (N, 2) forfeited by red, by blue
-        if forfeits is not None:
-            if self.self_play:
-                raise ValueError("forfeits are for the controlled team against an opponent, not for self-play")
-            lost[:, BLUE] = np.asarray(forfeits, dtype=np.bool_).reshape(self.num_envs)
-        active = ~self._finished
+        if forfeits is not None and self.self_play:
+            raise ValueError("forfeits are for the controlled team against an opponent, not for self-play")
         if self.turns == "contest":
-            result = self._turn_by_turn(actions, chooser, lost, active)
+            play = self.play_turns(forfeits)
+            while play.asked is not None:
+                if chooser is None:
+                    play.send(actions)
+                else:
+                    play.send(chooser.choose(self, play.asked))
+                    if chooser.forfeits is not None and not self.self_play:
+                        play.lost[:, BLUE] |= chooser.forfeits
+            return play.result
+        lost = self._lost(forfeits)
+        state, active = self.state, ~self._finished
+        full = np.empty((self.num_envs, 4), dtype=np.int64)
+        if self.self_play:
+            full[:] = actions
         else:
-            full = np.empty((self.num_envs, 4), dtype=np.int64)
-            if self.self_play:
-                full[:] = actions
-            else:
-                legal_all = engine.legal_actions(state)
-                full[:, list(TEAM_AGENTS[RED])] = self.opponent.act(state, legal_all, self.rng)
-                full[:, list(TEAM_AGENTS[BLUE])] = actions
-                if getattr(self.opponent, "forfeits", None) is not None:
-                    lost[:, RED] = self.opponent.forfeits
-            result = engine.step(state, full, self.length, self._reward_params, active=active)
+            legal_all = engine.legal_actions(state)
+            full[:, list(TEAM_AGENTS[RED])] = self.opponent.act(state, legal_all, self.rng)
+            full[:, list(TEAM_AGENTS[BLUE])] = actions
+            if getattr(self.opponent, "forfeits", None) is not None:
+                lost[:, RED] = self.opponent.forfeits
+        result = engine.step(state, full, self.length, self._reward_params, active=active)
+        return self._after_step(result, lost, active)
+
+    def play_turns(self, forfeits=None) -> "TurnPlay":
+        """Start one step of the turn-by-turn game (`turns="contest"`), played as the caller answers each
+        controlled decision: `play.asked` `(N, A)` bool names the controlled agents whose turn it is (None once
+        the step is over); `play.send(actions)` `(N, A)` plays their moves and everything up to the next
+        controlled decision; `play.result` is then what `step` returns. `step(chooser)` is this with a
+        `TurnChooser` answering; the PettingZoo AEC environment answers one agent at a time."""
+        if self.turns != "contest":
+            raise ValueError("play_turns plays the turn-by-turn game: make the environment with turns='contest'")
+        return TurnPlay(self, self._lost(forfeits))
+
+    def _lost(self, forfeits) -> np.ndarray:
+        """`(N, 2)` games forfeited by red, by blue: the controlled team's `forfeits` so far."""
+        lost = np.zeros((self.num_envs, 2), dtype=np.bool_)
+        if forfeits is not None:
+            lost[:, BLUE] = np.asarray(forfeits, dtype=np.bool_).reshape(self.num_envs)
+        return lost
+
+    def _after_step(self, result: engine.StepResult, lost: np.ndarray, active: np.ndarray):
+        """Forfeits, returns, observations, results and resets after a step: what `step` returns."""
+        state = self.state
         lost &= active[:, None]
         self._forfeited = lost
         if lost.any():
@@ -287,9 +338,10 @@ class VecCaptureEnv:
         rewards = result.rewards if self.self_play else result.rewards[:, BLUE]
         return obs, rewards, result.terminated, result.truncated, info
 
-    def _turn_by_turn(self, actions: np.ndarray | None, chooser: TurnChooser | None, lost: np.ndarray,
-                      active: np.ndarray) -> engine.StepResult:
-        """One step of the contest's game: four moves, each chosen on the state the previous one left."""
+    def _turn_moves(self, lost: np.ndarray, active: np.ndarray):
+        """The four moves of a turn-by-turn step, each chosen on the state the previous one left: a generator
+        that yields `(N, A)` the controlled agents whose turn it is and is sent their `(N, A)` actions (the
+        opponent is asked here); it returns the step's `engine.StepResult`."""
         n = self.num_envs
         turn = engine.TurnByTurnStep(self.state, self.first_mover, self.length, self._reward_params, active)
         for _ in range(4):
@@ -312,14 +364,9 @@ class VecCaptureEnv:
                 slot[movers == agent] = k
             ours = slot >= 0
             if ours.any():
-                if chooser is not None:
-                    asked = np.zeros((n, self.num_agents), dtype=np.bool_)  # (N, A) whose turn it is
-                    asked[np.flatnonzero(ours), slot[ours]] = True
-                    step_actions = self._check_actions(chooser.choose(self, asked))
-                    if chooser.forfeits is not None and not self.self_play:
-                        lost[:, BLUE] |= chooser.forfeits
-                else:
-                    step_actions = actions
+                asked = np.zeros((n, self.num_agents), dtype=np.bool_)  # (N, A) whose turn it is
+                asked[np.flatnonzero(ours), slot[ours]] = True
+                step_actions = self._check_actions((yield asked))
                 chosen[ours] = step_actions[ours, slot[ours]]
             turn.move(chosen)
         return turn.finish()

@@ -82,7 +82,9 @@ def lookahead_team(spec: str, team: int) -> Team:
 
 def is_checkpoint(spec) -> bool:
     """A checkpoint file (`*.ckpt`), or a run folder, which plays its best checkpoint."""
-    return isinstance(spec, (str, Path)) and (str(spec).endswith(".ckpt") or is_run_folder(spec))
+    if not isinstance(spec, (str, Path)) or str(spec).startswith((VIEW, LOOKAHEAD, "contest:")):  # a team made of one
+        return False
+    return str(spec).endswith(".ckpt") or is_run_folder(spec)
 
 
 def entrant_name(spec: Entrant) -> str:

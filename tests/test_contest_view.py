@@ -14,6 +14,7 @@ from gymPacMan.contest_view import moved_since_last_call
 from gymPacMan.engine import GameState
 from gymPacMan.rules import BLUE, RED
 from marl_lightning.entrants import entrant_name, make_entrant
+from marl_lightning.play.evaluation import game_entrant
 
 
 class Spy(Team):
@@ -93,5 +94,6 @@ def test_view_is_an_entrant_prefix():
     team = make_entrant("view:heuristic", BLUE)
     assert isinstance(team, ContestViewTeam) and team.inner.team == BLUE
     assert entrant_name("view:heuristic") == "view:heuristic"
+    assert isinstance(game_entrant("view:teams/champion.ckpt", RED, "contest"), ContestViewTeam)  # the view, not an export
     result = play_match(team, make_team("random", team=RED), "tinyMaze", 4, num_envs=4, length=30, seed=1, turns="contest")
     assert result["games"] == 4

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from pettingzoo.test import api_test, parallel_api_test, parallel_seed_test, render_test, state_test
 
-from gymPacMan import CaptureParallelEnv, aec_env, parallel_env
+from gymPacMan import AGENT_NAMES, CaptureParallelEnv, aec_env, parallel_env, turn_env
 
 
 @pytest.mark.parametrize("self_play", [False, True])
@@ -113,3 +113,25 @@ def test_human_mode_shows_the_game_live_where_a_display_exists(monkeypatch):
             env.step({a: 4 for a in env.agents})
     assert env._display.live.frames_shown == 4  # the start and three steps
     env.close()
+
+
+@pytest.mark.parametrize("self_play", [False, True])
+def test_the_contests_turn_by_turn_game_passes_pettingzoos_aec_tests(self_play):
+    api_test(turn_env(layout="tinyMaze", length=40, self_play=self_play), num_cycles=200)
+
+
+def test_in_the_turn_by_turn_game_each_agent_acts_at_its_turn_on_the_latest_state():
+    env = turn_env(layout="tinyMaze", length=30, self_play=True)
+    env.reset(seed=3)
+    first = int(env._env.first_mover[0])
+    order = []
+    for _ in range(8):
+        agent = env.agent_selection
+        order.append(AGENT_NAMES.index(agent))
+        before = env._env.state.pos[0].copy()
+        mask = env.infos[agent]["action_mask"]
+        env.step(int(np.flatnonzero(mask)[0]))
+        moved = (env._env.state.pos[0] != before).any(axis=1)  # only the agent that acted moved
+        assert not moved[[i for i in range(4) if i != order[-1]]].any()
+    assert order == [(first + k) % 4 for k in range(8)]
+    assert env.rewards  # the team rewards come at the end of each step
