@@ -10,6 +10,15 @@ writes it (and the JSON) with --out; `--only` measures some rows again and keeps
 
     python benchmarks/champion.py teams/champion.ckpt --out docs/champion
     python benchmarks/champion.py teams/champion.ckpt --out docs/champion --only search/bloxCapture
+
+`--game contest` measures the targets of the contest's own game (`capture.py`: turn by turn, opponents out of
+sight): 90% against heuristicTeam and AstarTeam, 80% against MCTSTeam and approxQTeam on bloxCapture, 80%
+against heuristicTeam on the held-out mazes, each colour. The team plays as its exported team file (what a
+user submits, through the contest adapter) or, with `--batched`, on the contest's view in the batched engine
+(`view:TEAM`, a hundred times faster); the course's teams play on the contest's view too (`view:NAME`, or their
+own files with `--course-files`, which see what the contest shows).
+
+    python benchmarks/champion.py teams/champion.ckpt --game contest --batched --course-games 100 --out docs/champion/contest
 """
 
 from __future__ import annotations
@@ -28,7 +37,9 @@ from gymPacMan.errors import run_command
 TARGETS = [("random", "bloxCapture", 0.99), ("baseline", "bloxCapture", 0.95), ("heuristic", "bloxCapture", 0.80),
            ("search", "bloxCapture", 0.80), ("heuristicTeam", "bloxCapture", 0.80), ("AstarTeam", "bloxCapture", 0.80),
            ("MCTSTeam", "bloxCapture", 0.80), ("baseline", "mazes", 0.80), ("heuristic", "mazes", 0.60)]
-COURSE = ("heuristicTeam", "AstarTeam", "MCTSTeam")
+CONTEST_TARGETS = [("heuristicTeam", "bloxCapture", 0.90), ("AstarTeam", "bloxCapture", 0.90),
+                   ("MCTSTeam", "bloxCapture", 0.80), ("approxQTeam", "bloxCapture", 0.80), ("heuristicTeam", "mazes", 0.80)]
+COURSE = ("heuristicTeam", "AstarTeam", "MCTSTeam", "approxQTeam")
 
 
 def table_row(result: dict, maps: str, target: float) -> str:
@@ -54,6 +65,10 @@ def main() -> None:
                         "baseline/mazes); the others are kept from --out")
     parser.add_argument("--course-files", type=Path, help="play the course's own team files in this folder "
                         "(through the contest adapter) instead of our ports")
+    parser.add_argument("--game", choices=("course", "contest"), default="course",
+                        help="the course's game, or the contest's (its own targets; see the module docstring)")
+    parser.add_argument("--batched", action="store_true", help="in the contest's game, play the team on the contest's "
+                        "view in the batched engine (view:TEAM) instead of as its exported team file")
     parser.add_argument("--seed", type=int, default=7007)
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
@@ -61,27 +76,29 @@ def main() -> None:
     results = {}
     if args.only and args.out and (args.out / "champion.json").is_file():
         results = json.loads((args.out / "champion.json").read_text())
-    known = {f"{opponent}/{maps}" for opponent, maps, _ in TARGETS}
+    targets = CONTEST_TARGETS if args.game == "contest" else TARGETS
+    known = {f"{opponent}/{maps}" for opponent, maps, _ in targets}
     if args.only and set(args.only) - known:
         raise ValueError(f"unknown rows {sorted(set(args.only) - known)}; the rows are {sorted(known)}")
-    for opponent, maps, target in TARGETS:
+    team = f"view:{args.team}" if args.game == "contest" and args.batched else args.team
+    for opponent, maps, target in targets:
         key = f"{opponent}/{maps}"
         if args.only and key not in args.only:
             continue
-        entrant = opponent
+        entrant = f"view:{opponent}" if args.game == "contest" else opponent
         if opponent in COURSE and args.course_files:
             entrant = f"contest:{args.course_files / opponent}.py"
         games = args.course_games if opponent in COURSE else args.games
         if maps == "mazes":
-            results[key] = evaluate(args.team, entrant, [args.mazes], 4, seed=args.seed)[-1]  # the row of all mazes
+            results[key] = evaluate(team, entrant, [args.mazes], 4, seed=args.seed, game=args.game)[-1]  # all the mazes
             results[key]["label"] = f"held-out mazes {args.mazes}"
         else:
-            results[key] = evaluate(args.team, entrant, [maps], games, seed=args.seed)[0]
+            results[key] = evaluate(team, entrant, [maps], games, seed=args.seed, game=args.game)[0]
         print(table_row(results[key], maps, target), flush=True)
-    rows = [table_row(results[f"{o}/{m}"], m, t) for o, m, t in TARGETS if f"{o}/{m}" in results]
+    rows = [table_row(results[f"{o}/{m}"], m, t) for o, m, t in targets if f"{o}/{m}" in results]
     table = "\n".join(["| map | opponent | games | as blue (95% CI) | as red (95% CI) | target (each colour) | met |",
                        "|---|---|---|---|---|---|---|", *rows])
-    footer = (f"{args.team}, seed {args.seed}; {time.time() - started:.0f} s on {platform.machine()}, "
+    footer = (f"{team}, {args.game}'s game, seed {args.seed}; {time.time() - started:.0f} s on {platform.machine()}, "
               f"{os.cpu_count()} cores, python {platform.python_version()}")
     print(table)
     print(footer)

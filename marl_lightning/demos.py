@@ -73,6 +73,7 @@ class DemoMeta:
     seed: int
     seconds: float
     rewards: RewardSettings = field(default_factory=RewardSettings)
+    turns: str = "simultaneous"  # the game: the course's, or the contest's turn by turn (two frames a step)
 
 
 class _RecordedTurns(TurnChooser):
@@ -282,7 +283,7 @@ class DemoRecorder:
         return DemoMeta(teacher=entrant_name(self.teacher_spec), opponents=[entrant_name(o) for o in self.opponents],
                         layouts=self.layouts, length=self.length, grid_shape=self.env.grid_shape, num_envs=self.num_envs,
                         steps=self.steps, games=self.games, teacher_wins=self.wins, seed=self.seed, seconds=seconds,
-                        rewards=self.rewards)
+                        rewards=self.rewards, turns=self.turns)
 
     def state_dict(self) -> dict:
         """The games in progress and every generator, so a resumed run records what the uninterrupted one would."""
@@ -305,10 +306,11 @@ def demo_buffer(steps: int, num_envs: int, device: str | torch.device = "cpu", g
 
 def record(teacher: Entrant, opponents: Sequence[Entrant] | dict, layouts: Sequence[str], steps: int, num_envs: int = 64,
            length: int = 300, seed: int = 0, rewards: RewardSettings = RewardSettings(),
-           progress: bool = True) -> tuple[ReplayBuffer, DemoMeta]:
-    """Play `steps` steps of the teacher's team and store them; returns the buffer and what it holds."""
+           progress: bool = True, turns: str = "simultaneous") -> tuple[ReplayBuffer, DemoMeta]:
+    """Play `steps` steps of the teacher's team (frames, in the turn-by-turn game) and store them; returns the buffer
+    and what it holds."""
     started = time.perf_counter()
-    recorder = DemoRecorder(teacher, opponents, layouts, num_envs, length, seed, rewards)
+    recorder = DemoRecorder(teacher, opponents, layouts, num_envs, length, seed, rewards, turns=turns)
     buffer = demo_buffer(steps, num_envs)
     recorder.record(buffer, steps, progress=progress)
     return buffer, recorder.meta(time.perf_counter() - started)
@@ -384,6 +386,9 @@ def main(argv: list[str] | None = None) -> Path:
     parser.add_argument("--num-envs", type=int, default=64)
     parser.add_argument("--length", type=int, default=300)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--turns", choices=("simultaneous", "contest"), default="simultaneous",
+                        help="the game: the course's (simultaneous), or the contest's turn by turn, a frame at each of "
+                             "the teacher's agents' turns (two a step)")
     for name, value in asdict(RewardSettings()).items():
         kind = type(value)
         parser.add_argument(f"--{name.replace('_', '-')}", type=(lambda text: text.lower() in ("1", "true", "yes")) if kind is bool
@@ -393,7 +398,8 @@ def main(argv: list[str] | None = None) -> Path:
     if args.out.exists():
         parser.error(f"{args.out} already exists; choose another --out or delete it first")
     rewards = RewardSettings(**{name: getattr(args, name) for name in asdict(RewardSettings())})
-    buffer, meta = record(args.teacher, args.opponents, args.layouts, args.steps, args.num_envs, args.length, args.seed, rewards)
+    buffer, meta = record(args.teacher, args.opponents, args.layouts, args.steps, args.num_envs, args.length, args.seed, rewards,
+                          turns=args.turns)
     path = save(buffer, meta, args.out)
     size = path.stat().st_size
     print(f"wrote {path}: {meta.steps:,} steps, {meta.games} games (teacher won {meta.teacher_wins}), "

@@ -176,3 +176,10 @@ def test_in_the_turn_by_turn_game_each_decision_of_the_team_is_a_frame():
     for g in range(4):
         if before[g] == colour[g]:  # this side's first agent opens every step: its first decision is the step's start
             np.testing.assert_array_equal(pos[g, :, 0], first[g])
+
+
+def test_demonstrations_of_the_turn_by_turn_game_say_so(tmp_path):
+    buffer, meta = record("baseline", ["random"], ["tinyMaze"], steps=4 * 6, num_envs=4, seed=1, progress=False, turns="contest")
+    assert meta.turns == "contest" and meta.steps == 24 and len(buffer) == 24  # three steps, two frames each
+    _, loaded = load(save(buffer, meta, tmp_path / "turns.pt"))
+    assert loaded.turns == "contest"
