@@ -9,13 +9,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from agents import ContestTeam, PolicyTeam
 from agents.contest_team import make_contest_team
 from gymPacMan import ACTION_NAMES, VecCaptureEnv, belief, engine, gymPacMan_parallel_env
 from gymPacMan.rules import BLUE, RED, TEAM_AGENTS
 from marl_lightning import load_policy
-from marl_lightning.play.export import export
+from marl_lightning.play.export import export, trained_view
 from marl_lightning.play.export import main as export_main
 
 from helpers import ROOT, short_training_run
@@ -133,12 +134,58 @@ def chase(state: engine.GameState, agent: int, rng: np.random.Generator) -> int:
     return int(legal[int(np.argmin(distance))])
 
 
+def test_exported_team_draws_hidden_opponents_where_it_last_saw_them(checkpoint, tmp_path):
+    """A network trained seeing everything (the default for it: `trained_view`) is shown a hidden opponent where
+    it was last seen."""
+    folder = tmp_path / "team"
+    export(checkpoint, folder)
+    assert 'HIDDEN = "last_seen"' in (folder / "myTeam.py").read_text().replace("'", '"')
+    agents = load_team_module(folder).createTeam(1, 3, False)
+    env = gymPacMan_parallel_env("tinyMaze", self_play=True, length=60, seed=1)
+    env.reset()
+    view = HiddenOpponents(env.game.state, (1, 3))
+    for agent in agents:
+        agent.registerInitialState(view)
+    last_seen = {i: env.game.state.getInitialAgentPosition(i) for i in (0, 2)}
+    hidden_seen = visible_seen = False
+    rng = np.random.default_rng(1)
+    for _ in range(60):
+        full = engine.observe(env._state, (1, 3))[0]  # (2, 8, H, W): what a fully observed agent sees
+        for k, i in enumerate((1, 3)):
+            obs = agents[0].team.observation(view, i)
+            shown = set()
+            for j in (0, 2):
+                pos = view.getAgentPosition(j)
+                hidden_seen |= pos is None
+                visible_seen |= pos is not None
+                last_seen[j] = pos if pos is not None else last_seen[j]
+                shown.add(tuple(last_seen[j]))
+            ys, xs = np.nonzero(obs[5])
+            assert set(zip(xs.tolist(), ys.tolist())) == shown  # opponents at their last known cells
+            np.testing.assert_array_equal(np.delete(obs, 5, axis=0), np.delete(full[k], 5, axis=0))  # the rest is exact
+        moves = [agent.getAction(view) for agent in agents]
+        for agent, move in zip(agents, moves):
+            assert move in view.getLegalActions(agent.index)
+        env.step({0: chase(env._state, 0, rng), 1: moves[0], 2: chase(env._state, 2, rng), 3: moves[1]})
+    assert hidden_seen and visible_seen  # both cases happened
+
+
+def test_a_network_trained_on_the_contests_view_is_exported_with_the_belief(tmp_path):
+    saved = torch.load(ROOT / "teams" / "champion.ckpt", weights_only=True)
+    saved["datamodule_hyper_parameters"]["dagger"] = {**saved["datamodule_hyper_parameters"]["dagger"], "view": "contest"}
+    torch.save(saved, tmp_path / "contest_view.ckpt")
+    assert trained_view(tmp_path / "contest_view.ckpt") == "belief"
+    assert trained_view(ROOT / "teams" / "champion.ckpt") == "last_seen"
+    with pytest.raises(ValueError, match="hidden must be one of"):
+        export(ROOT / "teams" / "champion.ckpt", tmp_path / "x", hidden="everywhere")
+
+
 def test_exported_team_draws_hidden_opponents_at_the_most_likely_cell_of_its_belief(checkpoint, tmp_path):
     """In the course's game (both agents choose from the step's start) with the contest's sight: the team
     recognises the game, replays each step in its belief, never rules out an opponent's true cell, and draws
     each hidden opponent at the belief's most likely cell; the rest of the observation is exact."""
     folder = tmp_path / "team"
-    export(checkpoint, folder)
+    export(checkpoint, folder, hidden="belief")
     agents = load_team_module(folder).createTeam(1, 3, False)
     env = gymPacMan_parallel_env("tinyMaze", self_play=True, length=60, seed=1)
     env.reset()

@@ -8,9 +8,11 @@ writes `myTeam/myTeam.py` (the contest's `createTeam(firstIndex, secondIndex, is
 `gymPacMan/belief.py`). The team needs only torch and numpy: it builds the SPEC observation from the
 contest's game state itself, plays either colour (the red point of view is turned into the blue one,
 as `agents.PolicyTeam` does), and copes with opponents the contest hides (`getAgentPosition` is `None`
-beyond sight) by drawing each at the most likely cell of an exact Bayes filter over its position
-(`belief.py`: the opponents' legal moves, the noisy distances, sight, `isPacman`, our eaten food).
-Submit the three files together.
+beyond sight) by drawing each where the network learned to see it (`hidden`): a network trained on the
+contest's view (`data.dagger.view: contest`) at the most likely cell of an exact Bayes filter over its
+position (`belief.py`: the opponents' legal moves, the noisy distances, sight, `isPacman`, our eaten
+food), one trained seeing everything at the cell it was last seen (the belief's cell measured worse for
+such a network: `docs/results.md`, the contest's game). Submit the three files together.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import torch
 
 from gymPacMan import belief
 
+from ..checkpoints import read_checkpoint
 from ..policy import load_policy
 from ..runs import run_checkpoint
 
@@ -30,8 +33,22 @@ NETWORK_FILE = "team.pt"
 BELIEF_FILE = "belief.py"  # the team file imports it from its own folder
 
 
-def export(ckpt: str | Path, out: str | Path, overwrite: bool = False) -> Path:
-    """Write the contest team of checkpoint `ckpt` into folder `out`; returns the team file's path."""
+HIDDEN = ("belief", "last_seen")  # where the exported team draws an opponent the contest hides
+
+
+def trained_view(ckpt: str | Path) -> str:
+    """What the checkpoint's network learned to see of hidden opponents: `belief` when its games were played on
+    the contest's view (`data.dagger.view: contest`), else `last_seen`."""
+    data = read_checkpoint(ckpt).get("datamodule_hyper_parameters", {})
+    return "belief" if (data.get("dagger") or {}).get("view") == "contest" else "last_seen"
+
+
+def export(ckpt: str | Path, out: str | Path, overwrite: bool = False, hidden: str | None = None) -> Path:
+    """Write the contest team of checkpoint `ckpt` into folder `out`; returns the team file's path. `hidden`: where
+    the team draws opponents the contest hides (`HIDDEN`; default: as the network was trained, `trained_view`)."""
+    hidden = trained_view(ckpt) if hidden is None else hidden
+    if hidden not in HIDDEN:
+        raise ValueError(f"hidden must be one of {HIDDEN}, got {hidden!r}")
     policy = load_policy(ckpt)
     out = Path(out)
     targets = [out / TEAM_FILE, out / NETWORK_FILE, out / BELIEF_FILE]
@@ -52,7 +69,7 @@ def export(ckpt: str | Path, out: str | Path, overwrite: bool = False) -> Path:
         template.replace("__GRID_H__", str(h)).replace("__GRID_W__", str(w))
         .replace("__STATE__", str(network.state_size)).replace("__PLANES__", repr(list(policy.planes)))
         .replace("__CHANNELS__", str(channels)).replace("__SIZE_FREE__", str(bool(network.size_free)))
-        .replace("__SOURCE__", Path(ckpt).name)
+        .replace("__SOURCE__", Path(ckpt).name).replace("__HIDDEN__", repr(hidden))
     )
     return team_file
 
@@ -72,6 +89,8 @@ def main(argv: list[str] | None = None) -> Path:
     parser.add_argument("--ckpt", help="the same, as a named option")
     parser.add_argument("--out", help="folder for myTeam.py, team.pt and belief.py (default: exports/<run name>/)")
     parser.add_argument("--overwrite", action="store_true", help="replace an earlier export in --out")
+    parser.add_argument("--hidden", choices=HIDDEN, help="where the team draws opponents the contest hides: the belief's "
+                        "most likely cell, or where last seen (default: as the network was trained)")
     args = parser.parse_args(argv)
     ckpt = args.checkpoint or args.ckpt
     if ckpt is None:
@@ -79,7 +98,7 @@ def main(argv: list[str] | None = None) -> Path:
     if args.checkpoint and args.ckpt and args.checkpoint != args.ckpt:
         parser.error(f"two checkpoints given: {args.checkpoint} and --ckpt {args.ckpt}")
     ckpt = run_checkpoint(ckpt)  # a run folder exports its best checkpoint
-    path = export(ckpt, args.out or default_folder(ckpt), args.overwrite)
+    path = export(ckpt, args.out or default_folder(ckpt), args.overwrite, args.hidden)
     print(f"wrote {path}, {path.parent / NETWORK_FILE} and {path.parent / BELIEF_FILE}")
     return path
 
