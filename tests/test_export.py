@@ -134,18 +134,24 @@ def chase(state: engine.GameState, agent: int, rng: np.random.Generator) -> int:
     return int(legal[int(np.argmin(distance))])
 
 
-def test_exported_team_draws_hidden_opponents_where_it_last_saw_them(checkpoint, tmp_path):
-    """A network trained seeing everything (the default for it: `trained_view`) is shown a hidden opponent where
-    it was last seen."""
-    folder = tmp_path / "team"
-    export(checkpoint, folder)
-    assert 'HIDDEN = "last_seen"' in (folder / "myTeam.py").read_text().replace("'", '"')
+def blue_team_seeing_what_the_contest_shows(checkpoint, folder, **export_args):
+    """The exported team as blue in a course-class game of tinyMaze, shown the opponents the contest would show
+    (`HiddenOpponents`): its agents, the game and the view."""
+    export(checkpoint, folder, **export_args)
     agents = load_team_module(folder).createTeam(1, 3, False)
     env = gymPacMan_parallel_env("tinyMaze", self_play=True, length=60, seed=1)
     env.reset()
     view = HiddenOpponents(env.game.state, (1, 3))
     for agent in agents:
         agent.registerInitialState(view)
+    return agents, env, view
+
+
+def test_exported_team_draws_hidden_opponents_where_it_last_saw_them(checkpoint, tmp_path):
+    """A network trained seeing everything (the default for it: `trained_view`) is shown a hidden opponent where
+    it was last seen."""
+    agents, env, view = blue_team_seeing_what_the_contest_shows(checkpoint, tmp_path / "team")
+    assert 'HIDDEN = "last_seen"' in (tmp_path / "team" / "myTeam.py").read_text().replace("'", '"')
     last_seen = {i: env.game.state.getInitialAgentPosition(i) for i in (0, 2)}
     hidden_seen = visible_seen = False
     rng = np.random.default_rng(1)
@@ -184,14 +190,7 @@ def test_exported_team_draws_hidden_opponents_at_the_most_likely_cell_of_its_bel
     """In the course's game (both agents choose from the step's start) with the contest's sight: the team
     recognises the game, replays each step in its belief, never rules out an opponent's true cell, and draws
     each hidden opponent at the belief's most likely cell; the rest of the observation is exact."""
-    folder = tmp_path / "team"
-    export(checkpoint, folder, hidden="belief")
-    agents = load_team_module(folder).createTeam(1, 3, False)
-    env = gymPacMan_parallel_env("tinyMaze", self_play=True, length=60, seed=1)
-    env.reset()
-    view = HiddenOpponents(env.game.state, (1, 3))
-    for agent in agents:
-        agent.registerInitialState(view)
+    agents, env, view = blue_team_seeing_what_the_contest_shows(checkpoint, tmp_path / "team", hidden="belief")
     team = agents[0].team
     hidden_seen = visible_seen = False
     rng = np.random.default_rng(1)
