@@ -16,6 +16,7 @@ import numpy as np
 
 from gymPacMan.contest_view import ContestViewer, moved_since_last_call
 from gymPacMan.engine import GameState
+from gymPacMan.vec_env import act_at_turn
 
 from .base import Team
 
@@ -44,13 +45,9 @@ class ContestViewTeam(Team):
             self.reset(state, np.arange(state.num_games))
         moved = moved_since_last_call(state, self.movers, self.first_mover, self.team)
         self.viewer.update(state, rng, moved, readers=self.movers)
-        inner = self.inner
-        inner.movers, inner.first_mover, inner.in_play = self.movers, self.first_mover, self.in_play
-        try:
-            actions = inner.act(self.viewer.view(state), legal, rng)
-        finally:
-            inner.movers = inner.first_mover = None
-        self.forfeits = inner.forfeits
+        self.inner.in_play = self.in_play
+        actions = act_at_turn(self.inner, self.viewer.view(state), legal, rng, self.movers, self.first_mover)
+        self.forfeits = self.inner.forfeits
         return actions
 
     def state_dict(self) -> dict:

@@ -110,7 +110,6 @@ def moved_since_last_call(state: GameState, movers: np.ndarray | None, first_mov
     """`(N, 2)` bool: the opponents of `team` that moved since the team's previous call. Course game (`movers`
     None, a call a step): both, except in a game's first step. Turn-by-turn game: the agent before the mover,
     except at the game's very first move."""
-    n = state.num_games
     started = state.t > 0
     if movers is None:
         return np.repeat(started[:, None], 2, axis=1)

@@ -59,6 +59,17 @@ class EpisodeResults:
         return int(self.env_index.shape[0])
 
 
+def act_at_turn(team, state: engine.GameState, legal: np.ndarray, rng: np.random.Generator, movers: np.ndarray | None,
+                first_mover: np.ndarray | None) -> np.ndarray:
+    """`team.act` at its agents' turn in the turn-by-turn game: `movers` `(N, 2)` and `first_mover` `(N,)` set on
+    the team for that call only (see `agents.Team.movers`; None: both agents choose, as in the course's game)."""
+    team.movers, team.first_mover = movers, first_mover
+    try:
+        return team.act(state, legal, rng)
+    finally:
+        team.movers = team.first_mover = None
+
+
 class TurnChooser(ABC):
     """The controlled team's side of the turn-by-turn game: `VecCaptureEnv.step(chooser)` asks it at each of
     its agents' turns, on the state the previous move left (`env.state`, `env.observe()`)."""
@@ -79,12 +90,8 @@ class TeamTurns(TurnChooser):
         self.seconds = 0.0  # the team's thinking time, summed over its calls (for a match's seconds per move)
 
     def choose(self, env: "VecCaptureEnv", movers: np.ndarray) -> np.ndarray:
-        self.team.movers, self.team.first_mover = movers, env.first_mover
         started = time.perf_counter()
-        try:
-            actions = self.team.act(env.state, engine.legal_actions(env.state), env.rng)
-        finally:
-            self.team.movers = self.team.first_mover = None
+        actions = act_at_turn(self.team, env.state, engine.legal_actions(env.state), env.rng, movers, env.first_mover)
         self.seconds += time.perf_counter() - started
         self.forfeits = self.team.forfeits
         return actions
@@ -350,12 +357,8 @@ class VecCaptureEnv:
             if self.opponent is not None:
                 red = movers % 2 == RED
                 if red.any():
-                    self.opponent.movers = _team_movers(movers, RED)
-                    self.opponent.first_mover = self.first_mover
-                    try:
-                        team_actions = self.opponent.act(self.state, engine.legal_actions(self.state), self.rng)
-                    finally:
-                        self.opponent.movers = self.opponent.first_mover = None
+                    team_actions = act_at_turn(self.opponent, self.state, engine.legal_actions(self.state), self.rng,
+                                               _team_movers(movers, RED), self.first_mover)
                     chosen[red] = team_actions[red, movers[red] // 2]
                     if getattr(self.opponent, "forfeits", None) is not None:
                         lost[:, RED] |= self.opponent.forfeits

@@ -29,6 +29,7 @@ from tqdm import tqdm
 
 from agents import Team
 from gymPacMan import TurnChooser, VecCaptureEnv, engine
+from gymPacMan.vec_env import act_at_turn
 from gymPacMan.errors import run_command
 from gymPacMan.rules import BLUE, RED, STOP, TEAM_AGENTS, RewardConfig
 from gymPacMan.views import RedView
@@ -102,19 +103,11 @@ class _RecordedTurns(TurnChooser):
             for team in (r.teacher[side], r.opponent[side]):  # the teacher labels both agents of its state
                 games = team.in_play & turn
                 if games.any():
-                    team.movers, team.first_mover = (None, None) if team is r.teacher[side] else (moving, env.first_mover)
-                    try:
-                        actions[np.ix_(games, agents)] = team.act(state, legal, env.rng)[games]
-                    finally:
-                        team.movers = team.first_mover = None
+                    turn_of = (None, None) if team is r.teacher[side] else (moving, env.first_mover)
+                    actions[np.ix_(games, agents)] = act_at_turn(team, state, legal, env.rng, *turn_of)[games]
             labels = actions.copy()
             if self.players is not None:
-                player = self.players[side]
-                player.movers, player.first_mover = moving, env.first_mover
-                try:
-                    moved = player.act(state, legal, env.rng)  # (N, 2)
-                finally:
-                    player.movers = player.first_mover = None
+                moved = act_at_turn(self.players[side], state, legal, env.rng, moving, env.first_mover)  # (N, 2)
                 games = recorded & self.by_player
                 actions[np.ix_(games, agents)] = moved[games]
             seen = r._as_seen(state, {side: self.players[side]}) if self.as_seen and self.players is not None else state
