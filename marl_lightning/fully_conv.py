@@ -58,22 +58,26 @@ def move_masks(obs: torch.Tensor) -> torch.Tensor:
 
 class ResidualBlock(nn.Module):
     """`x + conv(SiLU(conv(SiLU(x))))` with 3x3 convolutions of the given dilation ("same" padding), each
-    convolution's output zeroed beyond the board (`mask`, see `CellFeatures`)."""
+    convolution's output zeroed beyond the board (`mask`, see `CellFeatures`; None: no cell is beyond it)."""
 
     def __init__(self, width: int, dilation: int = 1):
         super().__init__()
         self.conv1 = nn.Conv2d(width, width, 3, padding=dilation, dilation=dilation)
         self.conv2 = nn.Conv2d(width, width, 3, padding=dilation, dilation=dilation)
 
-    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        hidden = self.conv1(F.silu(x)) * mask
-        return x + self.conv2(F.silu(hidden)) * mask
+    def forward(self, x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+        return x + on_board(self.conv2(F.silu(on_board(self.conv1(F.silu(x)), mask))), mask)
+
+
+def on_board(x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+    """`x` zeroed where `mask` is 0; `x` itself when there is no mask (an egocentric window, all board)."""
+    return x if mask is None else x * mask
 
 
 class CellFeatures(nn.Module):
     """A 3x3 convolution to `width` features, then one residual block per entry of `dilations`:
-    `(B, C, H, W), mask (B, 1, H, W) -> (B, F, H, W)`, the same size as the input (no stride, no flatten).
-    Features beyond the board are zeroed after every layer, so the next one sees there what a
+    `(B, C, H, W), mask (B, 1, H, W) or None -> (B, F, H, W)`, the same size as the input (no stride, no
+    flatten). Features beyond the board are zeroed after every layer, so the next one sees there what a
     convolution pads with: the board's features do not depend on how much padding surrounds it."""
 
     def __init__(self, in_channels: int, width: int = 32, dilations: Sequence[int] = (1,)):
@@ -82,17 +86,19 @@ class CellFeatures(nn.Module):
         self.blocks = nn.ModuleList(ResidualBlock(width, d) for d in dilations)
         self.width = width
 
-    def forward(self, obs: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    def forward(self, obs: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
         x = obs.contiguous(memory_format=torch.channels_last)  # about twice as fast for convolutions on a CPU
-        x = self.stem(x) * mask
+        x = on_board(self.stem(x), mask)
         for block in self.blocks:
             x = block(x, mask)
         return F.silu(x)
 
 
-def pooled(features: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+def pooled(features: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
     """Mean and max of `features` `(B, F, H, W)` (SiLU outputs, never below -0.28) over the cells where
-    `mask` `(B, 1, H, W)` is 1: `(B, 2F)`; an empty board (all padding) pools to 0 and -1."""
+    `mask` `(B, 1, H, W)` is 1 (None: every cell): `(B, 2F)`; an empty board (all padding) pools to 0 and -1."""
+    if mask is None or bool(mask.min() > 0):  # no padding in the batch: plain reductions, no masked copies
+        return torch.cat([features.mean(dim=(-2, -1)), features.amax(dim=(-2, -1))], dim=-1)
     cells = mask.sum(dim=(-2, -1)).clamp(min=1)  # (B, 1)
     mean = (features * mask).sum(dim=(-2, -1)) / cells
     peak = features.masked_fill(mask == 0, float("-inf")).amax(dim=(-2, -1)).clamp(min=-1.0)
@@ -108,17 +114,20 @@ def agent_cell(obs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
 
 def egocentric(obs: torch.Tensor, mask: torch.Tensor, radius: int) -> torch.Tensor:
     """The board re-centred on the agent: `(B, C, H, W) -> (B, C, 2r+1, 2r+1)`, the agent's cell in the middle,
-    everything beyond the map (its padding, and beyond the grid) a wall."""
-    walled = torch.cat([torch.maximum(obs[:, :1], 1 - mask), obs[:, 1:]], dim=1)  # (B, C, H, W): off the map is wall
-    framed = F.pad(walled, (radius, radius, radius, radius))  # (B, C, H+2r, W+2r)
-    framed = torch.cat([F.pad(walled[:, :1], (radius, radius, radius, radius), value=1.0), framed[:, 1:]], dim=1)
-    y, x = agent_cell(obs)  # (B,) each, in the frame the window's bottom-left corner
+    everything beyond the map (its padding, and beyond the grid) a wall. Only the window's cells are read
+    (one gather), not the whole board copied into a frame."""
+    b, c, h, w = obs.shape
+    y, x = agent_cell(obs)  # (B,) each
     side = 2 * radius + 1
-    offsets = torch.arange(side, device=obs.device)
-    rows = (y[:, None] + offsets) * framed.shape[-1]  # (B, side): each window row's first cell, flat
-    index = (rows[:, :, None] + x[:, None, None] + offsets).flatten(1)  # (B, side*side)
-    window = framed.flatten(2).gather(2, index[:, None, :].expand(-1, obs.shape[1], -1))  # (B, C, side*side)
-    return window.view(obs.shape[0], obs.shape[1], side, side)
+    offsets = torch.arange(-radius, radius + 1, device=obs.device)
+    rows, cols = y[:, None] + offsets, x[:, None] + offsets  # (B, side) each: the window's rows and columns
+    inside = (((rows >= 0) & (rows < h))[:, :, None] & ((cols >= 0) & (cols < w))[:, None, :]).flatten(1)  # (B, side*side) on the grid
+    index = (rows.clamp(0, h - 1)[:, :, None] * w + cols.clamp(0, w - 1)[:, None, :]).flatten(1)  # (B, side*side)
+    inside = inside[:, None].to(obs.dtype)  # (B, 1, side*side)
+    window = obs.flatten(2).gather(2, index[:, None, :].expand(-1, c, -1)) * inside  # (B, C, side*side): 0 off the grid
+    board = mask.flatten(2).gather(2, index[:, None, :]) * inside  # (B, 1, side*side): 1 on the map's own cells
+    walls = torch.maximum(window[:, :1], 1 - board)  # off the map is wall
+    return torch.cat([walls, window[:, 1:]], dim=1).view(b, c, side, side)
 
 
 class FullyConvQNetworks(TeamNetwork):
@@ -165,9 +174,6 @@ class FullyConvQNetworks(TeamNetwork):
         self.heads = nn.ModuleList(nn.Sequential(nn.Linear(head_in, hidden), nn.SiLU(), nn.Linear(hidden, 1))
                                    for _ in range(copies))
         self.register_buffer("actions", torch.eye(NUM_ACTIONS), persistent=False)
-        if view_radius is not None:  # where each move leads from the window's middle: (1, U, K, K)
-            middle = F.pad(torch.ones(1, 2, 1, 1), (view_radius,) * 4)  # channel 1 marks the agent's cell
-            self.register_buffer("window_moves", move_masks(middle), persistent=False)
 
     def forward(self, obs: torch.Tensor, state: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """obs `(B, A, C, H, W)`, state `(B, A, 0)` -> Q-values `(B, A, U)`, state."""
@@ -184,15 +190,20 @@ class FullyConvQNetworks(TeamNetwork):
         mask = board_mask(obs)  # (B, 1, H, W)
         summary = pooled(obs, mask)  # (B, 2C)
         if self.view_radius is None:
-            grid, grid_mask, moves = obs, mask, move_masks(obs)  # the whole board; (B, U, H, W) where each move leads
+            grid, grid_mask = obs, mask  # the whole board
+            if bool(mask.min() > 0):
+                grid_mask = None  # no padding: nothing to zero after each layer
         else:
-            grid = egocentric(obs, mask, self.view_radius)  # (B, C, K, K)
-            grid_mask = torch.ones_like(grid[:, :1])
-            moves = self.window_moves.expand(grid.shape[0], -1, -1, -1)  # (B, U, K, K) from the middle
+            grid, grid_mask = egocentric(obs, mask, self.view_radius), None  # (B, C, K, K), all of it board
         if ids is not None:
-            grid = torch.cat([grid, ids[:, :, None, None] * grid_mask], dim=1)  # ids on the board only
+            grid = torch.cat([grid, ids[:, :, None, None].expand(-1, -1, *grid.shape[-2:])
+                              * (1 if grid_mask is None else grid_mask)], dim=1)  # ids on the board only
         f = features(grid, grid_mask)  # (B, F, K, K)
-        at = torch.einsum("bfhw,buhw->buf", f, moves)  # (B, U, F): the features of the cell each move leads to
+        if self.view_radius is None:
+            at = torch.einsum("bfhw,buhw->buf", f, move_masks(obs))  # (B, U, F): the features of the cell each move leads to
+        else:
+            r = self.view_radius  # from the window's middle: North (y + 1), East, South, West, Stop
+            at = f[:, :, [r + 1, r, r - 1, r, r], [r, r + 1, r, r - 1, r]].transpose(1, 2)  # (B, U, F)
         here = at[:, -1:].expand(-1, NUM_ACTIONS, -1)  # (B, U, F): the agent's own cell (Stop's)
         board = torch.cat([pooled(f, grid_mask), summary], dim=-1)[:, None].expand(-1, NUM_ACTIONS, -1)  # (B, U, 2F + 2C)
         moves_one_hot = self.actions.expand(f.shape[0], -1, -1)  # (B, U, U)
