@@ -41,9 +41,10 @@ class GreedyPolicy:
         """`(N, A, S)` zeros: the state before a game's first step."""
         return self.network.initial_state(num_games, self.device)
 
-    @torch.no_grad()
+    @torch.inference_mode()
     def q_values(self, obs, state: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-        """Q-values `(N, A, U)` of the network in evaluation mode (its own mode is left as it was), and the next state."""
+        """Q-values `(N, A, U)` of the network in evaluation mode (its own mode is left as it was), and the next
+        state; in inference mode (no autograd records at all: acting never trains)."""
         obs = self._padded(torch.as_tensor(obs).to(self.device, torch.float32))
         state = self.initial_state(obs.shape[0]) if state is None else state.to(self.device)
         was_training = self.network.training

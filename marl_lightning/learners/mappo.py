@@ -177,13 +177,18 @@ class MAPPOModule(Learner):
             steps, games, final = rollout.final_frames()
             if final is not None:  # ...or the one a game ended in
                 next_value[steps.to(self.device), games.to(self.device)] = self._chunked(lambda c: self.critic(decode(c)), final["obs"])
+            teacher = {}
+            if self.clone is not None and self.kickstart_coef:  # the frozen clone's view of each frame, once, not every epoch
+                teacher["teacher_log_probs"] = self._chunked(
+                    lambda x: legal_log_probs(self.clone(decode(x[0]), self.clone.initial_state(x[0].shape[0], x[0].device))[0], x[1]),
+                    (frames["obs"].flatten(0, 1), frames["legal"].flatten(0, 1))).unflatten(0, (t, n))  # (T, N, A, U)
         finally:
             self.train(was_training)
         advantage, returns = gae(frames["reward"] * h.reward_scale, values[:-1], next_value, frames["terminated"],
                                  frames["terminated"] | frames["truncated"], h.gamma, h.gae_lambda)
         return TensorDict({
             "obs": frames["obs"], "legal": frames["legal"], "action": frames["action"],
-            "log_prob": log_probs, "value": values[:-1], "advantage": advantage, "return": returns,
+            "log_prob": log_probs, "value": values[:-1], "advantage": advantage, "return": returns, **teacher,
         }, batch_size=[t, n]).flatten(0, 1)
 
     def _taken_log_prob(self, obs: torch.Tensor, legal: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
@@ -216,8 +221,10 @@ class MAPPOModule(Learner):
         spread = entropy(log_probs, legal)  # (B, A)
         loss = policy_loss.mean() + h.value_coef * value_loss.mean() - self.entropy_coef * spread.mean()
         if self.clone is not None and self.kickstart_coef:
-            with torch.no_grad():
-                teacher = legal_log_probs(self.clone(obs, self.clone.initial_state(obs.shape[0], obs.device))[0], legal)
+            teacher = sample.get("teacher_log_probs")  # (B, A, U) the clone's, from `prepare_rollout`
+            if teacher is None:  # samples prepared before the clone was kept with them (an older checkpoint)
+                with torch.no_grad():
+                    teacher = legal_log_probs(self.clone(obs, self.clone.initial_state(obs.shape[0], obs.device))[0], legal)
             distillation = (teacher.exp() * (teacher - log_probs).masked_fill(~legal, 0.0)).sum(-1)  # (B, A) KL(clone || actor)
             loss = loss + self.kickstart_coef * distillation.mean()
         log_ratio = taken - sample["log_prob"]
