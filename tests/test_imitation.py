@@ -14,6 +14,7 @@ from marl_lightning.cli import MARLCLI
 from marl_lightning.demos import record, save
 from marl_lightning.learners import ImitationModule, MAPPOModule, ValueDecompositionModule
 from marl_lightning.learners.imitation import bc_loss
+from marl_lightning.learners.policy_losses import legal_log_probs
 from marl_lightning.learners.targets import large_margin_loss
 from marl_lightning.play.evaluation import head_to_head
 
@@ -114,6 +115,17 @@ def test_qmix_and_mappo_start_from_a_clone(tmp_path, demos):
     for key, value in weights.items():
         assert torch.equal(mappo.model.state_dict()["clone." + key[len("agents."):]], value)  # kept frozen
     assert 0.0 < mappo.model.kickstart_coef < 1.0  # decaying with the environment steps
+    # the clone's log-probabilities are computed once per rollout, and are what the clone says of each frame
+    model, samples = mappo.model, mappo.datamodule.buffer.samples
+    obs = mappo.datamodule.collector.codec.decode(samples["obs"])
+    with torch.no_grad():
+        teacher = legal_log_probs(model.clone(obs, model.clone.initial_state(obs.shape[0]))[0], samples["legal"])
+        assert torch.allclose(samples["teacher_log_probs"], teacher, atol=1e-5)
+        minibatch = samples[:16].clone()
+        minibatch["obs"] = obs[:16]
+        with_teacher, _ = model.ppo_loss(minibatch)
+        computed_here, _ = model.ppo_loss(minibatch.exclude("teacher_log_probs"))  # a checkpoint's older samples
+    assert torch.allclose(with_teacher, computed_here, atol=1e-5)
 
 
 def test_a_clones_critic_learns_the_demonstrations_returns_and_starts_mappos(tmp_path, demos):
