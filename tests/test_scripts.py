@@ -35,6 +35,25 @@ def test_env_benchmark_prints_steps_per_sec_last():
     assert out[-1].startswith("steps_per_sec=") and float(out[-1].split("=")[1]) > 0
 
 
+def test_the_run_profile_accounts_for_a_runs_time_by_component():
+    out = subprocess.run(
+        [sys.executable, "benchmarks/run_profile.py", "--config", "configs/algo/qmix.yaml", "--steps", "4",
+         "--data.warmup=128", "--data.num_envs=8", "--data.batch_size=8"],
+        cwd=ROOT, capture_output=True, text=True, check=True,
+    ).stdout
+    rows = {line[:44].strip(): line[44:].split() for line in out.splitlines() if line[:44].strip()}
+    assert rows["optimizer step"][-1] == "4" and rows["collect"] and rows["final evaluation"]  # the recipe's evaluations kept
+    children = ["training_step (forward, loss)", "backward"]
+    assert all(float(rows[name][0]) <= float(rows["optimizer step"][0]) for name in children)
+    assert float(rows["the run"][1].rstrip("%")) == 100.0
+
+
+def test_the_network_benchmark_times_acting_and_learning():
+    out = subprocess.run([sys.executable, "benchmarks/network_speed.py", "--games", "4", "--repeats", "1"],
+                         cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip().splitlines()
+    assert len(out) == 3 and all("forward_ms=" in line and "forward_backward_ms=" in line for line in out[1:])
+
+
 def ladder(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "benchmarks/team_ladder.py", *args, "--out", str(tmp_path / "ladder.md")],
                           cwd=ROOT, capture_output=True, text=True)
