@@ -152,16 +152,17 @@ class RedView:
 
     def observe(self, obs: np.ndarray, legal: np.ndarray, width, height) -> tuple[np.ndarray, np.ndarray]:
         """Agents 0 and 2's `obs` `(N, 2, 8, H, W)` and `legal` `(N, 2, 5)` (index order) as the view's slots."""
-        obs = np.take_along_axis(np.asarray(obs), self._order()[:, :, None, None, None], axis=1)
-        return to_blue_view(obs, width, height, self.symmetry), self.seen_legal(legal)
+        return to_blue_view(self._by_slot(obs), width, height, self.symmetry), self.seen_legal(legal)
 
     def seen_legal(self, legal: np.ndarray) -> np.ndarray:
         """Agents 0 and 2's `(N, 2, 5)` masks (index order) as the view's, by slot."""
-        return view_legal(np.take_along_axis(np.asarray(legal), self._order()[:, :, None], axis=1), self.symmetry)
+        return view_legal(self._by_slot(legal), self.symmetry)
 
-    def _order(self) -> np.ndarray:
-        """`(N, 2)`: view slot -> position in (agent 0, agent 2)."""
-        return np.where(self.swap[:, None], [1, 0], [0, 1])
+    def _by_slot(self, per_agent: np.ndarray) -> np.ndarray:
+        """`(N, 2, ...)` rows of agents 0 and 2 (index order) in the view's slot order: whole rows picked, a
+        copy (`take_along_axis` would build an index as large as the observations: 5 times slower)."""
+        order = np.where(self.swap[:, None], [1, 0], [0, 1])  # (N, 2): view slot -> position in (agent 0, agent 2)
+        return np.asarray(per_agent)[np.arange(len(order))[:, None], order]
 
     def real_actions(self, actions: np.ndarray) -> np.ndarray:
         """The view's `(N, 2)` actions, by slot, as the real actions of agents 0 and 2 (index order)."""
