@@ -41,18 +41,20 @@ class GreedyPolicy:
         """`(N, A, S)` zeros: the state before a game's first step."""
         return self.network.initial_state(num_games, self.device)
 
-    @torch.inference_mode()
     def q_values(self, obs, state: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """Q-values `(N, A, U)` of the network in evaluation mode (its own mode is left as it was), and the next
-        state; in inference mode (no autograd records at all: acting never trains)."""
-        obs = self._padded(torch.as_tensor(obs).to(self.device, torch.float32))
-        state = self.initial_state(obs.shape[0]) if state is None else state.to(self.device)
-        was_training = self.network.training
-        self.network.eval()
-        try:
-            return self.network(obs, state)
-        finally:
-            self.network.train(was_training)
+        state. The network runs in inference mode (no autograd records: acting never trains); what it returns
+        is copied out of it, so that callers may update it in place (a team's memory of each game)."""
+        with torch.inference_mode():
+            obs = self._padded(torch.as_tensor(obs).to(self.device, torch.float32))
+            state = self.initial_state(obs.shape[0]) if state is None else state.to(self.device)
+            was_training = self.network.training
+            self.network.eval()
+            try:
+                q, state = self.network(obs, state)
+            finally:
+                self.network.train(was_training)
+        return q.clone(), state.clone()
 
     def act(self, obs, legal, state: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """Greedy legal actions `(N, A)` and the next state (see the module docstring). One game's
