@@ -97,7 +97,7 @@ class CellFeatures(nn.Module):
 def pooled(features: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
     """Mean and max of `features` `(B, F, H, W)` (SiLU outputs, never below -0.28) over the cells where
     `mask` `(B, 1, H, W)` is 1 (None: every cell): `(B, 2F)`; an empty board (all padding) pools to 0 and -1."""
-    if mask is None or bool(mask.min() > 0):  # no padding in the batch: plain reductions, no masked copies
+    if mask is None or bool(mask.min() > 0):  # every cell is board: plain reductions, no masked copies
         return torch.cat([features.mean(dim=(-2, -1)), features.amax(dim=(-2, -1))], dim=-1)
     cells = mask.sum(dim=(-2, -1)).clamp(min=1)  # (B, 1)
     mean = (features * mask).sum(dim=(-2, -1)) / cells
@@ -188,11 +188,10 @@ class FullyConvQNetworks(TeamNetwork):
     def _q(self, features: CellFeatures, head: nn.Module, obs: torch.Tensor, ids: torch.Tensor | None) -> torch.Tensor:
         """Q-values `(B, U)` of one agent per row of `obs` `(B, C, H, W)`; `ids` `(B, A)` its one-hot id (shared)."""
         mask = board_mask(obs)  # (B, 1, H, W)
-        summary = pooled(obs, mask)  # (B, 2C)
+        padding = None if bool(mask.min() > 0) else mask  # None: no padding in the batch, nothing to mask
+        summary = pooled(obs, padding)  # (B, 2C)
         if self.view_radius is None:
-            grid, grid_mask = obs, mask  # the whole board
-            if bool(mask.min() > 0):
-                grid_mask = None  # no padding: nothing to zero after each layer
+            grid, grid_mask = obs, padding  # the whole board
         else:
             grid, grid_mask = egocentric(obs, mask, self.view_radius), None  # (B, C, K, K), all of it board
         if ids is not None:

@@ -179,9 +179,8 @@ class MAPPOModule(Learner):
                 next_value[steps.to(self.device), games.to(self.device)] = self._chunked(lambda c: self.critic(decode(c)), final["obs"])
             teacher = {}
             if self.clone is not None and self.kickstart_coef:  # the frozen clone's view of each frame, once, not every epoch
-                teacher["teacher_log_probs"] = self._chunked(
-                    lambda x: legal_log_probs(self.clone(decode(x[0]), self.clone.initial_state(x[0].shape[0], x[0].device))[0], x[1]),
-                    (frames["obs"].flatten(0, 1), frames["legal"].flatten(0, 1))).unflatten(0, (t, n))  # (T, N, A, U)
+                teacher["teacher_log_probs"] = self._chunked(lambda x: self._clone_log_probs(decode(x[0]), x[1]), (
+                    frames["obs"].flatten(0, 1), frames["legal"].flatten(0, 1))).unflatten(0, (t, n))  # (T, N, A, U)
         finally:
             self.train(was_training)
         advantage, returns = gae(frames["reward"] * h.reward_scale, values[:-1], next_value, frames["terminated"],
@@ -190,6 +189,10 @@ class MAPPOModule(Learner):
             "obs": frames["obs"], "legal": frames["legal"], "action": frames["action"],
             "log_prob": log_probs, "value": values[:-1], "advantage": advantage, "return": returns, **teacher,
         }, batch_size=[t, n]).flatten(0, 1)
+
+    def _clone_log_probs(self, obs: torch.Tensor, legal: torch.Tensor) -> torch.Tensor:
+        """The frozen clone's legal log-probabilities `(B, A, U)` (kickstarting's teacher)."""
+        return legal_log_probs(self.clone(obs, self.clone.initial_state(obs.shape[0], obs.device))[0], legal)
 
     def _taken_log_prob(self, obs: torch.Tensor, legal: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
         return self._log_probs(obs, legal).gather(-1, action.long()[..., None]).squeeze(-1)  # (B, A)
@@ -224,7 +227,7 @@ class MAPPOModule(Learner):
             teacher = sample.get("teacher_log_probs")  # (B, A, U) the clone's, from `prepare_rollout`
             if teacher is None:  # samples prepared before the clone was kept with them (an older checkpoint)
                 with torch.no_grad():
-                    teacher = legal_log_probs(self.clone(obs, self.clone.initial_state(obs.shape[0], obs.device))[0], legal)
+                    teacher = self._clone_log_probs(obs, legal)
             distillation = (teacher.exp() * (teacher - log_probs).masked_fill(~legal, 0.0)).sum(-1)  # (B, A) KL(clone || actor)
             loss = loss + self.kickstart_coef * distillation.mean()
         log_ratio = taken - sample["log_prob"]
