@@ -30,11 +30,15 @@ SCHEDULES = ("linear", "exponential")
 def epsilon_at(env_steps: int, start: float, end: float, decay_steps: int, schedule: str = "linear") -> float:
     """Epsilon after `env_steps` environment steps: linear from `start` to `end` over `decay_steps`,
     or exponential (`end + (start - end) * exp(-5 * steps / decay_steps)`, 99% of the way at the end)."""
+    return decayed(env_steps / max(decay_steps, 1), start, end, schedule)
+
+
+def decayed(fraction: float, start: float, end: float, schedule: str = "linear") -> float:
+    """A rate `fraction` of the way through its decay (1 and beyond: `end`), `linear` or `exponential`."""
     if schedule == "linear":
-        fraction = min(1.0, env_steps / max(decay_steps, 1))
-        return start + fraction * (end - start)
+        return start + min(1.0, fraction) * (end - start)
     if schedule == "exponential":
-        return end + (start - end) * math.exp(-5.0 * env_steps / max(decay_steps, 1))
+        return end + (start - end) * math.exp(-5.0 * fraction)
     raise ValueError(f"schedule must be 'linear' or 'exponential', got {schedule!r}")
 
 
@@ -53,12 +57,17 @@ class Exploration:
         end: the rate after the decay, kept from then on.
         decay_steps: environment steps (summed over the games collected) of the decay, at least 1.
         schedule: `"linear"` or `"exponential"` (`end + (start - end) * exp(-5 * steps / decay_steps)`).
+        decay_fraction: decay over this fraction of the run's budget instead (`trainer.max_steps` gradient steps
+            or `trainer.max_time`, whichever is nearer its end: the learner's `run_progress`), so a schedule
+            fits the run whatever its length and speed; `decay_steps` is then unused. Under `max_time` the rate
+            follows the clock, so a resumed run goes on from the time it had used, not bit for bit.
     """
 
     metric: str = "train/exploration"
     bounds: tuple[float, float] = (0.0, math.inf)  # the rates that make sense (epsilon: a probability)
 
-    def __init__(self, start: float = 1.0, end: float = 0.05, decay_steps: int = 50_000, schedule: str = "linear"):
+    def __init__(self, start: float = 1.0, end: float = 0.05, decay_steps: int = 50_000, schedule: str = "linear",
+                 decay_fraction: float | None = None):
         name, (low, high) = type(self).__name__, self.bounds
         allowed = f">= {low:g}" if high == math.inf else f"in [{low:g}, {high:g}]"
         for key, value in (("start", start), ("end", end)):
@@ -68,16 +77,27 @@ class Exploration:
             raise ValueError(f"{name}: decay_steps must be a whole number of environment steps >= 1, got {decay_steps!r}")
         if schedule not in SCHEDULES:
             raise ValueError(f"{name}: schedule must be one of {list(SCHEDULES)}, got {schedule!r}")
+        if decay_fraction is not None and (isinstance(decay_fraction, bool) or not isinstance(decay_fraction, numbers.Real)
+                                           or not 0 < decay_fraction <= 1):
+            raise ValueError(f"{name}: decay_fraction must be a share of the run in (0, 1] (or null), got {decay_fraction!r}")
         self.start, self.end, self.decay_steps, self.schedule = float(start), float(end), int(decay_steps), schedule
+        self.decay_fraction = None if decay_fraction is None else float(decay_fraction)
 
-    def rate(self, env_steps: int) -> float:
-        """The rate after `env_steps` environment steps."""
-        return epsilon_at(env_steps, self.start, self.end, self.decay_steps, self.schedule)
+    def rate(self, env_steps: int, progress: float | None = None) -> float:
+        """The rate after `env_steps` environment steps, or, with `decay_fraction`, after `progress` (the share of
+        the run's budget used, 0 to 1)."""
+        if self.decay_fraction is None:
+            return epsilon_at(env_steps, self.start, self.end, self.decay_steps, self.schedule)
+        if progress is None:
+            raise ValueError(f"{type(self).__name__} decays over a share of the run (decay_fraction): give the run's "
+                             "progress, or a budget to the trainer (trainer.max_steps or trainer.max_time)")
+        return decayed(progress / self.decay_fraction, self.start, self.end, self.schedule)
 
     def policy(self, network: TeamNetwork, obs_shape: tuple[int, int, int], planes: Sequence[str],
-               env_steps: Callable[[], int], generator: torch.Generator) -> GreedyPolicy:  # pragma: no cover
-        """The exploring player of the learner's live `network`, at `rate(env_steps())` when it acts, drawing
-        from `generator` (the collector's, saved in checkpoints)."""
+               rate: Callable[[], float], generator: torch.Generator) -> GreedyPolicy:  # pragma: no cover
+        """The exploring player of the learner's live `network`, at the rate `rate()` says when it acts (the
+        learner's `exploration_rate`, from `rate`), drawing from `generator` (the collector's, saved in
+        checkpoints)."""
         raise NotImplementedError
 
     def config(self) -> dict[str, Any]:
@@ -111,10 +131,10 @@ class EpsilonGreedy(Exploration):
     bounds = (0.0, 1.0)
 
     def policy(self, network: TeamNetwork, obs_shape: tuple[int, int, int], planes: Sequence[str],
-               env_steps: Callable[[], int], generator: torch.Generator) -> GreedyPolicy:
+               rate: Callable[[], float], generator: torch.Generator) -> GreedyPolicy:
         from .policy import EpsilonGreedyPolicy
 
-        return EpsilonGreedyPolicy(network, obs_shape, planes, lambda: self.rate(env_steps()), generator)
+        return EpsilonGreedyPolicy(network, obs_shape, planes, rate, generator)
 
 
 class Boltzmann(Exploration):
@@ -125,10 +145,10 @@ class Boltzmann(Exploration):
     metric = "train/temperature"
 
     def policy(self, network: TeamNetwork, obs_shape: tuple[int, int, int], planes: Sequence[str],
-               env_steps: Callable[[], int], generator: torch.Generator) -> GreedyPolicy:
+               rate: Callable[[], float], generator: torch.Generator) -> GreedyPolicy:
         from .policy import BoltzmannPolicy
 
-        return BoltzmannPolicy(network, obs_shape, planes, lambda: self.rate(env_steps()), generator)
+        return BoltzmannPolicy(network, obs_shape, planes, rate, generator)
 
 
 ALIASES: dict[str, type[Exploration]] = {"epsilon": EpsilonGreedy, "boltzmann": Boltzmann}

@@ -15,6 +15,8 @@ A network of your own subclasses `TeamNetwork` and is given to the learner in YA
 
 from __future__ import annotations
 
+from typing import Mapping
+
 import torch
 from torch import nn
 
@@ -29,6 +31,11 @@ class TeamNetwork(nn.Module):
     # True for networks whose weights do not depend on the board's size (`fully_conv`): they play any
     # map as it is; others play maps up to the grid they were built for, zero-padded to it.
     size_free: bool = False
+
+    def load_agents_state(self, weights: Mapping[str, torch.Tensor]) -> None:
+        """Weights of another checkpoint's agents (`model.init_from`): by default exactly this network's; a
+        network that wraps a clone's (`policy_value.PolicyValueQNetworks`) takes the clone's into its part."""
+        self.load_state_dict(weights)
 
     def initial_state(self, batch: int, device: torch.device | str = "cpu") -> torch.Tensor:
         """The state before a game's first step: zeros `(B, A, S)` (empty for feed-forward agents)."""

@@ -17,6 +17,7 @@ from marl_lightning.learners.imitation import bc_loss
 from marl_lightning.learners.policy_losses import legal_log_probs
 from marl_lightning.learners.targets import large_margin_loss
 from marl_lightning.play.evaluation import head_to_head
+from marl_lightning.policy_value import PolicyValueQNetworks
 
 from helpers import ROOT
 
@@ -126,6 +127,78 @@ def test_qmix_and_mappo_start_from_a_clone(tmp_path, demos):
         with_teacher, _ = model.ppo_loss(minibatch)
         computed_here, _ = model.ppo_loss(minibatch.exclude("teacher_log_probs"))  # a checkpoint's older samples
     assert torch.allclose(with_teacher, computed_here, atol=1e-5)
+
+
+def test_policy_value_q_networks_play_their_policy_and_take_a_clones_weights():
+    """`Q = V + temperature * log pi`: the greedy move is the policy's whatever the value says, Q minus V is the
+    scaled log-policy, and a clone's agents load into the policy (a fine-tuned run's own weights into both)."""
+    from marl_lightning.networks import AgentQNetworks
+
+    torch.manual_seed(0)
+    spec = {"class_path": "marl_lightning.networks.AgentQNetworks", "init_args": {"channels": [8], "hidden": 16}}
+    net = PolicyValueQNetworks(2, (8, 6, 10), policy=spec, temperature=0.05)
+    obs, state = torch.rand(64, 2, 8, 6, 10), net.initial_state(64)
+    q, _ = net(obs, state)
+    logits, _ = net.policy(obs, state)
+    value = net.value(obs, state)[0].mean(-1, keepdim=True)
+    assert torch.allclose(q, value + 0.05 * logits.log_softmax(-1), atol=1e-6)
+    assert torch.equal(q.argmax(-1), logits.argmax(-1))
+    with torch.no_grad():  # however large the value head's outputs, they never change the move
+        net.value.nets[0].head[-1].bias.add_(torch.arange(5.0))  # outputs that rank the moves otherwise
+    assert torch.equal(net(obs, state)[0].argmax(-1), logits.argmax(-1))
+    clone = AgentQNetworks(2, (8, 6, 10), channels=[8], hidden=16)
+    net.load_agents_state(clone.state_dict())
+    assert all(torch.equal(a, b) for a, b in zip(net.policy.state_dict().values(), clone.state_dict().values()))
+    other = PolicyValueQNetworks(2, (8, 6, 10), policy=spec, temperature=0.05)
+    other.load_agents_state(net.state_dict())
+    assert torch.equal(other(obs, state)[0], net(obs, state)[0])
+    with pytest.raises(ValueError, match="temperature must be > 0"):
+        PolicyValueQNetworks(2, (8, 6, 10), policy=spec, temperature=0.0)
+
+
+def test_qmix_from_a_clone_keeps_its_moves_through_policy_evaluation_then_improves_near_it(tmp_path, demos):
+    """recipe/qmix_from_clone's switches: the agents start as the clone (its greedy moves), the policy does not move
+    during `evaluation_steps` while the value head and the mixer learn, then moves with `policy_lr`, held near the
+    frozen clone by `clone_kl`, whose weight decays."""
+    fit(tmp_path / "bc", "--config", str(ROOT / "configs" / "recipe" / "imitation.yaml"), f"--data.demonstrations={demos}",
+        "--data.dagger=null", "--data.batch_size=32", steps=3)
+    clone = next((tmp_path / "bc").glob("**/*.ckpt"))
+    clone_weights = {k[len("agents."):]: v for k, v in torch.load(clone, weights_only=True)["state_dict"].items()
+                     if k.startswith("agents.")}
+    common = ("--config", str(ROOT / "configs" / "recipe" / "qmix_from_clone.yaml"), f"--model.init_from={clone}",
+              "--data.opponent=random", "--data.warmup=64", "--data.batch_size=16", "--model.clone_kl_decay_steps=10")
+    frozen = fit(tmp_path / "frozen", *common, "--model.evaluation_steps=6", steps=6, part="network.init_args.policy")
+    model = frozen.model
+    assert isinstance(model.agents, PolicyValueQNetworks) and model.agents.temperature == 0.01
+    for key, value in clone_weights.items():  # six steps of policy evaluation: the clone's weights, exactly
+        assert torch.equal(model.agents.policy.state_dict()[key], value)
+        assert torch.equal(model.clone.state_dict()[key], value)
+    adam = frozen.trainer.optimizers[0]
+    trained = {group["name"]: any(adam.state[p]["exp_avg"].abs().sum() > 0 for p in group["params"]) for group in adam.param_groups}
+    assert trained == {"policy": True, "value": True, "mixer": True}  # gradients reach the policy: its rate was 0
+    moved = fit(tmp_path / "moved", *common, "--model.evaluation_steps=2", "--model.policy_lr=0.01", steps=6,
+                part="network.init_args.policy")
+    model = moved.model
+    assert any(not torch.equal(model.agents.policy.state_dict()[k], v) for k, v in clone_weights.items())
+    assert all(torch.equal(model.clone.state_dict()[k], v) for k, v in clone_weights.items())  # the clone stays
+    assert model.clone_kl_coef == pytest.approx(0.005 + (0.02 - 0.005) * (1 - 6 / 10))
+    with pytest.raises(ValueError, match="give model.init_from too"):
+        ValueDecompositionModule(clone_kl=0.1)
+
+
+def test_the_clone_kl_by_hand():
+    """`KL(clone || softmax(Q / temperature))` over the legal moves; 0 while the agents are the clone."""
+    from marl_lightning.learners.policy_losses import kl_divergence
+
+    teacher_logits = torch.tensor([[1.0, 2.0, 0.0, 5.0, 0.0]])
+    legal = torch.tensor([[True, True, True, False, True]])
+    q = torch.tensor([[0.3, 0.1, 0.2, 9.0, 0.2]])
+    teacher = legal_log_probs(teacher_logits, legal)
+    student = legal_log_probs(q / 0.1, legal)
+    p = torch.softmax(torch.tensor([1.0, 2.0, 0.0, 0.0]), 0)
+    log_r = torch.log_softmax(torch.tensor([3.0, 1.0, 2.0, 2.0]), 0)
+    assert kl_divergence(teacher, student, legal).item() == pytest.approx((p * (p.log() - log_r)).sum().item(), rel=1e-5)
+    assert kl_divergence(teacher, teacher, legal).item() == pytest.approx(0.0, abs=1e-7)
 
 
 def test_a_clones_critic_learns_the_demonstrations_returns_and_starts_mappos(tmp_path, demos):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 import pytest
@@ -42,7 +43,54 @@ def test_an_exploration_decays_its_rate_on_its_schedule(kind):
     assert [linear.rate(n) for n in (0, 50, 100, 1000)] == pytest.approx([1.0, 0.55, 0.1, 0.1])
     exponential = kind(start=1.0, end=0.1, decay_steps=100, schedule="exponential")  # 0.1 + 0.9 exp(-5 n / 100)
     assert [exponential.rate(n) for n in (0, 50, 100)] == pytest.approx([1.0, 0.1738765, 0.1060642], abs=1e-6)
-    assert kind().config()["init_args"] == {"start": 1.0, "end": 0.05, "decay_steps": 50_000, "schedule": "linear"}
+    assert kind().config()["init_args"] == {"start": 1.0, "end": 0.05, "decay_steps": 50_000, "schedule": "linear",
+                                            "decay_fraction": None}
+
+
+@pytest.mark.parametrize("kind", [EpsilonGreedy, Boltzmann])
+def test_an_exploration_decays_over_a_share_of_the_run(kind):
+    """`decay_fraction`: the schedule follows the share of the run's budget used, not environment steps."""
+    share = kind(start=1.0, end=0.1, decay_steps=100, decay_fraction=0.5)
+    assert [share.rate(10**9, p) for p in (0.0, 0.25, 0.5, 0.9)] == pytest.approx([1.0, 0.55, 0.1, 0.1])
+    assert kind(start=1.0, end=0.1, decay_fraction=0.5, schedule="exponential").rate(0, 0.25) == pytest.approx(
+        0.1 + 0.9 * math.exp(-2.5))
+    with pytest.raises(ValueError, match="give the run's progress"):
+        share.rate(0)
+    with pytest.raises(ValueError, match=re.escape("decay_fraction must be a share of the run in (0, 1] (or null), got 1.5")):
+        kind(decay_fraction=1.5)
+
+
+def test_a_learner_decays_its_exploration_over_its_budget(tmp_path):
+    """From scratch, the exploration fits the run: a decay over the first half of `max_steps` is half done a quarter
+    of the way in and done at the end; a run without a budget is refused before any game."""
+    from lightning.pytorch import Callback
+
+    from marl_lightning import CaptureDataModule
+    from marl_lightning.cli import MARLCLI
+
+    from helpers import config_args
+
+    class Rates(Callback):  # the rate the games are played at before each gradient step
+        def __init__(self):
+            self.seen = {}
+
+        def on_train_batch_start(self, trainer, learner, batch, batch_idx):
+            self.seen[learner.global_step] = learner.exploration_rate
+
+    def run(*budget: str) -> dict[int, float]:
+        cli = MARLCLI(datamodule_class=CaptureDataModule, save_config_callback=None, run=False, args=[
+            *config_args("qmix"), *budget, "--trainer.logger=false", "--trainer.callbacks=[]",
+            "--trainer.enable_progress_bar=false", f"--trainer.default_root_dir={tmp_path}", "--data.num_envs=8",
+            "--data.warmup=64", "--data.batch_size=16", "--model.exploration={class_path: "
+            "marl_lightning.exploration.EpsilonGreedy, init_args: {start: 1.0, end: 0.0, decay_fraction: 0.5}}"])
+        rates = Rates()
+        cli.trainer.callbacks.append(rates)
+        cli.trainer.fit(cli.model, datamodule=cli.datamodule)
+        return rates.seen
+
+    assert run("--trainer.max_steps=8") == pytest.approx({step: max(0.0, 1.0 - step / 4) for step in range(8)})
+    with pytest.raises(ValueError, match="give the run a budget, trainer.max_steps or trainer.max_time"):
+        run("--trainer.max_steps=-1", "--trainer.max_epochs=1")
 
 
 def test_each_exploration_logs_its_own_rate_and_plays_its_own_policy():
@@ -52,7 +100,7 @@ def test_each_exploration_logs_its_own_rate_and_plays_its_own_policy():
     for kind, policy_class, metric in ((EpsilonGreedy, EpsilonGreedyPolicy, "train/epsilon"),
                                        (Boltzmann, BoltzmannPolicy, "train/temperature")):
         exploration = kind(start=0.8, end=0.2, decay_steps=10)
-        policy = exploration.policy(net, (8, 5, 5), (), lambda: steps[0], torch.Generator())
+        policy = exploration.policy(net, (8, 5, 5), (), lambda: exploration.rate(steps[0]), torch.Generator())
         assert type(policy) is policy_class and exploration.metric == metric
         steps[0] = 5
         assert policy.rate() == pytest.approx(0.5)  # the rate at the steps collected when it acts
@@ -85,7 +133,7 @@ def test_an_exploration_is_named_as_a_mixer_is():
     assert make_exploration("marl_lightning.exploration.Boltzmann").config() == Boltzmann().config()
     given = {"class_path": "marl_lightning.exploration.Boltzmann", "init_args": {"decay_steps": 7}}
     assert make_exploration(given).config() == {**given, "init_args": {"start": 1.0, "end": 0.05, "decay_steps": 7,
-                                                                       "schedule": "linear"}}
+                                                                       "schedule": "linear", "decay_fraction": None}}
     mine = EpsilonGreedy(end=0.0)
     assert make_exploration(mine) is mine
     with pytest.raises(ValueError, match="unknown exploration 'softmax'"):

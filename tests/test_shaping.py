@@ -75,12 +75,12 @@ def test_progress_potential_by_hand():
     # blue's agents 1 (8, 4) and 3 (8, 1); the food blue attacks is red's, at (1, 2): distances 9 and 8
     place(s, 1, 8, 4)
     place(s, 3, 8, 1)
-    assert progress(s, BLUE, tables)[0] == pytest.approx(-(9 + 8) / 16)
+    assert progress(s, BLUE, tables)[0] == pytest.approx(-(8 + 8) / 16)  # 9 counts as 8, half of width + height
     s.carrying[0, 1] = 2  # agent 1 carries 2: it is worth going home (x < 5 is red's; home is x >= 5): 0 steps
-    assert progress(s, BLUE, tables)[0] == pytest.approx(-8 / 16)
+    assert progress(s, BLUE, tables)[0] == pytest.approx(-8 / 16 + 0.5 * 2)  # and each food carried half a point
     place(s, 1, 3, 4)  # two steps from home, carrying 2
     s.carrying[0, 1] = 2
-    assert progress(s, BLUE, tables)[0] == pytest.approx(-(2 * 2 + 8) / 16)
+    assert progress(s, BLUE, tables)[0] == pytest.approx(-(2 * 2 + 8) / 16 + 0.5 * 2)
 
 
 def test_shaped_and_zero_sum_rewards():
@@ -205,3 +205,37 @@ def test_learning_rate_schedules(schedule, expected):
         scheduler.optimizer.step()
         scheduler.step()
     assert rates == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("shaping", [{"potential": 1.0}, {"value": 1.0}, {"potential": 1.0, "value": 1.0, "zero_sum": True}])
+def test_eating_a_food_is_never_a_loss_under_any_shaping(shaping):
+    """Blue's baseline team plays red's on bloxCapture and two of the course's mazes: every step in which a blue agent
+    eats a food, and nothing else changes what either team carries or the score, pays blue more than nothing (more
+    than the discount's toll on the potential it held, `(gamma - 1) * Phi`, when that is negative). Under 10 food
+    carried: with more, the progress potential's pull home (each step away costs the load over width + height)
+    outweighs half a point for one more food, by design."""
+    from agents import make_team
+    from gymPacMan.rules import TEAM_AGENTS
+
+    env = VecCaptureEnv(["bloxCapture", "contest_3", "contest_7"], num_envs=24, seed=0, opponent="baseline")
+    env.reset()
+    blue, rng = make_team("baseline", team=BLUE, seed=1), np.random.default_rng(0)
+    blue.reset(env.state, np.arange(env.num_envs))
+    shaper, eaten = RewardShaper(gamma=0.99, **shaping), 0
+    for _ in range(250):
+        state = env.state
+        carried, score = state.carrying.copy(), state.score.copy()
+        before = shaper.potential(state)
+        actions = blue.act(state, engine.legal_actions(state), rng)  # (N, 2) blue's agents
+        _, _, _, _, info = env.step(actions)
+        reward = shaper(info, before, env)
+        going_on = ~info["done"]
+        change = env.state.carrying - carried  # (N, 4), games going on only
+        ate = (going_on & (change[:, list(TEAM_AGENTS[BLUE])].sum(1) == 1) & (np.abs(change).sum(1) == 1)
+               & (env.state.score == score) & (carried[:, list(TEAM_AGENTS[BLUE])].sum(1) < 10))
+        toll = (shaper.gamma - 1.0) * before  # what any step costs a potential already held (the discount's 1%)
+        assert (reward[ate] > np.minimum(toll[ate], 0.0)).all(), (reward[ate], toll[ate])
+        eaten += int(ate.sum())
+        if info["done"].any():
+            blue.reset(env.state, np.flatnonzero(info["done"]))
+    assert eaten >= 50  # enough meals to mean something

@@ -19,10 +19,8 @@ import numpy as np
 from gymPacMan import VecCaptureEnv
 from gymPacMan.distances import DistanceTables
 from gymPacMan.engine import GameState
-from gymPacMan.potential import progress
+from gymPacMan.potential import CARRIED_VALUE, progress
 from gymPacMan.rules import BLUE, RED, TEAM_AGENTS
-
-CARRIED_VALUE = 0.5  # a food carried is worth half a point, as the search team values it
 
 
 def game_value(state: GameState, team: int) -> np.ndarray:

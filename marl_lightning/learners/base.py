@@ -15,6 +15,7 @@ from typing import Any, Mapping
 
 import lightning as L
 import torch
+from lightning.pytorch.callbacks import Timer
 from torchmetrics import MeanMetric
 
 from ..checkpoints import CheckpointError, read_checkpoint
@@ -130,6 +131,21 @@ class Learner(L.LightningModule):
     def on_train_start(self) -> None:
         self._started = time.perf_counter()
 
+    def run_progress(self) -> float | None:
+        """The share of the run's budget used, 0 to 1: gradient steps of `trainer.max_steps` or time of
+        `trainer.max_time` (the time a resumed run had used included), whichever is further on; `None` without
+        a trainer or a budget (schedules given as a share of the run need one)."""
+        if self._trainer is None:
+            return None
+        trainer, shares = self.trainer, []
+        if trainer.max_steps and trainer.max_steps > 0:
+            shares.append(self.global_step / trainer.max_steps)
+        timer = next((c for c in trainer.callbacks if isinstance(c, Timer)), None)
+        if timer is not None and timer.time_remaining("train") is not None:
+            elapsed = timer.time_elapsed("train")
+            shares.append(elapsed / max(elapsed + timer.time_remaining("train"), 1e-9))
+        return min(1.0, max(shares)) if shares else None
+
     def on_fit_start(self) -> None:
         """A fresh run with `init_from` starts its agents' networks from that checkpoint's (a resumed one
         has its own weights already)."""
@@ -148,7 +164,7 @@ class Learner(L.LightningModule):
             if module is None or (part == "critic" and not weights):
                 continue
             try:
-                module.load_state_dict(weights)
+                module.load_agents_state(weights) if part == "agents" else module.load_state_dict(weights)
             except RuntimeError as exc:
                 raise CheckpointError(f"model.init_from {path!r}: its {part} do not fit this run's "
                                       f"({str(exc).splitlines()[0]}); give the same networks") from None

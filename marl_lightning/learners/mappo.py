@@ -35,7 +35,7 @@ from ..networks import AgentQNetworks, TeamNetwork
 from ..parts import build, describe
 from ..policy import BoltzmannPolicy, GreedyPolicy
 from .base import Learner
-from .policy_losses import clipped_surrogate, clipped_value_loss, entropy, gae, legal_log_probs
+from .policy_losses import clipped_surrogate, clipped_value_loss, entropy, gae, kl_divergence, legal_log_probs
 
 NetworkFactory = Callable[[int, tuple[int, int, int]], TeamNetwork]
 CriticFactory = Callable[[int, tuple[int, int, int], bool], nn.Module]  # (n_agents, obs_shape, centralised)
@@ -228,7 +228,7 @@ class MAPPOModule(Learner):
             if teacher is None:  # samples prepared before the clone was kept with them (an older checkpoint)
                 with torch.no_grad():
                     teacher = self._clone_log_probs(obs, legal)
-            distillation = (teacher.exp() * (teacher - log_probs).masked_fill(~legal, 0.0)).sum(-1)  # (B, A) KL(clone || actor)
+            distillation = kl_divergence(teacher, log_probs, legal)  # (B, A) KL(clone || actor)
             loss = loss + self.kickstart_coef * distillation.mean()
         log_ratio = taken - sample["log_prob"]
         diagnostics = {

@@ -21,6 +21,12 @@ def entropy(log_probs: torch.Tensor, legal: torch.Tensor) -> torch.Tensor:
     return -(log_probs.exp() * log_probs.masked_fill(~legal, 0.0)).sum(dim=-1)
 
 
+def kl_divergence(teacher_log_probs: torch.Tensor, log_probs: torch.Tensor, legal: torch.Tensor) -> torch.Tensor:
+    """`KL(teacher || policy)` over the legal actions, from both legal log-probabilities (`legal_log_probs`):
+    `(..., U)` -> `(...)`; what distilling a policy towards a teacher minimises (kickstarting, a clone's KL)."""
+    return (teacher_log_probs.exp() * (teacher_log_probs - log_probs).masked_fill(~legal, 0.0)).sum(dim=-1)
+
+
 def gae(reward: torch.Tensor, value: torch.Tensor, next_value: torch.Tensor, terminated: torch.Tensor,
         ended: torch.Tensor, gamma: float, lam: float) -> tuple[torch.Tensor, torch.Tensor]:
     """Generalised advantage estimation (Schulman et al., 2016) over a rollout.

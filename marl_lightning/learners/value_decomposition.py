@@ -29,13 +29,15 @@ from tensordict import TensorDict
 
 from ..data import TrainingBatch
 from ..exploration import ALIASES as EXPLORATION_ALIASES
-from ..exploration import Exploration, make_exploration
+from ..exploration import Exploration, epsilon_at, make_exploration, masked_argmax
 from ..mixers import ALIASES as MIXER_ALIASES
 from ..mixers import Mixer, global_state
 from ..networks import AgentQNetworks, TeamNetwork
 from ..parts import build, describe
 from ..policy import GreedyPolicy
+from ..policy_value import PolicyValueQNetworks
 from .base import Learner
+from .policy_losses import kl_divergence, legal_log_probs
 from .targets import double_q_values, lambda_returns, large_margin_loss, n_step_bootstrap, n_step_returns
 
 NetworkFactory = Callable[[int, tuple[int, int, int]], TeamNetwork]  # (n_agents, obs_shape)
@@ -99,9 +101,23 @@ class ValueDecompositionModule(Learner):
             from demonstrations (`data.demonstrations`, `data.demo_share`), added to the TD loss they share
             with the learner's own windows (0: off).
         margin: the margin the demonstrated move must lead the others by.
+        evaluation_steps: gradient steps at the start of a run in which the agents' policy does not move (the
+            `policy` of `policy_value.PolicyValueQNetworks`; every agent weight of other networks): the value
+            head and the mixer first fit the values of the games the starting policy plays (policy
+            evaluation), so the first improvements follow a fitted value, not a random mixer's.
+        policy_lr: Adam's learning rate of the policy of `PolicyValueQNetworks` (default: `lr`, which the
+            value head keeps): a clone improves best in small steps.
+        clone_kl: the weight of `KL(clone || softmax(Q / temperature))` over the legal moves of the trained steps,
+            where the clone is the policy `init_from` started the agents as, kept frozen, and the temperature is
+            the network's (`PolicyValueQNetworks.temperature`; 1 for others, whose clone's Q are its logits):
+            conservative improvement (as kickstarting, Schmitt et al., 2018). 0: off.
+        clone_kl_end: the weight after `clone_kl_decay_steps` gradient steps, decaying linearly (default:
+            `clone_kl`, constant).
+        clone_kl_decay_steps: gradient steps of that decay.
     """
 
-    train_metric_names = ("td_loss", "q_taken_mean", "target_mean", "td_error_abs", "grad_norm", "margin_loss")
+    train_metric_names = ("td_loss", "q_taken_mean", "target_mean", "td_error_abs", "grad_norm", "margin_loss", "clone_kl",
+                          "clone_agreement")
 
     def __init__(self, n_agents: int = 2, obs_shape: tuple[int, int, int] = (8, 20, 20), planes: Sequence[str] = (),
                  burn_in: int = 0, n_step: int = 1, network: NetworkFactory = AgentQNetworks,
@@ -110,7 +126,9 @@ class ValueDecompositionModule(Learner):
                  mixer_lr: float | None = None, lr_schedule: str = "constant", lr_decay_steps: int = 100_000,
                  lr_end_factor: float = 0.1, grad_clip: float = 10.0, target_update: str = "hard",
                  target_update_interval: int = 200, tau: float = 0.005, exploration: str | Exploration = "epsilon",
-                 init_from: str | None = None, demo_margin: float = 0.0, margin: float = 0.8):
+                 init_from: str | None = None, demo_margin: float = 0.0, margin: float = 0.8,
+                 evaluation_steps: int = 0, policy_lr: float | None = None, clone_kl: float = 0.0,
+                 clone_kl_end: float | None = None, clone_kl_decay_steps: int = 100_000):
         super().__init__()
         self.save_hyperparameters(logger=False)  # the loggers get the whole config once (cli.LoggedConfigCallback)
         self.hparams.network, self.hparams.mixer = describe(self.hparams.network), describe(self.hparams.mixer)  # plain dicts
@@ -127,6 +145,12 @@ class ValueDecompositionModule(Learner):
         state_shape = (n_agents * obs_shape[0], *obs_shape[1:])  # the mixer's global state (A*C, H, W)
         self.mixer: Mixer | None = (None if mixer is None else
                                     build(mixer, Mixer, MIXER_ALIASES, n_agents, state_shape, nullable=True))
+        if clone_kl and not init_from:
+            raise ValueError("model.clone_kl keeps the agents near the clone model.init_from names: give model.init_from too")
+        if evaluation_steps < 0 or clone_kl < 0:
+            raise ValueError(f"evaluation_steps and clone_kl must be >= 0, got {evaluation_steps} and {clone_kl}")
+        # the policy the agents started as, frozen; in checkpoints, so a resume keeps it
+        self.clone: TeamNetwork | None = copy.deepcopy(self._policy_part()).requires_grad_(False) if clone_kl else None
         self.target_agents = copy.deepcopy(self.agents).requires_grad_(False)
         self.target_mixer = copy.deepcopy(self.mixer).requires_grad_(False) if self.mixer else None
 
@@ -154,8 +178,11 @@ class ValueDecompositionModule(Learner):
     # -- acting ---------------------------------------------------------------------------------
     @property
     def exploration_rate(self) -> float:
-        """The exploration's rate now (epsilon, or a temperature), after the environment steps collected so far."""
-        return self.exploration.rate(self._env_steps)
+        """The exploration's rate now (epsilon, or a temperature), after the environment steps collected so far (or
+        the share of the run's budget used, for an exploration with `decay_fraction`)."""
+        if getattr(self.exploration, "decay_fraction", None) is None:  # (a subclass's own `rate(env_steps)` too)
+            return self.exploration.rate(self._env_steps)
+        return self.exploration.rate(self._env_steps, self.run_progress())
 
     def policy(self) -> GreedyPolicy:
         """The greedy player of the live networks (evaluation, `load_policy`, export)."""
@@ -165,7 +192,7 @@ class ValueDecompositionModule(Learner):
         """The exploration's player of the live networks (epsilon-greedy, Boltzmann... over legal actions), at
         its rate for the environment steps collected when it acts, drawing from `generator`."""
         h = self.hparams
-        return self.exploration.policy(self.agents, h.obs_shape, h.planes, lambda: self._env_steps, generator)
+        return self.exploration.policy(self.agents, h.obs_shape, h.planes, lambda: self.exploration_rate, generator)
 
     # -- learning -------------------------------------------------------------------------------
     def td_loss(self, sample: TensorDict) -> tuple[torch.Tensor, torch.Tensor, dict[str, torch.Tensor]]:
@@ -221,7 +248,38 @@ class ValueDecompositionModule(Learner):
             margin_loss = (supervised * steps).sum() / steps.sum().clamp(min=1)
             loss = loss + h.demo_margin * margin_loss
             diagnostics["margin_loss"] = margin_loss.detach()
+        if self.clone is not None:
+            legal = sample["legal"][:, burn:burn + trained]  # (B, T, A, U)
+            kl, agreement = self._clone_kl(obs[:, burn:burn + trained], legal, q)  # (B, T, A) each
+            steps = sample["mask"][:, burn:burn + trained, None].expand_as(kl)
+            kl = (kl * steps).sum() / steps.sum().clamp(min=1)
+            loss = loss + self.clone_kl_coef * kl
+            diagnostics["clone_kl"] = kl.detach()
+            diagnostics["clone_agreement"] = (agreement * steps).sum() / steps.sum().clamp(min=1)
         return loss, window_error.detach(), diagnostics
+
+    @property
+    def clone_kl_coef(self) -> float:
+        """`clone_kl`'s weight now, after the gradient steps so far."""
+        h = self.hparams
+        end = h.clone_kl if h.clone_kl_end is None else h.clone_kl_end
+        return epsilon_at(self.global_step, h.clone_kl, end, h.clone_kl_decay_steps, "linear")
+
+    def _clone_kl(self, obs: torch.Tensor, legal: torch.Tensor, q: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """`KL(clone || softmax(q / temperature))` over the legal moves `(B, T, A)`, and whether the greedy moves
+        agree (`(B, T, A)` float), for observations `(B, T, A, C, H, W)` and the online Q `(B, T, A, U)`."""
+        with torch.no_grad():
+            flat = obs.flatten(0, 1)
+            logits = self.clone(flat, self.clone.initial_state(flat.shape[0], flat.device))[0].unflatten(0, obs.shape[:2])
+            teacher = legal_log_probs(logits, legal)
+        temperature = getattr(self.agents, "temperature", 1.0)
+        kl = kl_divergence(teacher, legal_log_probs(q / temperature, legal), legal)
+        agreement = (masked_argmax(q.detach(), legal) == masked_argmax(logits, legal)).float()
+        return kl, agreement
+
+    def _policy_part(self) -> torch.nn.Module:
+        """The agents' policy: `PolicyValueQNetworks.policy`, or the whole network of any other kind."""
+        return self.agents.policy if isinstance(self.agents, PolicyValueQNetworks) else self.agents
 
     def _online(self, obs: torch.Tensor, state: torch.Tensor, burn: int, trained: int) -> tuple[torch.Tensor, torch.Tensor]:
         """The online agents from the stored state: the burn-in without gradient, then the trained steps with
@@ -280,9 +338,18 @@ class ValueDecompositionModule(Learner):
         finally:
             self.train(was_training)
 
+    def on_fit_start(self) -> None:
+        """An exploration decayed over a share of the run needs the run's budget (checked before any game)."""
+        if getattr(self.exploration, "decay_fraction", None) is not None and self.run_progress() is None:
+            raise ValueError("model.exploration.init_args.decay_fraction decays over a share of the run: give the run a "
+                             "budget, trainer.max_steps or trainer.max_time")
+        super().on_fit_start()
+
     def agents_loaded(self) -> None:
-        """The targets start where the loaded agents are."""
+        """The targets start where the loaded agents are; `clone_kl` keeps the policy they start from."""
         self.target_agents.load_state_dict(self.agents.state_dict())
+        if self.clone is not None:
+            self.clone.load_state_dict(self._policy_part().state_dict())
 
     def logged_scalars(self) -> dict[str, float]:
         return {self.exploration.metric: self.exploration_rate, **super().logged_scalars()}
@@ -300,6 +367,8 @@ class ValueDecompositionModule(Learner):
         """Target networks always evaluate (batch norm uses running statistics there, never batch ones)."""
         super().train(mode)
         self.target_agents.eval()
+        if self.clone is not None:
+            self.clone.eval()
         if self.target_mixer is not None:
             self.target_mixer.eval()
         return self
@@ -315,17 +384,35 @@ class ValueDecompositionModule(Learner):
                     tp.copy_(p)
 
     def configure_optimizers(self):
+        """Adam with a group each for the agents (their policy and value apart, for `PolicyValueQNetworks`) and the
+        mixer; the learning-rate schedule, and the policy held still for the first `evaluation_steps`."""
         h = self.hparams
-        groups = [{"params": self.agents.parameters(), "lr": h.lr, "name": "agents"}]
+        if isinstance(self.agents, PolicyValueQNetworks):
+            groups = [{"params": self.agents.policy.parameters(), "lr": h.policy_lr or h.lr, "name": "policy"},
+                      {"params": self.agents.value.parameters(), "lr": h.lr, "name": "value"}]
+        else:
+            groups = [{"params": self.agents.parameters(), "lr": h.policy_lr or h.lr, "name": "agents"}]
         if self.mixer is not None:
             groups.append({"params": self.mixer.parameters(), "lr": h.mixer_lr or h.lr, "name": "mixer"})
         optimizer = torch.optim.Adam(groups)
-        if h.lr_schedule == "constant":
+        if h.lr_schedule == "constant" and not h.evaluation_steps:
             return optimizer
-        steps, end = max(h.lr_decay_steps, 1), h.lr_end_factor
-        if h.lr_schedule == "linear":
-            factor = lambda step: 1.0 + (end - 1.0) * min(step / steps, 1.0)  # noqa: E731
-        else:
-            factor = lambda step: end + (1.0 - end) * 0.5 * (1.0 + math.cos(math.pi * min(step / steps, 1.0)))  # noqa: E731
-        scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
+        factors = [self._lr_factor(frozen=h.evaluation_steps if group["name"] in ("policy", "agents") else 0)
+                   for group in groups]
+        scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, factors)
         return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}
+
+    def _lr_factor(self, frozen: int) -> Callable[[int], float]:
+        """The learning rate's factor at a gradient step: 0 for the first `frozen` steps, then the schedule's."""
+        h = self.hparams
+        steps, end = max(h.lr_decay_steps, 1), h.lr_end_factor
+
+        def factor(step: int) -> float:
+            if step < frozen:
+                return 0.0
+            if h.lr_schedule == "linear":
+                return 1.0 + (end - 1.0) * min(step / steps, 1.0)
+            if h.lr_schedule == "cosine":
+                return end + (1.0 - end) * 0.5 * (1.0 + math.cos(math.pi * min(step / steps, 1.0)))
+            return 1.0
+        return factor
