@@ -1,4 +1,5 @@
-"""`RunCheckpoint`: Lightning's `ModelCheckpoint`, with the best checkpoint also kept as `best.ckpt`."""
+"""`RunCheckpoint`: Lightning's `ModelCheckpoint`, with the best checkpoint also kept as `best.ckpt`, and `last.ckpt`
+written when training ends between two saves."""
 
 from __future__ import annotations
 
@@ -13,7 +14,16 @@ from .runs import BEST
 class RunCheckpoint(ModelCheckpoint):
     """`ModelCheckpoint` (every argument is its own) that keeps `best.ckpt` beside `last.ckpt`: a link to the
     best checkpoint so far (a copy where links are not allowed), renewed whenever a better one is saved, so
-    that `marl evaluate RUN_FOLDER`, `watch` and `export` find a run's best team by a fixed name."""
+    that `marl evaluate RUN_FOLDER`, `watch` and `export` find a run's best team by a fixed name.
+
+    With `save_last`, a run that ends between two saves (`trainer.max_time`, an interrupt) writes `last.ckpt` at the
+    step it ended on: saving every N steps alone loses up to N - 1 steps of the run, and what a resume goes on from.
+    """
+
+    def on_train_end(self, trainer: L.Trainer, module: L.LightningModule) -> None:
+        super().on_train_end(trainer, module)
+        if self.save_last and trainer.global_step and self._last_global_step_saved != trainer.global_step:
+            self._save_last_checkpoint(trainer, self._monitor_candidates(trainer))
 
     def _save_topk_checkpoint(self, trainer: L.Trainer, monitor_candidates: dict) -> None:
         super()._save_topk_checkpoint(trainer, monitor_candidates)

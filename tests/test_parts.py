@@ -341,11 +341,14 @@ def same_classes(key: str, layer: dict, below: dict) -> bool:
     return all(layer.get(path, below.get(path)) == below.get(path) for path in paths)
 
 
+WHOLE = ("data.opponent", "data.layouts")  # weighted mixtures: a layer's replaces the one below whole, not key by key
+
+
 def leaves(tree: dict, prefix: str = "") -> dict:
-    """`{"model.network.init_args.hidden": 64, ...}`: a YAML tree's values by dotted key (lists are values)."""
+    """`{"model.network.init_args.hidden": 64, ...}`: a YAML tree's values by dotted key (lists and mixtures are values)."""
     out = {}
     for key, value in tree.items():
-        if isinstance(value, dict):
+        if isinstance(value, dict) and f"{prefix}{key}" not in WHOLE:
             out.update(leaves(value, f"{prefix}{key}."))
         else:
             out[f"{prefix}{key}"] = value

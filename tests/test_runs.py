@@ -184,6 +184,18 @@ def test_a_run_keeps_its_best_checkpoint_and_a_run_folder_plays_it(tmp_path, mon
         run_checkpoint(tmp_path / "empty")
 
 
+def test_a_run_that_ends_between_two_saves_writes_its_last_checkpoint(tmp_path):
+    """`trainer.max_time` (or `max_steps`) ending a run 5 steps after a save: last.ckpt holds the step it ended on."""
+    MARLCLI(ValueDecompositionModule, CaptureDataModule, save_config_callback=None, args=[
+        "fit", "--config", str(ROOT / "configs" / "algo" / "qmix.yaml"), "--trainer.max_steps=15", "--trainer.enable_progress_bar=false",
+        "--trainer.logger=false", f"--trainer.default_root_dir={tmp_path}",
+        "--trainer.callbacks=[{class_path: marl_lightning.checkpointing.RunCheckpoint, init_args: {save_last: true, "
+        "every_n_train_steps: 10}}]", "--data.num_envs=4", "--data.warmup=16", "--data.batch_size=8",
+    ])
+    last = next(tmp_path.glob("**/last.ckpt"))
+    assert torch.load(last, weights_only=True, map_location="cpu")["global_step"] == 15
+
+
 def test_plot_draws_a_recipes_seeds_as_a_mean_with_a_band(tmp_path):
     import numpy as np
 
