@@ -176,7 +176,8 @@ def test_qmix_from_a_clone_keeps_its_moves_through_policy_evaluation_then_improv
     adam = frozen.trainer.optimizers[0]
     trained = {group["name"]: any(adam.state[p]["exp_avg"].abs().sum() > 0 for p in group["params"]) for group in adam.param_groups}
     assert trained == {"policy": True, "value": True, "mixer": True}  # gradients reach the policy: its rate was 0
-    moved = fit(tmp_path / "moved", *common, "--model.evaluation_steps=2", "--model.policy_lr=0.01", steps=6,
+    moved = fit(tmp_path / "moved", *common, "--model.evaluation_steps=2", "--model.policy_lr=0.01", "--model.clone_kl=0.02",
+                "--model.clone_kl_end=0.005", steps=6,
                 part="network.init_args.policy")
     model = moved.model
     assert any(not torch.equal(model.agents.policy.state_dict()[k], v) for k, v in clone_weights.items())
