@@ -185,6 +185,9 @@ def test_qmix_from_a_clone_keeps_its_moves_through_policy_evaluation_then_improv
     assert model.clone_kl_coef == pytest.approx(0.005 + (0.02 - 0.005) * (1 - 6 / 10))
     with pytest.raises(ValueError, match="give model.init_from too"):
         ValueDecompositionModule(clone_kl=0.1)
+    with pytest.raises(ValueError, match="give feed-forward agents"):
+        ValueDecompositionModule(clone_kl=0.1, init_from="clone.ckpt", network={
+            "class_path": "marl_lightning.networks.AgentQNetworks", "init_args": {"recurrent": True}})
 
 
 def test_the_clone_kl_by_hand():

@@ -147,6 +147,9 @@ class ValueDecompositionModule(Learner):
                                     build(mixer, Mixer, MIXER_ALIASES, n_agents, state_shape, nullable=True))
         if clone_kl and not init_from:
             raise ValueError("model.clone_kl keeps the agents near the clone model.init_from names: give model.init_from too")
+        if clone_kl and self.agents.state_size:
+            raise ValueError("model.clone_kl compares each frame's moves with the clone's: give feed-forward agents "
+                             "(without `recurrent: true`)")
         if evaluation_steps < 0 or clone_kl < 0:
             raise ValueError(f"evaluation_steps and clone_kl must be >= 0, got {evaluation_steps} and {clone_kl}")
         # the policy the agents started as, frozen; in checkpoints, so a resume keeps it
