@@ -419,18 +419,18 @@ def test_boltzmann_is_chosen_by_class_path_and_its_checkpoint_keeps_it(tmp_path)
     path = tmp_path / "ckpt" / "last.ckpt"
     saved = torch.load(path, weights_only=True)["hyper_parameters"]
     assert saved["exploration"] == {"class_path": "marl_lightning.exploration.Boltzmann",
-                                    "init_args": {"start": 1.0, "end": 0.5, "decay_steps": 1000, "schedule": "linear"}}
+                                    "init_args": {"start": 1.0, "end": 0.5, "decay_steps": 1000, "schedule": "linear", "decay_fraction": None}}
     assert not any(key.startswith(("epsilon", "temperature")) for key in saved)
     assert rebuild(read_checkpoint(path), path).exploration.config() == exploration.config()
 
 
 @pytest.mark.parametrize("kind, expected", [
     ("boltzmann", {"class_path": "marl_lightning.exploration.Boltzmann",
-                   "init_args": {"start": 2.0, "end": 0.5, "decay_steps": 300, "schedule": "exponential"}}),
+                   "init_args": {"start": 2.0, "end": 0.5, "decay_steps": 300, "schedule": "exponential", "decay_fraction": None}}),
     ("epsilon", {"class_path": "marl_lightning.exploration.EpsilonGreedy",
-                 "init_args": {"start": 0.5, "end": 0.01, "decay_steps": 100, "schedule": "linear"}}),
+                 "init_args": {"start": 0.5, "end": 0.01, "decay_steps": 100, "schedule": "linear", "decay_fraction": None}}),
     (None, {"class_path": "marl_lightning.exploration.EpsilonGreedy",  # before Boltzmann: no `exploration` at all
-            "init_args": {"start": 0.5, "end": 0.01, "decay_steps": 100, "schedule": "linear"}}),
+            "init_args": {"start": 0.5, "end": 0.01, "decay_steps": 100, "schedule": "linear", "decay_fraction": None}}),
 ])
 def test_a_checkpoint_with_the_old_exploration_settings_still_loads(tmp_path, kind, expected):
     """Checkpoints written before the exploration was a part kept `exploration: epsilon|boltzmann` and
