@@ -132,6 +132,29 @@ def view_legal(legal, symmetry=ROTATE) -> np.ndarray:
     return np.take_along_axis(legal, np.broadcast_to(index, legal.shape), axis=-1)
 
 
+# FLIP_ACTIONS[a]: action a on the board flipped north to south (its own inverse).
+FLIP_ACTIONS = np.array([SOUTH, EAST, NORTH, WEST, STOP], dtype=np.int64)
+
+
+def flip_north_south(state: GameState) -> GameState:
+    """The games turned upside down, each within its own `width x height` block (the padding stays at the top).
+
+    The rules treat north and south alike, so the flipped game is a game too: stepping it with
+    `FLIP_ACTIONS[actions]` gives the flip of the stepped game (`tests/test_views.py` checks it), but for where a
+    dying Pacman's food lands (free cells found in a fixed order of neighbours: as much, on the same half). It keeps the
+    sides (and so the red view's symmetry and slots): a demonstration flipped with its actions is another true
+    one (`data.augment`), on every map, where the left-right mirror already is red's own view of blue's game."""
+    flipped = state.copy()
+    for h in np.unique(state.height):
+        games = np.flatnonzero(state.height == h)
+        for name in ("walls", "food", "capsules"):
+            getattr(flipped, name)[games, :h] = getattr(state, name)[games, :h][:, ::-1]
+    flipped.pos[..., 1] = state.height[:, None] - 1 - state.pos[..., 1]
+    flipped.starts[..., 1] = state.height[:, None] - 1 - state.starts[..., 1]
+    flipped.heading = FLIP_ACTIONS[state.heading]
+    return flipped
+
+
 @dataclass(frozen=True)
 class RedView:
     """How red's agents see a batch: each game's symmetry and slot order (`board_symmetry(state)`).

@@ -68,6 +68,28 @@ def test_a_clone_learns_its_teachers_moves_and_beats_random(tmp_path, demos):
     del accuracy
 
 
+def test_demo_flip_draws_the_same_windows_turned_north_to_south_with_their_moves_and_masks(demos):
+    """data.demo_flip: the windows a batch draws are the same, seen upside down, their moves and masks with
+    North <-> South (tinyMaze fills its grid, so the flip is the whole observation's); resumable (one generator)."""
+    from gymPacMan.views import FLIP_ACTIONS
+    from marl_lightning.data.demonstrations import DemoSource
+
+    def draws(flip: float):
+        data = CaptureDataModule(layouts="tinyMaze", planes=["dist_food", "dist_home"], demonstrations=str(demos), demo_flip=flip)
+        return DemoSource(data, str(demos), None, torch.device("cpu"), seed=4, uses_rewards=False)
+
+    plain, flipped, half = draws(0.0), draws(1.0), draws(0.5)
+    a, b, c = plain.sample(64, 2), flipped.sample(64, 2), half.sample(64, 2)
+    torch.testing.assert_close(b["obs"], a["obs"].flip(-2))
+    torch.testing.assert_close(b["action"].long(), torch.from_numpy(FLIP_ACTIONS)[a["action"].long()])
+    torch.testing.assert_close(b["legal"], a["legal"][..., torch.from_numpy(FLIP_ACTIONS)])
+    turned = (c["obs"] != a["obs"]).flatten(1).any(-1)  # (64,) windows drawn flipped
+    assert 10 < int(turned.sum()) < 54
+    torch.testing.assert_close(c["obs"][turned], b["obs"][turned])
+    with pytest.raises(ValueError, match="data.demo_flip must be in"):
+        CaptureDataModule(layouts="tinyMaze", demo_flip=1.5)
+
+
 def test_dagger_rounds_label_the_clones_games(tmp_path):
     cli = fit(tmp_path, "--config", str(ROOT / "configs" / "recipe" / "imitation.yaml"), "--data.opponent=random",
               "--data.dagger={teacher: heuristic, every_n_steps: 5, steps: 256, num_envs: 8, capacity: 4096}",

@@ -21,7 +21,7 @@ from tensordict import TensorDict
 from gymPacMan.engine import GameState
 from gymPacMan.planes import observe_with_planes
 from gymPacMan.rules import BLUE, TEAM_AGENTS
-from gymPacMan.views import RedView
+from gymPacMan.views import RedView, flip_north_south
 
 BOARDS = ("walls", "food", "capsules")  # (H, W) bool, stored as bits
 SMALL = ("width", "height", "starts", "pos", "is_pacman", "carrying", "returned", "scared", "heading")  # stored as uint8
@@ -57,10 +57,17 @@ def unpack(frames: TensorDict, grid_shape: tuple[int, int]) -> GameState:
                      layout_id=np.zeros(n, dtype=np.int64))
 
 
-def observe(frames: TensorDict, grid_shape: tuple[int, int], planes, length: int) -> torch.Tensor:
+def observe(frames: TensorDict, grid_shape: tuple[int, int], planes, length: int,
+            flip: np.ndarray | None = None) -> torch.Tensor:
     """The observations `(..., A, C, H, W)` uint8 codes (`gymPacMan.planes`) the frames' teams see of their
-    games, each red frame through the map's symmetry (its agents in the slots `RedView` gives them)."""
+    games, each red frame through the map's symmetry (its agents in the slots `RedView` gives them); the frames
+    `flip` marks (bool, the frames' shape) seen turned north to south (`gymPacMan.views.flip_north_south`)."""
     state = unpack(frames, grid_shape)
+    if flip is not None and np.any(flip):
+        games = np.flatnonzero(np.asarray(flip).reshape(-1))
+        flipped = flip_north_south(state.select(games))
+        for name, value in vars(flipped).items():
+            getattr(state, name)[games] = value
     team = frames["team"].reshape(-1).cpu().numpy()
     n = state.num_games
     obs = None

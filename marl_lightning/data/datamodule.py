@@ -112,6 +112,9 @@ class CaptureDataModule(L.LightningDataModule):
         dagger: DAgger rounds for imitation (`data.demonstrations.DaggerConfig`: `{teacher, every_n_steps,
             steps, beta, beta_decay, num_envs, capacity}`): the learner plays, the teacher labels.
         value_batch_size: windows of demonstrations a step for an imitation learner's critic.
+        demo_flip: the share of demonstration windows drawn turned north to south, with their moves and masks
+            (data augmentation by a symmetry of the rules on every map: `gymPacMan.views.flip_north_south`; 0.5
+            doubles the states a clone sees; 0: none).
         save_buffer: keep the replay buffer in checkpoints (large), for an exact resume.
         replay_device: where the replay buffer (or an on-policy learner's rollout) lives and is sampled:
             `"auto"` (the default), the trainer's device (a GPU's memory, so a batch never crosses to
@@ -128,7 +131,7 @@ class CaptureDataModule(L.LightningDataModule):
                  replay_ratio: float | None = None, steps_per_update: int = 2, seed: int | None = None, save_buffer: bool = False,
                  curriculum: CurriculumConfig | None = None, league: LeagueConfig | None = None, replay_device: str = "auto",
                  demonstrations: str | None = None, demo_share: float = 0.0, dagger: DaggerConfig | None = None,
-                 value_batch_size: int = 64):
+                 value_batch_size: int = 64, demo_flip: float = 0.0):
         super().__init__()
         self.save_hyperparameters(logger=False)  # the loggers get the whole config once (cli.LoggedConfigCallback)
         if sequence_length < 1 or burn_in < 0 or n_step < 1:
@@ -176,6 +179,9 @@ class CaptureDataModule(L.LightningDataModule):
             raise ValueError(f"data.demo_share must be in [0, 1) and needs data.demonstrations, got {demo_share} "
                              f"with {demonstrations!r}")
         self.demonstrations, self.demo_share, self.value_batch_size = demonstrations, demo_share, value_batch_size
+        if not 0.0 <= demo_flip <= 1.0:
+            raise ValueError(f"data.demo_flip must be in [0, 1], got {demo_flip}")
+        self.demo_flip = demo_flip
         self.dagger = DaggerConfig(**dagger) if isinstance(dagger, Mapping) else dagger
         if self.dagger is not None:
             self.hparams.dagger = asdict(self.dagger)  # plain values in checkpoints (they load with weights_only=True)

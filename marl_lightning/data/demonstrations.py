@@ -21,6 +21,9 @@ from tensordict import TensorDict
 from agents import PolicyTeam
 from agents.contest_view import ContestViewTeam
 from gymPacMan.vec_env import TURNS
+from gymPacMan.views import FLIP_ACTIONS as _FLIP
+
+FLIP_ACTIONS = torch.from_numpy(_FLIP)  # action a of a window turned north to south
 
 from . import compact
 from .replay import ReplayBuffer
@@ -152,11 +155,24 @@ class DemoSource:
             if k:
                 part = buffer.sample(k, steps)
                 games = part["game"] if observed is None else part["game"][:, :observed]  # (k, frames) compact states
-                obs = compact.observe(games, grid, self.data.planes, self.data.length)  # (k, frames, A, C, h, w)
+                flip = self._flips(k)  # (k,) windows seen turned north to south (`data.demo_flip`)
+                frames = flip[:, None].expand(games.batch_size).numpy() if flip is not None else None
+                obs = compact.observe(games, grid, self.data.planes, self.data.length, frames)  # (k, frames, A, C, h, w)
                 part = part.exclude("game")
+                if flip is not None:
+                    flip, table = flip.to(part.device), FLIP_ACTIONS.to(part.device)
+                    action = table[part["action"].long()].to(part["action"].dtype)
+                    part["action"] = torch.where(flip.view(-1, 1, 1), action, part["action"])  # (k, frames, A)
+                    part["legal"] = torch.where(flip.view(-1, 1, 1, 1), part["legal"][..., table], part["legal"])  # (k, frames, A, U)
                 part["obs"] = pad_to(obs, self.data.grid_shape).to(part.device)
                 parts.append(part)
         return torch.cat(parts, dim=0)
+
+    def _flips(self, k: int) -> torch.Tensor | None:
+        """`(k,)` bool: which of `k` windows are drawn flipped (`None` without `data.demo_flip`: no draw is made)."""
+        if not self.data.demo_flip:
+            return None
+        return torch.rand(k, generator=self.generator) < self.data.demo_flip
 
     def state_dict(self) -> dict:
         """The DAgger data and games, and every generator (the recorded file is read again on a resume)."""
