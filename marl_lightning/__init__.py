@@ -1,6 +1,6 @@
 """Cooperative multi-agent RL for Capture-the-Flag Pacman in PyTorch Lightning."""
 
-from .callbacks import EvaluationCallback
+from .callbacks import AgreementCallback, EvaluationCallback
 from .data import CaptureDataModule
 from .exploration import Exploration
 from .learners import MAPPOModule, ValueDecompositionModule
@@ -9,5 +9,5 @@ from .networks import TeamNetwork
 from .checkpoints import CheckpointError
 from .policy import EpsilonGreedyPolicy, GreedyPolicy, load_policy
 
-__all__ = ["CaptureDataModule", "CheckpointError", "EpsilonGreedyPolicy", "EvaluationCallback", "Exploration", "GreedyPolicy",
+__all__ = ["AgreementCallback", "CaptureDataModule", "CheckpointError", "EpsilonGreedyPolicy", "EvaluationCallback", "Exploration", "GreedyPolicy",
            "MAPPOModule", "Mixer", "TeamNetwork", "ValueDecompositionModule", "load_policy"]

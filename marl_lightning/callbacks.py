@@ -1,4 +1,4 @@
-"""Callbacks: greedy evaluation games against fixed opponents, in both colours."""
+"""Callbacks: greedy evaluation games against fixed opponents, in both colours; a copy's agreement with its teacher."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from lightning.pytorch.utilities import rank_zero_info
 from gymPacMan.layout_names import expand_layout_names
 
 from .console import run_folder
+from .play.agreement import ROLES, STATES, agreement_table, measure_agreement
 from .play.evaluation import GAMES, combined, head_to_head
 from .policy import load_policy
 
@@ -168,6 +169,64 @@ class EvaluationCallback(L.Callback):
 # How `eval/win_rate` sums up the (opponent, map set) pairs. `min` adds a thousandth of the mean, so that among
 # checkpoints with the same weakest pair (all at 0 early on) the one better elsewhere is kept.
 SELECT = {"mean": lambda rates: float(np.mean(rates)), "min": lambda rates: float(np.min(rates)) + 1e-3 * float(np.mean(rates))}
+
+
+class AgreementCallback(L.Callback):
+    """Every `every_n_steps` gradient steps, how often the learner's greedy move is its teacher's
+    (`play.agreement.measure_agreement`), on the teacher's states and on the learner's own, by role, per map set:
+    `agreement/<states>/<role>` over every set (the moves' mean) and `agreement/<states>/<role>/<set>` with more
+    than one; at the end of training, printed. The faithfulness of a copy, beside what it wins
+    (`EvaluationCallback`).
+
+    Args:
+        teacher: the entrant whose moves are the labels.
+        opponents: each game's opponent drawn from them.
+        layouts: map sets (as `EvaluationCallback`'s), measured apart; default the training layouts.
+        states: whose moves make the states, any of `teacher` and `own`.
+        steps: the team's steps per map set and states (summed over games, half in each colour).
+        every_n_steps, length, seed, game: as `EvaluationCallback`'s.
+    """
+
+    def __init__(self, teacher: str = "search", opponents: Sequence[str] = ("heuristic",),
+                 layouts: Sequence[str | Sequence[str]] | None = None, states: Sequence[str] = STATES, steps: int = 4096,
+                 every_n_steps: int = 1000, length: int = 300, seed: int = 777, game: str = "course"):
+        unknown = [s for s in states if s not in STATES]
+        if unknown or not states or steps < 1 or every_n_steps < 1:
+            raise ValueError(f"states must be some of {STATES} (got {list(states)}), steps and every_n_steps at least 1")
+        if game not in GAMES:
+            raise ValueError(f"game must be one of {GAMES}, got {game!r}")
+        self.teacher, self.opponents, self.layouts, self.states = teacher, list(opponents), layouts, list(states)
+        self.steps, self.every_n_steps, self.length, self.seed, self.game = steps, every_n_steps, length, seed, game
+        self.last: dict[str, dict[str, dict]] = {}  # map set -> states -> measure_agreement's result
+
+    def on_train_batch_end(self, trainer: L.Trainer, module: L.LightningModule, outputs, batch, batch_idx: int) -> None:
+        if trainer.global_step % self.every_n_steps == 0:
+            for name, value in self.measure(trainer, module).items():
+                module.log(name, value, sync_dist=True)
+
+    def measure(self, trainer: L.Trainer, module: L.LightningModule) -> dict[str, float]:
+        """The figures the callback logs, measured now."""
+        sets = EvaluationCallback(layouts=self.layouts).map_sets(trainer)
+        policy = module.policy()
+        self.last = {name: {states: measure_agreement(policy, self.teacher, self.opponents, layouts, states, self.steps,
+                                                      length=self.length, seed=self.seed, game=self.game)
+                            for states in self.states} for name, layouts in sets.items()}
+        figures = {}
+        for states in self.states:
+            for role in ROLES:
+                counted = [(r[states][role]["agreement"], r[states][role]["moves"]) for r in self.last.values() if role in r[states]]
+                if counted:
+                    rates, moves = np.array(counted).T
+                    figures[f"agreement/{states}/{role}"] = float((rates * moves).sum() / moves.sum())
+                if len(self.last) > 1:
+                    figures.update({f"agreement/{states}/{role}/{name}": r[states][role]["agreement"]
+                                    for name, r in self.last.items() if role in r[states]})
+        return figures
+
+    def on_train_end(self, trainer: L.Trainer, module: L.LightningModule) -> None:
+        if self.last:
+            rows = [dict(r, layouts=name) for name, by_states in self.last.items() for r in by_states.values()]
+            rank_zero_info(f"agreement with {self.teacher} after the last measurement:\n{agreement_table(rows)}")
 
 
 class EnvStepBudget(L.Callback):

@@ -108,6 +108,8 @@ class _RecordedTurns(TurnChooser):
             labels = actions.copy()
             if self.players is not None:
                 moved = act_at_turn(self.players[side], state, legal, env.rng, moving, env.first_mover)  # (N, 2)
+                for k, agent in enumerate(agents):  # the player's move where it is this agent's turn
+                    r.count_agreement(state, agent, recorded & moving[:, k], moved[:, k], labels[:, agent])
                 games = recorded & self.by_player
                 actions[np.ix_(games, agents)] = moved[games]
             seen = r._as_seen(state, {side: self.players[side]}) if self.as_seen and self.players is not None else state
@@ -168,6 +170,7 @@ class DemoRecorder:
                                            rewards.value_shaping, team=side) for side in (BLUE, RED)}
         self.rng = np.random.default_rng(seed + 7)  # who acts, the teacher or the player (DAgger's beta)
         self.games = self.wins = self.steps = 0
+        self.agreement = np.zeros((2, 2), dtype=np.int64)  # [role: 0 ghost, 1 Pacman][agreed, asked], a player's moves
         self.env.reset()
         for team in self._teams():
             team.reset(self.env.state, np.arange(num_envs))
@@ -246,8 +249,28 @@ class DemoRecorder:
             games = team.in_play & by_player
             moved = team.act(state, legal, self.env.rng)  # (N, 2)
             for k, agent in enumerate(TEAM_AGENTS[side]):
+                self.count_agreement(state, agent, team.in_play, moved[:, k], labels[:, agent])
                 actions[games, agent] = moved[games, k]
         return actions
+
+    def count_agreement(self, state: engine.GameState, agent: int, games: np.ndarray, moved: np.ndarray,
+                        labels: np.ndarray) -> None:
+        """Count where the player's move `(N,)` is the teacher's label `(N,)` for `agent` in `games`, by the
+        agent's role there (`agreement`)."""
+        attacking = state.is_pacman[games, agent].astype(np.int64)  # (k,) 1: a Pacman, 0: a ghost
+        np.add.at(self.agreement, (attacking, 0), (moved[games] == labels[games]).astype(np.int64))
+        np.add.at(self.agreement, (attacking, 1), 1)
+
+    def agreement_rates(self, since: np.ndarray | None = None) -> dict[str, float]:
+        """The share of the player's moves that were the teacher's, counted since the counts `since` (a copy of
+        `agreement` taken earlier; `None`: all): `all`, and by the agent's role, `attacking` (a Pacman) and
+        `defending` (a ghost); a role with no move is left out."""
+        counts = self.agreement - (0 if since is None else since)  # (2 roles, [agreed, asked])
+        rates = {"all": counts[:, 0].sum() / counts[:, 1].sum()} if counts[:, 1].sum() else {}
+        for role, name in ((1, "attacking"), (0, "defending")):
+            if counts[role, 1]:
+                rates[name] = counts[role, 0] / counts[role, 1]
+        return {name: float(rate) for name, rate in rates.items()}
 
     @staticmethod
     def _as_seen(state: engine.GameState, players: dict | None) -> engine.GameState:
@@ -281,7 +304,8 @@ class DemoRecorder:
     def state_dict(self) -> dict:
         """The games in progress and every generator, so a resumed run records what the uninterrupted one would."""
         return {"env": self.env.state_dict(), "rng": self.rng.bit_generator.state,
-                "teams": [team.state_dict() for team in self._teams()], "counts": [self.games, self.wins, self.steps]}
+                "teams": [team.state_dict() for team in self._teams()], "counts": [self.games, self.wins, self.steps],
+                "agreement": self.agreement.tolist()}
 
     def load_state_dict(self, state: dict) -> None:
         self.env.load_state_dict(state["env"])
@@ -290,6 +314,7 @@ class DemoRecorder:
             team.reset(self.env.state, np.arange(self.num_envs))
             team.load_state_dict(saved)
         self.games, self.wins, self.steps = state["counts"]
+        self.agreement = np.array(state.get("agreement", np.zeros((2, 2))), dtype=np.int64)
 
 
 def demo_buffer(steps: int, num_envs: int, device: str | torch.device = "cpu", generator: torch.Generator | None = None) -> ReplayBuffer:

@@ -97,6 +97,40 @@ def test_dagger_rounds_label_the_clones_games(tmp_path):
     demos = cli.datamodule.demos
     assert demos.round == 3 and len(demos.buffers[-1]) == 3 * 256  # before steps 0, 5 and 10
     assert cli.model.env_steps_collected == 3 * 256
+    assert demos.recorder.agreement[:, 1].sum() == 3 * 256 * 2  # every move of the clone's two agents compared
+    stats = demos.dagger_round(cli.model, torch.Generator().manual_seed(0))
+    assert {"dagger/agreement/all", "dagger/agreement/defending"} <= set(stats)
+    assert 0.0 <= stats["dagger/agreement/all"] <= 1.0
+
+
+def test_agreement_on_the_teachers_states_and_the_copys_own_by_role(tmp_path):
+    """`marl agreement`: a team agrees with itself (but for its random tie-breaks) on either states, random with the
+    search team rarely; the roles' moves add up; in training, AgreementCallback logs the same figures."""
+    from marl_lightning import AgreementCallback
+    from marl_lightning.play.agreement import main, measure_agreement
+
+    same = measure_agreement("heuristic", "heuristic", ["random"], ["bloxCapture"], "own", steps=2048, seed=1)
+    assert same["all"]["agreement"] > 0.95 and same["all"]["moves"] == 2 * 2048
+    assert same["attacking"]["moves"] + same["defending"]["moves"] == same["all"]["moves"]
+    rows = main(["random", "--teacher", "search", "--opponents", "heuristic", "--layouts", "tinyMaze", "--steps", "1024",
+                 "--out", str(tmp_path / "agreement")])
+    assert [r["states"] for r in rows] == ["teacher", "own"] and all(r["all"]["agreement"] < 0.6 for r in rows)
+    assert (tmp_path / "agreement" / "agreement.md").exists()
+    with pytest.raises(ValueError, match="states must be one of"):
+        measure_agreement("random", "search", ["random"], ["tinyMaze"], "student", steps=64)
+    callback = ("{class_path: marl_lightning.AgreementCallback, init_args: {teacher: heuristic, opponents: [random], "
+                "layouts: [tinyMaze, smallCapture], steps: 256, every_n_steps: 4}}")
+    cli = MARLCLI(datamodule_class=CaptureDataModule, save_config_callback=None, args=[
+        "fit", "--config", str(ROOT / "configs" / "recipe" / "imitation.yaml"), "--data.opponent=random", "--trainer.max_steps=5",
+        "--data.dagger={teacher: heuristic, every_n_steps: 50, steps: 256, num_envs: 8, capacity: 4096}", "--data.batch_size=32",
+        "--trainer.logger=false", f"--trainer.callbacks=[{callback}]", "--trainer.enable_progress_bar=false",
+        f"--trainer.default_root_dir={tmp_path}", "--data.layouts=tinyMaze", "--data.num_envs=8", f"--data.planes={PLANES}",
+        f"--model.network={NETWORK}"])
+    figures = {k: float(v) for k, v in cli.trainer.callback_metrics.items() if k.startswith("agreement/")}
+    assert {"agreement/teacher/all", "agreement/own/all", "agreement/own/all/tinyMaze", "agreement/own/all/smallCapture"} <= set(figures)
+    assert all(0.0 <= v <= 1.0 for v in figures.values())
+    with pytest.raises(ValueError, match="states must be some of"):
+        AgreementCallback(states=["student"])
 
 
 def test_dagger_rounds_in_the_contest_game_on_the_contest_view(tmp_path):

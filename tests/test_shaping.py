@@ -192,11 +192,12 @@ def test_clock_observing_data_treats_the_limit_as_terminal():
     assert CaptureDataModule(planes=["time", "score"]).obs_shape == (11, 6, 12)
 
 
+@pytest.mark.parametrize("learner", ["ValueDecompositionModule", "ImitationModule"])
 @pytest.mark.parametrize("schedule, expected", [("linear", [1.0, 0.55, 0.1, 0.1]), ("cosine", [1.0, 0.55, 0.1, 0.1])])
-def test_learning_rate_schedules(schedule, expected):
-    from marl_lightning import ValueDecompositionModule
+def test_learning_rate_schedules(schedule, expected, learner):
+    from marl_lightning import learners
 
-    module = ValueDecompositionModule(obs_shape=(8, 6, 12), lr=1.0, lr_schedule=schedule, lr_decay_steps=10, lr_end_factor=0.1)
+    module = getattr(learners, learner)(obs_shape=(8, 6, 12), lr=1.0, lr_schedule=schedule, lr_decay_steps=10, lr_end_factor=0.1)
     scheduler = module.configure_optimizers()["lr_scheduler"]["scheduler"]
     rates = []
     for step in range(21):

@@ -129,9 +129,11 @@ class DemoSource:
         return (step == 0 and len(self) == 0) or (step > 0 and step % self.dagger.every_n_steps == 0)
 
     def dagger_round(self, learner, generator: torch.Generator) -> dict[str, float]:
-        """The learner plays a round, the teacher labels it (`DaggerConfig`); the round's figures, for the logs."""
+        """The learner plays a round, the teacher labels it (`DaggerConfig`); the round's figures, for the logs:
+        `dagger/agreement/{all,attacking,defending}`, how often the learner's move (as it plays in the round:
+        `model.explore_temperature`) was the teacher's on the states the round visits, by role."""
         beta = self.dagger.beta * self.dagger.beta_decay ** self.round
-        games, wins = self.recorder.games, self.recorder.wins
+        games, wins, agreement = self.recorder.games, self.recorder.wins, self.recorder.agreement.copy()
         policy = learner.exploration_policy(generator)
         contest = self.dagger.view == "contest"
         player = (lambda side: ContestViewTeam(PolicyTeam(policy, team=side))) if contest else (lambda side: PolicyTeam(policy, team=side))
@@ -141,6 +143,7 @@ class DemoSource:
         stats = {"dagger/round": float(self.round), "dagger/beta": beta, "dagger/steps": float(len(self.buffers[-1]))}
         if played:
             stats["dagger/win_rate"] = (self.recorder.wins - wins) / played
+        stats.update({f"dagger/agreement/{role}": rate for role, rate in self.recorder.agreement_rates(agreement).items()})
         return stats
 
     def sample(self, batch_size: int, steps: int, observed: int | None = None) -> TensorDict:

@@ -9,6 +9,7 @@ and says whether it learns `on_policy` (from each fresh rollout: `data.onpolicy`
 
 from __future__ import annotations
 
+import math
 import time
 from collections import deque
 from typing import Any, Mapping
@@ -24,6 +25,20 @@ from ..policy import GreedyPolicy
 
 EPISODE_METRICS = ("episode_return", "win", "tie", "score", "food_returned", "length")
 RECENT_GAMES = 100  # `rollout/win_rate_100`, the progress bar's win rate, is over this many last games
+
+
+LR_SCHEDULES = ("constant", "linear", "cosine")
+
+
+def lr_schedule_factor(schedule: str, step: int, decay_steps: int, end_factor: float) -> float:
+    """The learning rate's share of its initial value at a gradient step: `constant` 1, or a `linear` / `cosine`
+    decay to `end_factor` over `decay_steps` steps (then held)."""
+    done = min(step / max(decay_steps, 1), 1.0)
+    if schedule == "linear":
+        return 1.0 + (end_factor - 1.0) * done
+    if schedule == "cosine":
+        return end_factor + (1.0 - end_factor) * 0.5 * (1.0 + math.cos(math.pi * done))
+    return 1.0
 
 
 class Learner(L.LightningModule):

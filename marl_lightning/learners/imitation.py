@@ -27,7 +27,7 @@ from ..data import TrainingBatch
 from ..networks import AgentQNetworks, TeamNetwork
 from ..parts import build, describe
 from ..policy import BoltzmannPolicy, GreedyPolicy
-from .base import Learner
+from .base import LR_SCHEDULES, Learner, lr_schedule_factor
 from .policy_losses import entropy, legal_log_probs
 from .targets import n_step_bootstrap
 
@@ -72,6 +72,10 @@ class ImitationModule(Learner):
         reward_scale: rewards are multiplied by it for the critic.
         tau: the target critic's soft update.
         lr: Adam's learning rate.
+        lr_schedule: `"constant"`, or `"linear"` / `"cosine"` decay to `lr_end_factor` of the rate over
+            `lr_decay_steps` gradient steps (cloning to convergence: large steps first, then fine ones).
+        lr_decay_steps: gradient steps of the learning-rate decay.
+        lr_end_factor: the decayed rate's share of the initial one.
         weight_decay: Adam's (decoupled, AdamW) weight decay.
         label_smoothing: the share of each target spread over the legal moves (0: none).
         grad_clip: maximum gradient norm.
@@ -87,11 +91,14 @@ class ImitationModule(Learner):
     def __init__(self, n_agents: int = 2, obs_shape: tuple[int, int, int] = (8, 20, 20), planes: Sequence[str] = (),
                  n_step: int = 1, network: NetworkFactory = AgentQNetworks, critic: CriticFactory | None = None,
                  value_coef: float = 0.5, gamma: float = 0.99, reward_scale: float = 1.0, tau: float = 0.01,
-                 lr: float = 1e-3, weight_decay: float = 0.0, label_smoothing: float = 0.0, grad_clip: float = 10.0,
+                 lr: float = 1e-3, lr_schedule: str = "constant", lr_decay_steps: int = 20_000, lr_end_factor: float = 0.05,
+                 weight_decay: float = 0.0, label_smoothing: float = 0.0, grad_clip: float = 10.0,
                  explore_temperature: float = 0.0, init_from: str | None = None):
         super().__init__()
         self.save_hyperparameters(logger=False)  # the loggers get the whole config once (cli.LoggedConfigCallback)
         self.hparams.network, self.hparams.critic = describe(self.hparams.network), describe(self.hparams.critic)
+        if lr_schedule not in LR_SCHEDULES:
+            raise ValueError(f"lr_schedule must be one of {list(LR_SCHEDULES)}, got {lr_schedule!r}")
         if not 0.0 <= label_smoothing < 1.0:
             raise ValueError(f"label_smoothing must be in [0, 1), got {label_smoothing}")
         self.agents: TeamNetwork = build(network, TeamNetwork, {}, n_agents, tuple(obs_shape))
@@ -166,7 +173,12 @@ class ImitationModule(Learner):
 
     def configure_optimizers(self):
         h = self.hparams
-        return torch.optim.AdamW(self.parameters(), lr=h.lr, weight_decay=h.weight_decay)  # the target critic has no gradient
+        optimizer = torch.optim.AdamW(self.parameters(), lr=h.lr, weight_decay=h.weight_decay)  # the target critic has no gradient
+        if h.lr_schedule == "constant":
+            return optimizer
+        scheduler = torch.optim.lr_scheduler.LambdaLR(
+            optimizer, lambda step: lr_schedule_factor(h.lr_schedule, step, h.lr_decay_steps, h.lr_end_factor))
+        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}
 
 
 __all__ = ["ImitationModule", "bc_loss"]

@@ -20,7 +20,6 @@ observation, `U` actions, `S` recurrent state.
 from __future__ import annotations
 
 import copy
-import math
 from typing import Any, Callable, Mapping, Sequence
 
 import torch
@@ -36,7 +35,7 @@ from ..networks import AgentQNetworks, TeamNetwork
 from ..parts import build, describe
 from ..policy import GreedyPolicy
 from ..policy_value import PolicyValueQNetworks
-from .base import Learner
+from .base import LR_SCHEDULES, Learner, lr_schedule_factor
 from .policy_losses import kl_divergence, legal_log_probs
 from .targets import double_q_values, lambda_returns, large_margin_loss, n_step_bootstrap, n_step_returns
 
@@ -135,7 +134,7 @@ class ValueDecompositionModule(Learner):
         self.exploration = make_exploration(exploration)
         self.hparams.exploration = self.exploration.config()  # a class_path dict, as the mixer's
         for name, value, choices in (("target_update", target_update, ("hard", "soft")), ("loss", loss, ("huber", "mse")),
-                                     ("lr_schedule", lr_schedule, ("constant", "linear", "cosine"))):
+                                     ("lr_schedule", lr_schedule, LR_SCHEDULES)):
             if value not in choices:
                 raise ValueError(f"{name} must be one of {list(choices)}, got {value!r}")
         if td_lambda is not None and not 0.0 <= td_lambda <= 1.0:
@@ -408,14 +407,4 @@ class ValueDecompositionModule(Learner):
     def _lr_factor(self, frozen: int) -> Callable[[int], float]:
         """The learning rate's factor at a gradient step: 0 for the first `frozen` steps, then the schedule's."""
         h = self.hparams
-        steps, end = max(h.lr_decay_steps, 1), h.lr_end_factor
-
-        def factor(step: int) -> float:
-            if step < frozen:
-                return 0.0
-            if h.lr_schedule == "linear":
-                return 1.0 + (end - 1.0) * min(step / steps, 1.0)
-            if h.lr_schedule == "cosine":
-                return end + (1.0 - end) * 0.5 * (1.0 + math.cos(math.pi * min(step / steps, 1.0)))
-            return 1.0
-        return factor
+        return lambda step: 0.0 if step < frozen else lr_schedule_factor(h.lr_schedule, step, h.lr_decay_steps, h.lr_end_factor)
