@@ -105,7 +105,8 @@ def test_dagger_rounds_label_the_clones_games(tmp_path):
 
 def test_agreement_on_the_teachers_states_and_the_copys_own_by_role(tmp_path):
     """`marl agreement`: a team agrees with itself (but for its random tie-breaks) on either states, random with the
-    search team rarely; the roles' moves add up; in training, AgreementCallback logs the same figures."""
+    search team rarely; the roles' moves add up; in training (recipe/imitation_faithful), AgreementCallback logs the
+    same figures."""
     from marl_lightning import AgreementCallback
     from marl_lightning.play.agreement import main, measure_agreement
 
@@ -121,11 +122,13 @@ def test_agreement_on_the_teachers_states_and_the_copys_own_by_role(tmp_path):
     callback = ("{class_path: marl_lightning.AgreementCallback, init_args: {teacher: heuristic, opponents: [random], "
                 "layouts: [tinyMaze, smallCapture], steps: 256, every_n_steps: 4}}")
     cli = MARLCLI(datamodule_class=CaptureDataModule, save_config_callback=None, args=[
-        "fit", "--config", str(ROOT / "configs" / "recipe" / "imitation.yaml"), "--data.opponent=random", "--trainer.max_steps=5",
+        "fit", "--config", str(ROOT / "configs" / "recipe" / "imitation_faithful.yaml"), "--data.opponent=random", "--trainer.max_steps=5",
         "--data.dagger={teacher: heuristic, every_n_steps: 50, steps: 256, num_envs: 8, capacity: 4096}", "--data.batch_size=32",
         "--trainer.logger=false", f"--trainer.callbacks=[{callback}]", "--trainer.enable_progress_bar=false",
         f"--trainer.default_root_dir={tmp_path}", "--data.layouts=tinyMaze", "--data.num_envs=8", f"--data.planes={PLANES}",
         f"--model.network={NETWORK}"])
+    assert cli.model.hparams.lr_schedule == "cosine" and cli.datamodule.demo_flip == 0.5  # recipe/imitation_faithful
+    assert cli.model.hparams.explore_temperature > 0 and cli.datamodule.dagger.capacity == 4096
     figures = {k: float(v) for k, v in cli.trainer.callback_metrics.items() if k.startswith("agreement/")}
     assert {"agreement/teacher/all", "agreement/own/all", "agreement/own/all/tinyMaze", "agreement/own/all/smallCapture"} <= set(figures)
     assert all(0.0 <= v <= 1.0 for v in figures.values())
