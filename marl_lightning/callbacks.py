@@ -184,19 +184,23 @@ class AgreementCallback(L.Callback):
         layouts: map sets (as `EvaluationCallback`'s), measured apart; default the training layouts.
         states: whose moves make the states, any of `teacher` and `own`.
         steps: the team's steps per map set and states (summed over games, half in each colour).
+        num_envs: the games played at once: `steps / num_envs` steps of each, so `steps >= num_envs * length` for
+            whole games (the defaults: 16 games of 300 steps), not only their openings.
         every_n_steps, length, seed, game: as `EvaluationCallback`'s.
     """
 
     def __init__(self, teacher: str = "search", opponents: Sequence[str] = ("heuristic",),
-                 layouts: Sequence[str | Sequence[str]] | None = None, states: Sequence[str] = STATES, steps: int = 4096,
-                 every_n_steps: int = 1000, length: int = 300, seed: int = 777, game: str = "course"):
+                 layouts: Sequence[str | Sequence[str]] | None = None, states: Sequence[str] = STATES, steps: int = 4800,
+                 num_envs: int = 16, every_n_steps: int = 1000, length: int = 300, seed: int = 777, game: str = "course"):
         unknown = [s for s in states if s not in STATES]
-        if unknown or not states or steps < 1 or every_n_steps < 1:
-            raise ValueError(f"states must be some of {STATES} (got {list(states)}), steps and every_n_steps at least 1")
+        if unknown or not states or steps < 1 or every_n_steps < 1 or num_envs < 2 or num_envs % 2:
+            raise ValueError(f"states must be some of {STATES} (got {list(states)}), steps and every_n_steps at least 1, "
+                             f"num_envs even (got {num_envs})")
         if game not in GAMES:
             raise ValueError(f"game must be one of {GAMES}, got {game!r}")
         self.teacher, self.opponents, self.layouts, self.states = teacher, list(opponents), layouts, list(states)
         self.steps, self.every_n_steps, self.length, self.seed, self.game = steps, every_n_steps, length, seed, game
+        self.num_envs = num_envs
         self.last: dict[str, dict[str, dict]] = {}  # map set -> states -> measure_agreement's result
 
     def on_train_batch_end(self, trainer: L.Trainer, module: L.LightningModule, outputs, batch, batch_idx: int) -> None:
@@ -209,7 +213,7 @@ class AgreementCallback(L.Callback):
         sets = EvaluationCallback(layouts=self.layouts).map_sets(trainer)
         policy = module.policy()
         self.last = {name: {states: measure_agreement(policy, self.teacher, self.opponents, layouts, states, self.steps,
-                                                      length=self.length, seed=self.seed, game=self.game)
+                                                      self.num_envs, self.length, self.seed, self.game)
                             for states in self.states} for name, layouts in sets.items()}
         figures = {}
         for states in self.states:

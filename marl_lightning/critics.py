@@ -8,11 +8,17 @@ for independent critics (each agent's value of what it sees, with its one-hot id
 
 from __future__ import annotations
 
+from typing import Callable
+
 import torch
 from torch import nn
 
 from .mixers import global_state
 from .networks import ConvEncoder, with_agent_ids
+
+
+# What a learner's `critic` setting builds: `(n_agents, obs_shape (C, H, W), centralised) -> nn.Module`.
+CriticFactory = Callable[[int, tuple[int, int, int], bool], nn.Module]
 
 
 class ValueCritic(nn.Module):

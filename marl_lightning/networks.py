@@ -15,7 +15,7 @@ A network of your own subclasses `TeamNetwork` and is given to the learner in YA
 
 from __future__ import annotations
 
-from typing import Mapping
+from typing import Callable, Mapping
 
 import torch
 from torch import nn
@@ -69,6 +69,11 @@ def with_agent_ids(obs: torch.Tensor) -> torch.Tensor:
     b, a, c, h, w = obs.shape
     ids = torch.eye(a, device=obs.device, dtype=obs.dtype)[None, :, :, None, None].expand(b, a, a, h, w)
     return torch.cat([obs, ids], dim=2).reshape(b * a, c + a, h, w)
+
+
+# What a learner's `network` setting builds: `(n_agents, obs_shape (C, H, W)) -> TeamNetwork` (a class, or a
+# config's class_path dict that `parts.build` instantiates).
+NetworkFactory = Callable[[int, tuple[int, int, int]], TeamNetwork]
 
 
 class ConvEncoder(nn.Module):

@@ -93,11 +93,13 @@ def test_demo_flip_draws_the_same_windows_turned_north_to_south_with_their_moves
 def test_dagger_rounds_label_the_clones_games(tmp_path):
     cli = fit(tmp_path, "--config", str(ROOT / "configs" / "recipe" / "imitation.yaml"), "--data.opponent=random",
               "--data.dagger={teacher: heuristic, every_n_steps: 5, steps: 256, num_envs: 8, capacity: 4096}",
-              "--data.batch_size=32", steps=11)
+              "--data.batch_size=32", "--trainer.log_every_n_steps=3", steps=11)
     demos = cli.datamodule.demos
     assert demos.round == 3 and len(demos.buffers[-1]) == 3 * 256  # before steps 0, 5 and 10
     assert cli.model.env_steps_collected == 3 * 256
     assert demos.recorder.agreement[:, 1].sum() == 3 * 256 * 2  # every move of the clone's two agents compared
+    # a round's figures reach the logs at the next logging step (rounds at steps 0, 5, 10; logs at 2, 5, 8)
+    assert cli.trainer.callback_metrics["dagger/round"] == 2 and "dagger/agreement/all" in cli.trainer.callback_metrics
     stats = demos.dagger_round(cli.model, torch.Generator().manual_seed(0))
     assert {"dagger/agreement/all", "dagger/agreement/defending"} <= set(stats)
     assert 0.0 <= stats["dagger/agreement/all"] <= 1.0

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 
 from gymPacMan import engine, load_layout
 from gymPacMan.layout import parse_layout

@@ -61,6 +61,7 @@ class Learner(L.LightningModule):
                                                   for name in self.train_metric_names})
         self._clock: tuple[float, int] | None = None
         self._recent_wins: deque[float] = deque(maxlen=RECENT_GAMES)  # the last finished games' outcomes, on the host
+        self._pending_stats: dict[str, float] = {}  # the data's figures not logged yet (`record`)
 
     @classmethod
     def algorithm_name(cls, settings: Mapping[str, Any]) -> str:
@@ -96,11 +97,15 @@ class Learner(L.LightningModule):
         self._recent_wins.extend(float(w) for w in batch.episodes.get("win", ()))
 
     def record(self, values: dict[str, torch.Tensor], stats: dict[str, float] | None = None) -> None:
-        """Add this step's training values to their averages; log everything at the end of an interval."""
+        """Add this step's training values to their averages; log everything at the end of an interval. The
+        data's figures (`stats`: a DAgger round's, a curriculum's or a league's, made at steps of their own) are
+        kept until then, the latest of each."""
         for name, value in values.items():
             self.train_metrics[name].update(value.detach())
+        self._pending_stats.update(stats or {})
         if self._logging_step():
-            self._log_metrics(stats or {})
+            self._log_metrics(self._pending_stats)
+            self._pending_stats = {}
 
     @property
     def recent_win_rate(self) -> float | None:
@@ -156,9 +161,10 @@ class Learner(L.LightningModule):
         if trainer.max_steps and trainer.max_steps > 0:
             shares.append(self.global_step / trainer.max_steps)
         timer = next((c for c in trainer.callbacks if isinstance(c, Timer)), None)
-        if timer is not None and timer.time_remaining("train") is not None:
+        remaining = None if timer is None else timer.time_remaining("train")
+        if remaining is not None:
             elapsed = timer.time_elapsed("train")
-            shares.append(elapsed / max(elapsed + timer.time_remaining("train"), 1e-9))
+            shares.append(elapsed / max(elapsed + remaining, 1e-9))
         return min(1.0, max(shares)) if shares else None
 
     def on_fit_start(self) -> None:

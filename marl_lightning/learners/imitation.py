@@ -16,23 +16,22 @@ Shapes: `B` batch, `A` agents, `C, H, W` observation, `U` actions.
 from __future__ import annotations
 
 import copy
-from typing import Callable, Sequence
+from typing import Sequence
 
 import torch
 import torch.nn.functional as F
 from tensordict import TensorDict
 from torch import nn
 
+from ..critics import CriticFactory
 from ..data import TrainingBatch
-from ..networks import AgentQNetworks, TeamNetwork
+from ..networks import AgentQNetworks, NetworkFactory, TeamNetwork
 from ..parts import build, describe
 from ..policy import BoltzmannPolicy, GreedyPolicy
 from .base import LR_SCHEDULES, Learner, lr_schedule_factor
 from .policy_losses import entropy, legal_log_probs
 from .targets import n_step_bootstrap
 
-NetworkFactory = Callable[[int, tuple[int, int, int]], TeamNetwork]
-CriticFactory = Callable[[int, tuple[int, int, int], bool], nn.Module]  # (n_agents, obs_shape, centralised)
 
 
 def bc_loss(logits: torch.Tensor, legal: torch.Tensor, action: torch.Tensor,

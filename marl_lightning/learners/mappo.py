@@ -27,18 +27,16 @@ import torch
 from tensordict import TensorDict
 from torch import nn
 
-from ..critics import ValueCritic
+from ..critics import CriticFactory, ValueCritic
 from ..data import TrainingBatch
 from ..data.onpolicy import RolloutBuffer
 from ..exploration import epsilon_at
-from ..networks import AgentQNetworks, TeamNetwork
+from ..networks import AgentQNetworks, NetworkFactory, TeamNetwork
 from ..parts import build, describe
 from ..policy import BoltzmannPolicy, GreedyPolicy
 from .base import Learner
 from .policy_losses import clipped_surrogate, clipped_value_loss, entropy, gae, kl_divergence, legal_log_probs
 
-NetworkFactory = Callable[[int, tuple[int, int, int]], TeamNetwork]
-CriticFactory = Callable[[int, tuple[int, int, int], bool], nn.Module]  # (n_agents, obs_shape, centralised)
 EVAL_CHUNK = 4096  # frames the networks see at once when a rollout is prepared
 
 

@@ -31,7 +31,7 @@ from ..exploration import ALIASES as EXPLORATION_ALIASES
 from ..exploration import Exploration, epsilon_at, make_exploration, masked_argmax
 from ..mixers import ALIASES as MIXER_ALIASES
 from ..mixers import Mixer, global_state
-from ..networks import AgentQNetworks, TeamNetwork
+from ..networks import AgentQNetworks, NetworkFactory, TeamNetwork
 from ..parts import build, describe
 from ..policy import GreedyPolicy
 from ..policy_value import PolicyValueQNetworks
@@ -39,7 +39,6 @@ from .base import LR_SCHEDULES, Learner, lr_schedule_factor
 from .policy_losses import kl_divergence, legal_log_probs
 from .targets import double_q_values, lambda_returns, large_margin_loss, n_step_bootstrap, n_step_returns
 
-NetworkFactory = Callable[[int, tuple[int, int, int]], TeamNetwork]  # (n_agents, obs_shape)
 MixerFactory = Callable[[int, tuple[int, int, int]], Mixer]  # (n_agents, state_shape)
 
 

@@ -31,7 +31,7 @@ ROLES = ("all", "attacking", "defending")
 
 
 def measure_agreement(player: Entrant, teacher: Entrant, opponents: Sequence[Entrant] | dict, layouts: Sequence[str],
-                      states: str = "teacher", steps: int = 20_000, num_envs: int = 64, length: int = 300, seed: int = 0,
+                      states: str = "teacher", steps: int = 19_200, num_envs: int = 64, length: int = 300, seed: int = 0,
                       game: str = "course") -> dict:
     """How often `player`'s move is `teacher`'s, over `steps` of the team's steps (summed over games, half in
     each colour) against `opponents` on `layouts`, on the `states` whose moves are played (`STATES`). In the
@@ -39,7 +39,9 @@ def measure_agreement(player: Entrant, teacher: Entrant, opponents: Sequence[Ent
     filter puts them), the teacher the full state, as `data.dagger` with `view: contest` trains it.
 
     Returns `{role: {"agreement", "moves", "agreement_95ci"}}` for each of `ROLES` with moves, and the
-    games' count and the win rate of the team that played them.
+    games' count and the win rate of the team that played them (games that ended within the steps: give
+    `steps >= num_envs * length` for whole games). The intervals count moves as independent; moves of one game
+    are not, so compare copies on the same seed and states, or over seeds.
     """
     if states not in STATES:
         raise ValueError(f"states must be one of {STATES}, got {states!r}")
@@ -69,12 +71,13 @@ def agreement_table(rows: list[dict]) -> str:
     """A Markdown table: per map set and states, the agreement overall and by role, with 95% intervals."""
     lines = ["| copy | teacher | map set | states | all (95% CI) | attacking | defending | moves | games | win rate |",
              "|---|---|---|---|---|---|---|---|---|---|"]
+    won = lambda r: f"{r['win_rate']:.0%}" if r["games"] else "-"  # noqa: E731 - no game ended within the steps
     cell = lambda r, role: (f"{r[role]['agreement']:.1%} ({r[role]['agreement_95ci'][0]:.1%}-{r[role]['agreement_95ci'][1]:.1%})"  # noqa: E731
                             if role in r else "-")
     for r in rows:
         lines.append(f"| {r['player']} | {r['teacher']} | {r['layouts']} | {r['states']} | {cell(r, 'all')} | "
                      f"{cell(r, 'attacking')} | {cell(r, 'defending')} | {r.get('all', {}).get('moves', 0)} | "
-                     f"{r['games']} | {r['win_rate']:.0%} |")
+                     f"{r['games']} | {won(r)} |")
     return "\n".join(lines)
 
 
@@ -86,7 +89,8 @@ def main(argv: list[str] | None = None) -> list[dict]:
     parser.add_argument("--layouts", nargs="+", default=["bloxCapture"],
                         help="map sets, each measured apart: a name, a path, or a range such as contest_51..100")
     parser.add_argument("--states", nargs="+", choices=STATES, default=list(STATES))
-    parser.add_argument("--steps", type=int, default=20_000, help="the team's steps per map set and states (summed over games)")
+    parser.add_argument("--steps", type=int, default=19_200,
+                        help="the team's steps per map set and states (summed over games; the default: 64 whole games)")
     parser.add_argument("--num-envs", type=int, default=64)
     parser.add_argument("--length", type=int, default=300)
     parser.add_argument("--seed", type=int, default=0)
