@@ -23,8 +23,6 @@ from agents.contest_view import ContestViewTeam
 from gymPacMan.vec_env import TURNS
 from gymPacMan.views import FLIP_ACTIONS as _FLIP
 
-FLIP_ACTIONS = torch.from_numpy(_FLIP)  # action a of a window turned north to south
-
 from . import compact
 from .replay import ReplayBuffer
 
@@ -32,6 +30,7 @@ if TYPE_CHECKING:
     from .datamodule import CaptureDataModule
 
 
+FLIP_ACTIONS = torch.from_numpy(_FLIP)  # action a of a window turned north to south
 VIEWS = ("full", "contest")  # what a DAgger learner sees: every agent; the contest's view
 
 
