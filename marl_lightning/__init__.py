@@ -6,8 +6,9 @@ from .exploration import Exploration
 from .learners import MAPPOModule, ValueDecompositionModule
 from .mixers import Mixer
 from .networks import TeamNetwork
-from .checkpoints import CheckpointError
-from .policy import EpsilonGreedyPolicy, GreedyPolicy, load_policy
+from .checkpoint_files import CheckpointError
+from .loading import load_policy
+from .policy import BoltzmannPolicy, EpsilonGreedyPolicy, GreedyPolicy
 
-__all__ = ["AgreementCallback", "CaptureDataModule", "CheckpointError", "EpsilonGreedyPolicy", "EvaluationCallback", "Exploration", "GreedyPolicy",
+__all__ = ["AgreementCallback", "BoltzmannPolicy", "CaptureDataModule", "CheckpointError", "EpsilonGreedyPolicy", "EvaluationCallback", "Exploration", "GreedyPolicy",
            "MAPPOModule", "Mixer", "TeamNetwork", "ValueDecompositionModule", "load_policy"]

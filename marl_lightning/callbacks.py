@@ -15,7 +15,7 @@ from gymPacMan.layout_names import expand_layout_names
 from .console import run_folder
 from .play.agreement import ROLES, STATES, agreement_table, measure_agreement
 from .play.evaluation import GAMES, combined, head_to_head
-from .policy import load_policy
+from .loading import load_policy
 
 
 class EvaluationCallback(L.Callback):

@@ -8,7 +8,7 @@ import os
 import lightning as L
 from lightning.pytorch.callbacks import ModelCheckpoint
 
-from .runs import BEST
+from .run_folders import BEST
 
 
 class RunCheckpoint(ModelCheckpoint):

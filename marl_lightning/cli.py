@@ -19,6 +19,7 @@ from lightning.pytorch.cli import LightningCLI, SaveConfigCallback
 
 from .config_layers import BASE_CONFIG, DEFAULT_RECIPE, config_values, named_files, names_learner, with_config_files
 from .console import quiet_console, run_folder, run_summary
+from .data import CaptureDataModule
 from .learners import LINKED_FROM_DATA, Learner, learner_class
 from .runs import check_resumable, opponent_name, recipe_name, run_name
 
@@ -205,8 +206,6 @@ class MARLCLI(LightningCLI):
 
 def main(args: Sequence[str] | None = None) -> MARLCLI:
     """`python train.py fit ...`: the command line given (`sys.argv` by default), subcommand first."""
-    from .data import CaptureDataModule
-
     return MARLCLI(datamodule_class=CaptureDataModule, args=None if args is None else list(args),
                    save_config_kwargs={"overwrite": False})
 

@@ -25,7 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "watch": ("marl_lightning.play.watch:main", "one game between two entrants as a GIF and a text log"),
     "export": ("marl_lightning.play.export:main", "a checkpoint or run folder as a Berkeley contest team (myTeam.py)"),
     "plot": ("marl_lightning.play.plot:main", "training curves of runs, seeds of one recipe as a mean with a band"),
-    "demos": ("marl_lightning.demos:main", "record a teacher's games for imitation and learning from demonstrations"),
+    "demos": ("marl_lightning.recording:main", "record a teacher's games for imitation and learning from demonstrations"),
     "agreement": ("marl_lightning.play.agreement:main", "how often a copy makes its teacher's move, on the teacher's states and its own"),
     "teams": ("marl_lightning.commands:teams", "the teams that play by name, one line each"),
 }

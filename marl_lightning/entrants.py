@@ -17,14 +17,18 @@ from pathlib import Path
 from typing import Mapping, Sequence
 from urllib.parse import parse_qsl
 
+import torch
+
 from agents import Policy, PolicyTeam, Team, make_mixture, make_team
 from agents.agentwise import AgentwiseTeam
 from agents.contest_view import PREFIX as VIEW, ContestViewTeam
-from gymPacMan.rules import RED
+from agents.lookahead import LookaheadTeam
+from gymPacMan.rules import RED, RewardConfig
 
-from .checkpoints import CheckpointError, read_checkpoint, rebuild
-from .policy import load_policy
-from .runs import is_run_folder, run_checkpoint
+from .checkpoint_files import CheckpointError, read_checkpoint
+from .data.rewards import RewardShaper
+from .loading import load_policy, rebuild
+from .run_folders import is_run_folder, run_checkpoint
 
 Entrant = str | Path | Policy | Mapping[str, float] | Sequence[str]
 
@@ -47,13 +51,6 @@ LOOKAHEAD = "lookahead:"
 def lookahead_team(spec: str, team: int) -> Team:
     """`lookahead:CKPT[?top_k=2&opponent=heuristic]`: the checkpoint's team with a one-step lookahead at play time
     (`agents.lookahead.LookaheadTeam`), its value the learner's own (a full checkpoint for MAPPO: the critic)."""
-    import torch
-
-    from agents.lookahead import LookaheadTeam
-    from gymPacMan.rules import RewardConfig
-
-    from .data.rewards import RewardShaper
-
     path, _, query = spec[len(LOOKAHEAD):].partition("?")
     options = dict(parse_qsl(query))
     unknown = set(options) - {"top_k", "opponent"}
@@ -62,8 +59,8 @@ def lookahead_team(spec: str, team: int) -> Team:
     path = run_checkpoint(path)
     checkpoint = read_checkpoint(path)
     learner = rebuild(checkpoint, path)
-    if not hasattr(learner, "state_value") or (hasattr(learner, "critic") and not any(
-            k.startswith("critic.") for k in checkpoint["state_dict"])):
+    if not hasattr(learner, "state_value") or (learner.spec.value and not any(
+            k.startswith(learner.spec.value_keys) for k in checkpoint["state_dict"])):
         raise CheckpointError(f"{path!r} has no learned value to look ahead with (an imitation clone, or a slim "
                               "checkpoint without its critic): give a QMIX/VDN checkpoint or a full MAPPO one")
     h, data = learner.hparams, checkpoint.get("datamodule_hyper_parameters", {})
@@ -88,8 +85,8 @@ def is_checkpoint(spec) -> bool:
 
 
 def entrant_name(spec: Entrant) -> str:
-    """A short name for tables: a checkpoint by its run folder and file, a contest file by its name, a
-    team by its name, a policy object by its `name` (default `learner`), a mixture by its members."""
+    """A short name for tables and run names: a checkpoint by its run folder and file, a contest file or a team file
+    by its name, a team by its name, a policy object by its `name` (default `learner`), a mixture by its members."""
     if isinstance(spec, Mapping):
         return "+".join(f"{entrant_name(name)}:{weight:g}" for name, weight in spec.items())
     if agentwise(spec):
@@ -106,7 +103,7 @@ def entrant_name(spec: Entrant) -> str:
     if is_checkpoint(spec):
         run = next((p.name for p in path.parents if p.name.startswith("version_")), None)
         return f"{path.parent.parent.parent.name}/{run}/{path.stem}" if run else path.stem
-    return str(spec)
+    return Path(spec).stem if str(spec).endswith(".py") else str(spec)
 
 
 def make_entrant(spec: Entrant, team: int = RED, seed: int = 0) -> Team:

@@ -7,8 +7,7 @@ the acting policy that uses it (`policy`), so the learner holds no branch per ki
 (a random legal action with probability epsilon) and `Boltzmann` (the softmax of the legal Q-values at
 a temperature) are the two built in; a subclass of your own works the same way by its class path.
 
-Below them, the pure pieces: `epsilon_at` (the schedule, MAPPO's entropy and kickstart decay use it
-too), `masked_argmax`, `epsilon_greedy` and `boltzmann` over legal actions.
+The schedules are `schedules.decay_at`; the action choosers the policies draw with, `acting`.
 """
 
 from __future__ import annotations
@@ -16,35 +15,19 @@ from __future__ import annotations
 import inspect
 import math
 import numbers
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import Any, Callable, Sequence
 
 import torch
 
-if TYPE_CHECKING:  # policy imports this module's functions: its classes are imported where a policy is built
-    from .networks import TeamNetwork
-    from .policy import GreedyPolicy
-
-SCHEDULES = ("linear", "exponential")
-
-
-def epsilon_at(env_steps: int, start: float, end: float, decay_steps: int, schedule: str = "linear") -> float:
-    """Epsilon after `env_steps` environment steps: linear from `start` to `end` over `decay_steps`,
-    or exponential (`end + (start - end) * exp(-5 * steps / decay_steps)`, 99% of the way at the end)."""
-    return decayed(env_steps / max(decay_steps, 1), start, end, schedule)
-
-
-def decayed(fraction: float, start: float, end: float, schedule: str = "linear") -> float:
-    """A rate `fraction` of the way through its decay (1 and beyond: `end`), `linear` or `exponential`."""
-    if schedule == "linear":
-        return start + min(1.0, fraction) * (end - start)
-    if schedule == "exponential":
-        return end + (start - end) * math.exp(-5.0 * fraction)
-    raise ValueError(f"schedule must be 'linear' or 'exponential', got {schedule!r}")
+from .networks import TeamNetwork
+from .parts import build
+from .policy import BoltzmannPolicy, EpsilonGreedyPolicy, GreedyPolicy
+from .schedules import SCHEDULES, decay_at, decayed
 
 
 class Exploration:
     """A rate (epsilon, a temperature...) decayed from `start` to `end` over `decay_steps` environment steps,
-    `linear` or `exponential` (`epsilon_at`), and the acting policy that explores at that rate.
+    `linear` or `exponential` (`schedules.decay_at`), and the acting policy that explores at that rate.
 
     A subclass sets `metric` (the name the rate is logged under, e.g. `train/epsilon`), implements `policy`
     (what the collector plays while the learner trains), and may override `rate` for another schedule.
@@ -87,7 +70,7 @@ class Exploration:
         """The rate after `env_steps` environment steps, or, with `decay_fraction`, after `progress` (the share of
         the run's budget used, 0 to 1)."""
         if self.decay_fraction is None:
-            return epsilon_at(env_steps, self.start, self.end, self.decay_steps, self.schedule)
+            return decay_at(env_steps, self.start, self.end, self.decay_steps, self.schedule)
         if progress is None:
             raise ValueError(f"{type(self).__name__} decays over a share of the run (decay_fraction): give the run's "
                              "progress, or a budget to the trainer (trainer.max_steps or trainer.max_time)")
@@ -132,8 +115,6 @@ class EpsilonGreedy(Exploration):
 
     def policy(self, network: TeamNetwork, obs_shape: tuple[int, int, int], planes: Sequence[str],
                rate: Callable[[], float], generator: torch.Generator) -> GreedyPolicy:
-        from .policy import EpsilonGreedyPolicy
-
         return EpsilonGreedyPolicy(network, obs_shape, planes, rate, generator)
 
 
@@ -146,8 +127,6 @@ class Boltzmann(Exploration):
 
     def policy(self, network: TeamNetwork, obs_shape: tuple[int, int, int], planes: Sequence[str],
                rate: Callable[[], float], generator: torch.Generator) -> GreedyPolicy:
-        from .policy import BoltzmannPolicy
-
         return BoltzmannPolicy(network, obs_shape, planes, rate, generator)
 
 
@@ -158,33 +137,4 @@ def make_exploration(spec: Any) -> Exploration:
     """The `Exploration` that `spec` names: an instance (as LightningCLI passes a `class_path`), a class, a
     `{"class_path": ..., "init_args": {...}}` dict (as a checkpoint keeps it), a short name in `ALIASES`
     (the class with its defaults) or a dotted class path."""
-    from .parts import build
-
     return spec if isinstance(spec, Exploration) else build(spec, Exploration, ALIASES)
-
-
-def masked_argmax(q: torch.Tensor, legal: torch.Tensor) -> torch.Tensor:
-    """Greedy legal actions: q `(..., U)`, legal `(..., U)` bool -> `(...)`."""
-    return q.masked_fill(~legal, float("-inf")).argmax(dim=-1)
-
-
-def epsilon_greedy(q: torch.Tensor, legal: torch.Tensor, epsilon: float, generator: torch.Generator | None = None) -> torch.Tensor:
-    """With probability epsilon a uniformly random legal action, else the greedy legal one: `(..., U)` -> `(...)`.
-
-    `generator` (a `torch.Generator`) makes the draws reproducible apart from any other use of torch's
-    global generator; the collector keeps one and saves it in checkpoints.
-    """
-    greedy = masked_argmax(q, legal)
-    device = generator.device if generator is not None else q.device  # draws come from the generator's device
-    random_scores = torch.rand(legal.shape, generator=generator, device=device).to(q.device).masked_fill(~legal, -1.0)
-    random_action = random_scores.argmax(dim=-1)
-    explore = torch.rand(greedy.shape, generator=generator, device=device).to(q.device) < epsilon
-    return torch.where(explore, random_action, greedy)
-
-
-def boltzmann(q: torch.Tensor, legal: torch.Tensor, temperature: float, generator: torch.Generator | None = None) -> torch.Tensor:
-    """A legal action drawn from `softmax(q / temperature)` over the legal actions (Gumbel-max): `(..., U)` -> `(...)`."""
-    device = generator.device if generator is not None else q.device
-    uniform = torch.rand(legal.shape, generator=generator, device=device).to(q.device).clamp_(1e-12, 1.0)
-    scores = q / max(temperature, 1e-8) - torch.log(-torch.log(uniform))
-    return masked_argmax(scores, legal)

@@ -12,6 +12,8 @@ import functools
 import importlib
 from typing import Any, Mapping
 
+from lightning.pytorch.cli import instantiate_class
+
 
 def import_class(path: str) -> type:
     module, _, name = path.rpartition(".")
@@ -41,10 +43,12 @@ def build(spec: Any, base: type, aliases: Mapping[str, type], *args: Any, nullab
     if isinstance(spec, Mapping):
         if "class_path" not in spec:
             raise ValueError(f"a {base.__name__} given as a dict needs a class_path, got {dict(spec)}")
-        spec = functools.partial(import_class(spec["class_path"]), **dict(spec.get("init_args") or {}))
-    if not callable(spec):
+        import_class(spec["class_path"])  # a class path that does not import is named here
+        part = instantiate_class(args, {"class_path": spec["class_path"], "init_args": dict(spec.get("init_args") or {})})
+    elif callable(spec):
+        part = spec(*args)
+    else:
         raise TypeError(f"a {base.__name__} is a class, a class_path dict or a name, got {spec!r}")
-    part = spec(*args)
     if not isinstance(part, base):
         raise TypeError(f"{spec!r} made a {type(part).__name__}, not a {base.__module__}.{base.__name__}")
     return part

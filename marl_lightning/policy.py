@@ -1,5 +1,5 @@
-"""Acting: the one greedy player every trained team plays through, its exploring variant, and
-`load_policy`, a checkpoint's greedy player (`checkpoints` reads and writes the files).
+"""Players: the one greedy player every trained team plays through, and its exploring variants (epsilon-greedy,
+Boltzmann), each choosing through `acting`. `loading.load_policy` gives a checkpoint's greedy player.
 
 Every policy acts the same way, feed-forward or recurrent: `act(obs, legal, state) -> (actions, state)`
 with `obs` `(N, A, C, h, w)` (padded here to the trained grid), `legal` `(N, A, 5)` bool, `state`
@@ -10,13 +10,11 @@ starts, so evaluation, tournaments, self-play and the contest export all play th
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Callable, Sequence
 
 import torch
 
-from .checkpoints import read_checkpoint, rebuild
-from .exploration import boltzmann, epsilon_greedy, masked_argmax
+from .acting import boltzmann, epsilon_greedy, masked_argmax
 from .networks import TeamNetwork
 
 
@@ -77,44 +75,40 @@ class GreedyPolicy:
         if self.network.size_free:
             return obs
         h, w = obs.shape[-2:]
-        gh, gw = self.obs_shape[1:]
-        if (h, w) == (gh, gw):
-            return obs
-        if h > gh or w > gw:
-            raise ValueError(f"observations of {h} x {w} are larger than the trained grid {gh} x {gw}")
-        padded = obs.new_zeros((*obs.shape[:-2], gh, gw))
-        padded[..., :h, :w] = obs
-        return padded
+        if h > self.obs_shape[1] or w > self.obs_shape[2]:
+            raise ValueError(f"observations of {h} x {w} are larger than the trained grid {self.obs_shape[1]} x {self.obs_shape[2]}")
+        return pad_to(obs, self.obs_shape[1:])
 
 
-class EpsilonGreedyPolicy(GreedyPolicy):
-    """With probability `rate()` (epsilon) a uniformly random legal action, else the greedy one; every
-    draw comes from `generator` (the collector's, saved in checkpoints)."""
+class SamplingPolicy(GreedyPolicy):
+    """A player that draws its actions at a rate `rate()` read when it acts (the learner's schedule), every draw
+    from `generator` (the collector's, saved in checkpoints): the base of the exploring players."""
 
     def __init__(self, network: TeamNetwork, obs_shape: tuple[int, int, int], planes: Sequence[str],
                  rate: Callable[[], float], generator: torch.Generator):
         super().__init__(network, obs_shape, planes)
         self.rate, self.generator = rate, generator
 
+
+class EpsilonGreedyPolicy(SamplingPolicy):
+    """With probability `rate()` (epsilon) a uniformly random legal action, else the greedy one."""
+
     def choose(self, q: torch.Tensor, legal: torch.Tensor) -> torch.Tensor:
         return epsilon_greedy(q, legal.to(q.device), self.rate(), self.generator)
 
 
-class BoltzmannPolicy(EpsilonGreedyPolicy):
-    """A legal action drawn from the softmax of the Q-values at temperature `rate()`."""
+class BoltzmannPolicy(SamplingPolicy):
+    """A legal action drawn from the softmax of the Q-values (or logits) at temperature `rate()`."""
 
     def choose(self, q: torch.Tensor, legal: torch.Tensor) -> torch.Tensor:
         return boltzmann(q, legal.to(q.device), self.rate(), self.generator)
 
 
-def load_policy(path: str | Path, map_location: str = "cpu") -> GreedyPolicy:
-    """The greedy policy of any checkpoint `train.py` wrote (loaded with `weights_only=True`), or of a run
-    folder's best checkpoint (`runs.run_checkpoint`).
-
-    The learner is rebuilt from the checkpoint's own saved configuration (its networks and mixer by
-    `class_path`, as `train.py` was given them), so loading needs no settings repeated.
-    """
-    from .runs import run_checkpoint
-
-    path = run_checkpoint(path)
-    return rebuild(read_checkpoint(path, map_location), path).policy()
+def pad_to(obs: torch.Tensor, grid_shape: Sequence[int]) -> torch.Tensor:
+    """`(..., C, h, w)` zero-padded to `(..., C, H, W)`: a smaller board in the grid a network was built for."""
+    h, w = obs.shape[-2:]
+    if (h, w) == tuple(grid_shape):
+        return obs
+    out = obs.new_zeros((*obs.shape[:-2], *grid_shape))
+    out[..., :h, :w] = obs
+    return out

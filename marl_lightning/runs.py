@@ -1,32 +1,28 @@
-"""What identifies a training run: its name, its folder's checkpoints, and the settings a resume must keep.
+"""What identifies a training run: its name, and the settings a resume must keep.
 
 A run is named `{recipe}__{layouts}__{opponent}__{seed}`: the recipe from the names of the config files
 the command line gives (`qmix_blox_ladder`; `qmix_blox+fast` for `recipe/qmix_blox.yaml` then
 `qmix_blox_fast.yaml`, a later file's name without the prefix it shares with the first), the maps, a readable opponent name, and the
 seed; every part safe in a folder name. Its files are in `runs/<name>/version_N/` (a resume logs into a
-new version), its checkpoints in `checkpoints/`: `last.ckpt`, and `best.ckpt` beside it
-(`checkpointing.RunCheckpoint`). Commands that take a checkpoint take a run folder too, and play its best.
+new version; `run_folders` finds its checkpoints).
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-import sys
 from dataclasses import asdict, is_dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, Sequence
 
-BEST, LAST = "best.ckpt", "last.ckpt"
-_said: set[Path] = set()  # run folders whose missing best.ckpt was reported
+import torch
 
-# Settings a resumed run cannot change: the networks the weights fit, the games and opponents whose state
-# the checkpoint holds, the replay buffer's layout, and the seed the run is named by.
-FIXED_SETTINGS = {
-    "model": ("network", "mixer", "actor", "critic", "centralised_critic", "obs_shape", "n_agents", "planes"),
-    "data": ("layouts", "num_envs", "opponent", "curriculum", "league", "planes", "length", "seed", "buffer_size",
-             "prioritized", "sequence_length", "burn_in", "n_step"),
-}
+from .checkpoint_files import CheckpointError, load_failure
+from .data.curriculum import CurriculumConfig
+from .data.datamodule import CaptureDataModule
+from .data.league import LeagueConfig
+from .entrants import entrant_name
+from .learners import learner_class, learner_path
 
 
 def safe_name(text: str, limit: int = 80) -> str:
@@ -57,21 +53,11 @@ def recipe_name(config_files: Iterable[str | Path]) -> str:
 
 
 def opponent_name(opponent: Any, curriculum: Any = None, league: Any = None) -> str:
-    """A readable name of a training opponent: a team by its name, a team file or contest team file by its
-    file's name (`contest-reflexTeam`), a checkpoint by its run and file, a mixture by its members and weights;
+    """A training opponent's name in a run's name: its entrant name (`entrants.entrant_name`, the one rule that names
+    teams, files, checkpoints and mixtures) made safe in a folder name (`contest-reflexTeam`, `random-0.5+myTeam-0.5`);
     `curriculum` for a curriculum, `+league` for a self-play league."""
-    from .entrants import entrant_name
-
-    if curriculum:
-        name = "curriculum"
-    elif isinstance(opponent, Mapping):
-        name = "+".join(f"{opponent_name(k)}-{float(w):g}" for k, w in opponent.items())
-    else:
-        name = entrant_name(opponent)
-        if name.endswith(".py"):
-            name = Path(name).stem
-        name = name.replace("contest:", "contest-").replace("/", "-")
-    return f"{name}+league" if league else name
+    name = "curriculum" if curriculum else entrant_name(opponent)
+    return safe_name(f"{name}+league" if league else name)
 
 
 def run_name(recipe: str, layouts: str | Iterable[str], opponent: str, seed: int) -> str:
@@ -79,30 +65,6 @@ def run_name(recipe: str, layouts: str | Iterable[str], opponent: str, seed: int
     layouts = [layouts] if isinstance(layouts, str) else list(layouts)
     maps = "+".join(Path(str(layout)).stem for layout in layouts)
     return "__".join([safe_name(recipe), safe_name(maps), safe_name(opponent), str(seed)])
-
-
-def run_checkpoint(path: str | Path) -> Path:
-    """A checkpoint file as given; a run folder (`runs/<name>`, or one of its `version_N`) gives its best
-    checkpoint, the newest `best.ckpt` under it, else (a run that never evaluated) its newest `last.ckpt`,
-    said on stderr."""
-    path = Path(path)
-    if not path.is_dir():
-        return path
-    for name in (BEST, LAST):
-        found = sorted(path.glob(f"**/{name}"), key=lambda p: p.lstat().st_mtime)
-        if found:
-            if name == LAST and path not in _said:
-                _said.add(path)
-                print(f"{path}: no {BEST} (the run never evaluated a team); using {found[-1]}", file=sys.stderr)
-            return found[-1]
-    raise FileNotFoundError(f"no checkpoint in the run folder {str(path)!r} (no {BEST} or {LAST} under it)")
-
-
-def is_run_folder(path: Any) -> bool:
-    """A folder holding a run's checkpoints (`**/best.ckpt` or `**/last.ckpt`)."""
-    if not isinstance(path, (str, Path)) or not Path(path).is_dir():
-        return False
-    return any(True for name in (BEST, LAST) for _ in Path(path).glob(f"**/{name}"))
 
 
 def _plain(value: Any) -> Any:
@@ -117,12 +79,13 @@ def _plain(value: Any) -> Any:
     return str(value) if isinstance(value, Path) else value
 
 
-def changed_settings(saved: Mapping[str, Mapping[str, Any]], now: Mapping[str, Mapping[str, Any]]) -> list[str]:
-    """`section.key (checkpoint: X, now: Y)` for each of `FIXED_SETTINGS` that differs between a
-    checkpoint's settings and this run's (`{"model": hparams, "data": hparams}`); a setting the checkpoint
-    does not record is not compared."""
+def changed_settings(saved: Mapping[str, Mapping[str, Any]], now: Mapping[str, Mapping[str, Any]],
+                     fixed: Mapping[str, Sequence[str]]) -> list[str]:
+    """`section.key (checkpoint: X, now: Y)` for each `fixed` setting (`{"model": keys, "data": keys}`) that differs
+    between a checkpoint's settings and this run's (`{"model": hparams, "data": hparams}`); a setting the
+    checkpoint does not record is not compared."""
     changed = []
-    for section, keys in FIXED_SETTINGS.items():
+    for section, keys in fixed.items():
         before, after = saved.get(section) or {}, now.get(section) or {}
         for key in keys:
             if key not in before or key not in after:
@@ -142,9 +105,6 @@ def _with_defaults(key: str, value: Any) -> Any:
     the defaults left out), so that the same settings compare equal; a value they do not fit is kept as it is."""
     if not isinstance(value, Mapping):
         return value
-    from .data.curriculum import CurriculumConfig
-    from .data.league import LeagueConfig
-
     try:
         return _plain({"curriculum": CurriculumConfig, "league": LeagueConfig}[key](**value))
     except (TypeError, ValueError):
@@ -152,19 +112,14 @@ def _with_defaults(key: str, value: Any) -> Any:
 
 
 def check_resumable(ckpt: str | Path, learner: str, model: Mapping[str, Any], data: Mapping[str, Any]) -> None:
-    """Refuse to resume from `ckpt` a run whose learner or `FIXED_SETTINGS` differ from the checkpoint's,
-    naming each difference.
+    """Refuse to resume from `ckpt` a run whose learner, or settings a resume may not change (the learner's
+    `spec.resume_fixed`, the data module's `FIXED_SETTINGS`), differ from the checkpoint's, naming each difference.
 
     Args:
         ckpt: the checkpoint to resume from.
         learner: this run's learner class (`module.qualname`).
         model, data: this run's model and data module hyperparameters.
     """
-    import torch
-
-    from .checkpoints import CheckpointError, load_failure
-    from .learners import learner_path
-
     try:  # memory-mapped: the settings are read, the tensors (a saved replay buffer) are not
         saved = torch.load(ckpt, map_location="cpu", weights_only=True, mmap=True)
     except Exception as exc:
@@ -172,8 +127,9 @@ def check_resumable(ckpt: str | Path, learner: str, model: Mapping[str, Any], da
     changed = []
     if learner_path(saved.get("learner", learner)) != learner:
         changed.append(f"learner (checkpoint: {saved['learner']}, now: {learner})")
+    fixed = {"model": learner_class(learner).spec.resume_fixed, "data": CaptureDataModule.FIXED_SETTINGS}
     changed += changed_settings({"model": saved.get("hyper_parameters"), "data": saved.get("datamodule_hyper_parameters")},
-                                {"model": model, "data": data})
+                                {"model": model, "data": data}, fixed)
     if changed:
         raise ValueError(f"cannot resume from {ckpt}: this run differs from it in settings a resume cannot change: "
                          f"{'; '.join(changed)}. Resume with the checkpoint's settings, or start a new run")

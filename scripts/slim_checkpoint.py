@@ -7,7 +7,7 @@
 import sys
 
 from gymPacMan.errors import run_command
-from marl_lightning.checkpoints import slim_checkpoint
+from marl_lightning.loading import slim_checkpoint
 
 
 def main(argv: list[str]) -> None:

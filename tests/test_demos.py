@@ -14,7 +14,8 @@ from gymPacMan.planes import MAZE_PLANES, plane_scales
 from gymPacMan.rules import BLUE, RED, TEAM_AGENTS
 from gymPacMan.views import RedView
 from marl_lightning.data import compact
-from marl_lightning.demos import DemoRecorder, demo_buffer, load, record, save
+from marl_lightning.data.demo_files import demo_buffer, load, save
+from marl_lightning.recording import DemoRecorder, record
 
 PLANES = ["time", "score", "carrying", "scared", *MAZE_PLANES]
 

@@ -342,3 +342,23 @@ def test_exported_team_played_through_the_contest_adapter_chooses_the_checkpoint
             for team in (contest, reference):
                 team.reset(env.state, ended)
     assert restarted >= env.num_envs
+
+
+def test_the_contest_team_takes_its_planes_names_and_scales_from_gympacman_planes(planes_checkpoint, tmp_path):
+    """One source of the planes: the exported team's scales are `gymPacMan.planes.PLANES`' (written in when it is
+    exported), every plane the engine makes is one the contest team builds, and a plane it cannot build is refused
+    at export, by name, rather than computed as another."""
+    from gymPacMan.planes import PLANES
+    from marl_lightning.play import export as export_module
+
+    assert set(PLANES) <= set(export_module.CONTEST_PLANES), "a new plane needs its contest-state code in contest_team.py.in"
+    team_file = export(planes_checkpoint, tmp_path / "team")
+    team = load_team_module(tmp_path / "team")
+    planes = load_policy(planes_checkpoint).planes
+    assert planes and team.PLANES == list(planes) and team.SCALES == {name: PLANES[name] for name in planes}
+    assert "1 / 32" not in team_file.read_text()  # no copy of a scale of its own
+    checkpoint = torch.load(planes_checkpoint, weights_only=True)
+    checkpoint["hyper_parameters"]["planes"] = ["time", "wind"]
+    torch.save(checkpoint, tmp_path / "wind.ckpt")
+    with pytest.raises(ValueError, match=r"plane\(s\) \['wind'\] that the exported contest team cannot build"):
+        export(tmp_path / "wind.ckpt", tmp_path / "wind")

@@ -11,7 +11,8 @@ import torch
 
 from marl_lightning import CaptureDataModule, load_policy
 from marl_lightning.cli import MARLCLI
-from marl_lightning.demos import record, save
+from marl_lightning.data.demo_files import save
+from marl_lightning.recording import record
 from marl_lightning.learners import ImitationModule, MAPPOModule, ValueDecompositionModule
 from marl_lightning.learners.imitation import bc_loss
 from marl_lightning.learners.policy_losses import legal_log_probs
@@ -72,11 +73,10 @@ def test_demo_flip_draws_the_same_windows_turned_north_to_south_with_their_moves
     """data.demo_flip: the windows a batch draws are the same, seen upside down, their moves and masks with
     North <-> South (tinyMaze fills its grid, so the flip is the whole observation's); resumable (one generator)."""
     from gymPacMan.views import FLIP_ACTIONS
-    from marl_lightning.data.demonstrations import DemoSource
 
     def draws(flip: float):
         data = CaptureDataModule(layouts="tinyMaze", planes=["dist_food", "dist_home"], demonstrations=str(demos), demo_flip=flip)
-        return DemoSource(data, str(demos), None, torch.device("cpu"), seed=4, uses_rewards=False)
+        return data.demo_source(seed=4, uses_rewards=False)
 
     plain, flipped, half = draws(0.0), draws(1.0), draws(0.5)
     a, b, c = plain.sample(64, 2), flipped.sample(64, 2), half.sample(64, 2)
@@ -274,7 +274,7 @@ def test_a_clones_critic_learns_the_demonstrations_returns_and_starts_mappos(tmp
               "--data.dagger=null", "--data.batch_size=16", "--data.value_batch_size=8", "--data.n_step=3",
               f"--model.critic={critic}", "--data.reward_for_legal_action=true", "--data.limit_is_terminal=false", steps=4)
     model = cli.model
-    assert model.learns_values and model.train_metrics["value_loss"].update_count == 4
+    assert model.spec.value_windows and model.train_metrics["value_loss"].update_count == 4
     before = [p.clone() for p in model.target_critic.parameters()]
     assert any(not torch.equal(a, b) for a, b in zip(before, model.critic.parameters()))  # the target follows softly
     obs = torch.zeros(3, 2, *model.hparams.obs_shape)

@@ -13,12 +13,16 @@ from agents import MixtureTeam, PolicyTeam
 from gymPacMan import VecCaptureEnv
 from marl_lightning import CaptureDataModule, load_policy
 from marl_lightning.data.league import League, LeagueConfig
+from marl_lightning.learners import LearnerSpec
 
 from helpers import config_args, configured_data, short_training_run
 
 
 class Learner:
-    """What the league needs of a LightningModule: `policy()`, the greedy team of the live networks."""
+    """What the league needs of a LightningModule: `policy()`, the greedy team of the live networks (and, as every
+    learner, the `spec` the data module reads)."""
+
+    spec = LearnerSpec()
 
     def __init__(self, policy):
         self._policy = policy

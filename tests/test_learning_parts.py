@@ -8,8 +8,9 @@ import re
 import pytest
 import torch
 
-from marl_lightning.exploration import (Boltzmann, EpsilonGreedy, Exploration, boltzmann, epsilon_at, epsilon_greedy,
-                                        make_exploration, masked_argmax)
+from marl_lightning.acting import boltzmann, epsilon_greedy, masked_argmax
+from marl_lightning.exploration import Boltzmann, EpsilonGreedy, Exploration, make_exploration
+from marl_lightning.schedules import decay_at
 from marl_lightning.networks import AgentQNetworks
 from marl_lightning.learners.targets import double_q_values, td_target
 
@@ -28,13 +29,13 @@ def test_double_q_picks_the_online_legal_argmax_and_values_it_with_the_target():
     assert double_q_values(online, target, legal).tolist() == [[3.0]]  # online argmax (legal) = 2
 
 
-def test_epsilon_schedules():
-    assert epsilon_at(0, 1.0, 0.1, 100) == 1.0
-    assert epsilon_at(50, 1.0, 0.1, 100) == pytest.approx(0.55)
-    assert epsilon_at(1000, 1.0, 0.1, 100) == pytest.approx(0.1)
-    assert epsilon_at(100, 1.0, 0.1, 100, "exponential") == pytest.approx(0.1 + 0.9 * 0.00673795, rel=1e-4)
+def test_decay_schedules():
+    assert decay_at(0, 1.0, 0.1, 100) == 1.0
+    assert decay_at(50, 1.0, 0.1, 100) == pytest.approx(0.55)
+    assert decay_at(1000, 1.0, 0.1, 100) == pytest.approx(0.1)
+    assert decay_at(100, 1.0, 0.1, 100, "exponential") == pytest.approx(0.1 + 0.9 * 0.00673795, rel=1e-4)
     with pytest.raises(ValueError, match="schedule"):
-        epsilon_at(0, 1.0, 0.1, 100, "cosine")
+        decay_at(0, 1.0, 0.1, 100, "cosine")
 
 
 @pytest.mark.parametrize("kind", [EpsilonGreedy, Boltzmann])

@@ -20,7 +20,7 @@ from marl_lightning.critics import ValueCritic
 from marl_lightning.data import Collector, RolloutBuffer
 from marl_lightning.data.rollout import ObservationCodec
 from marl_lightning.learners.policy_losses import clipped_surrogate, clipped_value_loss, entropy, gae, legal_log_probs
-from marl_lightning.checkpoints import slim_checkpoint
+from marl_lightning.loading import slim_checkpoint
 
 
 def test_gae_by_hand_with_a_cut_game_and_a_terminated_one():

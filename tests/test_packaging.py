@@ -69,6 +69,34 @@ def test_setup_script_pins_satisfy_the_declared_versions():
         assert name in declared and declared[name].specifier.contains(version), (name, version, str(declared.get(name)))
 
 
+def test_the_private_lightning_methods_we_override_are_there_and_lightning_is_pinned_below_the_next_minor():
+    """`checkpointing.RunCheckpoint` and `cli.MARLCLI` override or call Lightning's private methods, which a minor
+    release may change without notice: the dependency has an upper bound, and this test names what moved when a
+    newer Lightning is allowed."""
+    import inspect
+
+    import lightning
+    from lightning.pytorch.callbacks import ModelCheckpoint
+    from lightning.pytorch.cli import LightningCLI
+    from packaging.version import Version
+
+    requirement = next(Requirement(r) for r in PROJECT["project"]["dependencies"] if Requirement(r).name == "lightning")
+    upper = [spec for spec in requirement.specifier if spec.operator == "<"]
+    assert upper and requirement.specifier.contains(lightning.__version__), str(requirement)
+    assert Version(lightning.__version__) < Version(upper[0].version)
+    expected = {  # the private names we use -> their parameters
+        (ModelCheckpoint, "_save_topk_checkpoint"): ["self", "trainer", "monitor_candidates"],
+        (ModelCheckpoint, "_save_last_checkpoint"): ["self", "trainer", "monitor_candidates"],
+        (ModelCheckpoint, "_monitor_candidates"): ["self", "trainer"],
+        (ModelCheckpoint, "_link_checkpoint"): ["trainer", "filepath", "linkpath"],
+        (LightningCLI, "_parse_ckpt_path"): ["self"],
+    }
+    for (cls, name), parameters in expected.items():
+        assert hasattr(cls, name), f"lightning {lightning.__version__} has no {cls.__name__}.{name}"
+        assert list(inspect.signature(getattr(cls, name)).parameters) == parameters, (cls.__name__, name)
+    assert "self._last_global_step_saved" in inspect.getsource(ModelCheckpoint)
+
+
 def test_every_package_and_its_data_is_listed():
     tool = PROJECT["tool"]["setuptools"]
     found = {".".join(p.parent.relative_to(ROOT).parts) for root in PACKAGE_ROOTS for p in (ROOT / root).rglob("__init__.py")}

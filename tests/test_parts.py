@@ -165,7 +165,8 @@ def test_a_users_exploration_trains_by_class_path_alone_and_its_checkpoint_loads
     checkpoint = next(tmp_path.glob("**/*.ckpt"))
     saved = torch.load(checkpoint, weights_only=True)["hyper_parameters"]["exploration"]
     assert saved == {"class_path": "my_parts.StepEpsilon", "init_args": {"start": 1.0, "end": 0.2, "at": 40}}
-    from marl_lightning.checkpoints import read_checkpoint, rebuild
+    from marl_lightning.checkpoint_files import read_checkpoint
+    from marl_lightning.loading import rebuild
 
     assert rebuild(read_checkpoint(checkpoint), checkpoint).exploration.rate(39) == 1.0
     assert isinstance(load_policy(checkpoint), GreedyPolicy)

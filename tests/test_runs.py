@@ -11,7 +11,10 @@ import yaml
 
 from marl_lightning import CaptureDataModule, ValueDecompositionModule, load_policy
 from marl_lightning.cli import MARLCLI
-from marl_lightning.runs import BEST, changed_settings, opponent_name, recipe_name, run_checkpoint, run_name, safe_name
+from marl_lightning.run_folders import BEST, run_checkpoint
+from marl_lightning.runs import changed_settings, opponent_name, recipe_name, run_name, safe_name
+
+FIXED = {"model": ValueDecompositionModule.spec.resume_fixed, "data": CaptureDataModule.FIXED_SETTINGS}
 
 from helpers import ROOT
 
@@ -131,7 +134,7 @@ def test_a_resume_refuses_a_checkpoint_it_cannot_continue_and_says_why(tmp_path)
         short_fit(tmp_path, "qmix", f"--ckpt_path={ckpt}", "--data.league.share=0.3")
     saved = {"model": {"obs_shape": (8, 6, 12), "lr": 0.001}, "data": {"layouts": "tinyMaze", "seed": 0}}
     assert changed_settings(saved, {"model": {"obs_shape": [8, 6, 12], "lr": 0.01},
-                                    "data": {"layouts": ["tinyMaze"], "seed": 0}}) == []  # the learning rate may change
+                                    "data": {"layouts": ["tinyMaze"], "seed": 0}}, FIXED) == []  # the learning rate may change
 
 
 def test_a_resume_compares_the_curriculum_and_the_league_field_by_field():
@@ -145,12 +148,12 @@ def test_a_resume_compares_the_curriculum_and_the_league_field_by_field():
     stages = [{"opponents": {"random": 1.0}, "until_win_rate": 0.9}, {"opponents": {"baseline": 1.0}}]
     curriculum, league = asdict(CurriculumConfig(stages)), asdict(LeagueConfig(share=0.3))
     now = {"data": {"curriculum": curriculum, "league": league}}
-    assert changed_settings({"data": {"curriculum": curriculum, "league": league}}, now) == []
-    assert changed_settings({"data": {"curriculum": {"stages": stages}, "league": {"share": 0.3}}}, now) == []  # older
+    assert changed_settings({"data": {"curriculum": curriculum, "league": league}}, now, FIXED) == []
+    assert changed_settings({"data": {"curriculum": {"stages": stages}, "league": {"share": 0.3}}}, now, FIXED) == []  # older
     assert changed_settings({"data": {"curriculum": curriculum, "league": league}},
-                            {"data": {"curriculum": CurriculumConfig(stages), "league": LeagueConfig(share=0.3)}}) == []
+                            {"data": {"curriculum": CurriculumConfig(stages), "league": LeagueConfig(share=0.3)}}, FIXED) == []
     changed = changed_settings({"data": {"curriculum": {"stages": stages[:1] + [{"opponents": {"heuristic": 1.0}}]},
-                                         "league": {"share": 0.5}}}, now)
+                                         "league": {"share": 0.5}}}, now, FIXED)
     assert [c.split(" (")[0] for c in changed] == ["data.curriculum", "data.league"]
     assert "'heuristic': 1.0" in changed[0] and "'share': 0.5" in changed[1] and "'share': 0.3" in changed[1]
 

@@ -13,7 +13,7 @@ import pytest
 import torch
 
 from marl_lightning import CaptureDataModule, CheckpointError, EvaluationCallback, ValueDecompositionModule, load_policy
-from marl_lightning.checkpoints import slim_checkpoint
+from marl_lightning.loading import slim_checkpoint
 from marl_lightning.cli import MARLCLI
 from marl_lightning.data import RolloutBuffer
 
@@ -387,23 +387,24 @@ def test_shared_false_trains_one_network_per_agent(tmp_path):
 
 @pytest.mark.parametrize("schedule", ["linear", "exponential"])
 def test_the_epsilon_schedule_is_the_one_configured(tmp_path, schedule):
-    from marl_lightning.exploration import epsilon_at
+    from marl_lightning.schedules import decay_at
 
     cli = fit(tmp_path, f"--model.init_args.exploration.init_args.schedule={schedule}",
               "--model.init_args.exploration.init_args.decay_steps", "400", steps=12)
     steps = int(cli.model.env_steps)
-    assert cli.model.exploration_rate == pytest.approx(epsilon_at(steps, 1.0, 0.05, 400, schedule))
+    assert cli.model.exploration_rate == pytest.approx(decay_at(steps, 1.0, 0.05, 400, schedule))
     other = "linear" if schedule == "exponential" else "exponential"
-    assert cli.model.exploration_rate != pytest.approx(epsilon_at(steps, 1.0, 0.05, 400, other), abs=0.01)
+    assert cli.model.exploration_rate != pytest.approx(decay_at(steps, 1.0, 0.05, 400, other), abs=0.01)
     logged = logged_metrics(tmp_path)  # what the log shows, at each logged step
-    expected = [epsilon_at(int(n), 1.0, 0.05, 400, schedule) for n in logged["rollout/env_steps"]]
+    expected = [decay_at(int(n), 1.0, 0.05, 400, schedule) for n in logged["rollout/env_steps"]]
     assert len(expected) >= 2 and logged["train/epsilon"] == pytest.approx(expected, abs=1e-6)
 
 
 def test_boltzmann_is_chosen_by_class_path_and_its_checkpoint_keeps_it(tmp_path):
     """`--model.exploration.class_path ...Boltzmann` keeps qmix.yaml's settings but for the one given; the
     temperature is what is logged, and the checkpoint keeps the part as a plain class_path dict."""
-    from marl_lightning.checkpoints import read_checkpoint, rebuild
+    from marl_lightning.checkpoint_files import read_checkpoint
+    from marl_lightning.loading import rebuild
     from marl_lightning.exploration import Boltzmann
     from marl_lightning.policy import BoltzmannPolicy
 
@@ -435,7 +436,8 @@ def test_boltzmann_is_chosen_by_class_path_and_its_checkpoint_keeps_it(tmp_path)
 def test_a_checkpoint_with_the_old_exploration_settings_still_loads(tmp_path, kind, expected):
     """Checkpoints written before the exploration was a part kept `exploration: epsilon|boltzmann` and
     `epsilon_*` / `temperature_*`: they load, as the part those settings describe."""
-    from marl_lightning.checkpoints import read_checkpoint, rebuild
+    from marl_lightning.checkpoint_files import read_checkpoint
+    from marl_lightning.loading import rebuild
 
     module = ValueDecompositionModule(obs_shape=(8, 6, 12), network={"class_path": "marl_lightning.networks.AgentQNetworks",
                                                                      "init_args": {"channels": [4], "hidden": 8}})

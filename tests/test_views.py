@@ -12,7 +12,7 @@ from gymPacMan.planes import ALL_MAZE_PLANES
 from gymPacMan.rules import BLUE, EAST, NORTH, RED, SOUTH, STOP, WEST
 from gymPacMan.views import FLIP_ACTIONS, flip_north_south
 from marl_lightning.data import compact
-from marl_lightning.demos import _teacher_frame
+from marl_lightning.recording import _teacher_frame
 
 from test_policy_team import ASYMMETRIC, POINT_SYMMETRIC, random_play
 

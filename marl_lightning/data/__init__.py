@@ -8,7 +8,7 @@ from .league import LeagueConfig
 from .onpolicy import RolloutBuffer
 from .replay import ReplayBuffer
 from .rollout import Collector, summarize
-from .streams import ImitationStream, OnPolicyStream, RolloutStream
+from .streams import ImitationStream, OnPolicyStream, ReplayStream, Stream
 
 __all__ = ["CaptureDataModule", "Collector", "CurriculumConfig", "ImitationStream", "LeagueConfig", "OnPolicyStream",
-           "ReplayBuffer", "RolloutBuffer", "RolloutStream", "StageConfig", "TrainingBatch", "summarize"]
+           "ReplayBuffer", "ReplayStream", "RolloutBuffer", "StageConfig", "Stream", "TrainingBatch", "summarize"]

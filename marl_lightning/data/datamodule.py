@@ -21,14 +21,19 @@ from gymPacMan.rules import RED, RewardConfig
 from gymPacMan.vec_env import RANDOM_LAYOUT_SHAPE, resolve_layouts
 
 from ..entrants import make_entrant
+from ..learners.spec import LearnerSpec
 from .curriculum import Curriculum, CurriculumConfig
-from .demonstrations import DaggerConfig, DemoSource
+from .demo_files import RewardSettings
+from .demonstrations import DaggerConfig, DemoSource, GameSettings
 from .league import League, LeagueConfig
 from .onpolicy import RolloutBuffer
 from .replay import ReplayBuffer
 from .rewards import RewardShaper
 from .rollout import Collector
-from .streams import ImitationStream, OnPolicyStream, RolloutStream, as_is
+from .streams import ImitationStream, OnPolicyStream, ReplayStream, Stream, as_is
+
+
+STREAMS: dict[str, type[Stream]] = {"replay": ReplayStream, "rollout": OnPolicyStream, "demonstrations": ImitationStream}
 
 
 def training_layouts(layouts: str | Sequence[str] | Mapping[str, float]) -> tuple[list[str], np.ndarray | None]:
@@ -105,7 +110,7 @@ class CaptureDataModule(L.LightningDataModule):
             `StageConfig`: `{opponents, layouts, until_win_rate, until_env_steps}`); it replaces `opponent`.
         league: a self-play league, frozen snapshots of the learner playing `share` of the games (`data.league`;
             `data.league.LeagueConfig`: `{every_n_steps, pool_size, share, sampling, pfsp_power}`).
-        demonstrations: a file of a teacher's games (`python -m marl_lightning.demos`, recorded with this run's
+        demonstrations: a file of a teacher's games (`marl demos`, recorded with this run's
             reward settings): what `ImitationModule` clones, and what a replay learner draws `demo_share` of
             each batch from (DQfD: `model.demo_margin`).
         demo_share: the share of each replay batch drawn from the demonstrations (0: none).
@@ -120,6 +125,11 @@ class CaptureDataModule(L.LightningDataModule):
             `"auto"` (the default), the trainer's device (a GPU's memory, so a batch never crosses to
             it); or `"cpu"`, `"cuda"`, ...
     """
+
+    # settings a resumed run cannot change: the games and opponents whose state the checkpoint holds, the replay
+    # buffer's layout, the observations the weights fit, and the seed the run is named by (`runs.check_resumable`)
+    FIXED_SETTINGS = ("layouts", "num_envs", "opponent", "curriculum", "league", "planes", "length", "seed", "buffer_size",
+                      "prioritized", "sequence_length", "burn_in", "n_step")
 
     def __init__(self, layouts: str | Sequence[str] | dict[str, float] = "tinyMaze", num_envs: int = 32, opponent: str | dict[str, float] = "random",
                  length: int = 300, reward_for_legal_action: bool = True, defence_reward: bool = True,
@@ -157,7 +167,6 @@ class CaptureDataModule(L.LightningDataModule):
             self.curriculum.check_layouts(self.layouts)
         self.league = None if league is None else League(league)
         self._pool_counts: tuple[np.ndarray, np.ndarray] | None = None  # the pool's game counts at the last update
-        self.env_steps = 0  # environment steps collected on this rank (summed over games)
         self.scripted = None  # the opponents that are not the league's pool (a mixture with a curriculum)
         self.rewards = RewardConfig(legal_action=reward_for_legal_action, defence=defence_reward)
         self.limit_is_terminal = "time" in self.planes if limit_is_terminal is None else limit_is_terminal
@@ -218,8 +227,9 @@ class CaptureDataModule(L.LightningDataModule):
             self._apply_stage(env)  # before the collector starts the first games
         # one generator for replay draws and one for exploration, apart from torch's global one, so
         # that nothing else (a model's initialisation, a DataLoader) shifts them, and both are saved
-        learner = self.trainer.lightning_module if self.trainer is not None else None
-        if getattr(learner, "on_policy", False):  # the rollout of the moment, not a replay memory
+        spec = self._learner_spec()
+        stream = self._stream_class()
+        if stream.memory == "rollout":  # the rollout of the moment, not a replay memory
             self.buffer = RolloutBuffer(self.num_envs, self.epochs, self.minibatches, device=self._replay_device(),
                                         generator=torch.Generator().manual_seed(2 * seed))
         else:
@@ -227,9 +237,8 @@ class CaptureDataModule(L.LightningDataModule):
                                        device=self._replay_device(), generator=torch.Generator().manual_seed(2 * seed))
         self.collector = Collector(env, self.buffer, self.shaper, self.limit_is_terminal,
                                    generator=torch.Generator().manual_seed(2 * seed + 1))
-        if self.demonstrations is not None or self.dagger is not None or getattr(learner, "imitation", False):
-            self.demos = DemoSource(self, self.demonstrations, self.dagger, self._replay_device(), seed,
-                                    uses_rewards=not getattr(learner, "imitation", False) or getattr(learner, "learns_values", False))
+        if self.demonstrations is not None or self.dagger is not None or stream.demonstrations:
+            self.demos = self.demo_source(seed, spec.uses_rewards)
         if self._pending_state is not None:
             self._restore(self._pending_state)
             self._pending_state = None
@@ -246,12 +255,29 @@ class CaptureDataModule(L.LightningDataModule):
         demos["priority_weight"] = torch.ones(demo, device=demos.device)
         return torch.cat([sample, demos.select(*sample.keys())], dim=0)
 
+    def demo_source(self, seed: int, uses_rewards: bool) -> DemoSource:
+        """The run's demonstrations (`data.demonstrations`, `data.dagger`), as its games, rewards and planes make them."""
+        games = GameSettings(self.layouts, self.layout_weights, self.opponent, self.length, self.grid_shape, tuple(self.planes))
+        return DemoSource(self.demonstrations, self.dagger, self._replay_device(), seed, self.reward_settings(), uses_rewards,
+                          games, self.demo_flip)
+
+    def reward_settings(self) -> RewardSettings:
+        """How this run makes its rewards, as a demonstrations file records them (they must agree to learn from them)."""
+        return RewardSettings(self.rewards.legal_action, self.rewards.defence, self.shaper.zero_sum, self.shaper.scale,
+                              self.shaper.value_scale, self.shaper.gamma, self.limit_is_terminal)
+
     def train_dataloader(self) -> DataLoader:
+        return DataLoader(self._stream_class()(self), batch_size=None, num_workers=0, collate_fn=as_is)
+
+    def _stream_class(self) -> type[Stream]:
+        """The stream the learner's spec names: a built-in kind by name, or a `Stream` subclass of its own."""
+        stream = self._learner_spec().stream
+        return STREAMS[stream] if isinstance(stream, str) else stream
+
+    def _learner_spec(self) -> LearnerSpec:
+        """What the learner declares it needs (`learners.spec`); a replay learner's without a trainer."""
         learner = self.trainer.lightning_module if self.trainer is not None else None
-        if getattr(learner, "imitation", False):
-            return DataLoader(ImitationStream(self), batch_size=None, num_workers=0, collate_fn=as_is)
-        stream = OnPolicyStream(self) if isinstance(self.buffer, RolloutBuffer) else RolloutStream(self)
-        return DataLoader(stream, batch_size=None, num_workers=0, collate_fn=as_is)
+        return learner.spec if learner is not None else LearnerSpec()
 
     # -- the curriculum -----------------------------------------------------------------------
     def _apply_stage(self, env: VecCaptureEnv) -> None:
@@ -268,11 +294,12 @@ class CaptureDataModule(L.LightningDataModule):
         metrics = {}  # the evaluations' win rates, read (from the device) once every logging interval
         if trainer is not None and step % max(trainer.log_every_n_steps, 1) == 0:
             metrics = {k: float(v) for k, v in trainer.callback_metrics.items() if k.startswith("eval/")}
-        if self.curriculum.update(self.env_steps, step, metrics):
+        env_steps = trainer.lightning_module.env_steps_collected if trainer is not None else 0  # the learner counts them
+        if self.curriculum.update(env_steps, step, metrics):
             self._apply_stage(self.collector.env)
             last = self.curriculum.history[-1]
             rank_zero_info(f"curriculum: stage {last['stage']} ended after {last['reason']} (gradient step {step}, "
-                           f"{self.env_steps} environment steps); now stage {self.curriculum.stage}: "
+                           f"{env_steps} environment steps); now stage {self.curriculum.stage}: "
                            f"{self.curriculum.opponent_weights()}")
         return {"curriculum/stage": float(self.curriculum.stage)}
 
@@ -297,7 +324,7 @@ class CaptureDataModule(L.LightningDataModule):
         replay buffer, so that a resumed run goes on exactly as the uninterrupted one would have."""
         if self.collector is None:
             return {}
-        local = {"collector": self.collector.state_dict(), "credit": self._credit, "env_steps": self.env_steps}
+        local = {"collector": self.collector.state_dict(), "credit": self._credit}
         if self.curriculum is not None:
             local["curriculum"] = self.curriculum.state_dict()
         if self.league is not None:
@@ -338,7 +365,6 @@ class CaptureDataModule(L.LightningDataModule):
         if self.demos is not None and "demos" in local:
             self.demos.load_state_dict(local["demos"])
         self._credit = float(local.get("credit", 0.0))
-        self.env_steps = int(local.get("env_steps", 0))
         if "buffer" in local:
             self.buffer.load_state_dict(local["buffer"])
         else:

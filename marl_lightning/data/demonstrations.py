@@ -1,4 +1,4 @@
-"""Demonstrations in training: a teacher's recorded games (`marl_lightning.demos`), DAgger rounds that
+"""Demonstrations in training: a teacher's recorded games (`marl_lightning.recording`, `demo_files`), DAgger rounds that
 add the teacher's labels of the states the learner visits, and batches drawn from them.
 
 - Imitation (`learners.ImitationModule`) learns from these batches alone (`streams.ImitationStream`).
@@ -13,7 +13,6 @@ run's planes, when it is drawn.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Sequence
 
 import torch
 from tensordict import TensorDict
@@ -23,12 +22,11 @@ from agents.contest_view import ContestViewTeam
 from gymPacMan.vec_env import TURNS
 from gymPacMan.views import FLIP_ACTIONS as _FLIP
 
+from ..policy import pad_to
+from ..recording import DemoRecorder
 from . import compact
+from .demo_files import RewardSettings, demo_buffer, load
 from .replay import ReplayBuffer
-
-if TYPE_CHECKING:
-    from .datamodule import CaptureDataModule
-
 
 FLIP_ACTIONS = torch.from_numpy(_FLIP)  # action a of a window turned north to south
 VIEWS = ("full", "contest")  # what a DAgger learner sees: every agent; the contest's view
@@ -46,7 +44,7 @@ class DaggerConfig:
     most likely, `agents.contest_view`); the teacher labels from the full state either way (a privileged
     teacher: the clone learns to act from what it will see in the contest). `turns`: the game the rounds are
     played in, `simultaneous` (the course's) or `contest` (turn by turn: a frame at each of the team's agents'
-    turns, `marl_lightning.demos.DemoRecorder`).
+    turns, `marl_lightning.recording.DemoRecorder`).
 
     In YAML: `data.dagger: {teacher: search, every_n_steps: 2000, steps: 20000}`."""
 
@@ -72,46 +70,58 @@ class DaggerConfig:
             raise ValueError(f"data.dagger's beta and beta_decay must be in [0, 1], got {self.beta} and {self.beta_decay}")
 
 
+@dataclass(frozen=True)
+class GameSettings:
+    """The run's games as the data module resolved them (what DAgger rounds play, and what observations are made for)."""
+
+    layouts: list
+    layout_weights: object  # (L,) probabilities, or None: alike
+    opponent: object  # an entrant
+    length: int
+    grid_shape: tuple[int, int]
+    planes: tuple[str, ...]
+
+
 class DemoSource:
     """The demonstrations a run learns from: a recorded file's buffer and the DAgger buffer, sampled in
     proportion to the steps each holds.
 
     Args:
-        data: the data module (its planes, layouts, opponents, rewards and seed).
-        path: a demonstrations file (`python -m marl_lightning.demos`), or None.
+        path: a demonstrations file (`python -m marl_lightning.recording`), or None.
         dagger: DAgger rounds, or None.
         device: where the buffers live.
         seed: seeds the draws and the DAgger games.
+        rewards: how the run makes its rewards (`data.demo_files.RewardSettings`).
         uses_rewards: the learner learns from the stored rewards (a replay learner does, imitation does not), so
             they must have been made as this run makes its own.
+        games: the run's games (`layouts`, `layout_weights`, `opponent`, `length`, `grid_shape`, `planes`): where
+            DAgger rounds play, and the grid and planes of the observations a batch is made of.
+        flip: the share of windows drawn turned north to south (`data.demo_flip`).
     """
 
-    def __init__(self, data: "CaptureDataModule", path: str | None, dagger: DaggerConfig | None, device: torch.device,
-                 seed: int, uses_rewards: bool = True):
-        from ..demos import DemoRecorder, RewardSettings, demo_buffer, load
-
-        self.data, self.dagger, self.round = data, dagger, 0
+    def __init__(self, path: str | None, dagger: DaggerConfig | None, device: torch.device, seed: int, rewards: RewardSettings,
+                 uses_rewards: bool, games: GameSettings, flip: float = 0.0):
+        self.dagger, self.round, self.games, self.flip = dagger, 0, games, flip
         self.generator = torch.Generator().manual_seed(3 * seed + 1)  # which buffer each sample comes from
         self.buffers: list[ReplayBuffer] = []
         self.grid_shapes: list[tuple[int, int]] = []
-        settings = RewardSettings(data.rewards.legal_action, data.rewards.defence, data.shaper.zero_sum, data.shaper.scale,
-                                  data.shaper.value_scale, data.shaper.gamma, data.limit_is_terminal)
+        settings = rewards
         if path is not None:
             buffer, meta = load(path, device)
             if uses_rewards and meta.rewards != settings:
                 raise ValueError(f"the demonstrations in {path} were recorded with rewards {meta.rewards}, this run makes "
-                                 f"{settings}: record them again with the run's settings (python -m marl_lightning.demos --help)")
-            if meta.grid_shape[0] > data.grid_shape[0] or meta.grid_shape[1] > data.grid_shape[1]:
+                                 f"{settings}: record them again with the run's settings (python -m marl_lightning.recording --help)")
+            if meta.grid_shape[0] > games.grid_shape[0] or meta.grid_shape[1] > games.grid_shape[1]:
                 raise ValueError(f"the demonstrations in {path} are played on a {meta.grid_shape} grid, larger than this "
-                                 f"run's {data.grid_shape}: train on layouts of their size")
+                                 f"run's {games.grid_shape}: train on layouts of their size")
             buffer.generator = torch.Generator().manual_seed(3 * seed + 2)
             self.buffers.append(buffer)
             self.grid_shapes.append(meta.grid_shape)
             self.meta = meta
         self.recorder = None
         if dagger is not None:
-            self.recorder = DemoRecorder(dagger.teacher, data.opponent, data.layouts, dagger.num_envs, data.length, seed,
-                                         settings, layout_weights=data.layout_weights, turns=dagger.turns)
+            self.recorder = DemoRecorder(dagger.teacher, games.opponent, games.layouts, dagger.num_envs, games.length, seed,
+                                         settings, layout_weights=games.layout_weights, turns=dagger.turns)
             self.buffers.append(demo_buffer(dagger.capacity, dagger.num_envs, device,
                                             torch.Generator().manual_seed(3 * seed + 3)))
             self.grid_shapes.append(self.recorder.env.grid_shape)
@@ -159,22 +169,22 @@ class DemoSource:
                 games = part["game"] if observed is None else part["game"][:, :observed]  # (k, frames) compact states
                 flip = self._flips(k)  # (k,) windows seen turned north to south (`data.demo_flip`)
                 frames = flip[:, None].expand(games.batch_size).numpy() if flip is not None else None
-                obs = compact.observe(games, grid, self.data.planes, self.data.length, frames)  # (k, frames, A, C, h, w)
+                obs = compact.observe(games, grid, self.games.planes, self.games.length, frames)  # (k, frames, A, C, h, w)
                 part = part.exclude("game")
                 if flip is not None:
                     flip, table = flip.to(part.device), FLIP_ACTIONS.to(part.device)
                     action = table[part["action"].long()].to(part["action"].dtype)
                     part["action"] = torch.where(flip.view(-1, 1, 1), action, part["action"])  # (k, frames, A)
                     part["legal"] = torch.where(flip.view(-1, 1, 1, 1), part["legal"][..., table], part["legal"])  # (k, frames, A, U)
-                part["obs"] = pad_to(obs, self.data.grid_shape).to(part.device)
+                part["obs"] = pad_to(obs, self.games.grid_shape).to(part.device)
                 parts.append(part)
         return torch.cat(parts, dim=0)
 
     def _flips(self, k: int) -> torch.Tensor | None:
         """`(k,)` bool: which of `k` windows are drawn flipped (`None` without `data.demo_flip`: no draw is made)."""
-        if not self.data.demo_flip:
+        if not self.flip:
             return None
-        return torch.rand(k, generator=self.generator) < self.data.demo_flip
+        return torch.rand(k, generator=self.generator) < self.flip
 
     def state_dict(self) -> dict:
         """The DAgger data and games, and every generator (the recorded file is read again on a resume)."""
@@ -194,12 +204,3 @@ class DemoSource:
         for buffer, saved in zip(self.buffers, state["buffer_generators"]):
             buffer.generator.set_state(saved)
 
-
-def pad_to(obs: torch.Tensor, grid_shape: Sequence[int]) -> torch.Tensor:
-    """`(..., C, h, w)` zero-padded to `(..., C, H, W)`."""
-    h, w = obs.shape[-2:]
-    if (h, w) == tuple(grid_shape):
-        return obs
-    out = obs.new_zeros((*obs.shape[:-2], *grid_shape))
-    out[..., :h, :w] = obs
-    return out

@@ -1,18 +1,24 @@
-"""The streams of training batches the data module serves (`CaptureDataModule.train_dataloader`): replay
-(`RolloutStream`), on-policy rollouts (`OnPolicyStream`) and demonstrations (`ImitationStream`)."""
+"""The streams of training batches the data module serves (`CaptureDataModule.train_dataloader`), one for each
+kind a learner may declare (`learners.spec.LearnerSpec.stream`): replay (`ReplayStream`), on-policy rollouts
+(`OnPolicyStream`) and demonstrations (`ImitationStream`); a learner that needs data of another kind declares a
+`Stream` subclass of its own (docs/extending.md).
+
+The one corridor between data and learner: a stream asks the learner for the policy that plays
+(`exploration_policy`; an on-policy learner also turns its rollout into samples, `prepare_rollout`) and yields
+`batch.TrainingBatch`es, each with the environment steps it brought, which the learner counts (its
+`env_steps_collected`, the run's one count)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterator
+from typing import Iterator
 
+import lightning as L
 import torch
+from tensordict import TensorDict
 from torch.utils.data import IterableDataset
 
 from .batch import TrainingBatch
 from .rollout import summarize
-
-if TYPE_CHECKING:
-    from .datamodule import CaptureDataModule
 
 EPOCH_STEPS = 1000  # gradient steps per "epoch" of a run without max_steps (a time-limited one)
 
@@ -22,10 +28,16 @@ def as_is(batch: TrainingBatch) -> TrainingBatch:
     return batch
 
 
-class RolloutStream(IterableDataset):
-    """Collects `steps_per_update` vector steps with the live policy, then yields one sampled batch.
+class Stream(IterableDataset):
+    """A stream of `TrainingBatch`es, one per gradient step, from the data module `data` (a `CaptureDataModule`: its
+    collector, buffer, demonstrations and settings). A subclass says what the data module must set up for it:
 
-    Collection needs the current networks, so this runs in the training process
+    - `memory`: what the collector writes its games into, `"replay"` (`data.replay.ReplayBuffer`, the frames of the
+      last `data.buffer_size` steps) or `"rollout"` (`data.onpolicy.RolloutBuffer`, the rollout of the moment);
+    - `demonstrations`: it draws from the demonstrations (`data.demonstrations`, `data.dagger`), even when the
+      run names none as a share of replay batches.
+
+    Collection needs the current networks, so a stream runs in the training process
     (`DataLoader(batch_size=None, num_workers=0)`); under DDP every rank has its own.
 
     The stream has a length (the trainer's `max_steps`), so Lightning fetches no batch ahead: batch
@@ -34,7 +46,10 @@ class RolloutStream(IterableDataset):
     resumed run continue bit for bit.
     """
 
-    def __init__(self, data: "CaptureDataModule"):
+    memory: str = "replay"
+    demonstrations: bool = False
+
+    def __init__(self, data: L.LightningDataModule):
         self.data = data
 
     def __len__(self) -> int:
@@ -43,6 +58,21 @@ class RolloutStream(IterableDataset):
             return trainer.max_steps
         return EPOCH_STEPS
 
+    def __iter__(self) -> Iterator[TrainingBatch]:  # pragma: no cover - every stream defines it
+        raise NotImplementedError
+
+
+class ReplayStream(Stream):
+    """Collects `steps_per_update` vector steps with the live policy (the learner's `exploration_policy`), then
+    yields one batch of windows sampled from replay (`sample`; `data.demo_share` of them from demonstrations).
+    A subclass may add to each batch by overriding `sample`."""
+
+    def sample(self) -> TensorDict:
+        """The batch's windows `(B, window)`, observations decoded to floats."""
+        sample = self.data.sample_replay()
+        sample["obs"] = self.data.collector.codec.decode(sample["obs"])
+        return sample
+
     def __iter__(self) -> Iterator[TrainingBatch]:
         data = self.data
         policy = data.trainer.lightning_module.exploration_policy(data.collector.generator)  # the live networks
@@ -50,18 +80,17 @@ class RolloutStream(IterableDataset):
             stats = {**data.advance_curriculum(), **data.update_league()}
             steps = data.steps_to_collect()
             episodes = summarize(data.collector.collect(policy, steps))
-            data.env_steps += steps * data.num_envs
-            sample = data.sample_replay()
-            sample["obs"] = data.collector.codec.decode(sample["obs"])
-            yield TrainingBatch(sample, steps * data.num_envs, episodes, data.buffer, stats)
+            yield TrainingBatch(self.sample(), steps * data.num_envs, episodes, data.buffer, stats)
 
 
-class OnPolicyStream(RolloutStream):
-    """For on-policy learners (`learner.on_policy`): when the samples of the last rollout are used up,
+class OnPolicyStream(Stream):
+    """For on-policy learners (`spec.stream == "rollout"`): when the samples of the last rollout are used up,
     collect `rollout_length` vector steps of every game with the live policy and have the learner turn
     them into samples (`prepare_rollout`: log-probabilities, values, advantages, returns); then one
     shuffled minibatch per gradient step, `epochs` passes over each rollout (`data.onpolicy`). The first
     minibatch of a rollout carries its environment steps and finished games."""
+
+    memory = "rollout"
 
     def __iter__(self) -> Iterator[TrainingBatch]:
         data = self.data
@@ -75,7 +104,6 @@ class OnPolicyStream(RolloutStream):
                 steps = data.rollout_length
                 episodes = summarize(data.collector.collect(policy, steps))
                 env_steps = steps * data.num_envs
-                data.env_steps += env_steps
                 now = codec.encode(torch.from_numpy(data.collector.obs)).to(rollout.device)  # (N, A, C, H, W) after the rollout
                 rollout.serve(learner.prepare_rollout(rollout, now, codec.decode))
             sample = rollout.next_minibatch()
@@ -83,10 +111,12 @@ class OnPolicyStream(RolloutStream):
             yield TrainingBatch(sample, env_steps, episodes, rollout, stats)
 
 
-class ImitationStream(RolloutStream):
+class ImitationStream(Stream):
     """Batches of demonstrations for imitation (`learners.ImitationModule`, `data.demonstrations`): one
     sampled batch of single steps per gradient step, with DAgger rounds when they are due (`data.dagger`).
-    Like `RolloutStream` it has a length, so no batch is drawn ahead of the weights it is for."""
+    Like every stream it has a length, so no batch is drawn ahead of the weights it is for."""
+
+    demonstrations = True
 
     def __iter__(self) -> Iterator[TrainingBatch]:
         data = self.data
@@ -96,11 +126,10 @@ class ImitationStream(RolloutStream):
             if demos.due(data.trainer.global_step):
                 stats = demos.dagger_round(learner, data.collector.generator)
                 env_steps = demos.dagger.steps
-                data.env_steps += env_steps
             sample = demos.sample(data.batch_size, 1, observed=1)  # (B, 1): the step and its teacher's move
             sample["obs"] = data.collector.codec.decode(sample["obs"])
             windows = None
-            if getattr(learner, "learns_values", False):  # (B_v, n + 1) frames for the critic's n-step returns
+            if learner.spec.value_windows:  # (B_v, n + 1) frames for the critic's n-step returns
                 windows = demos.sample(data.value_batch_size, data.n_step)
                 windows["obs"] = data.collector.codec.decode(windows["obs"])
             yield TrainingBatch(sample, env_steps, {}, demos.buffers[0], stats, windows)

@@ -2,14 +2,14 @@
 once an interval, the training speed, and the name a checkpoint gives its learner.
 
 A learner is a LightningModule with `policy()` (the greedy player of its live networks: evaluation,
-`load_policy`, export, leagues) and `exploration_policy(generator)` (what collects its experience),
-and says whether it learns `on_policy` (from each fresh rollout: `data.onpolicy`) or from replay
-(`data.replay`); the data module streams batches of the kind it asks for.
+`load_policy`, export, leagues) and `exploration_policy(generator)` (what collects its experience), and
+declares what it needs in its `spec` (`learners.spec.LearnerSpec`: replay, on-policy rollouts or
+demonstrations; its frozen parts and those only learning needs): the data module streams batches of the kind
+it asks for, each a `data.batch.TrainingBatch`.
 """
 
 from __future__ import annotations
 
-import math
 import time
 from collections import deque
 from typing import Any, Mapping
@@ -19,26 +19,13 @@ import torch
 from lightning.pytorch.callbacks import Timer
 from torchmetrics import MeanMetric
 
-from ..checkpoints import CheckpointError, read_checkpoint
-from ..data import TrainingBatch
+from ..checkpoint_files import CheckpointError, read_checkpoint
+from ..data.batch import TrainingBatch
 from ..policy import GreedyPolicy
+from .spec import LearnerSpec
 
 EPISODE_METRICS = ("episode_return", "win", "tie", "score", "food_returned", "length")
 RECENT_GAMES = 100  # `rollout/win_rate_100`, the progress bar's win rate, is over this many last games
-
-
-LR_SCHEDULES = ("constant", "linear", "cosine")
-
-
-def lr_schedule_factor(schedule: str, step: int, decay_steps: int, end_factor: float) -> float:
-    """The learning rate's share of its initial value at a gradient step: `constant` 1, or a `linear` / `cosine`
-    decay to `end_factor` over `decay_steps` steps (then held)."""
-    done = min(step / max(decay_steps, 1), 1.0)
-    if schedule == "linear":
-        return 1.0 + (end_factor - 1.0) * done
-    if schedule == "cosine":
-        return end_factor + (1.0 - end_factor) * 0.5 * (1.0 + math.cos(math.pi * done))
-    return 1.0
 
 
 class Learner(L.LightningModule):
@@ -46,7 +33,7 @@ class Learner(L.LightningModule):
     (averaged on the device, logged as `train/<name>`), call `count(batch)` and `record({...})` in
     `training_step`, and add their own scalars in `logged_scalars`."""
 
-    on_policy: bool = False
+    spec: LearnerSpec = LearnerSpec()
     train_metric_names: tuple[str, ...] = ()
 
     def __init__(self):
@@ -72,7 +59,7 @@ class Learner(L.LightningModule):
     @classmethod
     def upgraded_settings(cls, settings: Mapping[str, Any]) -> dict[str, Any]:
         """A checkpoint's saved settings (hyperparameters) in this version's arguments: a learner whose
-        arguments changed converts an older checkpoint's here, so that it still loads (`checkpoints.rebuild`)."""
+        arguments changed converts an older checkpoint's here, so that it still loads (`loading.rebuild`)."""
         return dict(settings)
 
     # -- acting ---------------------------------------------------------------------------------
@@ -147,6 +134,13 @@ class Learner(L.LightningModule):
         """Clip the gradients' norm to `grad_clip` (every learner has it), and average the norm for the logs."""
         norm = torch.nn.utils.clip_grad_norm_(self.parameters(), self.hparams.grad_clip)
         self.train_metrics["grad_norm"].update(norm)
+
+    def setup(self, stage: str) -> None:
+        """The parts the spec declares frozen (target networks, a clone) are kept out of autograd."""
+        for part in self.spec.frozen:
+            module = getattr(self, part, None)
+            if module is not None:
+                module.requires_grad_(False)
 
     def on_train_start(self) -> None:
         self._started = time.perf_counter()

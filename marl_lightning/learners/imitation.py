@@ -7,7 +7,7 @@ exported and checkpointed like any learner's, and start the reinforcement learne
 (`model.init_from`: QMIX/VDN with demonstrations in replay, MAPPO kickstarted towards the clone).
 
 The data module streams batches of demonstrations (`data.demonstrations`, recorded by
-`python -m marl_lightning.demos`) and, with `data.dagger`, runs DAgger rounds: the clone plays, the
+`marl demos`) and, with `data.dagger`, runs DAgger rounds: the clone plays, the
 teacher labels the states it visits, and the labels join the data.
 
 Shapes: `B` batch, `A` agents, `C, H, W` observation, `U` actions.
@@ -16,6 +16,7 @@ Shapes: `B` batch, `A` agents, `C, H, W` observation, `U` actions.
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 from typing import Sequence
 
 import torch
@@ -24,12 +25,14 @@ from tensordict import TensorDict
 from torch import nn
 
 from ..critics import CriticFactory
-from ..data import TrainingBatch
+from ..data.batch import TrainingBatch
 from ..networks import AgentQNetworks, NetworkFactory, TeamNetwork
 from ..parts import build, describe
 from ..policy import BoltzmannPolicy, GreedyPolicy
-from .base import LR_SCHEDULES, Learner, lr_schedule_factor
+from ..schedules import LR_SCHEDULES, lr_schedule_factor
+from .base import Learner
 from .policy_losses import entropy, legal_log_probs
+from .spec import LearnerSpec
 from .targets import n_step_bootstrap
 
 
@@ -84,7 +87,9 @@ class ImitationModule(Learner):
             of another game or view to carry on from (`recipe/imitation_contest` starts from the champion).
     """
 
-    imitation = True  # the data module streams demonstrations (`data.demonstrations`, `data.dagger`)
+    # the data module streams demonstrations (`data.demonstrations`, `data.dagger`); with a critic, windows too
+    spec = LearnerSpec(stream="demonstrations", frozen=("target_critic",), learning_only=("critic", "target_critic"),
+                       value=("critic",), fixed_settings=("network", "critic"), short_name="imitation")
     train_metric_names = ("bc_loss", "accuracy", "entropy", "grad_norm", "value_loss", "value_mean")
 
     def __init__(self, n_agents: int = 2, obs_shape: tuple[int, int, int] = (8, 20, 20), planes: Sequence[str] = (),
@@ -104,12 +109,8 @@ class ImitationModule(Learner):
         if self.agents.state_size:
             raise ValueError("imitation trains feed-forward networks (a recurrent network needs sequences: not supported here)")
         self.critic: nn.Module | None = None if critic is None else build(critic, nn.Module, {}, n_agents, tuple(obs_shape), True)
-        self.target_critic = None if critic is None else copy.deepcopy(self.critic).requires_grad_(False)
-
-    @property
-    def learns_values(self) -> bool:
-        """Whether the data module must stream windows with rewards for the critic (`value_sample`)."""
-        return self.critic is not None
+        self.target_critic = None if critic is None else copy.deepcopy(self.critic)
+        self.spec = replace(type(self).spec, value_windows=critic is not None)  # the critic learns from reward windows
 
     def agents_loaded(self) -> None:
         """The target critic starts where a loaded critic is."""

@@ -28,13 +28,14 @@ from tensordict import TensorDict
 from torch import nn
 
 from ..critics import CriticFactory, ValueCritic
-from ..data import TrainingBatch
+from ..data.batch import TrainingBatch
 from ..data.onpolicy import RolloutBuffer
-from ..exploration import epsilon_at
 from ..networks import AgentQNetworks, NetworkFactory, TeamNetwork
 from ..parts import build, describe
 from ..policy import BoltzmannPolicy, GreedyPolicy
+from ..schedules import decay_at
 from .base import Learner
+from .spec import LearnerSpec
 from .policy_losses import clipped_surrogate, clipped_value_loss, entropy, gae, kl_divergence, legal_log_probs
 
 EVAL_CHUNK = 4096  # frames the networks see at once when a rollout is prepared
@@ -81,7 +82,8 @@ class MAPPOModule(Learner):
         kickstart_decay_steps: environment steps of that decay.
     """
 
-    on_policy = True
+    spec = LearnerSpec(stream="rollout", frozen=("clone",), learning_only=("critic", "clone"), value=("critic",),
+                       fixed_settings=("actor", "critic", "centralised_critic"), short_name="mappo")
     train_metric_names = ("loss", "policy_loss", "value_loss", "entropy", "approx_kl", "clip_fraction",
                           "advantage_mean", "value_mean", "grad_norm", "kickstart_kl")
 
@@ -106,7 +108,7 @@ class MAPPOModule(Learner):
         if kickstart and not init_from:
             raise ValueError("model.kickstart distils towards the clone model.init_from names: give model.init_from too")
         # the clone the actor started as, frozen (kickstarting); in checkpoints, so a resume keeps it
-        self.clone: TeamNetwork | None = copy.deepcopy(self.agents).requires_grad_(False) if kickstart else None
+        self.clone: TeamNetwork | None = copy.deepcopy(self.agents) if kickstart else None
 
     @classmethod
     def algorithm_name(cls, settings: Mapping[str, Any]) -> str:
@@ -117,12 +119,12 @@ class MAPPOModule(Learner):
     @property
     def entropy_coef(self) -> float:
         h = self.hparams
-        return epsilon_at(self._env_steps, h.entropy_start, h.entropy_end, h.entropy_decay_steps, "linear")
+        return decay_at(self._env_steps, h.entropy_start, h.entropy_end, h.entropy_decay_steps, "linear")
 
     @property
     def kickstart_coef(self) -> float:
         h = self.hparams
-        return epsilon_at(self._env_steps, h.kickstart, 0.0, h.kickstart_decay_steps, "linear") if h.kickstart else 0.0
+        return decay_at(self._env_steps, h.kickstart, 0.0, h.kickstart_decay_steps, "linear") if h.kickstart else 0.0
 
     def state_value(self, obs: torch.Tensor, legal: torch.Tensor) -> torch.Tensor:
         """The critic's value of states `(M, A, C, H, W)`: `(M,)` (the agents' mean for IPPO's; play-time lookahead)."""

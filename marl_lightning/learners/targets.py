@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import torch
 
-from ..exploration import masked_argmax
+from ..acting import masked_argmax
 
 
 def td_target(reward: torch.Tensor, terminated: torch.Tensor, next_value: torch.Tensor, gamma: float) -> torch.Tensor:

@@ -26,17 +26,20 @@ import torch
 import torch.nn.functional as F
 from tensordict import TensorDict
 
-from ..data import TrainingBatch
+from ..acting import masked_argmax
+from ..data.batch import TrainingBatch
 from ..exploration import ALIASES as EXPLORATION_ALIASES
-from ..exploration import Exploration, epsilon_at, make_exploration, masked_argmax
+from ..exploration import Exploration, make_exploration
 from ..mixers import ALIASES as MIXER_ALIASES
 from ..mixers import Mixer, global_state
 from ..networks import AgentQNetworks, NetworkFactory, TeamNetwork
 from ..parts import build, describe
 from ..policy import GreedyPolicy
 from ..policy_value import PolicyValueQNetworks
-from .base import LR_SCHEDULES, Learner, lr_schedule_factor
+from ..schedules import LR_SCHEDULES, decay_at, lr_schedule_factor
+from .base import Learner
 from .policy_losses import kl_divergence, legal_log_probs
+from .spec import LearnerSpec
 from .targets import double_q_values, lambda_returns, large_margin_loss, n_step_bootstrap, n_step_returns
 
 MixerFactory = Callable[[int, tuple[int, int, int]], Mixer]  # (n_agents, state_shape)
@@ -116,6 +119,9 @@ class ValueDecompositionModule(Learner):
 
     train_metric_names = ("td_loss", "q_taken_mean", "target_mean", "td_error_abs", "grad_norm", "margin_loss", "clone_kl",
                           "clone_agreement")
+    spec = LearnerSpec(stream="replay", frozen=("target_agents", "target_mixer", "clone"),
+                       learning_only=("target_agents", "target_mixer", "clone"), fixed_settings=("network", "mixer"),
+                       short_name="value_decomposition")
 
     def __init__(self, n_agents: int = 2, obs_shape: tuple[int, int, int] = (8, 20, 20), planes: Sequence[str] = (),
                  burn_in: int = 0, n_step: int = 1, network: NetworkFactory = AgentQNetworks,
@@ -151,9 +157,9 @@ class ValueDecompositionModule(Learner):
         if evaluation_steps < 0 or clone_kl < 0:
             raise ValueError(f"evaluation_steps and clone_kl must be >= 0, got {evaluation_steps} and {clone_kl}")
         # the policy the agents started as, frozen; in checkpoints, so a resume keeps it
-        self.clone: TeamNetwork | None = copy.deepcopy(self._policy_part()).requires_grad_(False) if clone_kl else None
-        self.target_agents = copy.deepcopy(self.agents).requires_grad_(False)
-        self.target_mixer = copy.deepcopy(self.mixer).requires_grad_(False) if self.mixer else None
+        self.clone: TeamNetwork | None = copy.deepcopy(self._policy_part()) if clone_kl else None
+        self.target_agents = copy.deepcopy(self.agents)
+        self.target_mixer = copy.deepcopy(self.mixer) if self.mixer else None
 
     @classmethod
     def algorithm_name(cls, settings: Mapping[str, Any]) -> str:
@@ -264,7 +270,7 @@ class ValueDecompositionModule(Learner):
         """`clone_kl`'s weight now, after the gradient steps so far."""
         h = self.hparams
         end = h.clone_kl if h.clone_kl_end is None else h.clone_kl_end
-        return epsilon_at(self.global_step, h.clone_kl, end, h.clone_kl_decay_steps, "linear")
+        return decay_at(self.global_step, h.clone_kl, end, h.clone_kl_decay_steps, "linear")
 
     def _clone_kl(self, obs: torch.Tensor, legal: torch.Tensor, q: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """`KL(clone || softmax(q / temperature))` over the legal moves `(B, T, A)`, and whether the greedy moves

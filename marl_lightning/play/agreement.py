@@ -22,8 +22,9 @@ from agents import Policy, PolicyTeam
 from agents.contest_view import ContestViewTeam
 from gymPacMan.layout_names import expand_layout_names
 
-from ..demos import DemoRecorder, demo_buffer
+from ..data.demo_files import demo_buffer
 from ..entrants import Entrant, entrant_name, make_entrant
+from ..recording import DemoRecorder
 from .evaluation import GAMES, wilson_interval, write_results
 
 STATES = ("teacher", "own")  # whose moves make the states: the teacher's (the copy only asked), the copy's own

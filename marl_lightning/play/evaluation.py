@@ -29,7 +29,7 @@ from gymPacMan.layout_names import expand_layout_names
 from gymPacMan.rules import BLUE, RED
 
 from ..entrants import entrant_name, is_checkpoint, make_entrant
-from ..runs import run_checkpoint
+from ..run_folders import run_checkpoint
 from .export import export
 
 

@@ -23,10 +23,11 @@ from pathlib import Path
 import torch
 
 from gymPacMan import belief
+from gymPacMan.planes import MAZE_PLANES, PLANES
 
-from ..checkpoints import read_checkpoint
-from ..policy import load_policy
-from ..runs import run_checkpoint
+from ..checkpoint_files import read_checkpoint
+from ..loading import load_policy
+from ..run_folders import run_checkpoint
 
 TEAM_FILE = "myTeam.py"
 NETWORK_FILE = "team.pt"
@@ -34,6 +35,9 @@ BELIEF_FILE = "belief.py"  # the team file imports it from its own folder
 
 
 HIDDEN = ("belief", "last_seen")  # where the exported team draws an opponent the contest hides
+# the planes the contest team builds from the contest's game state (`contest_team.py.in`, `planes`); their names,
+# order and scales are written into it from `gymPacMan.planes` when it is exported
+CONTEST_PLANES = ("time", "score", "carrying", "scared", *MAZE_PLANES)
 
 
 def trained_view(ckpt: str | Path) -> str:
@@ -50,6 +54,10 @@ def export(ckpt: str | Path, out: str | Path, overwrite: bool = False, hidden: s
     if hidden not in HIDDEN:
         raise ValueError(f"hidden must be one of {HIDDEN}, got {hidden!r}")
     policy = load_policy(ckpt)
+    unbuilt = [name for name in policy.planes if name not in CONTEST_PLANES]
+    if unbuilt:
+        raise ValueError(f"{str(ckpt)!r} was trained with plane(s) {unbuilt} that the exported contest team cannot build "
+                         f"from the contest's game state yet (it builds {list(CONTEST_PLANES)}: contest_team.py.in, `planes`)")
     out = Path(out)
     targets = [out / TEAM_FILE, out / NETWORK_FILE, out / BELIEF_FILE]
     existing = [str(p) for p in targets if p.exists()]
@@ -70,6 +78,7 @@ def export(ckpt: str | Path, out: str | Path, overwrite: bool = False, hidden: s
         .replace("__STATE__", str(network.state_size)).replace("__PLANES__", repr(list(policy.planes)))
         .replace("__CHANNELS__", str(channels)).replace("__SIZE_FREE__", str(bool(network.size_free)))
         .replace("__SOURCE__", Path(ckpt).name).replace("__HIDDEN__", repr(hidden))
+        .replace("__SCALES__", repr({name: PLANES[name] for name in policy.planes})).replace("__MAZE_PLANES__", repr(MAZE_PLANES))
     )
     return team_file
 

@@ -1,6 +1,6 @@
 """Demonstrations: games a teacher plays, recorded for imitation and for learning from demonstrations.
 
-    python -m marl_lightning.demos --teacher search/heuristic --opponents baseline heuristic search \\
+    python -m marl_lightning.recording --teacher search/heuristic --opponents baseline heuristic search \\
         --layouts bloxCapture contest_random --steps 200000 --out demos/search.pt
 
 The teacher (any entrant: a built-in team, a team file, a contest team file, a checkpoint, a mixture,
@@ -11,14 +11,15 @@ streams. Every step of the teacher's team is stored in the replay buffer's own f
 (`data.compact`, about 220 bytes a step where observations would take 16.8 kB), the teacher's legal
 masks and actions, the team's reward (shaped as the training run that reads them will shape its own,
 `data.rewards`), and how each game ended; red's steps as red sees the game, through the map's
-symmetry. Observations, with any planes, are made from the states when a batch is drawn.
+symmetry. Observations, with any planes, are made from the states when a batch is drawn. The file's
+format is `data.demo_files`.
 """
 
 from __future__ import annotations
 
 import argparse
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
@@ -34,47 +35,11 @@ from gymPacMan.errors import run_command
 from gymPacMan.rules import BLUE, RED, STOP, TEAM_AGENTS, RewardConfig
 from gymPacMan.views import RedView
 
-from .checkpoints import load_failure
 from .data.compact import pack
+from .data.demo_files import DemoMeta, RewardSettings, demo_buffer, save
 from .data.replay import ReplayBuffer
 from .data.rewards import RewardShaper
 from .entrants import Entrant, entrant_name, make_entrant
-
-FORMAT = "marl-lightning demonstrations"
-VERSION = 1
-
-
-@dataclass
-class RewardSettings:
-    """How the stored rewards are made: the course's switches and the learner's shaping (`data.rewards`).
-    A training run reading the demonstrations must shape its own rewards the same way (it checks)."""
-
-    reward_for_legal_action: bool = True
-    defence_reward: bool = True
-    zero_sum: bool = False
-    potential_shaping: float = 0.0
-    value_shaping: float = 0.0
-    gamma: float = 0.99
-    limit_is_terminal: bool = False
-
-
-@dataclass
-class DemoMeta:
-    """What a demonstrations file holds: who played whom, where, for how long, and its rewards."""
-
-    teacher: str
-    opponents: list[str]
-    layouts: list[str]
-    length: int
-    grid_shape: tuple[int, int]
-    num_envs: int
-    steps: int  # the teacher's team steps recorded (environment steps, summed over games)
-    games: int  # games that ended within them
-    teacher_wins: int
-    seed: int
-    seconds: float
-    rewards: RewardSettings = field(default_factory=RewardSettings)
-    turns: str = "simultaneous"  # the game: the course's, or the contest's turn by turn (two frames a step)
 
 
 class _RecordedTurns(TurnChooser):
@@ -317,10 +282,6 @@ class DemoRecorder:
         self.agreement = np.array(state.get("agreement", np.zeros((2, 2))), dtype=np.int64)
 
 
-def demo_buffer(steps: int, num_envs: int, device: str | torch.device = "cpu", generator: torch.Generator | None = None) -> ReplayBuffer:
-    """A buffer for `steps` recorded steps of `num_envs` games, with room for the frames games end in."""
-    return ReplayBuffer(steps + num_envs * (steps // (num_envs * 10) + 2), num_envs, device=device, generator=generator)
-
 
 def record(teacher: Entrant, opponents: Sequence[Entrant] | dict, layouts: Sequence[str], steps: int, num_envs: int = 64,
            length: int = 300, seed: int = 0, rewards: RewardSettings = RewardSettings(),
@@ -351,47 +312,6 @@ def _teacher_frame(state: engine.GameState, legal: np.ndarray, actions: np.ndarr
     frame = TensorDict({"game": pack(state, colour), "legal": torch.from_numpy(own_legal),
                         "state": torch.zeros(n, 2, 0)}, batch_size=[n])
     return frame, own_actions
-
-
-def save(buffer: ReplayBuffer, meta: DemoMeta, path: str | Path) -> Path:
-    """Write the demonstrations (refusing to overwrite a file)."""
-    path = Path(path)
-    if path.exists():
-        raise FileExistsError(f"{path} already exists; choose another --out or delete it first")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    torch.save({"format": FORMAT, "version": VERSION, "meta": asdict(meta), "buffer": buffer.state_dict()}, path)
-    return path
-
-
-def load(path: str | Path, device: str | torch.device = "cpu") -> tuple[ReplayBuffer, DemoMeta]:
-    """A demonstrations file (loaded with `weights_only=True`): its buffer, on `device`, and what it holds."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no demonstrations at {str(path)!r}")
-    try:
-        saved = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:
-        raise ValueError(f"{str(path)!r} is not a readable demonstrations file: {load_failure(exc)}") from None
-    if not isinstance(saved, dict) or saved.get("format") != FORMAT:
-        raise ValueError(f"{str(path)!r} is not a demonstrations file of this project (python -m marl_lightning.demos writes them)")
-    if saved.get("version") != VERSION:
-        raise ValueError(f"{str(path)!r} has demonstrations format {saved.get('version')}, this version reads {VERSION}")
-    meta = saved["meta"]
-    meta = DemoMeta(**{**meta, "grid_shape": tuple(meta["grid_shape"]), "rewards": RewardSettings(**meta["rewards"])})
-    state = saved["buffer"]
-    buffer = ReplayBuffer(int(state["written"].shape[0]) * int(next(iter_leaves(state["frames"])).shape[1]),
-                          int(state["written"].shape[0]), device=device)
-    buffer.load_state_dict(state)
-    return buffer, meta
-
-
-def iter_leaves(tree):
-    """The tensors of a nested dict, depth first."""
-    for value in tree.values():
-        if isinstance(value, dict):
-            yield from iter_leaves(value)
-        else:
-            yield value
 
 
 def main(argv: list[str] | None = None) -> Path:
