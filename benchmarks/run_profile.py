@@ -9,7 +9,7 @@ its calls; a parent's `(self)` line is its time outside the components named und
 package changes: the timers are put on the classes from here, and cost about a microsecond a call.
 
     python benchmarks/run_profile.py --config configs/recipe/qmix_maze.yaml --steps 1100
-    python benchmarks/run_profile.py --config configs/recipe/imitation.yaml --steps 600 --data.demonstrations=demos/search.pt
+    python benchmarks/run_profile.py --config configs/recipe/imitation.yaml --steps 600 --data.demonstrations.file=demos/search.pt
     python benchmarks/run_profile.py --config configs/recipe/mappo_from_clone.yaml --steps 200 --model.init_from=teams/champion.ckpt
 
 `--no-eval` drops the recipe's evaluation callback (the training loop alone, as `train_throughput.py`
@@ -155,9 +155,9 @@ def main() -> None:
         start = time.perf_counter()
         cli.trainer.fit(cli.model, cli.datamodule)
         wall = time.perf_counter() - start
-    data = cli.datamodule
-    print(f"{cli.trainer.global_step} gradient steps, {data.env_steps} environment steps in {wall:.1f} s: "
-          f"{cli.trainer.global_step / wall:.2f} gradient steps/s, {data.env_steps / wall:.1f} environment steps/s")
+    env_steps = cli.model.env_steps_collected  # the run's one count, the learner's
+    print(f"{cli.trainer.global_step} gradient steps, {env_steps} environment steps in {wall:.1f} s: "
+          f"{cli.trainer.global_step / wall:.2f} gradient steps/s, {env_steps / wall:.1f} environment steps/s")
     print(timers.report(wall, cli.trainer.global_step))
 
 

@@ -143,7 +143,7 @@ def flip_north_south(state: GameState) -> GameState:
     `FLIP_ACTIONS[actions]` gives the flip of the stepped game (`tests/test_views.py` checks it), but for where a
     dying Pacman's food lands (free cells found in a fixed order of neighbours: as much, on the same half). It keeps the
     sides (and so the red view's symmetry and slots): a demonstration flipped with its actions is another true
-    one (`data.demo_flip`), on every map, where the left-right mirror already is red's own view of blue's game."""
+    one (`data.demonstrations.flip`), on every map, where the left-right mirror already is red's own view of blue's game."""
     flipped = state.copy()
     for h in np.unique(state.height):
         games = np.flatnonzero(state.height == h)

@@ -141,11 +141,6 @@ class EvaluationCallback(L.Callback):
         overall = {opponent: combined([by_set[name][opponent] for name in by_set]) for opponent in self.opponents}
         return overall, by_set
 
-    def evaluate_policy(self, module: L.LightningModule, layouts: Sequence[str]) -> dict[str, float]:
-        """Win rates over both colours and the given layouts (one set), without logging (outside a training run)."""
-        overall, _ = self.play(module.policy(), {"+".join(layouts): list(layouts)}, self.games, self.seed)
-        return {opponent: r["win_rate"] for opponent, r in overall.items()}
-
     def summary(self, step: int) -> str:
         """One line per opponent (and map set): the last evaluation's win rate in each colour, with 95% intervals."""
         return self.summary_of(self.last, self.last_by_set, f"evaluation after {step} gradient steps ({self.games} games "

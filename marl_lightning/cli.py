@@ -17,9 +17,10 @@ from typing import Optional, Sequence
 import yaml
 from lightning.pytorch.cli import LightningCLI, SaveConfigCallback
 
-from .config_layers import BASE_CONFIG, DEFAULT_RECIPE, config_values, named_files, names_learner, with_config_files
+from .config_layers import BASE_CONFIG, DEFAULT_RECIPE, config_file, config_values, named_files, names_learner, with_config_files
 from .console import quiet_console, run_folder, run_summary
 from .data import CaptureDataModule
+from .data.settings import MOVED
 from .learners import LINKED_FROM_DATA, Learner, learner_class
 from .runs import check_resumable, opponent_name, recipe_name, run_name
 
@@ -44,6 +45,29 @@ class LoggedConfigCallback(SaveConfigCallback):
             folder = Path(run_folder(trainer))
             folder.mkdir(parents=True, exist_ok=True)
             (folder / WANDB_ID_FILE).write_text(f"{wandb.version}\n")
+
+
+def check_moved_settings(args: Sequence[str]) -> None:
+    """Refuse, naming the new place, a data setting given by its older flat name (`--data.buffer_size`, or
+    `data: {buffer_size: ...}` in a config file): the data module takes them in groups now (`data.settings`)."""
+    given = []  # (key, value) of every data setting given
+    for k, arg in enumerate(args):
+        if arg.startswith("--data."):
+            key, equals, value = arg[len("--data."):].partition("=")
+            given.append((key, value if equals else (args[k + 1] if k + 1 < len(args) else "")))
+    for value in config_values(args):
+        try:
+            content = yaml.safe_load(Path(config_file(value)).read_text())
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):  # inline YAML, or a file the parser will name
+            continue
+        data = content.get("data") if isinstance(content, dict) else None
+        given += list((data or {}).items()) if isinstance(data, dict) else []
+    moved = [key for key, value in given if key in MOVED or (key == "demonstrations" and isinstance(value, str)
+                                                            and not value.lstrip().startswith("{") and value != "null")]
+    if moved:
+        places = [f"data.{key} -> data.{'.'.join(MOVED[key]) if key in MOVED else 'demonstrations.file'}" for key in moved]
+        raise ValueError(f"data settings now come in groups (rewards, replay, rollout, demonstrations): {'; '.join(places)} "
+                         "(docs/training.md)")
 
 
 def overrides(args: Sequence[str]) -> list[str]:
@@ -116,6 +140,7 @@ class MARLCLI(LightningCLI):
             args[at:at] = ["--config", str(BASE_CONFIG)] + ([] if chosen else ["--config", str(DEFAULT_RECIPE)])
             if not chosen:  # the run is named by the default learner's file too: `qmix`, `qmix+ladder`
                 self.named_files = [DEFAULT_RECIPE, *self.named_files]
+            check_moved_settings(args)
         super().parse_arguments(parser, args)  # (LightningCLI's warning about args given with sys.argv is quieted)
 
     def _parse_ckpt_path(self) -> None:
@@ -129,7 +154,7 @@ class MARLCLI(LightningCLI):
         skips an `init_args` target the chosen class does not have)."""
         for key in LINKED_FROM_DATA:
             parser.link_arguments(f"data.{key}", f"model.init_args.{key}", apply_on="instantiate")
-        parser.link_arguments("model.init_args.gamma", "data.gamma")  # the shaping term discounts as the learner does
+        parser.link_arguments("model.init_args.gamma", "data.rewards.gamma")  # the shaping term discounts as the learner does
         parser.add_argument("--layers", type=Optional[list[str]], default=None,
                             help="the config layers a config file stacks on (read before it: marl_lightning.config_layers)")
 

@@ -41,11 +41,6 @@ class ValueCritic(nn.Module):
         self.encoder = ConvEncoder(in_channels, (h, w), tuple(channels), batch_norm=False, pooling=pooling, strides=strides)
         self.head = nn.Sequential(nn.Linear(self.encoder.features, hidden), nn.SiLU(), nn.Linear(hidden, 1))
 
-    @property
-    def num_values(self) -> int:
-        """V: values per game."""
-        return 1 if self.centralised else self.n_agents
-
     def forward(self, obs: torch.Tensor) -> torch.Tensor:
         """obs `(B, A, C, H, W)` -> values `(B, V)`."""
         if self.centralised:

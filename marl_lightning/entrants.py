@@ -27,6 +27,7 @@ from gymPacMan.rules import RED, RewardConfig
 
 from .checkpoint_files import CheckpointError, read_checkpoint
 from .data.rewards import RewardShaper
+from .data.settings import grouped
 from .loading import load_policy, rebuild
 from .run_folders import is_run_folder, run_checkpoint
 
@@ -63,7 +64,7 @@ def lookahead_team(spec: str, team: int) -> Team:
             k.startswith(learner.spec.value_keys) for k in checkpoint["state_dict"])):
         raise CheckpointError(f"{path!r} has no learned value to look ahead with (an imitation clone, or a slim "
                               "checkpoint without its critic): give a QMIX/VDN checkpoint or a full MAPPO one")
-    h, data = learner.hparams, checkpoint.get("datamodule_hyper_parameters", {})
+    h, data = learner.hparams, grouped(checkpoint.get("datamodule_hyper_parameters", {})).get("rewards", {})
     scale = float(h.get("reward_scale", 1.0))
     shaper = RewardShaper(potential=data.get("potential_shaping", 0.0), value=data.get("value_shaping", 0.0),
                           gamma=h.gamma, team=team)

@@ -151,7 +151,7 @@ class AgentQNetworks(TeamNetwork):
         n_agents: A, agents in the learning team (from the learner).
         obs_shape: `(C, H, W)` of the padded observations (from the learner).
         recurrent: `AgentGRU` agents with a state of `hidden` units instead of `AgentCNN` (train them on
-            windows of several steps: `data.sequence_length`, `data.burn_in`).
+            windows of several steps: `data.replay.sequence_length`, `data.replay.burn_in`).
         shared: share parameters across agents (an agent's one-hot id is appended as A constant
             input channels), or train a separate network per agent (the course's choice).
         channels, hidden, batch_norm, pooling: the convolutions (`[16, 32, 64]`, batch norm and `avg`

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import argparse
 import time
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
@@ -36,9 +36,10 @@ from gymPacMan.rules import BLUE, RED, STOP, TEAM_AGENTS, RewardConfig
 from gymPacMan.views import RedView
 
 from .data.compact import pack
-from .data.demo_files import DemoMeta, RewardSettings, demo_buffer, save
+from .data.demo_files import DemoMeta, demo_buffer, save
 from .data.replay import ReplayBuffer
 from .data.rewards import RewardShaper
+from .data.settings import RewardSettings
 from .entrants import Entrant, entrant_name, make_entrant
 
 
@@ -122,6 +123,7 @@ class DemoRecorder:
         if isinstance(opponents, (str, Path)):
             opponents = [opponents]
         self.opponents = dict(opponents) if isinstance(opponents, Mapping) else {name: 1.0 for name in opponents}
+        rewards = replace(rewards, limit_is_terminal=bool(rewards.limit_is_terminal))  # recorded resolved (None: False)
         self.teacher_spec, self.layouts, self.length, self.seed, self.rewards = teacher, list(layouts), length, seed, rewards
         self.num_envs = num_envs
         self.turns = turns
@@ -327,7 +329,7 @@ def main(argv: list[str] | None = None) -> Path:
     parser.add_argument("--turns", choices=("simultaneous", "contest"), default="simultaneous",
                         help="the game: the course's (simultaneous), or the contest's turn by turn, a frame at each of "
                              "the teacher's agents' turns (two a step)")
-    for name, value in asdict(RewardSettings()).items():
+    for name, value in asdict(RewardSettings(limit_is_terminal=False)).items():
         kind = type(value)
         parser.add_argument(f"--{name.replace('_', '-')}", type=(lambda text: text.lower() in ("1", "true", "yes")) if kind is bool
                             else kind, default=value, help=f"reward setting (as data.{name} of the training run; default {value})")

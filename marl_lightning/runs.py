@@ -21,6 +21,7 @@ from .checkpoint_files import CheckpointError, load_failure
 from .data.curriculum import CurriculumConfig
 from .data.datamodule import CaptureDataModule
 from .data.league import LeagueConfig
+from .data.settings import grouped
 from .entrants import entrant_name
 from .learners import learner_class, learner_path
 
@@ -83,14 +84,19 @@ def changed_settings(saved: Mapping[str, Mapping[str, Any]], now: Mapping[str, M
                      fixed: Mapping[str, Sequence[str]]) -> list[str]:
     """`section.key (checkpoint: X, now: Y)` for each `fixed` setting (`{"model": keys, "data": keys}`) that differs
     between a checkpoint's settings and this run's (`{"model": hparams, "data": hparams}`); a setting the
-    checkpoint does not record is not compared."""
+    checkpoint does not record is not compared. A key `group.field` is a field of a group of settings (`replay.n_step`);
+    an older checkpoint's flat data settings are read into their groups (`data.settings.grouped`)."""
     changed = []
     for section, keys in fixed.items():
         before, after = saved.get(section) or {}, now.get(section) or {}
+        if section == "data":
+            before, after = grouped(before), grouped(after)
         for key in keys:
-            if key not in before or key not in after:
+            group, _, field = key.rpartition(".")
+            old, new = (before.get(group) or {}, after.get(group) or {}) if group else (before, after)
+            if field not in old or field not in new:
                 continue
-            a, b = _plain(before[key]), _plain(after[key])
+            a, b = _plain(old[field]), _plain(new[field])
             if key == "layouts":
                 a, b = ([a] if isinstance(a, str) else a), ([b] if isinstance(b, str) else b)
             if section == "data" and key in ("curriculum", "league"):

@@ -194,6 +194,15 @@ BREAKS = [
     Break("export-belief-never-drawn", "the exported team of a contest-view network still draws hidden opponents where last seen",
           "marl_lightning/play/contest_team.py.in", '        if HIDDEN == "last_seen":', "        if True:",
           ("tests/test_export.py::test_exported_team_draws_hidden_opponents_at_the_most_likely_cell_of_its_belief",)),
+    Break("run-folder-oldest-best", "a run folder with two versions plays the oldest best.ckpt",
+          "marl_lightning/run_folders.py", "            return found[-1]", "            return found[0]",
+          ("tests/test_runs.py::test_a_run_folder_with_two_versions_plays_the_newest_best_checkpoint",)),
+    Break("dagger-beta-one-round-late", "DAgger's teacher share decays one round early",
+          "marl_lightning/data/demonstrations.py", "beta_decay ** self.round", "beta_decay ** (self.round + 1)",
+          ("tests/test_imitation.py::test_dagger_rounds_label_the_clones_games",)),
+    Break("dagger-round-at-start-with-file", "a DAgger round is played before step 0 though a file gives demonstrations",
+          "marl_lightning/data/demonstrations.py", "(step == 0 and len(self) == 0)", "step == 0",
+          ("tests/test_imitation.py::test_no_dagger_round_is_due_at_the_first_step_when_a_file_gives_demonstrations",)),
 ]
 
 

@@ -77,7 +77,7 @@ def short_training_run(tmp: Path, *extra: str, steps: int = 10, config: str = "q
     MARLCLI(datamodule_class=CaptureDataModule, save_config_callback=None, args=[
         "fit", *config_args(config), f"--trainer.max_steps={steps}", "--trainer.logger=false",
         "--trainer.callbacks=[]", "--trainer.enable_progress_bar=false", f"--trainer.default_root_dir={tmp}",
-        "--data.num_envs=8", "--data.warmup=64", "--data.batch_size=16", *extra,
+        "--data.num_envs=8", "--data.replay.warmup=64", "--data.batch_size=16", *extra,
     ])
     return next(tmp.glob("**/*.ckpt"))
 

@@ -37,7 +37,7 @@ def planes_checkpoint(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def recurrent_checkpoint(tmp_path_factory) -> Path:
     return short_training_run(tmp_path_factory.mktemp("export_rnn"), "--data.layouts=[smallMaze, smallCapture]",
-                              "--data.warmup=16", steps=20, config="qmix_rnn.yaml")
+                              "--data.replay.warmup=16", steps=20, config="qmix_rnn.yaml")
 
 
 MAZE_PLANES = "[time, score, carrying, scared, dist_self, dist_mate, dist_opponents, dist_food, dist_capsule, dist_home, safe, dead_end]"

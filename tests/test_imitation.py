@@ -58,8 +58,8 @@ def fit(tmp: Path, *args: str, steps: int, part: str = "network"):
 
 
 def test_a_clone_learns_its_teachers_moves_and_beats_random(tmp_path, demos):
-    cli = fit(tmp_path, "--config", str(ROOT / "configs" / "recipe" / "imitation.yaml"), f"--data.demonstrations={demos}",
-              "--data.dagger=null", "--data.batch_size=128", "--model.lr=0.003", "--data.opponent=random", steps=250)
+    cli = fit(tmp_path, "--config", str(ROOT / "configs" / "recipe" / "imitation.yaml"), f"--data.demonstrations.file={demos}",
+              "--data.demonstrations.dagger=null", "--data.batch_size=128", "--model.lr=0.003", "--data.opponent=random", steps=250)
     assert isinstance(cli.model, ImitationModule)
     accuracy = cli.model.train_metrics["accuracy"]
     checkpoint = next(tmp_path.glob("**/*.ckpt"))
@@ -70,12 +70,13 @@ def test_a_clone_learns_its_teachers_moves_and_beats_random(tmp_path, demos):
 
 
 def test_demo_flip_draws_the_same_windows_turned_north_to_south_with_their_moves_and_masks(demos):
-    """data.demo_flip: the windows a batch draws are the same, seen upside down, their moves and masks with
+    """data.demonstrations.flip: the windows a batch draws are the same, seen upside down, their moves and masks with
     North <-> South (tinyMaze fills its grid, so the flip is the whole observation's); resumable (one generator)."""
     from gymPacMan.views import FLIP_ACTIONS
 
     def draws(flip: float):
-        data = CaptureDataModule(layouts="tinyMaze", planes=["dist_food", "dist_home"], demonstrations=str(demos), demo_flip=flip)
+        data = CaptureDataModule(layouts="tinyMaze", planes=["dist_food", "dist_home"],
+                                 demonstrations={"file": str(demos), "flip": flip})
         return data.demo_source(seed=4, uses_rewards=False)
 
     plain, flipped, half = draws(0.0), draws(1.0), draws(0.5)
@@ -86,13 +87,23 @@ def test_demo_flip_draws_the_same_windows_turned_north_to_south_with_their_moves
     turned = (c["obs"] != a["obs"]).flatten(1).any(-1)  # (64,) windows drawn flipped
     assert 10 < int(turned.sum()) < 54
     torch.testing.assert_close(c["obs"][turned], b["obs"][turned])
-    with pytest.raises(ValueError, match="data.demo_flip must be in"):
-        CaptureDataModule(layouts="tinyMaze", demo_flip=1.5)
+    with pytest.raises(ValueError, match="data.demonstrations.flip must be in"):
+        CaptureDataModule(layouts="tinyMaze", demonstrations={"flip": 1.5})
+
+
+def test_no_dagger_round_is_due_at_the_first_step_when_a_file_gives_demonstrations(demos):
+    """DAgger's first round comes before step 0 only when there is nothing to learn from yet."""
+    dagger = {"teacher": "heuristic", "every_n_steps": 5, "steps": 64, "num_envs": 8, "capacity": 4096}
+    with_file = CaptureDataModule(layouts="tinyMaze", demonstrations={"file": str(demos), "dagger": dagger})
+    without = CaptureDataModule(layouts="tinyMaze", demonstrations={"dagger": dagger})
+    source, empty = with_file.demo_source(seed=0, uses_rewards=False), without.demo_source(seed=0, uses_rewards=False)
+    assert [source.due(step) for step in (0, 1, 5, 10)] == [False, False, True, True]
+    assert [empty.due(step) for step in (0, 1, 5)] == [True, False, True]
 
 
 def test_dagger_rounds_label_the_clones_games(tmp_path):
     cli = fit(tmp_path, "--config", str(ROOT / "configs" / "recipe" / "imitation.yaml"), "--data.opponent=random",
-              "--data.dagger={teacher: heuristic, every_n_steps: 5, steps: 256, num_envs: 8, capacity: 4096}",
+              "--data.demonstrations.dagger={teacher: heuristic, every_n_steps: 5, steps: 256, num_envs: 8, capacity: 4096}",
               "--data.batch_size=32", "--trainer.log_every_n_steps=3", steps=11)
     demos = cli.datamodule.demos
     assert demos.round == 3 and len(demos.buffers[-1]) == 3 * 256  # before steps 0, 5 and 10
@@ -101,6 +112,7 @@ def test_dagger_rounds_label_the_clones_games(tmp_path):
     # a round's figures reach the logs at the next logging step (rounds at steps 0, 5, 10; logs at 2, 5, 8)
     assert cli.trainer.callback_metrics["dagger/round"] == 2 and "dagger/agreement/all" in cli.trainer.callback_metrics
     stats = demos.dagger_round(cli.model, torch.Generator().manual_seed(0))
+    assert stats["dagger/beta"] == pytest.approx(0.5 * 0.5 ** 3)  # round k mixes in the teacher with beta * decay ** k
     assert {"dagger/agreement/all", "dagger/agreement/defending"} <= set(stats)
     assert 0.0 <= stats["dagger/agreement/all"] <= 1.0
 
@@ -125,12 +137,12 @@ def test_agreement_on_the_teachers_states_and_the_copys_own_by_role(tmp_path):
                 "layouts: [tinyMaze, smallCapture], steps: 256, every_n_steps: 4}}")
     cli = MARLCLI(datamodule_class=CaptureDataModule, save_config_callback=None, args=[
         "fit", "--config", str(ROOT / "configs" / "recipe" / "imitation_faithful.yaml"), "--data.opponent=random", "--trainer.max_steps=5",
-        "--data.dagger={teacher: heuristic, every_n_steps: 50, steps: 256, num_envs: 8, capacity: 4096}", "--data.batch_size=32",
+        "--data.demonstrations.dagger={teacher: heuristic, every_n_steps: 50, steps: 256, num_envs: 8, capacity: 4096}", "--data.batch_size=32",
         "--trainer.logger=false", f"--trainer.callbacks=[{callback}]", "--trainer.enable_progress_bar=false",
         f"--trainer.default_root_dir={tmp_path}", "--data.layouts=tinyMaze", "--data.num_envs=8", f"--data.planes={PLANES}",
         f"--model.network={NETWORK}"])
-    assert cli.model.hparams.lr_schedule == "cosine" and cli.datamodule.demo_flip == 0.5  # recipe/imitation_faithful
-    assert cli.model.hparams.explore_temperature > 0 and cli.datamodule.dagger.capacity == 4096
+    assert cli.model.hparams.lr_schedule == "cosine" and cli.datamodule.demo_settings.flip == 0.5  # recipe/imitation_faithful
+    assert cli.model.hparams.explore_temperature > 0 and cli.datamodule.demo_settings.dagger.capacity == 4096
     figures = {k: float(v) for k, v in cli.trainer.callback_metrics.items() if k.startswith("agreement/")}
     assert {"agreement/teacher/all", "agreement/own/all", "agreement/own/all/tinyMaze", "agreement/own/all/smallCapture"} <= set(figures)
     assert all(0.0 <= v <= 1.0 for v in figures.values())
@@ -144,35 +156,35 @@ def test_dagger_rounds_in_the_contest_game_on_the_contest_view(tmp_path):
     from marl_lightning import EvaluationCallback
 
     cli = fit(tmp_path, "--config", str(ROOT / "configs" / "recipe" / "imitation_contest.yaml"), "--data.opponent=random",
-              "--data.dagger={teacher: heuristic, every_n_steps: 5, steps: 256, num_envs: 8, capacity: 4096, view: contest, "
+              "--data.demonstrations.dagger={teacher: heuristic, every_n_steps: 5, steps: 256, num_envs: 8, capacity: 4096, view: contest, "
               "turns: contest}", "--data.batch_size=32", steps=6)
     demos = cli.datamodule.demos
     assert demos.recorder.env.turns == "contest" and demos.dagger.view == "contest"
     assert demos.round == 2 and len(demos.buffers[-1]) == 2 * 256  # before steps 0 and 5
     evaluation = EvaluationCallback(opponents=["view:random"], layouts=["tinyMaze"], games=4, length=20, game="contest",
                                     final_games=0)
-    rates = evaluation.evaluate_policy(cli.model, ["tinyMaze"])
-    assert set(rates) == {"view:random"} and 0.0 <= rates["view:random"] <= 1.0
+    overall, _ = evaluation.play(cli.model.policy(), {"tinyMaze": ["tinyMaze"]}, evaluation.games, evaluation.seed)
+    assert set(overall) == {"view:random"} and 0.0 <= overall["view:random"]["win_rate"] <= 1.0
     with pytest.raises(ValueError, match="game must be one of"):
         EvaluationCallback(game="capture")
-    with pytest.raises(ValueError, match="data.dagger.turns must be one of"):
+    with pytest.raises(ValueError, match="data.demonstrations.dagger.turns must be one of"):
         fit(tmp_path, "--config", str(ROOT / "configs" / "recipe" / "imitation.yaml"),
-            "--data.dagger={teacher: heuristic, turns: alternate}", steps=1)
+            "--data.demonstrations.dagger={teacher: heuristic, turns: alternate}", steps=1)
 
 
 def test_qmix_and_mappo_start_from_a_clone(tmp_path, demos):
-    fit(tmp_path / "bc", "--config", str(ROOT / "configs" / "recipe" / "imitation.yaml"), f"--data.demonstrations={demos}",
-        "--data.dagger=null", "--data.batch_size=32", steps=3)
+    fit(tmp_path / "bc", "--config", str(ROOT / "configs" / "recipe" / "imitation.yaml"), f"--data.demonstrations.file={demos}",
+        "--data.demonstrations.dagger=null", "--data.batch_size=32", steps=3)
     clone = next((tmp_path / "bc").glob("**/*.ckpt"))
     weights = {k: v for k, v in torch.load(clone, weights_only=True)["state_dict"].items() if k.startswith("agents.")}
     qmix = fit(tmp_path / "qmix", "--config", str(ROOT / "configs" / "algo" / "qmix.yaml"), f"--model.init_from={clone}",
-               "--model.lr=0", "--data.warmup=64", "--data.batch_size=16", "--model.target_update=soft", steps=2)
+               "--model.lr=0", "--data.replay.warmup=64", "--data.batch_size=16", "--model.target_update=soft", steps=2)
     assert isinstance(qmix.model, ValueDecompositionModule)
     for key, value in weights.items():  # a learning rate of 0: the clone's weights, in the online and target agents
         assert torch.equal(qmix.model.state_dict()[key], value)
         assert torch.equal(qmix.model.state_dict()["target_" + key], value)
     mappo = fit(tmp_path / "mappo", "--config", str(ROOT / "configs" / "algo" / "mappo.yaml"), f"--model.init_from={clone}",
-                "--model.kickstart=1.0", "--model.kickstart_decay_steps=1000", "--data.rollout_length=4", steps=2, part="actor")
+                "--model.kickstart=1.0", "--model.kickstart_decay_steps=1000", "--data.rollout.length=4", steps=2, part="actor")
     assert isinstance(mappo.model, MAPPOModule)
     for key, value in weights.items():
         assert torch.equal(mappo.model.state_dict()["clone." + key[len("agents."):]], value)  # kept frozen
@@ -221,13 +233,13 @@ def test_qmix_from_a_clone_keeps_its_moves_through_policy_evaluation_then_improv
     """recipe/qmix_from_clone's switches: the agents start as the clone (its greedy moves), the policy does not move
     during `evaluation_steps` while the value head and the mixer learn, then moves with `policy_lr`, held near the
     frozen clone by `clone_kl`, whose weight decays."""
-    fit(tmp_path / "bc", "--config", str(ROOT / "configs" / "recipe" / "imitation.yaml"), f"--data.demonstrations={demos}",
-        "--data.dagger=null", "--data.batch_size=32", steps=3)
+    fit(tmp_path / "bc", "--config", str(ROOT / "configs" / "recipe" / "imitation.yaml"), f"--data.demonstrations.file={demos}",
+        "--data.demonstrations.dagger=null", "--data.batch_size=32", steps=3)
     clone = next((tmp_path / "bc").glob("**/*.ckpt"))
     clone_weights = {k[len("agents."):]: v for k, v in torch.load(clone, weights_only=True)["state_dict"].items()
                      if k.startswith("agents.")}
     common = ("--config", str(ROOT / "configs" / "recipe" / "qmix_from_clone.yaml"), f"--model.init_from={clone}",
-              "--data.opponent=random", "--data.warmup=64", "--data.batch_size=16", "--model.clone_kl_decay_steps=10")
+              "--data.opponent=random", "--data.replay.warmup=64", "--data.batch_size=16", "--model.clone_kl_decay_steps=10")
     frozen = fit(tmp_path / "frozen", *common, "--model.evaluation_steps=6", steps=6, part="network.init_args.policy")
     model = frozen.model
     assert isinstance(model.agents, PolicyValueQNetworks) and model.agents.temperature == 0.01
@@ -270,9 +282,9 @@ def test_a_clones_critic_learns_the_demonstrations_returns_and_starts_mappos(tmp
     """With `model.critic` the clone also learns a value by n-step TD on the demonstrations (their rewards are
     this run's), which a lookahead scores with and MAPPO's critic starts from."""
     critic = "{class_path: marl_lightning.critics.ValueCritic, init_args: {channels: [8], hidden: 16, pooling: avg}}"
-    cli = fit(tmp_path / "bc", "--config", str(ROOT / "configs" / "recipe" / "imitation.yaml"), f"--data.demonstrations={demos}",
-              "--data.dagger=null", "--data.batch_size=16", "--data.value_batch_size=8", "--data.n_step=3",
-              f"--model.critic={critic}", "--data.reward_for_legal_action=true", "--data.limit_is_terminal=false", steps=4)
+    cli = fit(tmp_path / "bc", "--config", str(ROOT / "configs" / "recipe" / "imitation.yaml"), f"--data.demonstrations.file={demos}",
+              "--data.demonstrations.dagger=null", "--data.batch_size=16", "--data.demonstrations.value_batch_size=8", "--data.replay.n_step=3",
+              f"--model.critic={critic}", "--data.rewards.reward_for_legal_action=true", "--data.rewards.limit_is_terminal=false", steps=4)
     model = cli.model
     assert model.spec.value_windows and model.train_metrics["value_loss"].update_count == 4
     before = [p.clone() for p in model.target_critic.parameters()]
@@ -281,10 +293,10 @@ def test_a_clones_critic_learns_the_demonstrations_returns_and_starts_mappos(tmp
     assert model.state_value(obs, torch.ones(3, 2, 5, dtype=torch.bool)).shape == (3,)
     clone = next((tmp_path / "bc").glob("**/*.ckpt"))
     mappo = fit(tmp_path / "mappo", "--config", str(ROOT / "configs" / "algo" / "mappo.yaml"), f"--model.init_from={clone}",
-                f"--model.critic={critic}", "--data.rollout_length=4", "--model.lr=0", steps=1, part="actor")
+                f"--model.critic={critic}", "--data.rollout.length=4", "--model.lr=0", steps=1, part="actor")
     saved = torch.load(clone, weights_only=True)["state_dict"]
     for key, value in mappo.model.critic.state_dict().items():
         assert torch.equal(value, saved["critic." + key])  # learning rate 0: still the clone's critic
     with pytest.raises(ValueError, match="recorded with rewards"):  # the stored rewards must be this run's
-        fit(tmp_path / "other", "--config", str(ROOT / "configs" / "recipe" / "imitation.yaml"), f"--data.demonstrations={demos}",
-            "--data.dagger=null", f"--model.critic={critic}", "--data.zero_sum=true", steps=1)
+        fit(tmp_path / "other", "--config", str(ROOT / "configs" / "recipe" / "imitation.yaml"), f"--data.demonstrations.file={demos}",
+            "--data.demonstrations.dagger=null", f"--model.critic={critic}", "--data.rewards.zero_sum=true", steps=1)

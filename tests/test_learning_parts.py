@@ -12,14 +12,7 @@ from marl_lightning.acting import boltzmann, epsilon_greedy, masked_argmax
 from marl_lightning.exploration import Boltzmann, EpsilonGreedy, Exploration, make_exploration
 from marl_lightning.schedules import decay_at
 from marl_lightning.networks import AgentQNetworks
-from marl_lightning.learners.targets import double_q_values, td_target
-
-
-def test_td_target_bootstraps_unless_terminated():
-    reward = torch.tensor([1.0, 1.0])
-    terminated = torch.tensor([False, True])
-    target = td_target(reward, terminated, torch.tensor([10.0, 10.0]), gamma=0.9)
-    assert target.tolist() == [10.0, 1.0]  # a truncated (not terminated) game still bootstraps
+from marl_lightning.learners.targets import double_q_values
 
 
 def test_double_q_picks_the_online_legal_argmax_and_values_it_with_the_target():
@@ -82,7 +75,7 @@ def test_a_learner_decays_its_exploration_over_its_budget(tmp_path):
         cli = MARLCLI(datamodule_class=CaptureDataModule, save_config_callback=None, run=False, args=[
             *config_args("qmix"), *budget, "--trainer.logger=false", "--trainer.callbacks=[]",
             "--trainer.enable_progress_bar=false", f"--trainer.default_root_dir={tmp_path}", "--data.num_envs=8",
-            "--data.warmup=64", "--data.batch_size=16", "--model.exploration={class_path: "
+            "--data.replay.warmup=64", "--data.batch_size=16", "--model.exploration={class_path: "
             "marl_lightning.exploration.EpsilonGreedy, init_args: {start: 1.0, end: 0.0, decay_fraction: 0.5}}"])
         rates = Rates()
         cli.trainer.callbacks.append(rates)

@@ -105,7 +105,6 @@ def test_critics_value_the_global_state_or_each_agent():
     obs = torch.rand(5, 2, 13, 6, 12)
     central, independent = ValueCritic(2, (13, 6, 12), True), ValueCritic(2, (13, 6, 12), False)
     assert central(obs).shape == (5, 1) and independent(obs).shape == (5, 2)
-    assert central.num_values == 1 and independent.num_values == 2
     swapped = obs.flip(1)  # the other agent's view first: a centralised value of the state depends on who is who
     assert not torch.allclose(central(obs), central(swapped))
 
@@ -171,7 +170,7 @@ def fit_mappo(tmp_path: Path, *extra: str, steps: int):
 
 @pytest.mark.parametrize("critic", ["centralised", "independent"])
 def test_mappo_and_ippo_checkpoints_play_through_the_one_policy_interface(tmp_path, critic):
-    cli = fit_mappo(tmp_path, "--data.rollout_length=4", f"--model.centralised_critic={critic == 'centralised'}", steps=20)
+    cli = fit_mappo(tmp_path, "--data.rollout.length=4", f"--model.centralised_critic={critic == 'centralised'}", steps=20)
     assert isinstance(cli.model, MAPPOModule) and cli.trainer.global_step == 20
     assert int(cli.model.env_steps) == 2 * 4 * 8  # two rollouts of 4 steps of 8 games: 16 minibatches each
     checkpoint = tmp_path / "ckpt" / "last.ckpt"

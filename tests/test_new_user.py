@@ -127,7 +127,7 @@ def test_the_console_of_a_run_is_about_the_run(tmp_path):
     logger = (f"[{{class_path: lightning.pytorch.loggers.CSVLogger, init_args: {{save_dir: '{tmp_path}', name: run}}}}, "
               f"{{class_path: lightning.pytorch.loggers.WandbLogger, init_args: {{project: p, save_dir: '{tmp_path}', offline: true}}}}]")
     out = run("train.py", "fit", "--config", "configs/algo/qmix.yaml", "--trainer.max_steps=8", "--data.num_envs=4",
-              "--data.warmup=32", "--data.batch_size=8", "--trainer.enable_progress_bar=false", f"--trainer.logger={logger}",
+              "--data.replay.warmup=32", "--data.batch_size=8", "--trainer.enable_progress_bar=false", f"--trainer.logger={logger}",
               "--trainer.callbacks=[]", f"--trainer.default_root_dir={tmp_path}")
     assert out.returncode == 0, out.stderr[-2000:]
     console = out.stdout + out.stderr

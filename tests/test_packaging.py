@@ -152,7 +152,7 @@ def test_a_non_editable_install_trains_evaluates_and_exports_from_another_folder
     assert where.stdout.count(site) == 2, where.stdout  # the installed copy, with its own maps
     marl = str(venv / "bin" / "marl")
     fit = run_to_the_end([marl, "fit", "--trainer.max_steps=20", "--trainer.enable_progress_bar=false", "--data.num_envs=8",
-               "--data.warmup=64", "--data.batch_size=16"], work, env, 900)
+               "--data.replay.warmup=64", "--data.batch_size=16"], work, env, 900)
     assert fit.returncode == 0, fit.stdout[-3000:]
     folder = work / "runs" / "qmix__tinyMaze__random__0"
     assert (folder / "version_0" / "checkpoints" / "last.ckpt").is_file() and "held-out evaluation" in fit.stdout

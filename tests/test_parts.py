@@ -69,7 +69,7 @@ def cli_fit(tmp_path: Path, *extra: str, steps: int = 8) -> MARLCLI:
     return MARLCLI(ValueDecompositionModule, CaptureDataModule, save_config_callback=None, args=[
         "fit", "--config", str(ROOT / "configs" / "algo" / "qmix.yaml"), f"--trainer.max_steps={steps}", "--trainer.logger=false",
         "--trainer.callbacks=[]", "--trainer.enable_progress_bar=false", f"--trainer.default_root_dir={tmp_path}",
-        "--data.num_envs=4", "--data.warmup=32", "--data.batch_size=16", "--data.length=40", *extra,
+        "--data.num_envs=4", "--data.replay.warmup=32", "--data.batch_size=16", "--data.length=40", *extra,
     ])
 
 USER_LEARNER = """
@@ -143,7 +143,7 @@ def test_a_users_learner_trains_by_class_path_with_the_linked_settings_and_its_c
         "fit", f"--model.class_path={user_module}.MyLearner", "--model.gamma=0.8", "--data.planes=[time]", "--trainer.max_steps=4",
         "--trainer.callbacks=[]", "--trainer.enable_progress_bar=false", f"--trainer.default_root_dir={tmp_path}",
         f"--trainer.logger=[{{class_path: lightning.pytorch.loggers.CSVLogger, init_args: {{save_dir: '{tmp_path}', name: auto}}}}]",
-        "--data.num_envs=4", "--data.warmup=32", "--data.batch_size=16", "--data.length=40"])
+        "--data.num_envs=4", "--data.replay.warmup=32", "--data.batch_size=16", "--data.length=40"])
     model = cli.model
     assert type(model).__name__ == "MyLearner" and cli.trainer.global_step == 4
     assert model.hparams.obs_shape == (9, 6, 12) and model.hparams.planes == ["time"]  # linked from the data module
@@ -369,7 +369,7 @@ def test_a_config_file_stacks_on_another(tmp_path, capsys):
 
 
 def test_the_stream_hands_the_step_its_counts_results_and_priorities(tmp_path):
-    cli = cli_fit(tmp_path, "--data.prioritized=true", steps=6)
+    cli = cli_fit(tmp_path, "--data.replay.prioritized=true", steps=6)
     data, module = cli.datamodule, cli.model
     # 32 warm-up transitions of 4 games: 8 vector steps and one for a whole window, then 2 per gradient
     # step; the learner counts them

@@ -103,7 +103,7 @@ def short_fit(tmp_path, config: str, *extra: str, steps: int = 4) -> MARLCLI:
         f"--trainer.max_steps={steps}", "--trainer.enable_progress_bar=false",
         f"--trainer.logger={logger}", f"--trainer.default_root_dir={tmp_path}",
         "--trainer.callbacks=[{class_path: marl_lightning.checkpointing.RunCheckpoint, init_args: {save_last: true}}]",
-        "--data.num_envs=4", "--data.warmup=16", "--data.batch_size=8", *extra])
+        "--data.num_envs=4", "--data.replay.warmup=16", "--data.batch_size=8", *extra])
 
 
 def test_a_resume_continues_its_own_run_and_its_wandb_run(tmp_path):
@@ -117,7 +117,7 @@ def test_a_resume_continues_its_own_run_and_its_wandb_run(tmp_path):
     assert wandb_ids[0] == wandb_ids[1] == f"{qmix.trainer.loggers[1].version}\n"  # the same wandb run goes on
     assert vdn.trainer.loggers[1].version != qmix.trainer.loggers[1].version
     init = resumed.trainer.loggers[1]._wandb_init
-    assert init["group"] == "qmix__tinyMaze__random data.batch_size=8 data.num_envs=4 data.warmup=16 model.lr=0.002"
+    assert init["group"] == "qmix__tinyMaze__random data.batch_size=8 data.num_envs=4 data.replay.warmup=16 model.lr=0.002"
     assert init["resume"] == "allow"
     assert "model.lr=0.002" in init["tags"] and "trainer.max_steps=6" in init["tags"]
     hparams = (first / "version_0" / "hparams.yaml").read_text()
@@ -168,7 +168,7 @@ def test_a_run_keeps_its_best_checkpoint_and_a_run_folder_plays_it(tmp_path, mon
         "--trainer.callbacks=[{class_path: marl_lightning.EvaluationCallback, init_args: {games: 4, every_n_steps: 10, final_games: 0}},"
         " {class_path: marl_lightning.checkpointing.RunCheckpoint, init_args: {monitor: eval/win_rate, mode: max, save_last: true,"
         " every_n_train_steps: 10}}]",
-        "--data.num_envs=4", "--data.warmup=16", "--data.batch_size=8",
+        "--data.num_envs=4", "--data.replay.warmup=16", "--data.batch_size=8",
     ])
     run = tmp_path / "qmix__tinyMaze__random__0"
     best = run / "version_0" / "checkpoints" / BEST
@@ -193,7 +193,7 @@ def test_a_run_that_ends_between_two_saves_writes_its_last_checkpoint(tmp_path):
         "fit", "--config", str(ROOT / "configs" / "algo" / "qmix.yaml"), "--trainer.max_steps=15", "--trainer.enable_progress_bar=false",
         "--trainer.logger=false", f"--trainer.default_root_dir={tmp_path}",
         "--trainer.callbacks=[{class_path: marl_lightning.checkpointing.RunCheckpoint, init_args: {save_last: true, "
-        "every_n_train_steps: 10}}]", "--data.num_envs=4", "--data.warmup=16", "--data.batch_size=8",
+        "every_n_train_steps: 10}}]", "--data.num_envs=4", "--data.replay.warmup=16", "--data.batch_size=8",
     ])
     last = next(tmp_path.glob("**/last.ckpt"))
     assert torch.load(last, weights_only=True, map_location="cpu")["global_step"] == 15
@@ -223,3 +223,39 @@ def test_plot_draws_a_recipes_seeds_as_a_mean_with_a_band(tmp_path):
     assert plot_main([*map(str, runs), "--out", str(tmp_path / "c.png")]).is_file()
     with pytest.raises(SystemExit):  # one label per curve: two recipes here
         plot_main([*map(str, runs), "--labels", "a", "b", "c", "--out", str(tmp_path / "d.png")])
+
+
+def test_data_settings_come_in_groups_and_an_older_flat_name_is_refused_naming_its_new_place(tmp_path):
+    """`data.replay.n_step`, not `data.n_step`: a command line or config file with an older flat name is told where the
+    setting went; an older checkpoint's flat settings are read into their groups (a resume still compares them)."""
+    from marl_lightning.data.settings import grouped
+
+    with pytest.raises(ValueError, match=r"data\.n_step -> data\.replay\.n_step; data\.demo_flip -> data\.demonstrations\.flip"):
+        MARLCLI(datamodule_class=CaptureDataModule, run=False, save_config_callback=None,
+                args=["--data.n_step=3", "--data.demo_flip=0.5", "--trainer.logger=false"])
+    config = tmp_path / "old.yaml"
+    config.write_text("data:\n  demonstrations: demos/search.pt\n  zero_sum: true\n")
+    with pytest.raises(ValueError, match=r"data\.demonstrations -> data\.demonstrations\.file; data\.zero_sum -> data\.rewards\.zero_sum"):
+        MARLCLI(datamodule_class=CaptureDataModule, run=False, save_config_callback=None,
+                args=["--config", str(config), "--trainer.logger=false"])
+    old = {"layouts": "tinyMaze", "n_step": 3, "buffer_size": 1000, "demonstrations": "d.pt", "demo_share": 0.25,
+           "rollout_length": 8, "zero_sum": True}
+    assert grouped(old) == {"layouts": "tinyMaze", "replay": {"n_step": 3, "buffer_size": 1000}, "rollout": {"length": 8},
+                            "demonstrations": {"file": "d.pt", "share": 0.25}, "rewards": {"zero_sum": True}}
+    now = {"layouts": ["tinyMaze"], "replay": {"n_step": 5, "buffer_size": 1000, "warmup": 10}}
+    assert changed_settings({"data": old}, {"data": now}, FIXED) == ["data.replay.n_step (checkpoint: 3, now: 5)"]
+
+
+def test_a_run_folder_with_two_versions_plays_the_newest_best_checkpoint(tmp_path):
+    """A resumed run logs into `version_1`: the run folder plays that version's `best.ckpt`, the newest, not the first."""
+    import os
+
+    run = tmp_path / "qmix__tinyMaze__random__0"
+    for version, mtime in (("version_0", 1_000_000), ("version_1", 2_000_000)):
+        best = run / version / "checkpoints" / BEST
+        best.parent.mkdir(parents=True)
+        best.write_bytes(b"")
+        os.utime(best, (mtime, mtime))
+    assert run_checkpoint(run) == run / "version_1" / "checkpoints" / BEST
+    os.utime(run / "version_0" / "checkpoints" / BEST, (3_000_000, 3_000_000))  # newer by time, whatever its name
+    assert run_checkpoint(run) == run / "version_0" / "checkpoints" / BEST

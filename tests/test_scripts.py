@@ -38,7 +38,7 @@ def test_env_benchmark_prints_steps_per_sec_last():
 def test_the_run_profile_accounts_for_a_runs_time_by_component():
     out = subprocess.run(
         [sys.executable, "benchmarks/run_profile.py", "--config", "configs/algo/qmix.yaml", "--steps", "4",
-         "--data.warmup=128", "--data.num_envs=8", "--data.batch_size=8"],
+         "--data.replay.warmup=128", "--data.num_envs=8", "--data.batch_size=8"],
         cwd=ROOT, capture_output=True, text=True, check=True,
     ).stdout
     rows = {line[:44].strip(): line[44:].split() for line in out.splitlines() if line[:44].strip()}

@@ -176,19 +176,19 @@ def test_a_game_won_has_no_potential_whatever_the_time_limit():
 
 
 def test_the_replay_ratio_sets_how_much_is_collected():
-    data = CaptureDataModule(num_envs=8, batch_size=16, sequence_length=2, replay_ratio=4.0, warmup=0)
+    data = CaptureDataModule(num_envs=8, batch_size=16, replay={"sequence_length": 2, "replay_ratio": 4.0, "warmup": 0})
     data.buffer = type("Full", (), {"__len__": lambda self: 10**6})()
     # 16 windows of 2 trained steps a gradient step = 32 transitions; 8 collected per vector step; ratio 4: one vector step
     assert [data.steps_to_collect() for _ in range(3)] == [1, 1, 1]
-    data = CaptureDataModule(num_envs=8, batch_size=16, replay_ratio=4.0, warmup=0)
+    data = CaptureDataModule(num_envs=8, batch_size=16, replay={"replay_ratio": 4.0, "warmup": 0})
     data.buffer = type("Full", (), {"__len__": lambda self: 10**6})()
     assert [data.steps_to_collect() for _ in range(4)] == [0, 1, 0, 1]  # half a vector step each: carried over
 
 
 def test_clock_observing_data_treats_the_limit_as_terminal():
-    assert CaptureDataModule(planes=["time"]).limit_is_terminal
-    assert not CaptureDataModule(planes=["score"]).limit_is_terminal
-    assert not CaptureDataModule(planes=["time"], limit_is_terminal=False).limit_is_terminal
+    assert CaptureDataModule(planes=["time"]).rewards.limit_is_terminal
+    assert not CaptureDataModule(planes=["score"]).rewards.limit_is_terminal
+    assert not CaptureDataModule(planes=["time"], rewards={"limit_is_terminal": False}).rewards.limit_is_terminal
     assert CaptureDataModule(planes=["time", "score"]).obs_shape == (11, 6, 12)
 
 

@@ -32,7 +32,7 @@ def fit(tmp_path: Path, *extra: str, config: str = "qmix.yaml", steps: int = 30)
         "--trainer.callbacks=[{class_path: marl_lightning.EvaluationCallback, init_args: {games: 4, every_n_steps: 10, final_games: 4}},"
         f" {{class_path: lightning.pytorch.callbacks.ModelCheckpoint, init_args: {{dirpath: '{tmp_path / 'ckpt'}',"
         " monitor: eval/win_rate, mode: max, save_last: true, every_n_train_steps: 10}}]",
-        "--data.num_envs=8", "--data.warmup=64", "--data.batch_size=16", "--data.length=50",
+        "--data.num_envs=8", "--data.replay.warmup=64", "--data.batch_size=16", "--data.length=50",
         *extra,
     ]
     return MARLCLI(datamodule_class=CaptureDataModule, args=args, save_config_kwargs={"overwrite": True})  # the config's learner
@@ -76,7 +76,7 @@ def test_the_selected_team_is_evaluated_on_held_out_games_at_the_end(tmp_path, c
 
 
 def test_checkpoint_holds_everything_a_resume_needs(tmp_path):
-    fit(tmp_path, "--data.save_buffer=true", steps=20)
+    fit(tmp_path, "--data.replay.save_buffer=true", steps=20)
     ckpt = torch.load(tmp_path / "ckpt" / "last.ckpt", weights_only=True)
     keys = ckpt["state_dict"].keys()
     assert any(k.startswith("target_agents.") for k in keys) and any(k.startswith("target_mixer.") for k in keys)
@@ -129,10 +129,10 @@ def state_of(cli: MARLCLI) -> dict[str, torch.Tensor]:
 @pytest.mark.parametrize("config, extra", [
     ("qmix.yaml", ()),
     # priorities; a mixture of opponents, one with memory; observation planes, 3-step targets and shaping
-    ("qmix.yaml", ("--data.prioritized=true", "--data.opponent={random: 0.5, heuristic: 0.5}", "--data.planes=[time, score]",
-                   "--data.n_step=3", "--data.potential_shaping=1.0")),
+    ("qmix.yaml", ("--data.replay.prioritized=true", "--data.opponent={random: 0.5, heuristic: 0.5}", "--data.planes=[time, score]",
+                   "--data.replay.n_step=3", "--data.rewards.potential_shaping=1.0")),
     ("qmix_rnn.yaml", ()),
-    ("mappo.yaml", ("--data.rollout_length=8", "--data.minibatches=4", "--data.epochs=2")),  # 8 steps a rollout: resumed mid-update
+    ("mappo.yaml", ("--data.rollout.length=8", "--data.rollout.minibatches=4", "--data.rollout.epochs=2")),  # 8 steps a rollout: resumed mid-update
     # a curriculum whose stages end before and after the checkpoint (about 400 environment steps at step 20), the
     # first on its own layout, with a self-play league whose pool plays from step 5 on (the resume checks that both
     # settings are the checkpoint's)
@@ -143,10 +143,10 @@ def state_of(cli: MARLCLI) -> dict[str, torch.Tensor]:
 ])
 def test_resume_is_bit_exact(tmp_path, config, extra):
     """20 steps, then a resume to 30, ends where 30 steps in one go end, to the bit."""
-    fit(tmp_path / "first", "--data.save_buffer=true", *extra, config=config, steps=20)
-    resumed = fit(tmp_path / "resumed", "--data.save_buffer=true", *extra,
+    fit(tmp_path / "first", "--data.replay.save_buffer=true", *extra, config=config, steps=20)
+    resumed = fit(tmp_path / "resumed", "--data.replay.save_buffer=true", *extra,
                   f"--ckpt_path={tmp_path / 'first' / 'ckpt' / 'last.ckpt'}", config=config, steps=30)
-    straight = fit(tmp_path / "straight", "--data.save_buffer=true", *extra, config=config, steps=30)
+    straight = fit(tmp_path / "straight", "--data.replay.save_buffer=true", *extra, config=config, steps=30)
     a, b = state_of(resumed), state_of(straight)
     assert a.keys() == b.keys()
     different = [k for k in a if not torch.equal(a[k], b[k])]
@@ -249,7 +249,7 @@ def ddp_fit(tmp_path: Path, steps: int, *extra: str) -> subprocess.CompletedProc
     return run_to_the_end(
         [sys.executable, str(ROOT / "train.py"), "fit", "--config", str(ROOT / "configs" / "algo" / "qmix.yaml"),
          "--trainer.strategy=ddp", "--trainer.devices=2", "--trainer.accelerator=cpu", f"--trainer.max_steps={steps}",
-         "--trainer.enable_progress_bar=false", "--data.warmup=64", "--data.num_envs=4", "--data.length=20",
+         "--trainer.enable_progress_bar=false", "--data.replay.warmup=64", "--data.num_envs=4", "--data.length=20",
          f"--trainer.logger=[{{class_path: lightning.pytorch.loggers.CSVLogger, init_args: {{save_dir: '{tmp_path}'}}}}]",
          f"--trainer.callbacks=[{{class_path: lightning.pytorch.callbacks.ModelCheckpoint, init_args: {{dirpath: '{tmp_path / 'ck'}', save_last: true}}}},"
          f" {{class_path: ddp_probe.RankSnapshot, init_args: {{out: '{tmp_path}'}}}}]", *extra],
@@ -286,7 +286,7 @@ def test_ddp_with_the_shipped_loggers_and_callbacks_ends(tmp_path):
     `trainer.log_dir`, which broadcasts, and the run never ended)."""
     out = run_to_the_end([sys.executable, str(ROOT / "train.py"), "fit", "--config", str(ROOT / "configs" / "algo" / "qmix.yaml"),
                           "--trainer.strategy=ddp", "--trainer.devices=2", "--trainer.accelerator=cpu", "--trainer.max_steps=20",
-                          "--trainer.enable_progress_bar=false", "--data.num_envs=8", "--data.warmup=64", "--data.batch_size=16"],
+                          "--trainer.enable_progress_bar=false", "--data.num_envs=8", "--data.replay.warmup=64", "--data.batch_size=16"],
                          cwd=tmp_path, timeout=600)  # base.yaml's CSV and wandb loggers, evaluation and checkpoints
     assert out.returncode == 0, out.stdout[-3000:]
     assert "Starting with 2 processes" in out.stdout and "held-out evaluation" in out.stdout
@@ -336,7 +336,7 @@ def test_ckpt_path_last_finds_the_previous_run_and_overwrites_nothing(tmp_path):
         "--trainer.enable_progress_bar=false",
         f"--trainer.logger=[{{class_path: lightning.pytorch.loggers.CSVLogger, init_args: {{save_dir: '{tmp_path}', name: run}}}}]",
         "--trainer.callbacks=[{class_path: lightning.pytorch.callbacks.ModelCheckpoint, init_args: {save_last: true}}]",
-        "--data.num_envs=4", "--data.warmup=16", "--data.batch_size=8",
+        "--data.num_envs=4", "--data.replay.warmup=16", "--data.batch_size=8",
     ]
     MARLCLI(ValueDecompositionModule, CaptureDataModule, args=args(6))
     first = tmp_path / "run" / "version_0" / "checkpoints" / "last.ckpt"
@@ -356,7 +356,7 @@ def test_print_config_shows_every_setting(capsys):
 
 
 @pytest.mark.parametrize("override", [
-    "--data.prioritized=true",
+    "--data.replay.prioritized=true",
     "--data.layouts=[tinyMaze, smallMaze]",  # padded to 9 x 16
     "--model.network.init_args.shared=false",
     "--model.target_update=hard",

@@ -3,7 +3,7 @@ batches (`streams`, each a `batch.TrainingBatch`)."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Mapping, Sequence
 
 import lightning as L
@@ -23,13 +23,13 @@ from gymPacMan.vec_env import RANDOM_LAYOUT_SHAPE, resolve_layouts
 from ..entrants import make_entrant
 from ..learners.spec import LearnerSpec
 from .curriculum import Curriculum, CurriculumConfig
-from .demo_files import RewardSettings
-from .demonstrations import DaggerConfig, DemoSource, GameSettings
+from .demonstrations import DemoSource, GameSettings
 from .league import League, LeagueConfig
 from .onpolicy import RolloutBuffer
 from .replay import ReplayBuffer
 from .rewards import RewardShaper
 from .rollout import Collector
+from .settings import DemonstrationsConfig, ReplayConfig, RewardSettings, RolloutConfig, make_group
 from .streams import ImitationStream, OnPolicyStream, ReplayStream, Stream, as_is
 
 
@@ -59,9 +59,10 @@ def training_layouts(layouts: str | Sequence[str] | Mapping[str, float]) -> tupl
 class CaptureDataModule(L.LightningDataModule):
     """Environments, rewards and replay for training the blue team.
 
-    `curriculum`, `league` and `dagger` are typed settings (dataclasses), which the command line and config files
-    are checked against; from Python they may also be given as mappings of their fields, converted (and checked)
-    the same way.
+    The games' own settings are arguments of their own; the rest come in typed groups (`data.settings`: `rewards`,
+    `replay`, `rollout`, `demonstrations`; and `curriculum`, `league`), which the command line and config files are
+    checked against (`--data.replay.n_step=3`, `data.replay: {n_step: 3}`); from Python a group may also be given as a
+    mapping of its fields, converted (and checked) the same way.
 
     Args:
         layouts: training layouts (names, paths, ranges of generated mazes such as `contest_1..50`, or the
@@ -73,79 +74,40 @@ class CaptureDataModule(L.LightningDataModule):
             contest team file, a checkpoint), or `{entrant: weight}`: each game's drawn from those when
             it starts (`agents.MixtureTeam`).
         length: time limit of a game.
-        reward_for_legal_action: the course's bonus for a legal move (with action masks every move is
-            legal, so it only adds a constant; our recipes turn it off).
-        defence_reward: the course's reward for sending an invading Pacman home.
-        planes: extra observation planes after the course's 8 channels: `time`, `score`, `carrying`,
-            `scared` (`gymPacMan.planes`), for the agents and so for the mixer's state.
-        limit_is_terminal: a game cut by the time limit ends for the learner (no bootstrapping); `None`
-            (the default): exactly when the agents observe the clock (`time` in `planes`).
-        zero_sum: learn on blue's team reward minus red's.
-        potential_shaping: scale of potential-based shaping on maze distances (0: off; `data.rewards`).
-        value_shaping: scale of potential-based shaping on the game's value as the search team scores it,
-            `score + (food carried - food the opponents carry) / 2` (0: off; zero-sum by construction).
-        gamma: the learner's discount (linked from the model), for the shaping term.
-        buffer_size: frames kept (about one per transition).
-        prioritized: prioritized replay of windows (with `alpha`, `beta`).
-        alpha: prioritization exponent of the TD errors (0: uniform).
-        beta: importance-sampling correction exponent (1: full correction).
-        batch_size: windows per gradient step.
-        sequence_length: steps of each window the learner trains on (1: single transitions).
-        burn_in: steps before those that only warm a recurrent state up (no loss).
-        n_step: steps of look-ahead for n-step targets (1: one-step TD); a window holds
-            `burn_in + sequence_length + n_step - 1` steps.
-        warmup: transitions collected before learning starts.
-        rollout_length: for an on-policy learner (MAPPO): vector steps of every game collected per update
-            (linked into the model, as `n_step` is).
-        epochs: for an on-policy learner: shuffled passes over each rollout (linked into the model).
-        minibatches: for an on-policy learner: parts of a pass, a gradient step each (linked into the model).
-        replay_ratio: transitions trained on per transition collected (`batch_size * sequence_length`
-            per gradient step); collection follows it (fractions carried over). `None`: `steps_per_update`.
-        steps_per_update: vector steps collected per gradient step (`num_envs` transitions each), when
-            `replay_ratio` is `None`.
+        planes: extra observation planes after the course's 8 channels (`gymPacMan.planes`: `time`, `score`,
+            the maze's distance fields, ...), for the agents and so for the mixer's state.
         seed: environment seed (each DDP rank adds its rank); `None` (the default): the run's `seed_everything`
             (`marl fit` sets it, so a seed is given once), or 0 where no run sets it.
+        batch_size: windows (or demonstrations' steps) per gradient step.
+        rewards: how rewards are made (`settings.RewardSettings`: the course's switches, zero-sum, shaping, gamma).
+        replay: a replay learner's memory and collection (`settings.ReplayConfig`: buffer size, prioritized,
+            windows, n-step, warm-up, replay ratio).
+        rollout: an on-policy learner's rollouts (`settings.RolloutConfig`: length, epochs, minibatches).
+        demonstrations: a teacher's games to learn from (`settings.DemonstrationsConfig`: file, share, DAgger,
+            flip).
         curriculum: stages of opponents (and layouts) the games move through on win-rate or step gates
             (`data.curriculum`; `data.curriculum.CurriculumConfig`: `{stages, keep_earlier}`, each stage a
             `StageConfig`: `{opponents, layouts, until_win_rate, until_env_steps}`); it replaces `opponent`.
         league: a self-play league, frozen snapshots of the learner playing `share` of the games (`data.league`;
             `data.league.LeagueConfig`: `{every_n_steps, pool_size, share, sampling, pfsp_power}`).
-        demonstrations: a file of a teacher's games (`marl demos`, recorded with this run's
-            reward settings): what `ImitationModule` clones, and what a replay learner draws `demo_share` of
-            each batch from (DQfD: `model.demo_margin`).
-        demo_share: the share of each replay batch drawn from the demonstrations (0: none).
-        dagger: DAgger rounds for imitation (`data.demonstrations.DaggerConfig`: `{teacher, every_n_steps,
-            steps, beta, beta_decay, num_envs, capacity}`): the learner plays, the teacher labels.
-        value_batch_size: windows of demonstrations a step for an imitation learner's critic.
-        demo_flip: the share of demonstration windows drawn turned north to south, with their moves and masks
-            (data augmentation by a symmetry of the rules on every map: `gymPacMan.views.flip_north_south`; 0.5
-            doubles the states a clone sees; 0: none).
-        save_buffer: keep the replay buffer in checkpoints (large), for an exact resume.
-        replay_device: where the replay buffer (or an on-policy learner's rollout) lives and is sampled:
-            `"auto"` (the default), the trainer's device (a GPU's memory, so a batch never crosses to
+        replay_device: where the replay buffer (or an on-policy learner's rollout, or the demonstrations) lives and
+            is sampled: `"auto"` (the default), the trainer's device (a GPU's memory, so a batch never crosses to
             it); or `"cpu"`, `"cuda"`, ...
     """
 
     # settings a resumed run cannot change: the games and opponents whose state the checkpoint holds, the replay
     # buffer's layout, the observations the weights fit, and the seed the run is named by (`runs.check_resumable`)
-    FIXED_SETTINGS = ("layouts", "num_envs", "opponent", "curriculum", "league", "planes", "length", "seed", "buffer_size",
-                      "prioritized", "sequence_length", "burn_in", "n_step")
+    FIXED_SETTINGS = ("layouts", "num_envs", "opponent", "curriculum", "league", "planes", "length", "seed", "replay.buffer_size",
+                      "replay.prioritized", "replay.sequence_length", "replay.burn_in", "replay.n_step")
 
-    def __init__(self, layouts: str | Sequence[str] | dict[str, float] = "tinyMaze", num_envs: int = 32, opponent: str | dict[str, float] = "random",
-                 length: int = 300, reward_for_legal_action: bool = True, defence_reward: bool = True,
-                 planes: Sequence[str] = (), limit_is_terminal: bool | None = None, zero_sum: bool = False,
-                 potential_shaping: float = 0.0, value_shaping: float = 0.0, gamma: float = 0.99, buffer_size: int = 50_000,
-                 prioritized: bool = False, alpha: float = 0.6, beta: float = 0.4, batch_size: int = 128,
-                 sequence_length: int = 1, burn_in: int = 0, n_step: int = 1, warmup: int = 2_000,
-                 rollout_length: int = 32, epochs: int = 4, minibatches: int = 4,
-                 replay_ratio: float | None = None, steps_per_update: int = 2, seed: int | None = None, save_buffer: bool = False,
-                 curriculum: CurriculumConfig | None = None, league: LeagueConfig | None = None, replay_device: str = "auto",
-                 demonstrations: str | None = None, demo_share: float = 0.0, dagger: DaggerConfig | None = None,
-                 value_batch_size: int = 64, demo_flip: float = 0.0):
+    def __init__(self, layouts: str | Sequence[str] | dict[str, float] = "tinyMaze", num_envs: int = 32,
+                 opponent: str | dict[str, float] = "random", length: int = 300, planes: Sequence[str] = (),
+                 seed: int | None = None, batch_size: int = 128, rewards: RewardSettings = RewardSettings(),
+                 replay: ReplayConfig = ReplayConfig(), rollout: RolloutConfig = RolloutConfig(),
+                 demonstrations: DemonstrationsConfig = DemonstrationsConfig(), curriculum: CurriculumConfig | None = None,
+                 league: LeagueConfig | None = None, replay_device: str = "auto"):
         super().__init__()
         self.save_hyperparameters(logger=False)  # the loggers get the whole config once (cli.LoggedConfigCallback)
-        if sequence_length < 1 or burn_in < 0 or n_step < 1:
-            raise ValueError(f"need sequence_length >= 1, burn_in >= 0, n_step >= 1; got {sequence_length}, {burn_in}, {n_step}")
         self.layouts, self.layout_weights = training_layouts(layouts)
         resolved = resolve_layouts(self.layouts)  # fails early, naming a bad layout
         sizes = [RANDOM_LAYOUT_SHAPE if isinstance(l, str) else (l.height, l.width) for l in resolved]
@@ -153,9 +115,15 @@ class CaptureDataModule(L.LightningDataModule):
         self.planes = list(check_planes(planes))  # a list, as in the saved hyperparameters (the model gets it linked)
         self.obs_shape = (num_channels(self.planes), *self.grid_shape)  # (C, H, W) of an agent's observation, linked into the model
         self.n_agents = 2
-        self.num_envs, self.opponent, self.length = num_envs, opponent, length
+        self.num_envs, self.opponent, self.length, self.batch_size = num_envs, opponent, length, batch_size
         # typed settings (a mapping from Python is converted); the hyperparameters keep them as plain dicts, so
         # that checkpoints load with weights_only=True and a resume compares them (`runs.check_resumable`)
+        rewards, self.replay, self.rollout, self.demo_settings = (
+            make_group(name, value) for name, value in
+            (("rewards", rewards), ("replay", replay), ("rollout", rollout), ("demonstrations", demonstrations)))
+        for name, value in (("rewards", rewards), ("replay", self.replay), ("rollout", self.rollout),
+                            ("demonstrations", self.demo_settings)):
+            self.hparams[name] = asdict(value)
         curriculum = CurriculumConfig(**curriculum) if isinstance(curriculum, Mapping) else curriculum
         league = LeagueConfig(**league) if isinstance(league, Mapping) else league
         self.hparams.curriculum = None if curriculum is None else asdict(curriculum)
@@ -168,32 +136,19 @@ class CaptureDataModule(L.LightningDataModule):
         self.league = None if league is None else League(league)
         self._pool_counts: tuple[np.ndarray, np.ndarray] | None = None  # the pool's game counts at the last update
         self.scripted = None  # the opponents that are not the league's pool (a mixture with a curriculum)
-        self.rewards = RewardConfig(legal_action=reward_for_legal_action, defence=defence_reward)
-        self.limit_is_terminal = "time" in self.planes if limit_is_terminal is None else limit_is_terminal
-        self.shaper = RewardShaper(zero_sum, potential_shaping, gamma, self.limit_is_terminal, value_shaping)
-        self.buffer_size, self.prioritized, self.alpha, self.beta = buffer_size, prioritized, alpha, beta
-        self.batch_size, self.warmup = batch_size, warmup
-        self.sequence_length, self.burn_in, self.n_step = sequence_length, burn_in, n_step
-        for name, value in (("rollout_length", rollout_length), ("epochs", epochs), ("minibatches", minibatches)):
-            if value < 1:
-                raise ValueError(f"data.{name} must be at least 1, got {value}")
-        self.rollout_length, self.epochs, self.minibatches = rollout_length, epochs, minibatches
-        self.window = burn_in + sequence_length + n_step - 1  # decision steps per sample
-        trained = batch_size * sequence_length  # transitions trained on per gradient step
-        self.vector_steps_per_update = steps_per_update if replay_ratio is None else trained / (replay_ratio * num_envs)
+        limit_is_terminal = "time" in self.planes if rewards.limit_is_terminal is None else rewards.limit_is_terminal
+        self.rewards = replace(rewards, limit_is_terminal=limit_is_terminal)  # resolved: as a demonstrations file records it
+        self.shaper = RewardShaper(rewards.zero_sum, rewards.potential_shaping, rewards.gamma, limit_is_terminal,
+                                   rewards.value_shaping)
+        # what the learners take linked (`learners.spec.LINKED_FROM_DATA`), and what the streams read
+        self.burn_in, self.n_step, self.window = self.replay.burn_in, self.replay.n_step, self.replay.window
+        self.rollout_length, self.epochs, self.minibatches = self.rollout.length, self.rollout.epochs, self.rollout.minibatches
+        trained = batch_size * self.replay.sequence_length  # transitions trained on per gradient step
+        ratio = self.replay.replay_ratio
+        self.vector_steps_per_update = self.replay.steps_per_update if ratio is None else trained / (ratio * num_envs)
         self._credit = 0.0  # fractions of a vector step owed to collection, carried over
-        self.seed, self.save_buffer = (0 if seed is None else seed), save_buffer
+        self.seed = 0 if seed is None else seed
         self.replay_device = replay_device if replay_device == "auto" else str(torch.device(replay_device))  # fails early on a bad name
-        if not 0.0 <= demo_share < 1.0 or (demo_share and demonstrations is None):
-            raise ValueError(f"data.demo_share must be in [0, 1) and needs data.demonstrations, got {demo_share} "
-                             f"with {demonstrations!r}")
-        self.demonstrations, self.demo_share, self.value_batch_size = demonstrations, demo_share, value_batch_size
-        if not 0.0 <= demo_flip <= 1.0:
-            raise ValueError(f"data.demo_flip must be in [0, 1], got {demo_flip}")
-        self.demo_flip = demo_flip
-        self.dagger = DaggerConfig(**dagger) if isinstance(dagger, Mapping) else dagger
-        if self.dagger is not None:
-            self.hparams.dagger = asdict(self.dagger)  # plain values in checkpoints (they load with weights_only=True)
         self.demos: DemoSource | None = None
         self.buffer: ReplayBuffer | None = None
         self.collector: Collector | None = None
@@ -205,7 +160,7 @@ class CaptureDataModule(L.LightningDataModule):
         self._credit += self.vector_steps_per_update
         steps = int(self._credit)
         self._credit -= steps
-        warmup = max(self.warmup - len(self.buffer), 0)
+        warmup = max(self.replay.warmup - len(self.buffer), 0)
         if warmup:
             steps += int(np.ceil(warmup / self.num_envs)) + self.window
         return steps
@@ -220,7 +175,8 @@ class CaptureDataModule(L.LightningDataModule):
             self.league.pool = MixtureTeam({}, {}, team=RED, seed=seed)  # empty until the first snapshot
             opponent = MixtureTeam({"opponents": self.scripted, "league": self.league.pool}, {"opponents": 1.0, "league": 0.0},
                                    team=RED, seed=seed)
-        env = VecCaptureEnv(self.layouts, self.num_envs, opponent, length=self.length, rewards=self.rewards, seed=seed,
+        env = VecCaptureEnv(self.layouts, self.num_envs, opponent, length=self.length, seed=seed,
+                            rewards=RewardConfig(legal_action=self.rewards.reward_for_legal_action, defence=self.rewards.defence_reward),
                             planes=self.planes, encoded=True)
         env.layout_weights = self.layout_weights
         if self.curriculum is not None:
@@ -233,11 +189,12 @@ class CaptureDataModule(L.LightningDataModule):
             self.buffer = RolloutBuffer(self.num_envs, self.epochs, self.minibatches, device=self._replay_device(),
                                         generator=torch.Generator().manual_seed(2 * seed))
         else:
-            self.buffer = ReplayBuffer(self.buffer_size, self.num_envs, self.prioritized, self.alpha, self.beta,
+            replay = self.replay
+            self.buffer = ReplayBuffer(replay.buffer_size, self.num_envs, replay.prioritized, replay.alpha, replay.beta,
                                        device=self._replay_device(), generator=torch.Generator().manual_seed(2 * seed))
-        self.collector = Collector(env, self.buffer, self.shaper, self.limit_is_terminal,
+        self.collector = Collector(env, self.buffer, self.shaper, self.rewards.limit_is_terminal,
                                    generator=torch.Generator().manual_seed(2 * seed + 1))
-        if self.demonstrations is not None or self.dagger is not None or stream.demonstrations:
+        if self.demo_settings.wanted or stream.demonstrations:
             self.demos = self.demo_source(seed, spec.uses_rewards)
         if self._pending_state is not None:
             self._restore(self._pending_state)
@@ -245,7 +202,7 @@ class CaptureDataModule(L.LightningDataModule):
 
     def sample_replay(self) -> TensorDict:
         """A batch of windows from replay, `demo_share` of them from the demonstrations (flagged `demo`)."""
-        demo = int(round(self.batch_size * self.demo_share))
+        demo = int(round(self.batch_size * self.demo_settings.share))
         sample = self.buffer.sample(self.batch_size - demo, self.window)
         sample["demo"] = torch.zeros(sample.batch_size[0], dtype=torch.bool, device=sample.device)
         if not demo:
@@ -256,15 +213,10 @@ class CaptureDataModule(L.LightningDataModule):
         return torch.cat([sample, demos.select(*sample.keys())], dim=0)
 
     def demo_source(self, seed: int, uses_rewards: bool) -> DemoSource:
-        """The run's demonstrations (`data.demonstrations`, `data.dagger`), as its games, rewards and planes make them."""
+        """The run's demonstrations (`data.demonstrations`: a file, DAgger rounds), as its games, rewards and planes make them."""
         games = GameSettings(self.layouts, self.layout_weights, self.opponent, self.length, self.grid_shape, tuple(self.planes))
-        return DemoSource(self.demonstrations, self.dagger, self._replay_device(), seed, self.reward_settings(), uses_rewards,
-                          games, self.demo_flip)
-
-    def reward_settings(self) -> RewardSettings:
-        """How this run makes its rewards, as a demonstrations file records them (they must agree to learn from them)."""
-        return RewardSettings(self.rewards.legal_action, self.rewards.defence, self.shaper.zero_sum, self.shaper.scale,
-                              self.shaper.value_scale, self.shaper.gamma, self.limit_is_terminal)
+        demos = self.demo_settings
+        return DemoSource(demos.file, demos.dagger, self._replay_device(), seed, self.rewards, uses_rewards, games, demos.flip)
 
     def train_dataloader(self) -> DataLoader:
         return DataLoader(self._stream_class()(self), batch_size=None, num_workers=0, collate_fn=as_is)
@@ -331,7 +283,7 @@ class CaptureDataModule(L.LightningDataModule):
             local["league"] = self.league.state_dict()
         if self.demos is not None:
             local["demos"] = self.demos.state_dict()
-        if self.save_buffer or isinstance(self.buffer, RolloutBuffer):  # a rollout is small, and needed to resume an update
+        if self.replay.save_buffer or isinstance(self.buffer, RolloutBuffer):  # a rollout is small, and needed to resume an update
             local["buffer"] = self.buffer.state_dict()
         else:
             local["buffer_generator"] = self.buffer.generator.get_state()

@@ -11,23 +11,10 @@ import torch
 
 from ..checkpoint_files import load_failure
 from .replay import ReplayBuffer
+from .settings import RewardSettings
 
 FORMAT = "marl-lightning demonstrations"
 VERSION = 1
-
-
-@dataclass
-class RewardSettings:
-    """How the stored rewards are made: the course's switches and the learner's shaping (`data.rewards`).
-    A training run reading the demonstrations must shape its own rewards the same way (it checks)."""
-
-    reward_for_legal_action: bool = True
-    defence_reward: bool = True
-    zero_sum: bool = False
-    potential_shaping: float = 0.0
-    value_shaping: float = 0.0
-    gamma: float = 0.99
-    limit_is_terminal: bool = False
 
 
 @dataclass

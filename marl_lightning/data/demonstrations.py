@@ -2,7 +2,7 @@
 add the teacher's labels of the states the learner visits, and batches drawn from them.
 
 - Imitation (`learners.ImitationModule`) learns from these batches alone (`streams.ImitationStream`).
-- A replay learner given `data.demonstrations` and `data.demo_share` draws that share of every batch from
+- A replay learner given `data.demonstrations` and `data.demonstrations.share` draws that share of every batch from
   them, beside its own experience (DQfD, Hester et al., 2018: its large-margin loss applies to those
   windows, flagged `demo` in the sample).
 
@@ -19,55 +19,16 @@ from tensordict import TensorDict
 
 from agents import PolicyTeam
 from agents.contest_view import ContestViewTeam
-from gymPacMan.vec_env import TURNS
 from gymPacMan.views import FLIP_ACTIONS as _FLIP
 
 from ..policy import pad_to
 from ..recording import DemoRecorder
 from . import compact
-from .demo_files import RewardSettings, demo_buffer, load
+from .demo_files import demo_buffer, load
+from .settings import DaggerConfig, RewardSettings
 from .replay import ReplayBuffer
 
 FLIP_ACTIONS = torch.from_numpy(_FLIP)  # action a of a window turned north to south
-VIEWS = ("full", "contest")  # what a DAgger learner sees: every agent; the contest's view
-
-
-@dataclass
-class DaggerConfig:
-    """DAgger rounds (Ross et al., 2011): every `every_n_steps` gradient steps (and before the first, when
-    there are no recorded demonstrations), the learner plays `steps` environment steps against the
-    training opponents, half as blue and half as red; the `teacher` labels every state its team is in,
-    and the labels join the data (kept up to `capacity` steps, the oldest dropped first). In round k the
-    teacher moves instead of the learner with probability `beta * beta_decay ** k` (DAgger's mixture;
-    0: always the learner). `view`: what the learner sees, and what its frames store: `full` (every agent) or
-    `contest` (the contest's view: opponents out of sight where a Bayes filter of the noisy distances finds them
-    most likely, `agents.contest_view`); the teacher labels from the full state either way (a privileged
-    teacher: the clone learns to act from what it will see in the contest). `turns`: the game the rounds are
-    played in, `simultaneous` (the course's) or `contest` (turn by turn: a frame at each of the team's agents'
-    turns, `marl_lightning.recording.DemoRecorder`).
-
-    In YAML: `data.dagger: {teacher: search, every_n_steps: 2000, steps: 20000}`."""
-
-    teacher: str | list[str] = "heuristic"
-    every_n_steps: int = 2000
-    steps: int = 20_000
-    beta: float = 0.5
-    beta_decay: float = 0.5
-    num_envs: int = 64
-    capacity: int = 1_000_000
-    view: str = "full"
-    turns: str = "simultaneous"
-
-    def __post_init__(self) -> None:
-        if self.view not in VIEWS:
-            raise ValueError(f"data.dagger.view must be one of {VIEWS}, got {self.view!r}")
-        if self.turns not in TURNS:
-            raise ValueError(f"data.dagger.turns must be one of {TURNS}, got {self.turns!r}")
-        if self.every_n_steps < 1 or self.steps < 1 or self.num_envs < 2 or self.num_envs % 2 or self.capacity < self.steps:
-            raise ValueError(f"data.dagger needs every_n_steps >= 1, steps >= 1, an even num_envs >= 2 and capacity >= steps; "
-                             f"got {self}")
-        if not 0.0 <= self.beta <= 1.0 or not 0.0 <= self.beta_decay <= 1.0:
-            raise ValueError(f"data.dagger's beta and beta_decay must be in [0, 1], got {self.beta} and {self.beta_decay}")
 
 
 @dataclass(frozen=True)
@@ -91,12 +52,12 @@ class DemoSource:
         dagger: DAgger rounds, or None.
         device: where the buffers live.
         seed: seeds the draws and the DAgger games.
-        rewards: how the run makes its rewards (`data.demo_files.RewardSettings`).
+        rewards: how the run makes its rewards (`data.settings.RewardSettings`).
         uses_rewards: the learner learns from the stored rewards (a replay learner does, imitation does not), so
             they must have been made as this run makes its own.
         games: the run's games (`layouts`, `layout_weights`, `opponent`, `length`, `grid_shape`, `planes`): where
             DAgger rounds play, and the grid and planes of the observations a batch is made of.
-        flip: the share of windows drawn turned north to south (`data.demo_flip`).
+        flip: the share of windows drawn turned north to south (`data.demonstrations.flip`).
     """
 
     def __init__(self, path: str | None, dagger: DaggerConfig | None, device: torch.device, seed: int, rewards: RewardSettings,
@@ -126,7 +87,7 @@ class DemoSource:
                                             torch.Generator().manual_seed(3 * seed + 3)))
             self.grid_shapes.append(self.recorder.env.grid_shape)
         if not self.buffers:
-            raise ValueError("learning from demonstrations needs data.demonstrations (a file) or data.dagger (rounds)")
+            raise ValueError("learning from demonstrations needs data.demonstrations (a file) or data.demonstrations.dagger (rounds)")
 
     def __len__(self) -> int:
         return sum(len(b) for b in self.buffers)
@@ -167,7 +128,7 @@ class DemoSource:
             if k:
                 part = buffer.sample(k, steps)
                 games = part["game"] if observed is None else part["game"][:, :observed]  # (k, frames) compact states
-                flip = self._flips(k)  # (k,) windows seen turned north to south (`data.demo_flip`)
+                flip = self._flips(k)  # (k,) windows seen turned north to south (`data.demonstrations.flip`)
                 frames = flip[:, None].expand(games.batch_size).numpy() if flip is not None else None
                 obs = compact.observe(games, grid, self.games.planes, self.games.length, frames)  # (k, frames, A, C, h, w)
                 part = part.exclude("game")
@@ -181,7 +142,7 @@ class DemoSource:
         return torch.cat(parts, dim=0)
 
     def _flips(self, k: int) -> torch.Tensor | None:
-        """`(k,)` bool: which of `k` windows are drawn flipped (`None` without `data.demo_flip`: no draw is made)."""
+        """`(k,)` bool: which of `k` windows are drawn flipped (`None` without `data.demonstrations.flip`: no draw is made)."""
         if not self.flip:
             return None
         return torch.rand(k, generator=self.generator) < self.flip

@@ -33,8 +33,8 @@ class Stream(IterableDataset):
     collector, buffer, demonstrations and settings). A subclass says what the data module must set up for it:
 
     - `memory`: what the collector writes its games into, `"replay"` (`data.replay.ReplayBuffer`, the frames of the
-      last `data.buffer_size` steps) or `"rollout"` (`data.onpolicy.RolloutBuffer`, the rollout of the moment);
-    - `demonstrations`: it draws from the demonstrations (`data.demonstrations`, `data.dagger`), even when the
+      last `data.replay.buffer_size` steps) or `"rollout"` (`data.onpolicy.RolloutBuffer`, the rollout of the moment);
+    - `demonstrations`: it draws from the demonstrations (`data.demonstrations`, `data.demonstrations.dagger`), even when the
       run names none as a share of replay batches.
 
     Collection needs the current networks, so a stream runs in the training process
@@ -64,7 +64,7 @@ class Stream(IterableDataset):
 
 class ReplayStream(Stream):
     """Collects `steps_per_update` vector steps with the live policy (the learner's `exploration_policy`), then
-    yields one batch of windows sampled from replay (`sample`; `data.demo_share` of them from demonstrations).
+    yields one batch of windows sampled from replay (`sample`; `data.demonstrations.share` of them from demonstrations).
     A subclass may add to each batch by overriding `sample`."""
 
     def sample(self) -> TensorDict:
@@ -113,7 +113,7 @@ class OnPolicyStream(Stream):
 
 class ImitationStream(Stream):
     """Batches of demonstrations for imitation (`learners.ImitationModule`, `data.demonstrations`): one
-    sampled batch of single steps per gradient step, with DAgger rounds when they are due (`data.dagger`).
+    sampled batch of single steps per gradient step, with DAgger rounds when they are due (`data.demonstrations.dagger`).
     Like every stream it has a length, so no batch is drawn ahead of the weights it is for."""
 
     demonstrations = True
@@ -130,6 +130,6 @@ class ImitationStream(Stream):
             sample["obs"] = data.collector.codec.decode(sample["obs"])
             windows = None
             if learner.spec.value_windows:  # (B_v, n + 1) frames for the critic's n-step returns
-                windows = demos.sample(data.value_batch_size, data.n_step)
+                windows = demos.sample(data.demo_settings.value_batch_size, data.n_step)
                 windows["obs"] = data.collector.codec.decode(windows["obs"])
             yield TrainingBatch(sample, env_steps, {}, demos.buffers[0], stats, windows)

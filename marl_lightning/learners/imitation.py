@@ -7,7 +7,7 @@ exported and checkpointed like any learner's, and start the reinforcement learne
 (`model.init_from`: QMIX/VDN with demonstrations in replay, MAPPO kickstarted towards the clone).
 
 The data module streams batches of demonstrations (`data.demonstrations`, recorded by
-`marl demos`) and, with `data.dagger`, runs DAgger rounds: the clone plays, the
+`marl demos`) and, with `data.demonstrations.dagger`, runs DAgger rounds: the clone plays, the
 teacher labels the states it visits, and the labels join the data.
 
 Shapes: `B` batch, `A` agents, `C, H, W` observation, `U` actions.
@@ -64,10 +64,10 @@ class ImitationModule(Learner):
 
     Args:
         n_agents, obs_shape, planes: linked from the data module.
-        n_step: the critic's n-step returns (linked from `data.n_step`).
+        n_step: the critic's n-step returns (linked from `data.replay.n_step`).
         network: the agents' networks, a `TeamNetwork` (as for `ValueDecompositionModule`; feed-forward).
         critic: `None`, or a value network as MAPPO's (`marl_lightning.critics.ValueCritic`), learnt by n-step
-            TD on windows of the demonstrations (`data.value_batch_size` of them a step) against a target
+            TD on windows of the demonstrations (`data.demonstrations.value_batch_size` of them a step) against a target
             critic that follows it softly (`tau`); the demonstrations' rewards must then be this run's.
         value_coef: the critic loss' weight.
         gamma: the critic's discount.
@@ -87,7 +87,7 @@ class ImitationModule(Learner):
             of another game or view to carry on from (`recipe/imitation_contest` starts from the champion).
     """
 
-    # the data module streams demonstrations (`data.demonstrations`, `data.dagger`); with a critic, windows too
+    # the data module streams demonstrations (`data.demonstrations`, `data.demonstrations.dagger`); with a critic, windows too
     spec = LearnerSpec(stream="demonstrations", frozen=("target_critic",), learning_only=("critic", "target_critic"),
                        value=("critic",), fixed_settings=("network", "critic"), short_name="imitation")
     train_metric_names = ("bc_loss", "accuracy", "entropy", "grad_norm", "value_loss", "value_mean")

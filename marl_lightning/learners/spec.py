@@ -30,7 +30,7 @@ class LearnerSpec:
             collection), `rollout` (each fresh on-policy rollout, turned into samples by the learner's
             `prepare_rollout`, `data.onpolicy`), `demonstrations` (a teacher's moves, `data.demonstrations`), or a
             `data.streams.Stream` subclass of its own, for data of another kind (docs/extending.md).
-        value_windows: with `demonstrations`, also `data.value_batch_size` windows of `data.n_step` steps with their
+        value_windows: with `demonstrations`, also `data.demonstrations.value_batch_size` windows of `data.replay.n_step` steps with their
             rewards a batch (`TrainingBatch.windows`), for a critic; the demonstrations' rewards must then be the run's.
         frozen: parts (attributes, `None` where a setting leaves one out) that never train: target networks, a
             frozen clone; their parameters are kept out of autograd when training is set up.

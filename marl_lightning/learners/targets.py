@@ -14,11 +14,6 @@ import torch
 from ..acting import masked_argmax
 
 
-def td_target(reward: torch.Tensor, terminated: torch.Tensor, next_value: torch.Tensor, gamma: float) -> torch.Tensor:
-    """`r + gamma * (1 - terminated) * next_value`; a truncated game (time limit) still bootstraps."""
-    return reward + gamma * (1.0 - terminated.float()) * next_value
-
-
 def double_q_values(online_q: torch.Tensor, target_q: torch.Tensor, legal: torch.Tensor) -> torch.Tensor:
     """Double DQN: each agent's action is the online argmax over its legal actions, valued by the target
     network. `(..., A, U)` x2, `(..., A, U)` bool -> `(..., A)`."""

@@ -64,11 +64,11 @@ class ValueDecompositionModule(Learner):
         n_agents: A, the agents of the learning team (linked from the data module).
         obs_shape: each agent's padded observation `(C, H, W)` (linked from the data module).
         planes: the extra observation planes the data module adds (linked).
-        burn_in: steps of a sampled window that only warm a recurrent state up (linked from `data.burn_in`).
-        n_step: steps of look-ahead of the targets (linked from `data.n_step`).
+        burn_in: steps of a sampled window that only warm a recurrent state up (linked from `data.replay.burn_in`).
+        n_step: steps of look-ahead of the targets (linked from `data.replay.n_step`).
         network: the agents' Q-networks, a `TeamNetwork` class called with `(n_agents, obs_shape)`; in
             YAML `{class_path: marl_lightning.networks.AgentQNetworks, init_args: {...}}` (`recurrent:
-            true` there for GRU agents, trained on windows with `data.sequence_length`, `data.burn_in`).
+            true` there for GRU agents, trained on windows with `data.replay.sequence_length`, `data.replay.burn_in`).
         mixer: a `Mixer` class called with `(n_agents, state_shape)` (`class_path` / `init_args` in
             YAML; your own subclass works the same way), a short name (`qmix`, `vdn`, `attention`), or
             `None` for IQL.
@@ -99,7 +99,7 @@ class ValueDecompositionModule(Learner):
         init_from: a checkpoint whose agents' networks start this run's (an imitation clone,
             `ImitationModule`, with the same `network`); the targets start as copies. `None`: fresh.
         demo_margin: the weight of DQfD's large-margin loss (`targets.large_margin_loss`) on the windows drawn
-            from demonstrations (`data.demonstrations`, `data.demo_share`), added to the TD loss they share
+            from demonstrations (`data.demonstrations`, `data.demonstrations.share`), added to the TD loss they share
             with the learner's own windows (0: off).
         margin: the margin the demonstrated move must lead the others by.
         evaluation_steps: gradient steps at the start of a run in which the agents' policy does not move (the

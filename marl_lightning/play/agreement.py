@@ -9,7 +9,7 @@ teacher plays every move and the copy is only asked; on the copy's **own** state
 teacher is only asked (DAgger's labels). Each figure is given by role, as the agent was when asked:
 `attacking` (a Pacman on the opponents' half) and `defending` (a ghost at home), with 95% intervals, half the
 games in each colour, per map set. In training, `AgreementCallback` logs the same figures, and
-`data.dagger` rounds log the copy's agreement on the states each round visits (`dagger/agreement/...`).
+`data.demonstrations.dagger` rounds log the copy's agreement on the states each round visits (`dagger/agreement/...`).
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def measure_agreement(player: Entrant, teacher: Entrant, opponents: Sequence[Ent
     """How often `player`'s move is `teacher`'s, over `steps` of the team's steps (summed over games, half in
     each colour) against `opponents` on `layouts`, on the `states` whose moves are played (`STATES`). In the
     contest's `game` (turn by turn) the player sees the contest's view (opponents out of sight where a Bayes
-    filter puts them), the teacher the full state, as `data.dagger` with `view: contest` trains it.
+    filter puts them), the teacher the full state, as `data.demonstrations.dagger` with `view: contest` trains it.
 
     Returns `{role: {"agreement", "moves", "agreement_95ci"}}` for each of `ROLES` with moves, and the
     games' count and the win rate of the team that played them (games that ended within the steps: give

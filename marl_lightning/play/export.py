@@ -26,6 +26,7 @@ from gymPacMan import belief
 from gymPacMan.planes import MAZE_PLANES, PLANES
 
 from ..checkpoint_files import read_checkpoint
+from ..data.settings import grouped
 from ..loading import load_policy
 from ..run_folders import run_checkpoint
 
@@ -42,9 +43,9 @@ CONTEST_PLANES = ("time", "score", "carrying", "scared", *MAZE_PLANES)
 
 def trained_view(ckpt: str | Path) -> str:
     """What the checkpoint's network learned to see of hidden opponents: `belief` when its games were played on
-    the contest's view (`data.dagger.view: contest`), else `last_seen`."""
-    data = read_checkpoint(ckpt).get("datamodule_hyper_parameters", {})
-    return "belief" if (data.get("dagger") or {}).get("view") == "contest" else "last_seen"
+    the contest's view (`data.demonstrations.dagger.view: contest`), else `last_seen`."""
+    demos = grouped(read_checkpoint(ckpt).get("datamodule_hyper_parameters", {})).get("demonstrations", {})
+    return "belief" if (demos.get("dagger") or {}).get("view") == "contest" else "last_seen"
 
 
 def export(ckpt: str | Path, out: str | Path, overwrite: bool = False, hidden: str | None = None) -> Path:
