@@ -203,6 +203,14 @@ BREAKS = [
     Break("dagger-round-at-start-with-file", "a DAgger round is played before step 0 though a file gives demonstrations",
           "marl_lightning/data/demonstrations.py", "(step == 0 and len(self) == 0)", "step == 0",
           ("tests/test_imitation.py::test_no_dagger_round_is_due_at_the_first_step_when_a_file_gives_demonstrations",)),
+    Break("kickstart-reverse-kl", "kickstarting minimises KL(actor || clone) instead of KL(clone || actor)",
+          "marl_lightning/learners/mappo.py", "kl_divergence(teacher, log_probs, legal)", "kl_divergence(log_probs, teacher, legal)",
+          ("tests/test_mappo.py::test_kickstarting_distils_towards_the_clone_by_kl_of_the_clone_to_the_actor_by_hand",)),
+    Break("dqfd-margin-over-all-windows", "DQfD's margin loss is averaged over every window's steps, own experience too",
+          "marl_lightning/learners/value_decomposition.py",
+          "            margin_loss = (supervised * steps).sum() / steps.sum().clamp(min=1)",
+          "            margin_loss = (supervised * steps).sum() / sample[\"mask\"][:, burn:burn + trained].sum().clamp(min=1)",
+          ("tests/test_loss.py::test_dqfd_margin_loss_of_a_mixed_batch_is_that_of_its_demonstration_windows_alone_by_hand",)),
 ]
 
 

@@ -226,3 +226,20 @@ def test_recurrent_loss_by_hand():
     assert loss.item() == pytest.approx(2.5)
     assert td_error.tolist() == pytest.approx([3.0, 0.0])
     assert diagnostics["target_mean"].item() == pytest.approx((7 + 2) / 2)
+
+
+def test_dqfd_margin_loss_of_a_mixed_batch_is_that_of_its_demonstration_windows_alone_by_hand():
+    """DQfD's large margin (0.8) applies to the windows drawn from demonstrations only, averaged over their steps:
+    sample 0's agent 0 plays 1 with Q [1, 2, 3, 4, 5] (max of Q + margin: 5.8, minus 2: 3.8), its agent 1 plays the
+    best move by more than the margin (0): 1.9 whether sample 1 (own experience) is in the batch or not."""
+    batch = one_step_batch()
+    batch["demo"] = torch.tensor([True, False])
+    learner = module("vdn", demo_margin=1.0, margin=0.8)
+    loss, _, diagnostics = learner.td_loss(batch)
+    assert diagnostics["margin_loss"].item() == pytest.approx(1.9)
+    plain, _, _ = module("vdn").td_loss(one_step_batch())
+    assert loss.item() == pytest.approx(plain.item() + 1.9)
+    alone = batch[:1]
+    assert learner.td_loss(alone)[2]["margin_loss"].item() == pytest.approx(1.9)
+    batch["demo"] = torch.tensor([False, True])  # sample 1's moves lead by the margin already
+    assert learner.td_loss(batch)[2]["margin_loss"].item() == pytest.approx(0.0)

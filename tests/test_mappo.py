@@ -202,3 +202,22 @@ def test_a_short_seeded_mappo_run_learns_to_beat_random_in_both_colours(tmp_path
 
 
 MAPPO_STEPS = 1000
+
+
+def test_kickstarting_distils_towards_the_clone_by_kl_of_the_clone_to_the_actor_by_hand(monkeypatch):
+    """Kickstarting's term is KL(clone || actor) (mode-covering: the actor keeps every move the clone plays), not the
+    reverse: the teacher [0.96, 0.01, 0.01, 0.01, 0.01] against a uniform actor, by hand."""
+    module = MAPPOModule(obs_shape=(8, 6, 12), kickstart=1.0, kickstart_decay_steps=10**9, init_from="clone.ckpt")
+    teacher = torch.tensor([0.96, 0.01, 0.01, 0.01, 0.01])
+    uniform = torch.full((5,), 0.2)
+    monkeypatch.setattr(module, "_log_probs", lambda obs, legal: uniform.log().expand(1, 2, 5).clone().requires_grad_())
+    sample = TensorDict({
+        "obs": torch.zeros(1, 2, 8, 6, 12), "legal": torch.ones(1, 2, 5, dtype=torch.bool), "action": torch.zeros(1, 2),
+        "log_prob": uniform.log()[:2].expand(1, 2).clone(), "value": torch.zeros(1, 1), "advantage": torch.zeros(1, 1),
+        "return": torch.zeros(1, 1), "teacher_log_probs": teacher.log().expand(1, 2, 5).clone(),
+    }, batch_size=[1])
+    _, diagnostics = module.ppo_loss(sample)
+    forward = sum(p * math.log(p / 0.2) for p in teacher.tolist())  # KL(clone || actor)
+    backward = sum(0.2 * math.log(0.2 / p) for p in teacher.tolist())
+    assert diagnostics["kickstart_kl"].item() == pytest.approx(forward, rel=1e-5)
+    assert abs(forward - backward) > 0.1
