@@ -211,6 +211,15 @@ BREAKS = [
           "            margin_loss = (supervised * steps).sum() / steps.sum().clamp(min=1)",
           "            margin_loss = (supervised * steps).sum() / sample[\"mask\"][:, burn:burn + trained].sum().clamp(min=1)",
           ("tests/test_loss.py::test_dqfd_margin_loss_of_a_mixed_batch_is_that_of_its_demonstration_windows_alone_by_hand",)),
+    Break("imitation-critic-bootstraps-from-now", "the imitation critic's target bootstraps from the current frame",
+          "marl_lightning/learners/imitation.py", "self.target_critic(obs[rows, 1 + offset[:, 0]])",
+          "self.target_critic(obs[rows, offset[:, 0]])",
+          ("tests/test_imitation.py::test_the_imitation_critics_target_bootstraps_from_the_next_frame_unless_the_game_ended_by_hand",)),
+    Break("imitation-critic-stops-at-time-limit", "the imitation critic's target stops at a time limit as at a real end",
+          "marl_lightning/learners/imitation.py",
+          'terminated, ended = windows["terminated"][:, :-1], (windows["terminated"] | windows["truncated"])[:, :-1]',
+          'terminated, ended = (windows["terminated"] | windows["truncated"])[:, :-1], (windows["terminated"] | windows["truncated"])[:, :-1]',
+          ("tests/test_imitation.py::test_the_imitation_critics_target_bootstraps_from_the_next_frame_unless_the_game_ended_by_hand",)),
 ]
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from tensordict import TensorDict
 
 from marl_lightning import CaptureDataModule, load_policy
 from marl_lightning.cli import MARLCLI
@@ -42,6 +43,28 @@ def test_large_margin_loss_by_hand():
     legal = torch.tensor([[True, True, True, False, True]])  # the 3.0 is illegal: it never counts
     assert large_margin_loss(q, legal, torch.tensor([1]), 0.8).item() == pytest.approx(0.0)  # the best leads anyway
     assert large_margin_loss(q, legal, torch.tensor([0]), 0.8).item() == pytest.approx(2.0 + 0.8 - 1.0)
+
+
+class FrameValue(torch.nn.Module):
+    """A critic that reads each agent's value straight off the observation (channel 0, the top-left cell): `(B, A)`."""
+
+    def forward(self, obs: torch.Tensor) -> torch.Tensor:
+        return obs[:, :, 0, 0, 0]
+
+
+def test_the_imitation_critics_target_bootstraps_from_the_next_frame_unless_the_game_ended_by_hand():
+    """One-step windows, gamma 0.5, every current frame valued 0: a step that goes on bootstraps from the next frame
+    (1 + 0.5 * 4 = 3), a terminal one does not (2), one cut by the time limit still does (1 + 0.5 * 6 = 4); the
+    Huber loss of 0 against 3, 2, 4 is (2.5 + 1.5 + 3.5) / 3."""
+    learner = ImitationModule(obs_shape=(8, 6, 12), critic="marl_lightning.critics.ValueCritic", gamma=0.5, n_step=1)
+    learner.critic, learner.target_critic = FrameValue(), FrameValue()
+    obs = torch.zeros(3, 2, 2, 8, 1, 1)  # (B, frames, A, C, H, W)
+    obs[:, 1, :, 0, 0, 0] = torch.tensor([4.0, 5.0, 6.0])[:, None]  # the next frame's value of each window
+    windows = TensorDict({"obs": obs, "reward": torch.tensor([[1.0, 0], [2.0, 0], [1.0, 0]]),
+                          "terminated": torch.tensor([[False, False], [True, False], [False, False]]),
+                          "truncated": torch.tensor([[False, False], [False, False], [True, False]])}, batch_size=[3])
+    loss, mean = learner.value_loss(windows)
+    assert loss.item() == pytest.approx((2.5 + 1.5 + 3.5) / 3) and mean.item() == 0.0
 
 
 @pytest.fixture(scope="module")
