@@ -312,6 +312,9 @@ def test_a_recipe_reads_its_layers_first_each_once(tmp_path, capsys):
     read = [Path(a).relative_to(ROOT / "configs").as_posix() for a in args if a.endswith(".yaml")]
     assert read == ["algo/qmix.yaml", "env/blox.yaml", "recipe/qmix_blox.yaml", "env/maze.yaml", "recipe/qmix_maze.yaml",
                     "algo/qmix.yaml"]  # a file the command line names is read where it is named, even again
+    args = with_config_files(["fit", "--config", "recipe/qmix_blox", "--config", "recipe/qmix_maze"])
+    read = [Path(a).relative_to(ROOT / "configs").as_posix() for a in args if a.endswith(".yaml")]
+    assert read == ["algo/qmix.yaml", "env/blox.yaml", "recipe/qmix_blox.yaml", "env/maze.yaml", "recipe/qmix_maze.yaml"]
     mine = tmp_path / "mine.yaml"  # a user's recipe: shipped layers by name, their own files by path
     (tmp_path / "fast.yaml").write_text("model:\n  init_args:\n    lr: 0.003\n")
     mine.write_text("layers: [algo/vdn, env/ladder, fast.yaml]\ndata:\n  num_envs: 6\n")
