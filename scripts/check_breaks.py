@@ -223,6 +223,9 @@ BREAKS = [
     Break("config-layer-read-twice", "a layer one --config file read is read again under the next",
           "marl_lightning/config_layers.py", "                    read.add(layer.resolve())", "                    pass",
           ("tests/test_parts.py::test_a_recipe_reads_its_layers_first_each_once",)),
+    Break("demos-limit-terminal", "marl demos stores a game cut by the time limit as terminated",
+          "marl_lightning/recording.py", "(terminated | (truncated & self.rewards.limit_is_terminal))", "(terminated | truncated)",
+          ("tests/test_demos.py::test_a_game_cut_by_the_time_limit_is_stored_as_truncated_not_terminated",)),
 ]
 
 

@@ -184,3 +184,21 @@ def test_demonstrations_of_the_turn_by_turn_game_say_so(tmp_path):
     assert meta.turns == "contest" and meta.steps == 24 and len(buffer) == 24  # three steps, two frames each
     _, loaded = load(save(buffer, meta, tmp_path / "turns.pt"))
     assert loaded.turns == "contest"
+
+
+def test_a_game_cut_by_the_time_limit_is_stored_as_truncated_not_terminated():
+    """`marl demos` keeps the time limit apart from a real end (a learner bootstraps through it), unless the reward
+    settings make the limit terminal."""
+    from marl_lightning.data.settings import RewardSettings
+
+    def endings(rewards):
+        buffer, meta = record("random", ["random"], ["tinyCapture"], steps=8 * 25, num_envs=8, length=10, seed=0,
+                              progress=False, rewards=rewards)
+        written = torch.arange(buffer.slots)[None, :] < buffer.written[:, None]  # (N, slots) frames stored
+        return buffer.frames["terminated"][written], buffer.frames["truncated"][written], meta
+
+    terminated, truncated, meta = endings(RewardSettings())
+    assert int(truncated.sum()) >= 8 and meta.games >= 8  # every game slot reached the limit at least once
+    assert int((truncated & ~terminated).sum()) >= 8
+    terminated, truncated, _ = endings(RewardSettings(limit_is_terminal=True))
+    assert (terminated[truncated]).all()  # the limit made terminal: every cut game ends for the learner
