@@ -226,6 +226,9 @@ BREAKS = [
     Break("demos-limit-terminal", "marl demos stores a game cut by the time limit as terminated",
           "marl_lightning/recording.py", "(terminated | (truncated & self.rewards.limit_is_terminal))", "(terminated | truncated)",
           ("tests/test_demos.py::test_a_game_cut_by_the_time_limit_is_stored_as_truncated_not_terminated",)),
+    Break("demos-wins-as-blue", "marl demos counts the teacher's wins as if it always played blue",
+          "marl_lightning/recording.py", "np.where(self.colour[ended] == RED, 1, -1)", "-1",
+          ("tests/test_demos.py::test_the_teachers_wins_are_counted_in_both_colours",)),
 ]
 
 

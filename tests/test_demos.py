@@ -202,3 +202,12 @@ def test_a_game_cut_by_the_time_limit_is_stored_as_truncated_not_terminated():
     assert int((truncated & ~terminated).sum()) >= 8
     terminated, truncated, _ = endings(RewardSettings(limit_is_terminal=True))
     assert (terminated[truncated]).all()  # the limit made terminal: every cut game ends for the learner
+
+
+def test_the_teachers_wins_are_counted_in_both_colours():
+    """Half the games have the teacher blue, half red: the heuristic team wins every game against random on
+    tinyCapture in either colour, and random wins none against it; the counts say so."""
+    _, strong = record("heuristic", ["random"], ["tinyCapture"], steps=8 * 200, num_envs=8, length=100, seed=0, progress=False)
+    assert strong.games >= 12 and strong.teacher_wins == strong.games
+    _, weak = record("random", ["heuristic"], ["tinyCapture"], steps=8 * 200, num_envs=8, length=100, seed=0, progress=False)
+    assert weak.games >= 12 and weak.teacher_wins == 0
