@@ -229,6 +229,14 @@ BREAKS = [
     Break("demos-wins-as-blue", "marl demos counts the teacher's wins as if it always played blue",
           "marl_lightning/recording.py", "np.where(self.colour[ended] == RED, 1, -1)", "-1",
           ("tests/test_demos.py::test_the_teachers_wins_are_counted_in_both_colours",)),
+    Break("lookahead-without-potential", "the lookahead scores a child by V alone though V was learned as V - Phi",
+          "agents/lookahead.py", "            value = value + np.where(ended, 0.0, self.potential(children))",
+          "            value = value",
+          ("tests/test_lookahead.py::test_with_a_shaping_potential_a_child_scores_its_value_plus_the_potential_and_an_ended_one_its_reward_only",)),
+    Break("lookahead-potential-after-the-end", "the lookahead adds the potential to a child where the game ended",
+          "agents/lookahead.py", "            value = value + np.where(ended, 0.0, self.potential(children))",
+          "            value = value + self.potential(children)",
+          ("tests/test_lookahead.py::test_with_a_shaping_potential_a_child_scores_its_value_plus_the_potential_and_an_ended_one_its_reward_only",)),
 ]
 
 

@@ -65,3 +65,18 @@ def test_lookahead_follows_the_value_and_keeps_to_the_policys_top_moves():
     narrow = LookaheadTeam(FlatPolicy(prefer=(WEST, STOP)), east, opponent="random", team=BLUE, top_k=2)
     narrow.reset(s, np.arange(1))
     assert narrow.act(s, engine.legal_actions(s), np.random.default_rng(0))[0, 0] in (WEST, STOP)  # East is not a top move
+
+
+def test_with_a_shaping_potential_a_child_scores_its_value_plus_the_potential_and_an_ended_one_its_reward_only():
+    """The value learned on shaped rewards is V - Phi: the lookahead adds Phi back to every child still in play, and a
+    child where the game ended scores its reward alone. Agent 1 can eat food West (+ reward); a potential that grows
+    with its column pulls it East instead, unless the step ends the game (the time limit): then the food decides."""
+    zero = lambda obs, legal: np.zeros(obs.shape[0])  # noqa: E731
+    east = lambda state: 10.0 * state.pos[:, 1, 0].astype(np.float64)  # noqa: E731 - agent 1's column
+    for last_step, expected in ((False, EAST), (True, WEST)):
+        s = food_next_to_agents()
+        team = LookaheadTeam(FlatPolicy(), zero, opponent="random", team=BLUE, top_k=5, potential=east)
+        team.time_limit = 50
+        s.t[0] = 49 if last_step else 10
+        team.reset(s, np.arange(1))
+        assert team.act(s, engine.legal_actions(s), np.random.default_rng(0))[0, 0] == expected, last_step
