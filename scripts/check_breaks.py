@@ -237,6 +237,12 @@ BREAKS = [
           "agents/lookahead.py", "            value = value + np.where(ended, 0.0, self.potential(children))",
           "            value = value + self.potential(children)",
           ("tests/test_lookahead.py::test_with_a_shaping_potential_a_child_scores_its_value_plus_the_potential_and_an_ended_one_its_reward_only",)),
+    Break("mixture-nested-plays-all", "a mixture inside a mixture gives its members games the outer one gave to others",
+          "agents/mixture.py", "            mine = (self.assignment == k) & playing", "            mine = self.assignment == k",
+          ("tests/test_teams.py::test_a_mixture_member_acts_only_on_its_own_games_nested_too_and_losses_count_for_the_members_colour",)),
+    Break("mixture-lost-as-blue", "a mixture counts its members' losses as if it always played blue",
+          "agents/mixture.py", "lost = winner == (1 if self.team == 1 else -1)", "lost = winner == 1",
+          ("tests/test_teams.py::test_a_mixture_member_acts_only_on_its_own_games_nested_too_and_losses_count_for_the_members_colour",)),
 ]
 
 

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from agents import make_team
+from agents.base import Team
 from agents.heuristic_team import CARRY_LIMIT
 from gymPacMan import VecCaptureEnv, available_layouts, engine, load_layout
 from gymPacMan.distances import UNREACHABLE, DistanceTables, maze_distances
@@ -797,3 +798,41 @@ def test_costly_members_of_a_mixture_play_only_their_own_games(monkeypatch):
     policy.in_play = games
     policy.act(env.state, legal, rng)
     assert seen == [int(games.sum())]
+
+
+class Marker(Team):
+    """A team that plays one fixed action everywhere and remembers the games it was told were its own (`in_play`)."""
+
+    def __init__(self, action: int, team: int):
+        super().__init__(team)
+        self.action, self.seen = action, None
+
+    def act(self, state, legal, rng):
+        self.seen = None if self.in_play is None else self.in_play.copy()
+        return np.full((state.num_games, 2), self.action, dtype=np.int64)
+
+
+def test_a_mixture_member_acts_only_on_its_own_games_nested_too_and_losses_count_for_the_members_colour():
+    """A member's actions reach only the games it plays (a mixture inside a mixture too: the inner members' games are
+    the outer member's and their own draw); `lost` counts the games the member's side lost, as red and as blue."""
+    from agents import MixtureTeam
+
+    for colour in (RED, BLUE):
+        north, south, east = (Marker(a, colour) for a in (NORTH, SOUTH, EAST))
+        inner = MixtureTeam({"south": south, "east": east}, {"south": 1.0, "east": 1.0}, team=colour, seed=1)
+        outer = MixtureTeam({"north": north, "inner": inner}, {"north": 1.0, "inner": 1.0}, team=colour, seed=2)
+        env = VecCaptureEnv("tinyMaze", num_envs=64, length=10, seed=0)  # (only its state: the mixture plays it)
+        env.reset()
+        outer.reset(env.state, np.arange(64))
+        actions = outer.act(env.state, engine.legal_actions(env.state), np.random.default_rng(0))
+        mine = outer.assignment == 0
+        nested = (~mine)[:, None] & (inner.assignment[:, None] == np.arange(2)[None, :])  # (64, 2) the inner members' games
+        assert mine.any() and nested.any(0).all()
+        assert (actions[mine] == NORTH).all() and (actions[nested[:, 0]] == SOUTH).all() and (actions[nested[:, 1]] == EAST).all()
+        assert np.array_equal(north.seen, mine) and np.array_equal(south.seen, nested[:, 0]) and np.array_equal(east.seen, nested[:, 1])
+        winner = np.array([1, -1, 0] * 21 + [1])  # +1 red won, -1 blue won, 0 a tie
+        outer.games_ended(np.arange(64), winner)
+        they_won = winner == (-1 if colour == RED else 1)
+        assert outer.games.tolist() == [int(mine.sum()), int((~mine).sum())]
+        assert outer.lost.tolist() == [int((they_won & mine).sum()), int((they_won & ~mine).sum())]
+        assert inner.lost.tolist() == [int((they_won & nested[:, 0]).sum()), int((they_won & nested[:, 1]).sum())]
