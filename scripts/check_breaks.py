@@ -243,6 +243,9 @@ BREAKS = [
     Break("mixture-lost-as-blue", "a mixture counts its members' losses as if it always played blue",
           "agents/mixture.py", "lost = winner == (1 if self.team == 1 else -1)", "lost = winner == 1",
           ("tests/test_teams.py::test_a_mixture_member_acts_only_on_its_own_games_nested_too_and_losses_count_for_the_members_colour",)),
+    Break("fully-conv-here-is-north", "the fully convolutional head's own-cell feature is the cell to the North",
+          "marl_lightning/fully_conv.py", "        here = at[:, -1:].expand(-1, NUM_ACTIONS, -1)", "        here = at[:, :1].expand(-1, NUM_ACTIONS, -1)",
+          ("tests/test_fully_conv.py::test_the_heads_here_feature_is_the_agents_own_cell_the_one_stop_leads_to",)),
 ]
 
 

@@ -87,3 +87,19 @@ def test_a_checkpoint_trained_on_20x20_plays_maps_from_12x6_to_32x16(tmp_path):
         assert obs.shape[-2:] == size
         actions, _ = policy.act(obs, info["legal"])
         assert actions.shape == (2, 2) and info["legal"][np.arange(2)[:, None], np.arange(2), actions.numpy()].all()
+
+
+@pytest.mark.parametrize("radius", [None, 3])
+def test_the_heads_here_feature_is_the_agents_own_cell_the_one_stop_leads_to(radius):
+    """The head sees, for each move, the features of the agent's own cell (`here`, the same for every move) and of the
+    cell the move leads to (`there`): `here` is Stop's `there`, not a neighbour's."""
+    env = VecCaptureEnv("smallCapture", num_envs=2, seed=0)
+    obs = torch.from_numpy(env.reset()[0]).float()  # (N, A, C, H, W)
+    net = FullyConvQNetworks(2, tuple(obs.shape[2:]), width=8, dilations=(1,), hidden=8, view_radius=radius)
+    seen = []
+    net.heads[0][0].register_forward_hook(lambda module, inputs, output: seen.append(inputs[0].detach()))
+    net(obs, net.initial_state(2))
+    head_in = seen[0]  # (B*A, U, 4F + 2C + U): here, there, pooled features, board summary, the move
+    here, there = head_in[..., :8], head_in[..., 8:16]
+    torch.testing.assert_close(here, there[:, 4:5].expand_as(here))  # every move's `here` is Stop's `there`
+    assert not torch.allclose(here, there)  # and the moves' destinations differ from it
