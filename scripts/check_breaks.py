@@ -246,6 +246,10 @@ BREAKS = [
     Break("fully-conv-here-is-north", "the fully convolutional head's own-cell feature is the cell to the North",
           "marl_lightning/fully_conv.py", "        here = at[:, -1:].expand(-1, NUM_ACTIONS, -1)", "        here = at[:, :1].expand(-1, NUM_ACTIONS, -1)",
           ("tests/test_fully_conv.py::test_the_heads_here_feature_is_the_agents_own_cell_the_one_stop_leads_to",)),
+    Break("compact-centre-column-red", "compact states count the column at width / 2 as red's on an even map",
+          "marl_lightning/data/compact.py", "red_half = np.arange(w)[None, None, :] * 2 < width[:, None, None]",
+          "red_half = np.arange(w)[None, None, :] * 2 <= width[:, None, None]",
+          ("tests/test_demos.py::test_compact_states_count_the_food_of_each_half_with_food_in_the_centre_column",)),
 ]
 
 

@@ -211,3 +211,20 @@ def test_the_teachers_wins_are_counted_in_both_colours():
     assert strong.games >= 12 and strong.teacher_wins == strong.games
     _, weak = record("random", ["heuristic"], ["tinyCapture"], steps=8 * 200, num_envs=8, length=100, seed=0, progress=False)
     assert weak.games >= 12 and weak.teacher_wins == 0
+
+
+@pytest.mark.parametrize("width", [9, 10])
+def test_compact_states_count_the_food_of_each_half_with_food_in_the_centre_column(width):
+    """Red's half is the columns x with 2x < width: on an odd map the centre column is red's, on an even one the
+    column right of the centre line is blue's. Food there, packed and unpacked, is counted on the right half."""
+    from gymPacMan.layout import parse_layout
+
+    rows = ["%" * width, "%1" + " " * (width - 4) + "2%", "%." + " " * (width - 4) + ".%", "%3" + " " * (width - 4) + "4%",
+            "%" * width]
+    state = engine.new_state([parse_layout("\n".join(rows), "odd" if width % 2 else "even")], [0])
+    state.food[:] = False
+    state.food[0, 1:4, width // 2] = True  # three food in the column at width // 2
+    state.food[0, 2, 1] = True  # and one deep in red's half
+    unpacked = compact.unpack(compact.pack(state, BLUE), state.grid_shape)
+    expected = [4, 0] if width % 2 else [1, 3]  # (red's half, blue's half), by hand
+    assert unpacked.food_left[0].tolist() == expected
