@@ -250,6 +250,10 @@ BREAKS = [
           "marl_lightning/data/compact.py", "red_half = np.arange(w)[None, None, :] * 2 < width[:, None, None]",
           "red_half = np.arange(w)[None, None, :] * 2 <= width[:, None, None]",
           ("tests/test_demos.py::test_compact_states_count_the_food_of_each_half_with_food_in_the_centre_column",)),
+    Break("demo-buffers-drawn-alike", "windows are drawn alike from the demonstrations file and the DAgger buffer",
+          "marl_lightning/data/demonstrations.py", "sizes = torch.tensor([float(len(b)) for b in self.buffers])",
+          "sizes = torch.tensor([1.0 for b in self.buffers])",
+          ("tests/test_imitation.py::test_windows_are_drawn_from_each_demonstrations_buffer_in_proportion_to_the_steps_it_holds",)),
 ]
 
 

@@ -323,3 +323,18 @@ def test_a_clones_critic_learns_the_demonstrations_returns_and_starts_mappos(tmp
     with pytest.raises(ValueError, match="recorded with rewards"):  # the stored rewards must be this run's
         fit(tmp_path / "other", "--config", str(ROOT / "configs" / "recipe" / "imitation.yaml"), f"--data.demonstrations.file={demos}",
             "--data.demonstrations.dagger=null", f"--model.critic={critic}", "--data.rewards.zero_sum=true", steps=1)
+
+
+def test_windows_are_drawn_from_each_demonstrations_buffer_in_proportion_to_the_steps_it_holds(demos):
+    """A recorded file and the DAgger buffer are one set of demonstrations: a window comes from each in proportion to
+    the steps it holds (here a quarter as many in the second, marked by its rewards)."""
+    small, _ = record("heuristic", ["random"], ["tinyMaze"], steps=64 * 30, num_envs=64, seed=1, progress=False)
+    source = CaptureDataModule(layouts="tinyMaze", demonstrations={"file": str(demos)}).demo_source(seed=0, uses_rewards=False)
+    small.frames["reward"][:] = 99.0
+    small.generator = torch.Generator().manual_seed(5)
+    source.buffers.append(small)
+    source.grid_shapes.append(source.grid_shapes[0])
+    draws = source.sample(2000, 1)
+    share = float((draws["reward"][:, 0] == 99.0).float().mean())
+    expected = len(small) / (len(small) + len(source.buffers[0]))
+    assert 0.15 < expected < 0.25 and abs(share - expected) < 0.03
