@@ -254,6 +254,10 @@ BREAKS = [
           "marl_lightning/data/demonstrations.py", "sizes = torch.tensor([float(len(b)) for b in self.buffers])",
           "sizes = torch.tensor([1.0 for b in self.buffers])",
           ("tests/test_imitation.py::test_windows_are_drawn_from_each_demonstrations_buffer_in_proportion_to_the_steps_it_holds",)),
+    Break("export-rotate-as-mirror", "the exported team turns red's board as a mirror image on a point-symmetric map",
+          "marl_lightning/play/contest_team.py.in", 'TURNED = {"mirror": [0, 3, 2, 1, 4], "rotate": [2, 3, 0, 1, 4]}',
+          'TURNED = {"mirror": [0, 3, 2, 1, 4], "rotate": [0, 3, 2, 1, 4]}',
+          ("tests/test_export.py::test_exported_team_as_red_on_a_point_symmetric_maze_plays_like_the_policy",)),
 ]
 
 

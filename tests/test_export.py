@@ -103,6 +103,13 @@ def test_exported_team_sees_values_and_plays_like_the_policy(request, tmp_path, 
         agent.registerInitialState(env.game.state)
     exported = agents[0].team
     assert exported.slots == ([2, 0] if is_red and layout == "smallCapture" else list(ours))
+    plays_like_the_policy(agents, env, policy, reference, ours)
+
+
+def plays_like_the_policy(agents, env, policy, reference, ours) -> None:
+    """Step for step, the exported team's observations, Q-values and actions are the policy's (through `reference`,
+    its `PolicyTeam` of the same colour), the opponents playing at random."""
+    exported = agents[0].team
     rng = np.random.default_rng(0)
     for _ in range(60):
         state = env._state
@@ -121,6 +128,23 @@ def test_exported_team_sees_values_and_plays_like_the_policy(request, tmp_path, 
         _, _, terminations, _ = env.step(actions)
         if all(terminations.values()):
             break
+
+
+def test_exported_team_as_red_on_a_point_symmetric_maze_plays_like_the_policy(maze_checkpoint, tmp_path):
+    """The Berkeley contest's random mazes (`berkeley_3`) are point-symmetric: red's board is the blue one rotated
+    180 degrees, East and West (and North and South) turned with it. The exported team as red on one plays the
+    policy's moves (the other export tests play mirror-symmetric maps)."""
+    export(maze_checkpoint, tmp_path / "team")
+    agents = load_team_module(tmp_path / "team").createTeam(0, 2, True)
+    env = gymPacMan_parallel_env("berkeley_3", self_play=True, length=60, seed=0)
+    env.reset()
+    policy = load_policy(maze_checkpoint)
+    reference = PolicyTeam(policy, team=RED)
+    reference.time_limit = 60
+    for agent in agents:
+        agent.registerInitialState(env.game.state)
+    assert agents[0].team.symmetry == "rotate"
+    plays_like_the_policy(agents, env, policy, reference, (0, 2))
 
 
 def chase(state: engine.GameState, agent: int, rng: np.random.Generator) -> int:
