@@ -836,3 +836,21 @@ def test_a_mixture_member_acts_only_on_its_own_games_nested_too_and_losses_count
         assert outer.games.tolist() == [int(mine.sum()), int((~mine).sum())]
         assert outer.lost.tolist() == [int((they_won & mine).sum()), int((they_won & ~mine).sum())]
         assert inner.lost.tolist() == [int((they_won & nested[:, 0]).sum()), int((they_won & nested[:, 1]).sum())]
+
+
+@pytest.mark.parametrize("layout", ["tinyCapture", "smallCapture", "bloxCapture"])
+def test_search_plays_the_heuristics_move_where_its_lookahead_finds_moves_alike(layout):
+    """At a game's start no move changes the game within one step of look-ahead: every move ties, and the search
+    team plays the heuristic's (not the first legal move), in either colour."""
+    from agents.heuristic_team import HeuristicTeam
+    from agents.search_team import SearchTeam
+
+    env = VecCaptureEnv(layout, num_envs=4, seed=0)
+    env.reset()
+    state, legal = env.state, engine.legal_actions(env.state)
+    for colour in (RED, BLUE):
+        search, heuristic = SearchTeam(colour, depth=1), HeuristicTeam(colour)
+        search.reset(state, np.arange(4))
+        heuristic.reset(state, np.arange(4))
+        rng = np.random.default_rng(0)
+        np.testing.assert_array_equal(search.act(state, legal, rng), heuristic.act(state, legal, np.random.default_rng(0)))
