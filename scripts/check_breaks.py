@@ -176,7 +176,7 @@ BREAKS = [
           "configs/base.yaml", "        mode: max\n", "        mode: min\n",
           ("tests/test_runs.py::test_every_shipped_config_keeps_the_checkpoint_of_the_highest_win_rate",)),
     Break("no-learning", "the agents never learn (learning rate 0)",
-          "marl_lightning/learners/value_decomposition.py", '"lr": h.lr, "name": "agents"', '"lr": 0.0, "name": "agents"',
+          "marl_lightning/learners/value_decomposition.py", '"lr": h.policy_lr or h.lr, "name": "agents"', '"lr": 0.0, "name": "agents"',
           ("tests/test_training.py::test_a_short_seeded_run_learns_to_beat_random_in_both_colours",)),
     Break("turns-ignore-first-mover", "the turn-by-turn game always starts a step with agent 0",
           "gymPacMan/engine.py", "return np.where(self.playing, (self.first + k) % NUM_AGENTS, -1)",
