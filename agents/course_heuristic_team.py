@@ -239,6 +239,19 @@ class CourseHeuristicTeam(Team):
             missing[g] = x, y
         return missing
 
+    def defender_goals(self, state: GameState, play: np.ndarray, visible: np.ndarray) -> np.ndarray:
+        """(N, 2) the defender's goal cell per game in `play` (the course's `GOAL_POSITION`), (-1, -1) for
+        none. It remembers the border cell it chose (`boundary_goal`), as the course's agent does.
+
+        An unseen invader's likely entry lies across the border, where the course's defensive search (its
+        own half only) never arrives: the defender then plays a random move, whichever entry it chose."""
+        s, tables = state, self.distances
+        missing = self.missing_food(state, play)
+        goals = np.full((state.num_games, 2), -1, dtype=np.int64)
+        _defender_goals(self.team, self.entry_threshold, s.walls, s.food, s.width, s.height, s.pos, s.is_pacman,
+                        s.scared, visible, missing, self.boundary_goal, tables.tables, tables.index, play, goals)
+        return goals
+
     def act(self, state: GameState, legal: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         n = state.num_games
         if self.bind(state) or self.prev_food.shape != state.food.shape:
@@ -247,10 +260,7 @@ class CourseHeuristicTeam(Team):
         play = np.ones(n, dtype=np.bool_) if self.in_play is None else self.in_play.astype(np.bool_)
         s, space, tables = state, self.space, self.distances
         visible = self.visible(state)
-        missing = self.missing_food(state, play)
-        goals = np.full((n, 2), -1, dtype=np.int64)  # (N, 2) the defender's goal cell
-        _defender_goals(self.team, self.entry_threshold, s.walls, s.food, s.width, s.height, s.pos, s.is_pacman,
-                        s.scared, visible, missing, self.boundary_goal, tables.tables, tables.index, play, goals)
+        goals = self.defender_goals(state, play, visible)
         out = np.full((n, 2), RANDOM, dtype=np.int64)  # (N, 2) first actions of the two plans
         status = np.zeros(n, dtype=np.int8)
         todo = play

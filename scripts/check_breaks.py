@@ -262,6 +262,9 @@ BREAKS = [
           "agents/search_team.py", "if value > best_value + 1e-9 or (abs(value - best_value) <= 1e-9 and is_default):",
           "if value > best_value + 1e-9:",
           ("tests/test_teams.py::test_search_plays_the_heuristics_move_where_its_lookahead_finds_moves_alike",)),
+    Break("entry-at-threshold", "the course defender counts an entry exactly at the threshold as past it",
+          "agents/course_heuristic_team.py", "        if d_me <= threshold:", "        if d_me < threshold:",
+          ("tests/test_course_teams.py::test_an_entry_exactly_at_the_threshold_is_passed_over_as_the_course_file_does",)),
 ]
 
 

@@ -159,6 +159,47 @@ def test_where_the_course_file_crashes_ours_plays_on(course_file, name, team):
     assert played[0] is None and "IndexError" in played[1]
 
 
+def course_goal(host: ContestHost, state: engine.GameState, length: int = 300) -> tuple[int, int]:
+    """The goal cell the course's defender computes on game 0 of `state` (its `GOAL_POSITION`)."""
+    agent = host.games[0].agents[1]
+    seen = agent.observationFunction(GameState.snapshot(state, 0, length, moves=agent.index, observation="contest"))
+    problem = host.create.__globals__["defendTerritoryProblem"](startingGameState=seen, captureAgent=agent)
+    return tuple(problem.GOAL_POSITION)
+
+
+@pytest.mark.parametrize("course_file, name", PAIRS)
+@pytest.mark.parametrize("team", [RED, BLUE], ids=["red", "blue"])
+def test_an_entry_exactly_at_the_threshold_is_passed_over_as_the_course_file_does(course_file, name, team):
+    """An unseen invader's likely entry must lie *farther* than the threshold from the defender (5 cells,
+    AstarTeam's 2). On bloxCapture, with the defender at each cell where an entry exactly at the threshold
+    would be the one nearest the food (and at every other cell out of the invader's sight), our goal is the
+    course file's. (The goal lies across the border, where neither defender's own-half search arrives, so
+    the move alone cannot tell: the goal is compared.)"""
+    env = VecCaptureEnv("bloxCapture", num_envs=1, seed=0)
+    env.reset()
+    state, width, height = env.state, int(env.state.width[0]), int(env.state.height[0])
+    own = [(x, y) for y in range(height) for x in range(width)
+           if (2 * x < width) == (team == RED) and not state.walls[0, y, x]]
+    ours, nearer = make_team(name, team=team, observation="contest"), make_team(name, team=team, observation="contest")
+    nearer.entry_threshold = ours.entry_threshold - 1  # an entry at the threshold counts for it
+    host = ContestHost(str(reference_dir("course_teams") / course_file), team, "contest")
+    assert host.start([0], state, 300, [0]) == {}
+    place(state, 1 - team, *own[len(own) // 2])  # the invader, a Pacman on the defender's half
+    play, compared, decided = np.ones(1, dtype=np.bool_), 0, 0
+    for cell in own:
+        place(state, team + 2, *cell)
+        visible = ours.visible(state)
+        if visible[0, 1 - team]:
+            continue
+        for side in (ours, nearer):
+            side.reset(state, np.arange(1))
+        goal = tuple(int(v) for v in ours.defender_goals(state, play, visible)[0])
+        decided += goal != tuple(int(v) for v in nearer.defender_goals(state, play, visible)[0])
+        assert goal == course_goal(host, state), f"defender at {cell}"
+        compared += 1
+    assert compared >= 50 and decided >= 3, (compared, decided)  # cells where an entry at the threshold decides
+
+
 def test_a_search_too_big_for_its_space_runs_again_in_a_larger_one():
     """Searches are never cut short: a team whose space holds 16 nodes grows it and chooses exactly what
     one with the default space does."""
