@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 from typing import Sequence
 
 import lightning as L
 import numpy as np
+from lightning.pytorch.loggers import WandbLogger
 from lightning.pytorch.utilities import rank_zero_info
 
 from gymPacMan.layout_names import expand_layout_names
+from gymPacMan.render import GameRecorder
 
+from .checkpointing import EVALUATED_AT
 from .console import run_folder
 from .play.agreement import ROLES, STATES, agreement_table, measure_agreement
 from .play.evaluation import GAMES, combined, head_to_head
 from .loading import load_policy
+from .progress import close_progress_bar
 
 
 class EvaluationCallback(L.Callback):
@@ -50,12 +55,17 @@ class EvaluationCallback(L.Callback):
             maps the selection never saw.
         game: `course` (the course's game) or `contest` (the contest's: turn by turn, the team on the contest's
             view; name opponents `view:heuristicTeam` to give them the contest's view too; `head_to_head`).
+        log_games: with a wandb logger, log at each evaluation the first game against each opponent in each colour
+            (on the first map set) as a GIF, `eval/game/<opponent>/<colour>`, and the results per opponent, map set
+            and colour as a table, `eval/results` (the games are ones the evaluation plays anyway; only their
+            pictures cost, about a second an evaluation).
+        game_cell: pixels a cell in those GIFs.
     """
 
     def __init__(self, opponents: Sequence[str] = ("random",), layouts: Sequence[str | Sequence[str]] | None = None,
                  games: int = 32, every_n_steps: int = 500, length: int = 300, seed: int = 12345, select: str = "mean",
                  final_games: int = 200, final_seed: int = 2026, final_layouts: Sequence[str | Sequence[str]] | None = None,
-                 game: str = "course"):
+                 game: str = "course", log_games: bool = True, game_cell: int = 8):
         if games < 2 or final_games == 1:
             raise ValueError(f"games must be at least 2 (one in each colour), got {games} and final_games {final_games}")
         if final_games and final_seed in (seed, seed + 1):
@@ -74,13 +84,19 @@ class EvaluationCallback(L.Callback):
         self.last_by_set: dict[str, dict[str, dict]] = {}  # map set -> opponent -> result
         self.final: dict[str, dict] = {}
         self.final_by_set: dict[str, dict[str, dict]] = {}
+        self.evaluated_at = -1  # the gradient step of the last evaluation
+        self.log_games, self.game_cell = log_games, game_cell
 
     def on_train_batch_end(self, trainer: L.Trainer, module: L.LightningModule, outputs, batch, batch_idx: int) -> None:
-        if trainer.global_step % self.every_n_steps == 0:
+        last = training_ends(trainer, module)
+        if trainer.global_step % self.every_n_steps == 0 or last:
+            if last:  # Lightning writes logs every `log_every_n_steps` steps, or at a stop: the last evaluation is written
+                trainer.should_stop = True
             self.evaluate(trainer, module)
 
     def on_train_end(self, trainer: L.Trainer, module: L.LightningModule) -> None:
-        if trainer.global_step % self.every_n_steps:  # the last step was not evaluated yet
+        close_progress_bar(trainer)  # the results below are the last words, not the bar
+        if self.evaluated_at != trainer.global_step:  # a run stopped from outside (`max_time`, an interrupt): played, not logged
             self.last, self.last_by_set = self.play(module.policy(), self.map_sets(trainer), self.games, self.seed)
         rank_zero_info(self.summary(trainer.global_step))
         if self.final_games and trainer.is_global_zero:
@@ -112,7 +128,13 @@ class EvaluationCallback(L.Callback):
         return self.final
 
     def evaluate(self, trainer: L.Trainer, module: L.LightningModule) -> dict[str, float]:
-        self.last, self.last_by_set = self.play(module.policy(), self.map_sets(trainer), self.games, self.seed)
+        wandb = [logger for logger in trainer.loggers if isinstance(logger, WandbLogger)] if trainer.is_global_zero else []
+        recorders = {(opponent, colour): GameRecorder(cell=self.game_cell, names=(opponent, "learner")[::1 if colour == "blue" else -1])
+                     for opponent in self.opponents for colour in ("blue", "red")} if wandb and self.log_games else {}
+        self.last, self.last_by_set = self.play(module.policy(), self.map_sets(trainer), self.games, self.seed, recorders)
+        self.evaluated_at = trainer.global_step
+        if wandb:
+            self._log_to_wandb(wandb, recorders, trainer.global_step)
         several = len(self.last_by_set) > 1
         pairs = []  # the win rate of every (opponent, map set)
         for opponent in self.opponents:
@@ -123,7 +145,7 @@ class EvaluationCallback(L.Callback):
                 for name, results in self.last_by_set.items():
                     self._log_result(module, f"{opponent}/{name}", results[opponent], results[opponent]["win_rate"])
         module.log("eval/win_rate", float(SELECT[self.select](pairs)), prog_bar=True, sync_dist=True)
-        module.log("eval/at_step", float(trainer.global_step))  # tells an evaluation from its repeats in CSV rows
+        module.log(EVALUATED_AT, float(trainer.global_step))  # tells an evaluation from its repeats in CSV rows
         return {opponent: result["win_rate"] for opponent, result in self.last.items()}
 
     @staticmethod
@@ -133,10 +155,30 @@ class EvaluationCallback(L.Callback):
             module.log(f"eval/win_rate_{colour}/{key}", result["by_colour"][colour]["win_rate"], sync_dist=True)
         module.log(f"eval/score/{key}", result["mean_score"], sync_dist=True)
 
-    def play(self, team, map_sets: dict[str, list[str]], games: int, seed: int) -> tuple[dict[str, dict], dict[str, dict[str, dict]]]:
+    def _log_to_wandb(self, loggers: list, recorders: dict[tuple[str, str], GameRecorder], step: int) -> None:
+        """The recorded games as GIFs and the last evaluation's results as a table, to each wandb logger."""
+        columns = ["opponent", "map set", "colour", "games", "wins", "ties", "losses", "win rate", "95% low", "95% high"]
+        rows = [[opponent, name, colour, *(r[k] for k in ("games", "wins", "ties", "losses", "win_rate")), *r["win_rate_95ci"]]
+                for name, results in self.last_by_set.items() for opponent, result in results.items()
+                for colour, r in result["by_colour"].items()]
+        with tempfile.TemporaryDirectory() as folder:
+            games = {key: recorder.save_gif(Path(folder) / f"{k}.gif") for k, (key, recorder) in enumerate(recorders.items())
+                     if len(recorder)}
+            for logger in loggers:
+                logger.log_table("eval/results", columns=columns, data=rows, step=step)
+                for (opponent, colour), path in games.items():  # wandb copies the file into the run's media
+                    logger.log_video(f"eval/game/{opponent}/{colour}", [str(path)], step=step, format=["gif"],
+                                     caption=[f"learner as {colour} against {opponent}, step {step}"])
+
+    def play(self, team, map_sets: dict[str, list[str]], games: int, seed: int,
+             recorders: dict[tuple[str, str], GameRecorder] | None = None) -> tuple[dict[str, dict], dict[str, dict[str, dict]]]:
         """`team` (a policy) against each opponent on each map set, both colours: the `head_to_head` results
-        per opponent over all sets, and per set and opponent."""
-        by_set = {name: {opponent: head_to_head(team, opponent, layouts, games, self.length, seed, num_envs=games, game=self.game)
+        per opponent over all sets, and per set and opponent. `recorders` (by opponent and colour) capture a game of
+        the first map set."""
+        recorders, first = recorders or {}, next(iter(map_sets))
+        by_set = {name: {opponent: head_to_head(team, opponent, layouts, games, self.length, seed, num_envs=games, game=self.game,
+                                                recorders={c: recorders[opponent, c] for c in ("blue", "red") if (opponent, c) in recorders}
+                                                if name == first else None)
                          for opponent in self.opponents} for name, layouts in map_sets.items()}
         overall = {opponent: combined([by_set[name][opponent] for name in by_set]) for opponent in self.opponents}
         return overall, by_set
@@ -228,6 +270,14 @@ class AgreementCallback(L.Callback):
             rank_zero_info(f"agreement with {self.teacher} after the last measurement:\n{agreement_table(rows)}")
 
 
+def training_ends(trainer: L.Trainer, module: L.LightningModule) -> bool:
+    """Whether this gradient step is the run's last: `max_steps` reached, a stop asked for, or an `EnvStepBudget` spent
+    (whichever callback comes first in the list). A run shorter than the evaluation interval is evaluated at its end
+    like any other: logged, checkpointed and ranked (`RunCheckpoint`)."""
+    return (0 < trainer.max_steps <= trainer.global_step or trainer.should_stop
+            or any(isinstance(c, EnvStepBudget) and c.spent(module) for c in trainer.callbacks))
+
+
 class EnvStepBudget(L.Callback):
     """Stop training once `max_env_steps` environment steps were collected (summed over games, on this
     rank): the budget that compares learners fairly, whatever each collects per gradient step (QMIX's
@@ -239,6 +289,9 @@ class EnvStepBudget(L.Callback):
             raise ValueError(f"max_env_steps must be at least 1, got {max_env_steps}")
         self.max_env_steps = max_env_steps
 
+    def spent(self, module: L.LightningModule) -> bool:
+        return module.env_steps_collected >= self.max_env_steps
+
     def on_train_batch_end(self, trainer: L.Trainer, module: L.LightningModule, outputs, batch, batch_idx: int) -> None:
-        if module.env_steps_collected >= self.max_env_steps:
+        if self.spent(module):
             trainer.should_stop = True

@@ -10,19 +10,26 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
+import shutil
 import sys
+import warnings
 from pathlib import Path
 from typing import Optional, Sequence
 
 import yaml
+from lightning.pytorch.callbacks import ProgressBar
 from lightning.pytorch.cli import LightningCLI, SaveConfigCallback
+from lightning.pytorch.loggers import WandbLogger
 
+from .cli_errors import OneLineErrorParser
 from .config_layers import BASE_CONFIG, DEFAULT_RECIPE, config_file, config_values, named_files, names_learner, with_config_files
 from .console import quiet_console, run_folder, run_summary
 from .data import CaptureDataModule
 from .data.settings import MOVED
+from .progress import RunProgressBar
 from .learners import LINKED_FROM_DATA, Learner, learner_class
-from .runs import check_resumable, opponent_name, recipe_name, run_name
+from .run_folders import LAST
+from .runs import check_resumable, opponent_name, recipe_name, run_name, run_tags
 
 if not BASE_CONFIG.is_file():  # without it a run would have no loggers, callbacks or defaults: never silently
     raise FileNotFoundError(f"{BASE_CONFIG} is missing: the installation is broken; reinstall marl-lightning")
@@ -40,7 +47,7 @@ class LoggedConfigCallback(SaveConfigCallback):
         config = yaml.safe_load(self.parser.dump(self.config, skip_none=False))
         for logger in trainer.loggers:
             logger.log_hyperparams({"config": config})
-        wandb = next((logger for logger in trainer.loggers if type(logger).__name__ == "WandbLogger"), None)
+        wandb = next((logger for logger in trainer.loggers if isinstance(logger, WandbLogger)), None)
         if wandb is not None and wandb.version:
             folder = Path(run_folder(trainer))
             folder.mkdir(parents=True, exist_ok=True)
@@ -123,6 +130,7 @@ class MARLCLI(LightningCLI):
             kwargs["args"] = given
         self.overrides = overrides(given) if isinstance(given, list) else []
         kwargs.setdefault("subclass_mode_model", True)  # `model.class_path` chooses the learner
+        kwargs.setdefault("parser_class", OneLineErrorParser)  # a mistake in one line, naming the key
         super().__init__(model_class, *args, save_config_callback=save_config_callback, **kwargs)
 
     def parse_arguments(self, parser, args) -> None:
@@ -136,7 +144,10 @@ class MARLCLI(LightningCLI):
         if not isinstance(args, dict) and not hasattr(args, "as_dict"):
             args = list(sys.argv[1:] if args is None else args)
             at = 1 if args and args[0] in self.subcommands() else 0
-            chosen = any(a.startswith("--model") for a in args[at:]) or any(names_learner(c) for c in config_values(args[at:]))
+            # a learner is chosen by `--model CLASS`, `--model.class_path CLASS` or a config that names one, not by
+            # a setting of it (`--model.lr 0.01` sets the default learner's)
+            chosen = (any(a == "--model" or a.startswith(("--model=", "--model.class_path")) for a in args[at:])
+                      or any(names_learner(c) for c in config_values(args[at:])))
             args[at:at] = ["--config", str(BASE_CONFIG)] + ([] if chosen else ["--config", str(DEFAULT_RECIPE)])
             if not chosen:  # the run is named by the default learner's file too: `qmix`, `qmix+ladder`
                 self.named_files = [DEFAULT_RECIPE, *self.named_files]
@@ -183,6 +194,8 @@ class MARLCLI(LightningCLI):
         if self.subcommand == "fit" and config.get("ckpt_path") == "last":
             config["ckpt_path"] = str(self._last_checkpoint(config, loggers))
             print(f"resuming from {config['ckpt_path']}")
+        if self.subcommand == "fit" and config.get("ckpt_path"):
+            self._continue_run_folder(Path(config["ckpt_path"]), loggers)
         # a checkpoint's run folder (`version_N/checkpoints/x.ckpt` -> `version_N`) keeps its wandb run's id
         resumed = Path(config["ckpt_path"]).resolve().parent.parent / WANDB_ID_FILE if config.get("ckpt_path") else None
         for logger in loggers:
@@ -190,11 +203,42 @@ class MARLCLI(LightningCLI):
             if init is None or not str(getattr(logger, "class_path", "")).endswith("WandbLogger"):
                 continue
             init.group = getattr(init, "group", None) or wandb_group(name.rpartition("__")[0], self.overrides)
-            init.tags = getattr(init, "tags", None) or [tag[:64] for tag in self.overrides]  # wandb's limit
+            init.tags = getattr(init, "tags", None) or run_tags(recipe, algo, data["layouts"], data["opponent"],
+                                                                 data.get("curriculum"), data.get("league"), self.overrides)
             if not getattr(init, "id", None):  # a resume continues the checkpoint's wandb run (a sweep's agent names its own)
                 init.id = (resumed.read_text().strip() if resumed is not None and resumed.is_file()
                            else os.environ.get("WANDB_RUN_ID") or secrets.token_hex(4))
                 init.resume = "allow"  # (given as None, it would replace the logger's own "allow")
+
+    def _continue_run_folder(self, ckpt: Path, loggers: list) -> None:
+        """A resume writes on in its checkpoint's run folder (`version_N/checkpoints/last.ckpt` -> `version_N`): its CSV
+        loggers there continue that folder's `metrics.csv` (`loggers.RunCSVLogger`), the checkpoints go on beside the
+        run's own (its best kept as best), and this command's config is saved as `config.resumeN.yaml`; the `last.ckpt`
+        it resumes from is kept as `last.resumeN.ckpt`. A run whose first logger writes elsewhere gets a new folder,
+        said in one line."""
+        folder = ckpt.parent.parent
+        if ckpt.parent.name != "checkpoints" or not folder.name.startswith("version_") or not loggers:
+            return
+        continued = False
+        for k, logger in enumerate(loggers):
+            init = getattr(logger, "init_args", None)
+            csv_logger = str(getattr(logger, "class_path", "")).endswith(("loggers.CSVLogger", "RunCSVLogger"))
+            if (csv_logger and init is not None and getattr(init, "save_dir", None) and getattr(init, "version", None) is None
+                    and (Path(init.save_dir) / str(init.name)).resolve() == folder.parent.resolve()):
+                logger.class_path, init.version = "marl_lightning.loggers.RunCSVLogger", folder.name
+                continued = continued or k == 0
+        warnings.filterwarnings("ignore", message=r".*Checkpoint directory .* exists and is not empty.*")  # its own
+        if not continued:
+            print(f"the resumed run writes to a new folder: its first logger does not write in {folder} (a CSVLogger there "
+                  "continues it)")
+            return
+        resumes = 1
+        while (folder / f"config.resume{resumes}.yaml").exists() or (ckpt.parent / f"last.resume{resumes}.ckpt").exists():
+            resumes += 1
+        self.save_config_kwargs["config_filename"] = f"config.resume{resumes}.yaml"  # config.yaml: the run's start
+        if ckpt.name == LAST and os.environ.get("LOCAL_RANK", "0") == "0" and os.environ.get("NODE_RANK", "0") == "0":
+            shutil.copy2(ckpt, ckpt.with_name(f"last.resume{resumes}.ckpt"))  # kept: the run's next last.ckpt replaces it
+        print(f"continuing the run in {folder}")
 
     @staticmethod
     def _last_checkpoint(config: dict, loggers: list) -> Path:
@@ -211,6 +255,15 @@ class MARLCLI(LightningCLI):
             raise FileNotFoundError(f"--ckpt_path last: no last.ckpt under {', '.join(str(r) for r in roots)}")
         return max(found, key=lambda p: p.stat().st_mtime)
 
+    def instantiate_trainer(self, **kwargs):
+        """The trainer, with our progress bar (`progress.RunProgressBar`) unless the bar is off or the config gives one."""
+        trainer = (self.config_init[self.subcommand] if self.subcommand else self.config_init)["trainer"]
+        given = trainer.get("callbacks") or []
+        given = list(given) if isinstance(given, (list, tuple)) else [given]
+        if trainer.get("enable_progress_bar") is not False and not any(isinstance(c, ProgressBar) for c in given):
+            kwargs.setdefault("callbacks", [*given, RunProgressBar()])
+        return super().instantiate_trainer(**kwargs)
+
     def before_fit(self) -> None:
         """A resume is checked against its checkpoint's settings (`runs.check_resumable`)."""
         ckpt = self.config_init[self.subcommand].get("ckpt_path")
@@ -225,7 +278,7 @@ class MARLCLI(LightningCLI):
             for line in run_summary(self.trainer):
                 print(line)
             for logger in self.trainer.loggers:
-                if type(logger).__name__ == "WandbLogger" and getattr(logger, "_experiment", None) is not None:
+                if isinstance(logger, WandbLogger) and getattr(logger, "_experiment", None) is not None:
                     logger.experiment.finish()
 
 

@@ -15,8 +15,6 @@ import importlib
 import sys
 from typing import Sequence
 
-from gymPacMan.errors import run_command
-
 # name: ("module:function", what it does). The function takes the arguments after the command's name.
 COMMANDS: dict[str, tuple[str, str]] = {
     "fit": ("marl_lightning.cli:fit", "train a team from configs (`marl fit --help`; as `python train.py fit`)"),
@@ -38,7 +36,8 @@ def teams(argv: Sequence[str] = ()) -> list[str]:
     from agents import ALIASES, COURSE_SPELLING, TEAMS
 
     argparse.ArgumentParser(prog="marl teams", description=teams.__doc__.splitlines()[0]).parse_args(list(argv))
-    lines = [f"{name:<10} {(cls.__doc__ or '').strip().partition(chr(10))[0]}" for name, cls in TEAMS.items()]
+    width = max(map(len, TEAMS))
+    lines = [f"{name:<{width}}  {summary(cls.__doc__)}" for name, cls in TEAMS.items()]
     lines.append("the course's names (with Team, any case, with or without .py or a folder): "
                  + ", ".join(f"{COURSE_SPELLING[alias]} = {team}" for alias, team in ALIASES.items())
                  + "; randomTeam and baselineTeam are ours (docs/opponents.md)")
@@ -46,6 +45,13 @@ def teams(argv: Sequence[str] = ()) -> list[str]:
                  "a checkpoint (*.ckpt) or a run folder (its best.ckpt)")
     print("\n".join(lines))
     return lines
+
+
+def summary(doc: str | None) -> str:
+    """A docstring's first sentence, whole (however many lines it was wrapped over)."""
+    paragraph = " ".join((doc or "").strip().split("\n\n")[0].split())
+    sentence = paragraph.split(". ")[0].split(": ")[0]
+    return sentence if sentence.endswith(".") else f"{sentence}."
 
 
 def usage() -> str:
@@ -66,6 +72,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     if name not in COMMANDS:
         print(f"error: unknown command {name!r}\n{usage()}", file=sys.stderr)
         raise SystemExit(2)
+    from gymPacMan.errors import run_command  # (the engine: not needed to list the commands)
+
     module, _, function = COMMANDS[name][0].partition(":")
     # the program's name in its help: LightningCLI adds its subcommand (`fit`) itself
     sys.argv[0] = "marl" if name == "fit" else f"marl {name}"

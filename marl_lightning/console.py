@@ -13,11 +13,17 @@ import os
 import warnings
 
 import lightning as L
+from lightning.pytorch.loggers import WandbLogger
 
 QUIET_WARNINGS = (
     r".*isinstance\(treespec, LeafSpec\)` is deprecated.*",  # inside Lightning, fixed upstream
     r".*Your `IterableDataset` has `__len__` defined.*",  # on purpose: no batch is fetched ahead (exact resume)
     r".*LightningCLI's args parameter is intended to run from within Python.*",
+    # the data module saves and restores its games, replay and generators itself (a resume is bit-exact, tested)
+    r".*resuming from a checkpoint that ended before the epoch ended and your dataloader is not resumable.*",
+    # the run's logs are written every `log_every_n_steps` steps and at its last step, whatever its length
+    r".*is smaller than the logging interval Trainer\(log_every_n_steps.*",
+    r".*The anonymous setting has no effect.*",  # wandb's, about a setting Lightning's logger passes
 )
 
 
@@ -62,7 +68,7 @@ def run_summary(trainer: L.Trainer) -> list[str]:
             lines.append(f"last checkpoint: {checkpoint.last_model_path}")
     for logger in trainer.loggers:
         experiment = getattr(logger, "_experiment", None)  # a wandb run that was started
-        if type(logger).__name__ == "WandbLogger" and experiment is not None:
+        if isinstance(logger, WandbLogger) and experiment is not None:
             folder = getattr(experiment, "dir", None)
             if folder and getattr(experiment.settings, "_offline", False):
                 lines.append(f"wandb log (offline): wandb sync {os.path.dirname(folder)}")

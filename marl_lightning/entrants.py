@@ -85,6 +85,31 @@ def is_checkpoint(spec) -> bool:
     return str(spec).endswith(".ckpt") or is_run_folder(spec)
 
 
+def check_entrant(spec: Entrant) -> None:
+    """Refuse a misspelled team or a missing checkpoint before anything is loaded: a command's mistakes are said
+    at once, not after the other entrant's checkpoint has loaded."""
+    if isinstance(spec, Mapping):
+        for member in spec:
+            check_entrant(member)
+    elif is_checkpoint(spec):
+        path = run_checkpoint(spec)
+        if not path.is_file():
+            raise FileNotFoundError(f"no checkpoint at {path}")
+    elif isinstance(spec, str) and not spec.startswith((VIEW, LOOKAHEAD, "contest:")) and not Path(spec).is_file():
+        make_team(spec)  # a built-in team's name (cheap to build), else the error that lists the known ones
+
+
+def trained_layouts(specs: Sequence[Entrant]) -> list[str] | None:
+    """The maps the first checkpoint (or run folder) among `specs` trained on (its data's `layouts`), where a
+    command plays unless told otherwise: a team trained on tinyMaze cannot see a larger map. None: no checkpoint."""
+    for spec in specs:
+        if is_checkpoint(spec):
+            layouts = read_checkpoint(run_checkpoint(spec)).get("datamodule_hyper_parameters", {}).get("layouts")
+            if layouts:
+                return [layouts] if isinstance(layouts, str) else [str(layout) for layout in layouts]
+    return None
+
+
 def entrant_name(spec: Entrant) -> str:
     """A short name for tables and run names: a checkpoint by its run folder and file, a contest file or a team file
     by its name, a team by its name, a policy object by its `name` (default `learner`), a mixture by its members."""

@@ -68,6 +68,36 @@ def run_name(recipe: str, layouts: str | Iterable[str], opponent: str, seed: int
     return "__".join([safe_name(recipe), safe_name(maps), safe_name(opponent), str(seed)])
 
 
+TAG_LIMIT = 64  # wandb's, in characters
+
+
+def _field(value: Any, name: str) -> Any:
+    """A field of a config group, whether the parser gave a mapping or an object."""
+    return value.get(name) if isinstance(value, Mapping) else getattr(value, name, None)
+
+
+def _entrant_names(opponent: Any) -> list[str]:
+    """Each team an opponent setting names: a mixture's members apart (`{random: 0.5, baseline: 0.5}`)."""
+    if isinstance(opponent, Mapping):
+        return [entrant_name(name) for name in opponent]
+    return [entrant_name(opponent)] if opponent else []
+
+
+def run_tags(recipe: str, learner: str, layouts: str | Iterable[str], opponent: Any, curriculum: Any = None,
+             league: Any = None, changed: Iterable[str] = ()) -> list[str]:
+    """The tags wandb's filters find a run by: `recipe:qmix_blox`, `learner:qmix`, one `map:` per layout and one
+    `opponent:` per team it trains against (a curriculum's stages' too; `league` for self-play), then the command
+    line's changes (`model.lr=0.001`); each at most `TAG_LIMIT` characters, none twice."""
+    maps = [layouts] if isinstance(layouts, str) else list(layouts or [])
+    opponents = _entrant_names(opponent) if not curriculum else []
+    for stage in (_field(curriculum, "stages") or []) if curriculum else []:
+        opponents += _entrant_names(_field(stage, "opponents"))
+        maps += list(_field(stage, "layouts") or [])
+    tags = [f"recipe:{recipe}", f"learner:{learner}", *(f"map:{Path(str(m)).stem}" for m in maps),
+            *(f"opponent:{name}" for name in opponents), *(["league"] if league else []), *changed]
+    return list(dict.fromkeys(tag[:TAG_LIMIT] for tag in tags))
+
+
 def _plain(value: Any) -> Any:
     """A value as YAML would hold it (tuples as lists, a dataclass as its fields), so a setting compares equal
     however it was given."""

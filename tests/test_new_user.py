@@ -161,3 +161,100 @@ def test_a_watched_game_is_large_enough_and_names_the_teams():
 def test_the_heat_map_says_what_it_covers():
     title = heat_map_title({"layouts": ["bloxCapture", "tinyMaze"], "games_per_pair_and_layout": 40})
     assert "bloxCapture, tinyMaze" in title and "80 games per pair" in title and "half in each colour" in title
+
+
+def marl(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    """`marl ARGS...` as a user types it, in `cwd`."""
+    return run("-m", "marl_lightning", *args, cwd=cwd)
+
+
+def test_a_run_shorter_than_the_evaluation_interval_is_evaluated_checkpointed_and_plotted(tmp_path):
+    """The base config evaluates every 250 steps; a 12-step run is evaluated at its end like any other: logged
+    (metrics.csv), kept as best.ckpt, played by `evaluate` and drawn by `plot`."""
+    out = marl("fit", "--trainer.max_steps=12", "--data.num_envs=4", "--data.replay.warmup=32", "--data.batch_size=8",
+               "--trainer.enable_progress_bar=false", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr[-2000:]
+    folder = tmp_path / "runs" / "qmix__tinyMaze__random__0"
+    version = folder / "version_0"
+    assert (version / "checkpoints" / "best.ckpt").exists() and "best checkpoint: " in out.stdout
+    rows = (version / "metrics.csv").read_text().splitlines()
+    header = rows[0].split(",")
+    evaluated = [row.split(",") for row in rows[1:] if row.split(",")[header.index("eval/win_rate")] != ""]
+    assert [float(row[header.index("eval/at_step")]) for row in evaluated] == [12.0]
+    from marl_lightning.play import evaluation, plot
+
+    rows = evaluation.main([str(folder), "random", "--games", "2"])  # on the map it trained on, tinyMaze
+    assert [row["layout"] for row in rows] == ["tinyMaze"] and rows[0]["a"].endswith("/best")
+    assert plot.main([str(folder), "--out", str(tmp_path / "curve.png")]).is_file()
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["--config", "qmix", "--model.lrr", "0.1"], "error: unknown key model.lrr (not a setting of ValueDecompositionModule); did you mean model.lr"),
+    (["--data.num_envss", "4"], "error: unknown key data.num_envss; did you mean data.num_envs"),
+    (["--data.replay.warmupp", "3"], "error: unknown key data.replay.warmupp; did you mean data.replay.warmup"),
+    (["--data.num_envs", "abc"], "error: data.num_envs takes a value of type int, got 'abc'"),
+    (["--model.lr", "abc"], "error: model.lr takes a value of type float, got 'abc'"),
+], ids=["model-key", "data-key", "nested-key", "data-type", "model-type"])
+def test_a_wrong_config_key_or_type_is_one_line_naming_it_and_the_nearest_keys(args, expected, capsys, monkeypatch):
+    """`marl fit` with a misspelled key or a value of the wrong type: one line on stderr, status 2, no usage."""
+    from marl_lightning.commands import main
+
+    monkeypatch.setattr(sys, "argv", ["marl", "fit", *args])
+    with pytest.raises(SystemExit) as exited:
+        main(["fit", *args, "--trainer.logger=false"])
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert exited.value.code == 2 and len(lines) == 1, lines
+    assert lines[0].startswith(expected) and "marl fit --help" in lines[0], lines
+
+
+def test_marl_lists_its_commands_and_teams_without_loading_torch():
+    """`marl`, `marl --help` and `marl teams` start in well under a second: neither torch nor Lightning is imported
+    (what made every command take seconds); the team names line up."""
+    code = ("import sys; from marl_lightning.commands import main, teams; main([]); main(['--help']); teams([]);"
+            "print(sorted(m for m in ('torch', 'lightning', 'wandb') if m in sys.modules))")
+    out = run("-c", code)
+    assert out.returncode == 0 and out.stdout.strip().splitlines()[-1] == "[]", out.stderr[-2000:]
+    listed = [line for line in out.stdout.splitlines() if line.startswith(("random ", "course_heuristic "))]
+    assert len(listed) == 2 and listed[0].index("A uniformly") == listed[1].index("The course's")
+
+
+def test_a_misspelled_team_or_map_is_refused_before_any_checkpoint_loads(tmp_path, monkeypatch):
+    """`evaluate`, `watch` and `tournament` check their entrants and maps first, then load checkpoints."""
+    from marl_lightning.play import evaluation, tournament, watch
+
+    loaded = []
+    monkeypatch.setattr("marl_lightning.entrants.read_checkpoint", lambda *a, **k: loaded.append(a) or {})
+    champion = str(ROOT / "teams" / "champion.ckpt")
+    for main, args, message in [
+        (evaluation.main, [champion, "nosuchteam"], "unknown team 'nosuchteam'"),
+        (evaluation.main, [champion, "random", "--layouts", "nosuchmap"], "no layout file 'nosuchmap'"),
+        (watch.main, [champion, "random", "--layouts", "nosuchmap", "--gif", str(tmp_path / "g.gif")], "no layout file"),
+        (tournament.main, [champion, "random", str(tmp_path / "nosuch.ckpt")], "no checkpoint at"),
+    ]:
+        with pytest.raises((ValueError, FileNotFoundError), match=message):
+            main(args)
+    assert loaded == []
+
+
+def test_evaluation_games_and_results_reach_wandb_offline(tmp_path):
+    """At each evaluation the wandb run gets a GIF of a greedy game per opponent and colour and a table of the
+    results per opponent, map set and colour; offline, the run's files hold them."""
+    logger = (f"[{{class_path: marl_lightning.loggers.RunWandbLogger, init_args: {{project: p, save_dir: '{tmp_path}', "
+              "offline: true}}]")
+    callbacks = ("[{class_path: marl_lightning.EvaluationCallback, init_args: {opponents: [random, baseline], games: 4, "
+                 "every_n_steps: 3, final_games: 0, length: 40}}]")
+    out = marl("fit", "--trainer.max_steps=6", "--data.num_envs=4", "--data.replay.warmup=32", "--data.batch_size=8",
+               "--trainer.enable_progress_bar=false", f"--trainer.logger={logger}", f"--trainer.callbacks={callbacks}",
+               f"--trainer.default_root_dir={tmp_path}", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr[-2000:]
+    media = next((tmp_path / "wandb").glob("offline-run-*")) / "files" / "media"
+    gifs = sorted(p.relative_to(media).as_posix().rsplit("_", 2)[0] for p in media.glob("videos/**/*.gif"))
+    games = [f"videos/eval/game/{opponent}/{colour}" for opponent in ("baseline", "random") for colour in ("blue", "red")]
+    assert gifs == sorted(games * 2)  # two evaluations (steps 3 and 6), four games each
+    tables = list(media.glob("table/eval/results_*.table.json"))
+    assert len(tables) == 2
+    import json
+
+    table = json.loads(tables[0].read_text())
+    assert table["columns"][:3] == ["opponent", "map set", "colour"] and len(table["data"]) == 4
+    assert {tuple(row[:3]) for row in table["data"]} == {(o, "tinyMaze", c) for o in ("random", "baseline") for c in ("blue", "red")}

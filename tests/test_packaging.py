@@ -158,7 +158,7 @@ def test_a_non_editable_install_trains_evaluates_and_exports_from_another_folder
     assert (folder / "version_0" / "checkpoints" / "last.ckpt").is_file() and "held-out evaluation" in fit.stdout
     assert (folder / "version_0" / "config.yaml").read_text().count("WandbLogger") == 1  # base.yaml was read
     evaluate = run_to_the_end([marl, "evaluate", str(folder), "random", "--layouts", "tinyMaze", "--games", "4"], work, env, 300)
-    assert evaluate.returncode == 0 and "| qmix__tinyMaze__random__0/version_0/last | random | tinyMaze | 4 |" in evaluate.stdout, \
+    assert evaluate.returncode == 0 and "| qmix__tinyMaze__random__0/version_0/best | random | tinyMaze | 4 |" in evaluate.stdout, \
         evaluate.stdout[-3000:]
     export = run_to_the_end([marl, "export", str(folder)], work, env, 300)
     assert export.returncode == 0, export.stdout[-3000:]

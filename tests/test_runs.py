@@ -5,6 +5,9 @@ goes; the seed given once; `marl plot` drawing a recipe's seeds as a mean with a
 
 from __future__ import annotations
 
+import csv
+import io
+
 import pytest
 import torch
 import yaml
@@ -107,19 +110,26 @@ def short_fit(tmp_path, config: str, *extra: str, steps: int = 4) -> MARLCLI:
 
 
 def test_a_resume_continues_its_own_run_and_its_wandb_run(tmp_path):
-    qmix = short_fit(tmp_path, "qmix", "--model.lr=0.002")
+    qmix = short_fit(tmp_path, "qmix", "--model.lr=0.002", "--trainer.log_every_n_steps=1")
     vdn = short_fit(tmp_path, "vdn")  # newer, under the same save_dir: `last` must not take it for the QMIX run
-    resumed = short_fit(tmp_path, "qmix", "--model.lr=0.002", "--ckpt_path=last", steps=6)
     first = tmp_path / "qmix__tinyMaze__random__0"
+    started = {name: (first / "version_0" / name).read_text() for name in ("config.yaml", "hparams.yaml", "metrics.csv")}
+    resumed = short_fit(tmp_path, "qmix", "--model.lr=0.002", "--ckpt_path=last", "--trainer.log_every_n_steps=1", steps=6)
     assert resumed.trainer.ckpt_path == str(first / "version_0" / "checkpoints" / "last.ckpt")
-    assert resumed.trainer.global_step == 6 and (first / "version_1" / "checkpoints" / "last.ckpt").is_file()
-    wandb_ids = [(first / f"version_{v}" / "wandb_id").read_text() for v in (0, 1)]
-    assert wandb_ids[0] == wandb_ids[1] == f"{qmix.trainer.loggers[1].version}\n"  # the same wandb run goes on
+    assert resumed.trainer.global_step == 6 and not (first / "version_1").exists()  # the run goes on in its own folder
+    for name in ("config.yaml", "hparams.yaml"):  # the settings the run started with, kept; the resume's beside them
+        assert (first / "version_0" / name).read_text() == started[name]
+    assert "max_steps: 6" in (first / "version_0" / "config.resume1.yaml").read_text()
+    before, after = ([int(row["step"]) for row in csv.DictReader(io.StringIO(text))]
+                     for text in (started["metrics.csv"], (first / "version_0" / "metrics.csv").read_text()))
+    assert before and after[:len(before)] == before and max(after) >= 4  # the run's log, continued
+    assert (first / "version_0" / "wandb_id").read_text() == f"{qmix.trainer.loggers[1].version}\n"  # the same wandb run goes on
     assert vdn.trainer.loggers[1].version != qmix.trainer.loggers[1].version
     init = resumed.trainer.loggers[1]._wandb_init
     assert init["group"] == "qmix__tinyMaze__random data.batch_size=8 data.num_envs=4 data.replay.warmup=16 model.lr=0.002"
     assert init["resume"] == "allow"
     assert "model.lr=0.002" in init["tags"] and "trainer.max_steps=6" in init["tags"]
+    assert {"recipe:qmix", "learner:qmix", "map:tinyMaze", "opponent:random"} <= set(init["tags"])
     hparams = (first / "version_0" / "hparams.yaml").read_text()
     assert hparams.startswith("config:") and "num_envs: 4" in hparams  # the whole config, logged once
 
@@ -259,3 +269,17 @@ def test_a_run_folder_with_two_versions_plays_the_newest_best_checkpoint(tmp_pat
     assert run_checkpoint(run) == run / "version_1" / "checkpoints" / BEST
     os.utime(run / "version_0" / "checkpoints" / BEST, (3_000_000, 3_000_000))  # newer by time, whatever its name
     assert run_checkpoint(run) == run / "version_0" / "checkpoints" / BEST
+
+
+def test_a_runs_tags_name_its_recipe_learner_maps_and_opponents():
+    """wandb's filters find a run by what it trained: each map, each opponent (a mixture's and a curriculum's
+    members apart), its recipe and learner, then the command line's changes; at most 64 characters each."""
+    from marl_lightning.runs import run_tags
+
+    tags = run_tags("qmix_blox", "qmix", ["bloxCapture", "layouts/my.lay"], {"random": 0.5, "baseline": 0.5},
+                    changed=["model.lr=0.001", "data.note=" + "x" * 80])
+    assert tags[:6] == ["recipe:qmix_blox", "learner:qmix", "map:bloxCapture", "map:my", "opponent:random", "opponent:baseline"]
+    assert tags[6] == "model.lr=0.001" and len(tags[7]) == 64
+    stages = {"stages": [{"opponents": {"random": 1.0}}, {"opponents": {"heuristic": 1.0}, "layouts": ["contest_3"]}]}
+    staged = run_tags("ladder", "vdn", "tinyMaze", "random", curriculum=stages, league={"snapshot_every": 10})
+    assert staged == ["recipe:ladder", "learner:vdn", "map:tinyMaze", "map:contest_3", "opponent:random", "opponent:heuristic", "league"]

@@ -330,7 +330,7 @@ def win_rates_by_colour(module: ValueDecompositionModule, layout: str, games: in
     return as_blue["blue_wins"] / games, as_red["red_wins"] / games
 
 
-def test_ckpt_path_last_finds_the_previous_run_and_overwrites_nothing(tmp_path):
+def test_ckpt_path_last_continues_the_previous_run_and_keeps_what_it_resumed_from(tmp_path):
     args = lambda steps: [  # noqa: E731 - CSV logs under tmp_path/run/version_*, checkpoints beside them
         "fit", "--config", str(ROOT / "configs" / "algo" / "qmix.yaml"), f"--trainer.max_steps={steps}",
         "--trainer.enable_progress_bar=false",
@@ -342,9 +342,10 @@ def test_ckpt_path_last_finds_the_previous_run_and_overwrites_nothing(tmp_path):
     first = tmp_path / "run" / "version_0" / "checkpoints" / "last.ckpt"
     saved = first.read_bytes()
     resumed = MARLCLI(ValueDecompositionModule, CaptureDataModule, args=[*args(9), "--ckpt_path=last"])
-    assert resumed.trainer.global_step == 9
-    assert first.read_bytes() == saved  # the first run's checkpoint is untouched
-    assert (tmp_path / "run" / "version_1" / "checkpoints" / "last.ckpt").is_file()
+    assert resumed.trainer.global_step == 9 and resumed.trainer.ckpt_path == str(first)
+    assert first.with_name("last.resume1.ckpt").read_bytes() == saved  # the checkpoint resumed from, kept
+    assert torch.load(first, weights_only=True)["global_step"] == 9  # the run's last one, continued in its folder
+    assert not (tmp_path / "run" / "version_1").exists()
 
 
 def test_print_config_shows_every_setting(capsys):

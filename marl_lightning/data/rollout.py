@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 from tensordict import TensorDict
+from tqdm import tqdm
 
 from gymPacMan import EpisodeResults, VecCaptureEnv
 from gymPacMan.planes import plane_scales
@@ -63,10 +64,11 @@ class Collector:
         self.legal = info["legal"]
         self.state: torch.Tensor | None = None  # (N, A, S) the policy's state of each game
 
-    def collect(self, policy, steps: int) -> list[EpisodeResults]:
-        """Play `steps` vector steps (`steps * N` transitions); returns the results of the games that ended."""
+    def collect(self, policy, steps: int, progress: str | None = None) -> list[EpisodeResults]:
+        """Play `steps` vector steps (`steps * N` transitions); returns the results of the games that ended.
+        `progress`: a bar of that name for the steps (the replay's warm-up, minutes before the first gradient step)."""
         ended, device, n = [], self.buffer.device, self.env.num_envs
-        for _ in range(steps):
+        for _ in tqdm(range(steps), desc=progress, unit="step", leave=False, position=1, disable=progress is None):
             seen = TensorDict({
                 "obs": self.codec.encode(torch.from_numpy(self.obs)),  # (N, A, C, H, W) uint8
                 "legal": torch.from_numpy(self.legal),  # (N, A, U)

@@ -25,10 +25,11 @@ from agents import Policy, Team
 from agents.contest_team import ContestTeam
 from agents.contest_view import ContestViewTeam
 from agents.match import play_match
-from gymPacMan.layout_names import expand_layout_names
+from gymPacMan.layout_names import expand_layout_names, load_layout
+from gymPacMan.render import GameRecorder
 from gymPacMan.rules import BLUE, RED
 
-from ..entrants import entrant_name, is_checkpoint, make_entrant
+from ..entrants import check_entrant, entrant_name, is_checkpoint, make_entrant, trained_layouts
 from ..run_folders import run_checkpoint
 from .export import export
 
@@ -49,6 +50,7 @@ def colour_record(games: int, wins: int, ties: int, losses: int) -> dict:
             "win_rate_95ci": list(wilson_interval(wins, games)), "points": wins + 0.5 * ties}
 
 
+DEFAULT_LAYOUT = "bloxCapture"  # where games are played when neither the command nor a checkpoint says
 GAMES = ("course", "contest")  # the course's game; the contest's (turn by turn, opponents out of sight)
 
 
@@ -79,7 +81,7 @@ def game_entrant(spec, team: int, game: str = "course") -> Team:
 
 
 def head_to_head(a: str | Policy, b: str | Policy, layouts: Sequence[str], games: int, length: int = 300, seed: int = 0,
-                 num_envs: int = 128, game: str = "course") -> dict:
+                 num_envs: int = 128, game: str = "course", recorders: dict[str, GameRecorder] | None = None) -> dict:
     """`a` against `b`: `games // 2` with `a` blue and the rest with `a` red, all from `a`'s side.
 
     game: `"course"` (the course's game: simultaneous moves, everything seen) or `"contest"` (the contest's
@@ -89,12 +91,16 @@ def head_to_head(a: str | Policy, b: str | Policy, layouts: Sequence[str], games
     Returns wins, ties, losses, games, win_rate and its 95% interval, points (win 1, tie 0.5),
     mean score, mean food returned by each side, mean game length, and `by_colour`: the same counts
     and interval for `a` playing blue and for `a` playing red.
+
+    recorders: `{"blue": ..., "red": ...}`, each capturing the first game `a` plays in that colour (some or none).
     """
     turns = "contest" if game == "contest" else "simultaneous"
+    recorders = recorders or {}
     as_blue = play_match(game_entrant(a, BLUE, game), game_entrant(b, RED, game), list(layouts), games // 2,
-                         num_envs=min(num_envs, games), length=length, seed=seed, turns=turns)
+                         num_envs=min(num_envs, games), length=length, seed=seed, turns=turns, recorder=recorders.get("blue"))
     as_red = play_match(game_entrant(b, BLUE, game), game_entrant(a, RED, game), list(layouts), games - games // 2,
-                        num_envs=min(num_envs, games), length=length, seed=seed + 1, turns=turns)
+                        num_envs=min(num_envs, games), length=length, seed=seed + 1, turns=turns,
+                        recorder=recorders.get("red"))
     by_colour = {
         "blue": colour_record(as_blue["games"], as_blue["blue_wins"], as_blue["ties"], as_blue["red_wins"]),
         "red": colour_record(as_red["games"], as_red["red_wins"], as_red["ties"], as_red["blue_wins"]),
@@ -161,8 +167,9 @@ def evaluate(a: str, b: str, layouts: Sequence[str], games: int, length: int = 3
 
 def add_match_arguments(parser: argparse.ArgumentParser, games: int, games_help: str, outputs: str) -> None:
     """The options every command that plays batches of games shares (evaluate, tournament)."""
-    parser.add_argument("--layouts", nargs="+", default=["bloxCapture"],
-                        help="maps by name or path; a range such as contest_1..50 stands for contest_1 ... contest_50")
+    parser.add_argument("--layouts", "--layout", nargs="+", default=None,
+                        help="maps by name or path; a range such as contest_1..50 stands for contest_1 ... contest_50 "
+                             f"(default: the maps the first checkpoint or run folder trained on, else {DEFAULT_LAYOUT})")
     parser.add_argument("--games", type=int, default=games, help=games_help)
     parser.add_argument("--length", type=int, default=300)
     parser.add_argument("--seed", type=int, default=0)
@@ -172,6 +179,24 @@ def add_match_arguments(parser: argparse.ArgumentParser, games: int, games_help:
                              "its exported team file, which sees opponents only within 5 and noisy distances, as do "
                              "contest team files; built-in teams see everything)")
     parser.add_argument("--out", type=Path, help=f"write {outputs} here")
+
+
+def match_layouts(given: Sequence[str] | None, entrants: Sequence[str]) -> list[str]:
+    """The maps a command plays: those given, else those the first checkpoint or run folder among `entrants`
+    trained on (said on the console), else `DEFAULT_LAYOUT`. Misspelled teams and maps, and missing
+    checkpoints, are refused first, before anything loads."""
+    for entrant in entrants:
+        check_entrant(entrant)
+    if given:
+        for layout in expand_layout_names(given):
+            load_layout(layout)
+        return list(given)
+    trained = trained_layouts(entrants)
+    if trained is None:
+        return [DEFAULT_LAYOUT]
+    print(f"playing on the maps {entrant_name(next(e for e in entrants if is_checkpoint(e)))} trained on: "
+          f"{' '.join(trained)} (--layouts chooses others)")
+    return trained
 
 
 def write_results(out: Path, stem: str, results, table: str) -> None:
@@ -189,7 +214,8 @@ def main(argv: list[str] | None = None) -> list[dict]:
     args = parser.parse_args(argv)
     if args.games < 2:
         parser.error("--games must be at least 2 (one game in each colour)")
-    rows = evaluate(args.entrant, args.opponent, args.layouts, args.games, args.length, args.seed, args.game)
+    layouts = match_layouts(args.layouts, [args.entrant, args.opponent])
+    rows = evaluate(args.entrant, args.opponent, layouts, args.games, args.length, args.seed, args.game)
     table = markdown_table(rows)
     print(table)
     if args.out:

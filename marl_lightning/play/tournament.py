@@ -19,7 +19,7 @@ import numpy as np
 
 from gymPacMan.layout_names import expand_layout_names
 
-from .evaluation import add_match_arguments, entrant_name, head_to_head, write_results
+from .evaluation import add_match_arguments, entrant_name, head_to_head, match_layouts, write_results
 
 
 def elo_ratings(names: list[str], results: list[dict], iterations: int = 2000, scale: float = 400.0) -> dict[str, float]:
@@ -143,7 +143,8 @@ def main(argv: list[str] | None = None) -> dict:
     args = parser.parse_args(argv)
     if len(args.entrants) < 2:
         parser.error("a tournament needs at least two entrants")
-    tournament = round_robin(args.entrants, args.layouts, args.games, args.length, args.seed, args.game)
+    layouts = match_layouts(args.layouts, args.entrants)
+    tournament = round_robin(args.entrants, layouts, args.games, args.length, args.seed, args.game)
     text = markdown(tournament)
     print(text)
     if args.out:

@@ -1,8 +1,9 @@
 """Watch a game between two entrants: an animated GIF and a text log.
 
-    marl watch runs/qmix__tinyMaze__random__0 heuristic --layout tinyMaze --gif runs/game.gif --text runs/game.txt
+    marl watch runs/qmix__tinyMaze__random__0 heuristic --layouts tinyMaze --gif runs/game.gif --text runs/game.txt
 
-(a run folder plays its best checkpoint; `python -m marl_lightning.watch ...` is the same command)
+(a run folder plays its best checkpoint, by default on the first map it trained on; `python -m
+marl_lightning.watch ...` is the same command)
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ import argparse
 from pathlib import Path
 
 from agents.match import play_match
+from gymPacMan.layout_names import expand_layout_names
 from gymPacMan.render import GameRecorder
 from gymPacMan.rules import BLUE, RED
 
-from .evaluation import entrant_name, make_entrant
+from .evaluation import DEFAULT_LAYOUT, entrant_name, make_entrant, match_layouts
 
 
 CELL = 24  # pixels a cell: agents, food and the score bar readable at once
@@ -41,7 +43,9 @@ def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description="Save a game between two entrants as a GIF and a text log.")
     parser.add_argument("blue", help="a team name, a team file, a checkpoint or a run folder (its best checkpoint)")
     parser.add_argument("red", help="a team name, a team file, a checkpoint or a run folder (its best checkpoint)")
-    parser.add_argument("--layout", default="bloxCapture")
+    parser.add_argument("--layouts", "--layout", nargs="+", default=None, metavar="LAYOUT",
+                        help="the map of the game (one; as `evaluate`'s --layouts, whose first it plays: the default is the "
+                             f"first map the first checkpoint or run folder trained on, else {DEFAULT_LAYOUT})")
     parser.add_argument("--gif", type=Path)
     parser.add_argument("--text", type=Path)
     parser.add_argument("--length", type=int, default=300)
@@ -50,9 +54,12 @@ def main(argv: list[str] | None = None) -> dict:
     args = parser.parse_args(argv)
     if args.gif is None and args.text is None:
         parser.error("give --gif and/or --text")
-    result = watch(args.blue, args.red, args.layout, args.gif, args.text, args.length, args.seed, args.cell)
+    if args.layouts is not None and len(expand_layout_names(args.layouts)) != 1:
+        parser.error(f"watch plays one game: give one map to --layouts, got {' '.join(args.layouts)}")
+    layout = expand_layout_names(match_layouts(args.layouts, [args.blue, args.red]))[0]
+    result = watch(args.blue, args.red, layout, args.gif, args.text, args.length, args.seed, args.cell)
     outcome = "blue wins" if result["blue_wins"] else "red wins" if result["red_wins"] else "a tie"
-    print(f"{entrant_name(args.blue)} (blue) vs {entrant_name(args.red)} (red) on {args.layout}: {outcome}, "
+    print(f"{entrant_name(args.blue)} (blue) vs {entrant_name(args.red)} (red) on {layout}: {outcome}, "
           f"score {result['mean_score']:+.0f} (red-positive), {result['mean_length']:.0f} steps")
     for path in (args.gif, args.text):
         if path is not None:
