@@ -93,7 +93,7 @@ def test_the_settings_are_typed_and_checked_when_parsed(tmp_path, capsys):
     misspelt.write_text("data:\n  curriculum:\n    keep_erlier: 0.1\n    stages:\n      - {opponents: {random: 1.0}}\n")
     with pytest.raises(SystemExit):
         configured_data("--config", str(misspelt))
-    assert "Option 'keep_erlier' is not accepted" in capsys.readouterr().err
+    assert "unknown key data.curriculum.keep_erlier" in capsys.readouterr().err  # and the nearest: keep_earlier
     with pytest.raises(SystemExit):
         configured_data("--data.curriculum={stages: [{opponents: {random: 1.0}, until_winrate: 0.5}]}")
     assert "until_winrate" in capsys.readouterr().err
