@@ -15,7 +15,12 @@ as best (selected on its in-training evaluation) is reported too, from the held-
 `EvaluationCallback` plays at the end of training (`final_evaluation.json`). Writes `results.json`, a
 Markdown table (mean, standard deviation and minimum over seeds, per opponent and colour) and
 `curves.png` (in-training evaluation against environment steps, mean over seeds). With `--parallel 2`
-two runs share the machine, each on one thread.
+two runs share the machine, each on one thread. `--checkpoint best` plays each run's selected checkpoint instead
+of its last; `--skip opponent@maps` leaves out an evaluation.
+
+Run it again with the same arguments to go on after an interruption: a finished run (`done` in its folder) is not
+trained again, one cut short resumes from its `last.ckpt` with the rest of its time, and an evaluation already
+written is read, not played again.
 """
 
 from __future__ import annotations
@@ -49,9 +54,16 @@ def parse_variant(text: str) -> tuple[str, list[str]]:
     return name.strip(), shlex.split(overrides)
 
 
+DONE = "done"  # in a run's folder once its training ended: a later call evaluates it, trains it no more
+
+
 def train(configs: list[str], overrides: list[str], minutes: float, seed: int, folder: Path, threads: int,
           env_steps: int | None = None) -> Path:
-    """One training run; returns its last checkpoint."""
+    """One training run; returns its last checkpoint. A run that ended (`DONE`) is not trained again; one cut short
+    (a `last.ckpt` but no `DONE`) resumes from its last checkpoint, its clock going on (Lightning's `Timer` is saved)."""
+    last = next(folder.glob("log/version_*/checkpoints/last.ckpt"), None)
+    if (folder / DONE).is_file() and last is not None:
+        return last
     folder.mkdir(parents=True, exist_ok=True)
     logger = f"[{{class_path: lightning.pytorch.loggers.CSVLogger, init_args: {{save_dir: '{folder}', name: log}}}}]"
     hours, rest = divmod(int(minutes * 60), 3600)
@@ -60,33 +72,48 @@ def train(configs: list[str], overrides: list[str], minutes: float, seed: int, f
         budget.append(f"--trainer.callbacks+={{class_path: marl_lightning.callbacks.EnvStepBudget, init_args: {{max_env_steps: {env_steps}}}}}")
     command = [sys.executable, str(ROOT / "train.py"), "fit", *(a for c in configs for a in ("--config", c)), *overrides,
                *budget, "--trainer.max_steps=-1", f"--seed_everything={seed}", f"--data.seed={seed}", f"--trainer.logger={logger}",
-               "--trainer.enable_progress_bar=false", f"--trainer.default_root_dir={folder}"]
+               "--trainer.enable_progress_bar=false", f"--trainer.default_root_dir={folder}",
+               *([f"--ckpt_path={last}"] if last is not None else [])]
     env = {**os.environ, "OMP_NUM_THREADS": str(threads)}
-    with open(folder / "train.log", "w") as log:
+    with open(folder / "train.log", "a") as log:
         subprocess.run(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env, check=True)
+    (folder / DONE).write_text("")
     return next(folder.glob("log/version_*/checkpoints/last.ckpt"))
 
 
-def run_result(folder: Path, seed: int, overrides: list[str], opponents: list[str]) -> dict:
+def chosen_checkpoint(last: Path, which: str) -> Path:
+    """The run's `last` checkpoint, or its `best` (selected on its in-training evaluation; its last if it never
+    evaluated)."""
+    best = last.with_name("best.ckpt")
+    return best if which == "best" and best.exists() else last
+
+
+def run_result(folder: Path, seed: int, overrides: list[str], opponents: list[str], which: str = "last") -> dict:
     """What a finished, evaluated run left in its folder: its steps, minutes, and both checkpoints' results
-    (`opponents`: the evaluation keys, `evaluation_key`)."""
+    (`opponents`: the evaluation keys, `evaluation_key`; `eval` holds those of the `which` checkpoint)."""
     checkpoint = next(folder.glob("log/version_*/checkpoints/last.ckpt"))
     saved = __import__("torch").load(checkpoint, weights_only=True, map_location="cpu")
     minutes = curve_minutes(folder)
     final = next(folder.glob("log/version_*/final_evaluation.json"), None)  # the best checkpoint, held out
     return {"seed": seed, "folder": str(folder), "overrides": overrides, "gradient_steps": saved["global_step"],
             "minutes": minutes[-1] if minutes else 0.0, "env_steps": int(saved["state_dict"]["env_steps"]),
-            "eval": {o: json.loads((checkpoint.parent / f"eval_{safe(o)}" / "evaluation.json").read_text())[-1] for o in opponents},
+            "eval": {o: json.loads((evaluation_folder(checkpoint, o, which) / "evaluation.json").read_text())[-1] for o in opponents},
             "best": json.loads(final.read_text())["results"] if final else None}
 
 
-def finished_runs(out: Path, opponents: list[str]) -> dict[str, list[dict]]:
+def finished_runs(out: Path, opponents: list[str], which: str = "last") -> dict[str, list[dict]]:
     """The runs under `out` that finished and were evaluated (`--summarize` of an interrupted comparison)."""
     results: dict[str, list[dict]] = {}
     for folder in sorted(out.glob("*/seed*")):
-        if all(next(folder.glob(f"log/version_*/checkpoints/eval_{safe(o)}/evaluation.json"), None) for o in opponents):
-            results.setdefault(folder.parent.name, []).append(run_result(folder, int(folder.name[4:]), [], opponents))
+        last = next(folder.glob("log/version_*/checkpoints/last.ckpt"), None)
+        if last is not None and all((evaluation_folder(last, o, which) / "evaluation.json").is_file() for o in opponents):
+            results.setdefault(folder.parent.name, []).append(run_result(folder, int(folder.name[4:]), [], opponents, which))
     return results
+
+
+def evaluation_folder(last: Path, key: str, which: str = "last") -> Path:
+    """Where the evaluation `key` of a run's `which` checkpoint is written (beside its checkpoints)."""
+    return last.parent / (f"eval_{safe(key)}" if which == "last" else f"eval_{which}_{safe(key)}")
 
 
 def evaluation_key(opponent: str, layout: str, layouts: list[str]) -> str:
@@ -99,10 +126,14 @@ def safe(key: str) -> str:
     return key.replace("@", "_on_").replace("/", "_")
 
 
-def evaluate(checkpoint: Path, opponent: str, layout: str, games: int, threads: int, key: str | None = None) -> dict:
+def evaluate(checkpoint: Path, opponent: str, layout: str, games: int, threads: int, key: str | None = None,
+             out: Path | None = None) -> dict:
     """The checkpoint against `opponent` on the map set `layout` (one layout or a range, its games over those
-    maps: the last row of `marl_lightning.evaluate`, all of them together)."""
-    out = checkpoint.parent / f"eval_{safe(key or opponent)}"
+    maps: the last row of `marl_lightning.evaluate`, all of them together), written to `out` (default beside the
+    checkpoint); an evaluation already there is read, not played again."""
+    out = out or checkpoint.parent / f"eval_{safe(key or opponent)}"
+    if (out / "evaluation.json").is_file():
+        return json.loads((out / "evaluation.json").read_text())[-1]
     layouts = expand_layout_names([layout])
     per_layout = max(2, 2 * round(games / (2 * len(layouts))))  # `evaluate` plays --games on each layout
     command = [sys.executable, "-m", "marl_lightning.evaluate", str(checkpoint), opponent, "--layouts", *layouts,
@@ -157,7 +188,7 @@ def summarize(results: dict, opponents: list[str]) -> str:
                 both = f"{wins / max(games, 1):.0%} ({low:.0%}-{high:.0%}, {games} games)"
                 env_steps = np.mean([r["env_steps"] for r in runs])
                 grad = np.mean([r["gradient_steps"] for r in runs])
-                label = "last" if which == "eval" else "best (selected in training)"
+                label = "evaluated" if which == "eval" else "best (held out in training)"
                 minutes = np.mean([r.get("minutes", 0.0) for r in runs])
                 lines.append(f"| {variant} | {label} | {opponent} | {cells[0]} | {cells[1]} | {both} | "
                              f"{env_steps / 1e6:.2f} M | {grad:,.0f} | {minutes:.1f} |")
@@ -206,14 +237,19 @@ def main(argv: list[str] | None = None) -> dict:
                         "training; --evaluate-only later, elsewhere)")
     parser.add_argument("--evaluate-only", action="store_true", help="train nothing: evaluate the runs under --out")
     parser.add_argument("--parallel", type=int, default=1, help="runs at once (each gets 2 // parallel threads, at least 1)")
+    parser.add_argument("--checkpoint", choices=("last", "best"), default="last",
+                        help="the checkpoint of each run played in the evaluation: its last, or the best it selected")
+    parser.add_argument("--skip", nargs="*", default=[], help="evaluations not played, as opponent@map set "
+                        "(search@contest_51..100: the slowest opponent on the mazes)")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--summarize", action="store_true",
                         help="train nothing: write summary.md and curves.png from --out/results.json (or the finished runs)")
     args = parser.parse_args(argv)
-    keys = [evaluation_key(o, layout, args.layouts) for layout in args.layouts for o in args.opponents]
+    pairs = [(o, layout) for layout in args.layouts for o in args.opponents if f"{o}@{layout}" not in args.skip]
+    keys = [evaluation_key(o, layout, args.layouts) for o, layout in pairs]
     if args.summarize:  # from results.json, or, where the comparison was cut short, from its finished runs
         saved = args.out / "results.json"
-        results = json.loads(saved.read_text()) if saved.is_file() else finished_runs(args.out, keys)
+        results = json.loads(saved.read_text()) if saved.is_file() else finished_runs(args.out, keys, args.checkpoint)
         table = summarize(results, keys)
         (args.out / "summary.md").write_text(table + "\n")
         plot(results, args.opponents, args.out / "curves.png")
@@ -228,16 +264,17 @@ def main(argv: list[str] | None = None) -> dict:
         name, overrides, seed = job
         folder = args.out / name.replace(" ", "_") / f"seed{seed}"
         if args.evaluate_only:
-            checkpoint = next(folder.glob("log/version_*/checkpoints/last.ckpt"))
+            last = next(folder.glob("log/version_*/checkpoints/last.ckpt"))
         else:
-            checkpoint = train(args.config, overrides, args.minutes, seed, folder, threads, args.env_steps)
+            last = train(args.config, overrides, args.minutes, seed, folder, threads, args.env_steps)
         if args.train_only:
-            print(f"{name} seed {seed}: trained, {checkpoint}", flush=True)
+            print(f"{name} seed {seed}: trained, {last}", flush=True)
             return name, None
-        for layout in args.layouts:
-            for opponent in args.opponents:
-                evaluate(checkpoint, opponent, layout, args.games, threads, evaluation_key(opponent, layout, args.layouts))
-        result = run_result(folder, seed, overrides, keys)
+        checkpoint = chosen_checkpoint(last, args.checkpoint)
+        for opponent, layout in pairs:
+            key = evaluation_key(opponent, layout, args.layouts)
+            evaluate(checkpoint, opponent, layout, args.games, threads, key, evaluation_folder(last, key, args.checkpoint))
+        result = run_result(folder, seed, overrides, keys, args.checkpoint)
         print(f"{name} seed {seed}: " + ", ".join(
             f"{o} {r['by_colour']['blue']['win_rate']:.0%}/{r['by_colour']['red']['win_rate']:.0%}" for o, r in result["eval"].items()),
             flush=True)
@@ -257,7 +294,7 @@ def main(argv: list[str] | None = None) -> dict:
     machine = f"{os.cpu_count()} cores, {platform.machine()}, {args.parallel} run(s) at a time"
     budget = f"{args.minutes:g} minutes" if args.env_steps is None else f"{args.env_steps:,} environment steps (at most {args.minutes:g} minutes)"
     header = (f"`{' + '.join(args.config) or 'each variant its own config'}`, {budget} of training per run, seeds {args.seeds}, "
-              "the last checkpoint and the best (selected in training, played on the held-out games of EvaluationCallback), "
+              f"the {args.checkpoint} checkpoint of each run (and the best, on the held-out games of EvaluationCallback), "
               f"{args.games} games per opponent on each of {', '.join(args.layouts)} (half in each colour, evaluation seed "
               f"{EVALUATION_SEED}); "
               f"{machine}; {(time.perf_counter() - started) / 3600:.1f} h in all.")

@@ -78,3 +78,44 @@ def test_the_ladder_check_fails_when_a_rung_is_weaker(tmp_path):
     run = ladder(tmp_path, "--teams", "heuristic", "random", "--games", "2")  # upside down
     assert run.returncode == 1
     assert "ladder FAILS" in (tmp_path / "ladder.md").read_text()
+
+
+def test_the_learner_comparison_trains_each_variant_as_configured_and_goes_on_after_an_interruption(tmp_path, monkeypatch,
+                                                                                                    capsys):
+    """`benchmarks/compare_learners.py`: every start and learner is a config the command line takes (`--print_config`:
+    the mixer each names); `ablation.py` trains a run once (a finished one is not trained again, one cut short resumes
+    from its last checkpoint) and reads an evaluation already written instead of playing it again."""
+    import shlex
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import ablation
+    from compare_learners import SCRATCH, STARTS, variants
+    from marl_lightning.cli import main as fit
+
+    monkeypatch.chdir(ROOT)
+    expected = {"qmix": "QMixer", "iql": "mixer: null", "vdn": "mixer: vdn", "attention": "mixer: attention",
+                "mappo": "centralised_critic: true", "ippo": "centralised_critic: false"}
+    made = variants(list(STARTS), list(SCRATCH), "teams/champion.ckpt")
+    assert len(made) == 12
+    for variant in made:
+        name, _, overrides = variant.partition("=")
+        with pytest.raises(SystemExit) as printed:
+            fit(["fit", *shlex.split(overrides), "--print_config"])
+        out = capsys.readouterr()
+        assert printed.value.code in (0, None), (name, out.err[-1000:])
+        assert expected[name.split("__")[1]] in out.out, name
+        assert ("init_from: teams/champion.ckpt" in out.out) == name.startswith("clone"), name
+    calls = []
+    monkeypatch.setattr(ablation.subprocess, "run", lambda command, **kwargs: calls.append(command))
+    folder = tmp_path / "run" / "seed0"
+    last = folder / "log" / "version_0" / "checkpoints" / "last.ckpt"
+    last.parent.mkdir(parents=True)
+    last.write_bytes(b"")
+    assert ablation.train([], [], 1, 0, folder, 1) == last  # cut short: resumed from its last checkpoint
+    assert calls[-1][-1] == f"--ckpt_path={last}" and (folder / ablation.DONE).is_file()
+    assert ablation.train([], [], 1, 0, folder, 1) == last and len(calls) == 1  # finished: not trained again
+    written = ablation.evaluation_folder(last, "heuristic@bloxCapture", "best")
+    assert written.name == "eval_best_heuristic_on_bloxCapture"
+    written.mkdir()
+    (written / "evaluation.json").write_text(json.dumps([{"win_rate": 0.25}]))
+    assert ablation.evaluate(last, "heuristic", "bloxCapture", 4, 1, out=written) == {"win_rate": 0.25} and len(calls) == 1
