@@ -9,6 +9,7 @@ from typing import Sequence
 
 import lightning as L
 import numpy as np
+from lightning.pytorch.callbacks import Timer
 from lightning.pytorch.loggers import WandbLogger
 from lightning.pytorch.utilities import rank_zero_info
 
@@ -271,11 +272,13 @@ class AgreementCallback(L.Callback):
 
 
 def training_ends(trainer: L.Trainer, module: L.LightningModule) -> bool:
-    """Whether this gradient step is the run's last: `max_steps` reached, a stop asked for, or an `EnvStepBudget` spent
-    (whichever callback comes first in the list). A run shorter than the evaluation interval is evaluated at its end
-    like any other: logged, checkpointed and ranked (`RunCheckpoint`)."""
+    """Whether this gradient step is the run's last: `max_steps` reached, a stop asked for, `max_time` spent or an
+    `EnvStepBudget` spent (whichever callback comes first in the list). A run shorter than the evaluation interval
+    is evaluated at its end like any other: logged, checkpointed and ranked (`RunCheckpoint`)."""
     return (0 < trainer.max_steps <= trainer.global_step or trainer.should_stop
-            or any(isinstance(c, EnvStepBudget) and c.spent(module) for c in trainer.callbacks))
+            or any(isinstance(c, EnvStepBudget) and c.spent(module) for c in trainer.callbacks)
+            or any(isinstance(c, Timer) and c.time_remaining() is not None and c.time_remaining() <= 0
+                   for c in trainer.callbacks))
 
 
 class EnvStepBudget(L.Callback):

@@ -258,3 +258,22 @@ def test_evaluation_games_and_results_reach_wandb_offline(tmp_path):
     table = json.loads(tables[0].read_text())
     assert table["columns"][:3] == ["opponent", "map set", "colour"] and len(table["data"]) == 4
     assert {tuple(row[:3]) for row in table["data"]} == {(o, "tinyMaze", c) for o in ("random", "baseline") for c in ("blue", "red")}
+
+
+def test_a_runs_last_step_is_known_whatever_ends_it():
+    """The evaluation that ends a run is logged and checkpointed: `max_steps`, `max_time` (Lightning's `Timer`, which
+    runs after the evaluation) and an `EnvStepBudget` each make a step the last."""
+    from datetime import timedelta
+    from types import SimpleNamespace
+
+    from lightning.pytorch.callbacks import Timer
+
+    from marl_lightning.callbacks import EnvStepBudget, training_ends
+
+    def trainer(*callbacks, max_steps=-1, step=10):
+        return SimpleNamespace(max_steps=max_steps, global_step=step, should_stop=False, callbacks=list(callbacks))
+
+    module = SimpleNamespace(env_steps_collected=500)
+    assert training_ends(trainer(max_steps=10), module) and not training_ends(trainer(max_steps=11), module)
+    assert training_ends(trainer(Timer(timedelta(0))), module) and not training_ends(trainer(Timer(timedelta(hours=1))), module)
+    assert training_ends(trainer(EnvStepBudget(500)), module) and not training_ends(trainer(EnvStepBudget(501)), module)
