@@ -62,7 +62,8 @@ def train(configs: list[str], overrides: list[str], minutes: float, seed: int, f
     """One training run; returns its last checkpoint. A run that ended (`DONE`) is not trained again; one cut short
     (a `last.ckpt` but no `DONE`) resumes from its last checkpoint, its clock going on (Lightning's `Timer` is saved)."""
     last = next(folder.glob("log/version_*/checkpoints/last.ckpt"), None)
-    if (folder / DONE).is_file() and last is not None:
+    evaluated = last is not None and any(last.parent.glob("eval_*/evaluation.json"))  # (runs of before `DONE`)
+    if last is not None and ((folder / DONE).is_file() or evaluated):
         return last
     folder.mkdir(parents=True, exist_ok=True)
     logger = f"[{{class_path: lightning.pytorch.loggers.CSVLogger, init_args: {{save_dir: '{folder}', name: log}}}}]"

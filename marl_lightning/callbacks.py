@@ -272,13 +272,14 @@ class AgreementCallback(L.Callback):
 
 
 def training_ends(trainer: L.Trainer, module: L.LightningModule) -> bool:
-    """Whether this gradient step is the run's last: `max_steps` reached, a stop asked for, `max_time` spent or an
-    `EnvStepBudget` spent (whichever callback comes first in the list). A run shorter than the evaluation interval
+    """Whether this gradient step is the run's last: `max_steps` reached, a stop asked for, `max_time` spent (on one
+    process) or an `EnvStepBudget` spent (whichever callback comes first in the list). Every rank decides alike. A run shorter than the evaluation interval
     is evaluated at its end like any other: logged, checkpointed and ranked (`RunCheckpoint`)."""
     return (0 < trainer.max_steps <= trainer.global_step or trainer.should_stop
             or any(isinstance(c, EnvStepBudget) and c.spent(module) for c in trainer.callbacks)
-            or any(isinstance(c, Timer) and c.time_remaining() is not None and c.time_remaining() <= 0
-                   for c in trainer.callbacks))
+            or (trainer.world_size == 1  # (each rank's own clock: under DDP the Timer's shared decision ends the run)
+                and any(isinstance(c, Timer) and c.time_remaining() is not None and c.time_remaining() <= 0
+                        for c in trainer.callbacks)))
 
 
 class EnvStepBudget(L.Callback):

@@ -16,6 +16,7 @@ import warnings
 from pathlib import Path
 from typing import Optional, Sequence
 
+import torch
 import yaml
 from lightning.pytorch.callbacks import ProgressBar
 from lightning.pytorch.cli import LightningCLI, SaveConfigCallback
@@ -211,34 +212,38 @@ class MARLCLI(LightningCLI):
                 init.resume = "allow"  # (given as None, it would replace the logger's own "allow")
 
     def _continue_run_folder(self, ckpt: Path, loggers: list) -> None:
-        """A resume writes on in its checkpoint's run folder (`version_N/checkpoints/last.ckpt` -> `version_N`): its CSV
-        loggers there continue that folder's `metrics.csv` (`loggers.RunCSVLogger`), the checkpoints go on beside the
-        run's own (its best kept as best), and this command's config is saved as `config.resumeN.yaml`; the `last.ckpt`
-        it resumes from is kept as `last.resumeN.ckpt`. A run whose first logger writes elsewhere gets a new folder,
-        said in one line."""
+        """A resume from a run's `last.ckpt` writes on in that run's folder (`version_N/checkpoints/last.ckpt` ->
+        `version_N`): its CSV loggers there continue that folder's `metrics.csv` (`loggers.RunCSVLogger`, the rows
+        logged after the checkpoint dropped), the checkpoints go on beside the run's own (its best kept as best), and
+        this command's config is saved as `config.resumeN.yaml`; the `last.ckpt` it resumes from is kept as
+        `last.resumeN.ckpt` (`before_fit`). A resume from another checkpoint (an earlier step, `best.ckpt`), or a run
+        whose first logger writes elsewhere, gets a new folder, said in one line."""
         folder = ckpt.parent.parent
         if ckpt.parent.name != "checkpoints" or not folder.name.startswith("version_") or not loggers:
             return
+        if ckpt.name != LAST:
+            print(f"the resumed run writes to a new folder: it goes on from {ckpt.name}, not from {folder}'s {LAST}")
+            return
+        step = int(torch.load(ckpt, map_location="cpu", weights_only=True, mmap=True).get("global_step", 0))
         continued = False
         for k, logger in enumerate(loggers):
             init = getattr(logger, "init_args", None)
             csv_logger = str(getattr(logger, "class_path", "")).endswith(("loggers.CSVLogger", "RunCSVLogger"))
             if (csv_logger and init is not None and getattr(init, "save_dir", None) and getattr(init, "version", None) is None
                     and (Path(init.save_dir) / str(init.name)).resolve() == folder.parent.resolve()):
-                logger.class_path, init.version = "marl_lightning.loggers.RunCSVLogger", folder.name
+                logger.class_path, init.version, init.resume_step = "marl_lightning.loggers.RunCSVLogger", folder.name, step
                 continued = continued or k == 0
-        warnings.filterwarnings("ignore", message=r".*Checkpoint directory .* exists and is not empty.*")  # its own
         if not continued:
             print(f"the resumed run writes to a new folder: its first logger does not write in {folder} (a CSVLogger there "
                   "continues it)")
             return
+        warnings.filterwarnings("ignore", message=r".*Checkpoint directory .* exists and is not empty.*")  # its own
         resumes = 1
         while (folder / f"config.resume{resumes}.yaml").exists() or (ckpt.parent / f"last.resume{resumes}.ckpt").exists():
             resumes += 1
         self.save_config_kwargs["config_filename"] = f"config.resume{resumes}.yaml"  # config.yaml: the run's start
-        if ckpt.name == LAST and os.environ.get("LOCAL_RANK", "0") == "0" and os.environ.get("NODE_RANK", "0") == "0":
-            shutil.copy2(ckpt, ckpt.with_name(f"last.resume{resumes}.ckpt"))  # kept: the run's next last.ckpt replaces it
-        print(f"continuing the run in {folder}")
+        self._kept_checkpoint = (ckpt, ckpt.with_name(f"last.resume{resumes}.ckpt"))
+        print(f"continuing the run in {folder} from step {step}")
 
     @staticmethod
     def _last_checkpoint(config: dict, loggers: list) -> Path:
@@ -265,11 +270,15 @@ class MARLCLI(LightningCLI):
         return super().instantiate_trainer(**kwargs)
 
     def before_fit(self) -> None:
-        """A resume is checked against its checkpoint's settings (`runs.check_resumable`)."""
+        """A resume is checked against its checkpoint's settings (`runs.check_resumable`); then, continuing its run's
+        folder, the `last.ckpt` it goes on from is kept (on rank 0), as the run's next one will take its name."""
         ckpt = self.config_init[self.subcommand].get("ckpt_path")
         if ckpt:
             learner = f"{type(self.model).__module__}.{type(self.model).__qualname__}"
             check_resumable(ckpt, learner, self.model.hparams, self.datamodule.hparams)
+        kept = getattr(self, "_kept_checkpoint", None)
+        if kept is not None and self.trainer.is_global_zero and not kept[1].exists():
+            shutil.copy2(*kept)
 
     def after_fit(self) -> None:
         """Say where the run's files are and which checkpoints it kept; end its wandb run (a later fit in the

@@ -22,6 +22,7 @@ NOT_ACCEPTED = re.compile(r"class_path '([\w.]+)':\s*\n\s*Option '([\w.]+)' is n
 PARSER_KEY = re.compile(r'Parser key "([\w.]+)":\s*\n\s*(.+)')
 CLASS_PATH = re.compile(r"class_path '([\w.]+)'")
 TYPE_EXPECTED = re.compile(r"Expected an? <class '([\w.]+)'>\.? *(?:Got value: (.*))?")
+GIVEN = re.compile(r"Given value: (.*)")
 TRIVIAL = re.compile(r"Expected an? <class '(str|NoneType)'>$")  # a union's types a value was never meant as
 CHOICE_EXPECTED = re.compile(r"Expected an? typing\.Literal\[(.*)\]\.? *(?:Got value: (.*))?")
 
@@ -73,12 +74,14 @@ def one_line(message: str, known: Iterable[str]) -> str:
         if expected := CHOICE_EXPECTED.search(problem):
             got = f", got {expected.group(2).strip()!r}" if expected.group(2) else ""
             return f"{key} takes one of {expected.group(1)}{got}"
-        reasons = [line.strip()[2:] for line in message[inner[-1].end():].splitlines() if line.strip().startswith("- ")
+        rest = message[inner[-1].start(2):]
+        reasons = [line.strip()[2:] for line in rest.splitlines() if line.strip().startswith("- ")
                    and not TRIVIAL.match(line.strip()[2:]) and "Problem with given class_path" not in line]
         if reasons:  # why no type of a union took the value: the one that says something
             reason = reasons[0]
             return f"{key}: {reason[reason.index('Expected '):] if 'Expected ' in reason else reason}".rstrip(". ")
-        return f"{key}: {problem.strip()}"
+        given = GIVEN.search(rest)
+        return f"{key}: {problem.strip()}" + (f" (given: {given.group(1).strip()})" if given else "")
     return " ".join(line.strip() for line in message.splitlines() if line.strip())
 
 

@@ -19,14 +19,28 @@ from lightning.pytorch.loggers.logger import rank_zero_experiment
 
 
 class ContinuingWriter(ExperimentWriter):
-    """Appends to a `metrics.csv` it finds (its columns known, so that a new metric rewrites the header over every
-    row), and leaves an `hparams.yaml` it finds as it is."""
+    """Appends to a `metrics.csv` it finds (its columns known and sorted, as Lightning's writer appends them, so that
+    a new metric rewrites the header over every row), dropping the rows logged from `resume_step` on (the resumed run
+    logs those steps again), and leaves an `hparams.yaml` it finds as it is."""
+
+    def __init__(self, log_dir: str, resume_step: int | None = None):
+        self.resume_step = resume_step
+        super().__init__(log_dir)
 
     def _check_log_dir_exists(self) -> None:
         self.kept_hparams = self._fs.isfile(os.path.join(self.log_dir, self.NAME_HPARAMS_FILE))
-        if self._fs.isfile(self.metrics_file_path):
-            with self._fs.open(self.metrics_file_path, "r", newline="") as file:
-                self.metrics_keys = sorted(next(csv.reader(file), []))  # (the writer keeps its columns sorted)
+        if not self._fs.isfile(self.metrics_file_path):
+            return
+        with self._fs.open(self.metrics_file_path, "r", newline="") as file:
+            reader = csv.DictReader(file)
+            header, rows = list(reader.fieldnames or []), list(reader)
+        self.metrics_keys = sorted(header)  # the order Lightning's writer appends in, whatever wrote the file
+        kept = [row for row in rows if self.resume_step is None or not row.get("step") or int(row["step"]) < self.resume_step]
+        if len(kept) < len(rows) or header != self.metrics_keys:
+            with self._fs.open(self.metrics_file_path, "w", newline="") as file:
+                writer = csv.DictWriter(file, fieldnames=self.metrics_keys)
+                writer.writeheader()
+                writer.writerows(kept)
 
     def log_hparams(self, params: dict[str, Any]) -> None:
         if self.kept_hparams:  # the settings the run started with
@@ -36,14 +50,23 @@ class ContinuingWriter(ExperimentWriter):
 
 
 class RunCSVLogger(CSVLogger):
-    """`CSVLogger` (the same arguments) whose folder, when it exists, is continued, not replaced."""
+    """`CSVLogger` (the same arguments) whose folder, when it exists, is continued, not replaced.
+
+    Args:
+        resume_step: the gradient step of the checkpoint a resume starts from: the rows the folder's log holds from
+            that step on are dropped (they are logged again). None: every row kept.
+    """
+
+    def __init__(self, *args: Any, resume_step: int | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.resume_step = resume_step
 
     @property
     @rank_zero_experiment
     def experiment(self) -> ContinuingWriter:
         if self._experiment is None:
             self._fs.makedirs(self.root_dir, exist_ok=True)
-            self._experiment = ContinuingWriter(log_dir=self.log_dir)
+            self._experiment = ContinuingWriter(log_dir=self.log_dir, resume_step=self.resume_step)
         return self._experiment
 
 

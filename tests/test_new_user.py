@@ -277,3 +277,31 @@ def test_a_runs_last_step_is_known_whatever_ends_it():
     assert training_ends(trainer(max_steps=10), module) and not training_ends(trainer(max_steps=11), module)
     assert training_ends(trainer(Timer(timedelta(0))), module) and not training_ends(trainer(Timer(timedelta(hours=1))), module)
     assert training_ends(trainer(EnvStepBudget(500)), module) and not training_ends(trainer(EnvStepBudget(501)), module)
+
+
+def test_a_continued_log_keeps_its_columns_and_drops_what_the_resume_logs_again(tmp_path):
+    """`RunCSVLogger` on a folder with a log: the rows from the checkpoint's step on dropped (the resumed run logs
+    those steps again), the rest kept, its columns sorted (the order Lightning's writer appends in); new rows
+    appended under the same header."""
+    from marl_lightning.loggers import RunCSVLogger
+
+    folder = tmp_path / "run" / "version_0"
+    folder.mkdir(parents=True)
+    (folder / "metrics.csv").write_text("step,b/x,a/y\n0,1.0,\n1,2.0,5.0\n2,3.0,\n3,4.0,\n")  # columns not sorted
+    (folder / "hparams.yaml").write_text("config: {started: true}\n")
+    logger = RunCSVLogger(save_dir=tmp_path, name="run", version="version_0", resume_step=2)
+    logger.log_hyperparams({"config": {"resumed": True}})
+    logger.log_metrics({"b/x": 9.0, "a/y": 8.0}, step=2)
+    logger.save()
+    assert (folder / "metrics.csv").read_text() == "a/y,b/x,step\n,1.0,0\n5.0,2.0,1\n8.0,9.0,2\n"
+    assert (folder / "hparams.yaml").read_text() == "config: {started: true}\n"  # the settings the run started with
+
+
+def test_a_misspelled_class_is_named_in_the_one_line_error(capsys, monkeypatch):
+    from marl_lightning.commands import main
+
+    monkeypatch.setattr(sys, "argv", ["marl", "fit"])
+    with pytest.raises(SystemExit):
+        main(["fit", "--model", "marl_lightning.learners.MAPOModule", "--trainer.logger=false"])
+    line = capsys.readouterr().err.strip()
+    assert "\n" not in line and line.startswith("error: model:") and "MAPOModule" in line

@@ -78,7 +78,8 @@ class ReplayStream(Stream):
         policy = data.trainer.lightning_module.exploration_policy(data.collector.generator)  # the live networks
         while True:
             stats = {**data.advance_curriculum(), **data.update_league()}
-            warming = len(data.buffer) < data.replay.warmup and data.trainer.progress_bar_callback is not None
+            bar = data.trainer.progress_bar_callback
+            warming = len(data.buffer) < data.replay.warmup and bar is not None and bar.is_enabled and data.trainer.is_global_zero
             steps = data.steps_to_collect()
             episodes = summarize(data.collector.collect(policy, steps, "replay warm-up" if warming else None))
             yield TrainingBatch(self.sample(), steps * data.num_envs, episodes, data.buffer, stats)

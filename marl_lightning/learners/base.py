@@ -128,7 +128,12 @@ class Learner(L.LightningModule):
         if self._clock is not None and now > self._clock[0]:
             self.log("rollout/sps", (steps - self._clock[1]) / (now - self._clock[0]), prog_bar=True)
         self._clock = (now, steps)
-        self.log("rollout/minutes", (now - getattr(self, "_started", now)) / 60)
+        self.log("rollout/minutes", self.minutes_trained())
+
+    def minutes_trained(self) -> float:
+        """Wall-clock minutes of training, a resumed run's earlier ones included (saved in its checkpoints)."""
+        now = time.perf_counter()
+        return getattr(self, "_minutes_before", 0.0) + (now - getattr(self, "_started", now)) / 60
 
     def on_before_optimizer_step(self, optimizer) -> None:
         """Clip the gradients' norm to `grad_clip` (every learner has it), and average the norm for the logs."""
@@ -203,8 +208,10 @@ class Learner(L.LightningModule):
     def on_load_checkpoint(self, checkpoint: dict) -> None:
         self._env_steps = int(checkpoint["state_dict"].get("env_steps", 0))
         self._recent_wins.extend(checkpoint.get("recent_wins", []))
+        self._minutes_before = float(checkpoint.get("minutes_trained", 0.0))  # `rollout/minutes` goes on
 
     def on_save_checkpoint(self, checkpoint: dict) -> None:
         """Name the learner, so `load_policy` rebuilds it from the checkpoint's hyperparameters alone."""
         checkpoint["learner"] = f"{type(self).__module__}.{type(self).__qualname__}"
         checkpoint["recent_wins"] = list(self._recent_wins)  # the progress bar's win rate goes on after a resume
+        checkpoint["minutes_trained"] = self.minutes_trained()

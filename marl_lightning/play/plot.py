@@ -55,7 +55,9 @@ def read_curve(paths: Path | list[Path], metric: str) -> tuple[list[float], list
             continue
         first = min(int(row["step"]) for row in rows)  # a resumed version takes over from here
         points = [p for p in points if p[0] < first]
-        offset = max((minutes for step, minutes in clock if step < first), default=0.0)
+        before = max((minutes for step, minutes in clock if step < first), default=0.0)
+        starts = next((float(row["rollout/minutes"]) for row in rows if row.get("rollout/minutes")), before)
+        offset = before if starts < before else 0.0  # older checkpoints did not keep the minutes: they start at 0
         clock = [c for c in clock if c[0] < first]
         env_steps, elapsed, seen = 0.0, 0.0, set()
         for row in rows:
