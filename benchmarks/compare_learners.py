@@ -16,6 +16,7 @@ again with the same arguments after an interruption and it goes on where it stop
 from __future__ import annotations
 
 import argparse
+import shlex
 from pathlib import Path
 
 from ablation import main as ablation
@@ -41,6 +42,15 @@ FROM_CLONE = {
     "ippo": "--config recipe/mappo_from_clone --config env/maze --model.centralised_critic false",
 }
 STARTS = {"scratch": SCRATCH, "clone": FROM_CLONE}
+# in training, every run selects its checkpoint alike, and cheaply: its weakest win rate against baseline and heuristic
+# on bloxCapture and 50 training mazes (32 games each, every 500 gradient steps); no held-out games at its end (this
+# script plays them, on other mazes): the recipes' own evaluations (search on the mazes, 200 held-out games per pair)
+# cost more than a 10-minute budget
+CALLBACKS = ("--trainer.callbacks=[{class_path: marl_lightning.EvaluationCallback, init_args: {opponents: [baseline, heuristic], "
+             "layouts: [bloxCapture, contest_1..50], games: 32, every_n_steps: 500, select: min, final_games: 0}}, "
+             "{class_path: marl_lightning.checkpointing.RunCheckpoint, init_args: {monitor: eval/win_rate, mode: max, "
+             "save_last: true, every_n_train_steps: 500, filename: 'step{step}-win{eval/win_rate:.2f}', "
+             "auto_insert_metric_name: false}}]")
 
 
 def variants(starts: list[str], learners: list[str], clone: str) -> list[str]:
@@ -49,7 +59,7 @@ def variants(starts: list[str], learners: list[str], clone: str) -> list[str]:
     for start in starts:
         for learner in learners:
             overrides = STARTS[start][learner] + (f" --model.init_from {clone}" if start == "clone" else "")
-            found.append(f"{start}__{learner}={overrides}")
+            found.append(f"{start}__{learner}={overrides} {shlex.quote(CALLBACKS)}")
     return found
 
 

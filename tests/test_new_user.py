@@ -262,7 +262,8 @@ def test_evaluation_games_and_results_reach_wandb_offline(tmp_path):
 
 def test_a_runs_last_step_is_known_whatever_ends_it():
     """The evaluation that ends a run is logged and checkpointed: `max_steps`, `max_time` (Lightning's `Timer`, which
-    runs after the evaluation) and an `EnvStepBudget` each make a step the last."""
+    runs after the evaluation; on one process, as ranks' clocks differ) and an `EnvStepBudget` each make a step the
+    last."""
     from datetime import timedelta
     from types import SimpleNamespace
 
@@ -270,12 +271,14 @@ def test_a_runs_last_step_is_known_whatever_ends_it():
 
     from marl_lightning.callbacks import EnvStepBudget, training_ends
 
-    def trainer(*callbacks, max_steps=-1, step=10):
-        return SimpleNamespace(max_steps=max_steps, global_step=step, should_stop=False, callbacks=list(callbacks))
+    def trainer(*callbacks, max_steps=-1, step=10, world_size=1):
+        return SimpleNamespace(max_steps=max_steps, global_step=step, should_stop=False, callbacks=list(callbacks),
+                               world_size=world_size)
 
     module = SimpleNamespace(env_steps_collected=500)
     assert training_ends(trainer(max_steps=10), module) and not training_ends(trainer(max_steps=11), module)
     assert training_ends(trainer(Timer(timedelta(0))), module) and not training_ends(trainer(Timer(timedelta(hours=1))), module)
+    assert not training_ends(trainer(Timer(timedelta(0)), world_size=2), module)  # each rank's clock: the Timer decides
     assert training_ends(trainer(EnvStepBudget(500)), module) and not training_ends(trainer(EnvStepBudget(501)), module)
 
 

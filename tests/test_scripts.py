@@ -105,6 +105,7 @@ def test_the_learner_comparison_trains_each_variant_as_configured_and_goes_on_af
         assert printed.value.code in (0, None), (name, out.err[-1000:])
         assert expected[name.split("__")[1]] in out.out, name
         assert ("init_from: teams/champion.ckpt" in out.out) == name.startswith("clone"), name
+        assert "final_games: 0" in out.out and "every_n_steps: 500" in out.out, name  # the comparison's own selection
     calls = []
     monkeypatch.setattr(ablation.subprocess, "run", lambda command, **kwargs: calls.append(command))
     folder = tmp_path / "run" / "seed0"
