@@ -17,14 +17,14 @@ class CheckpointError(ValueError):
     """A file that is not a checkpoint this project wrote; the message names the file and the problem."""
 
 
-def read_checkpoint(path: str | Path, map_location: str = "cpu") -> dict:
+def read_checkpoint(path: str | Path, map_location: str = "cpu", mmap: bool = False) -> dict:
     """A checkpoint this project wrote, loaded with `weights_only=True`; a `CheckpointError` naming the
-    file and the problem otherwise."""
+    file and the problem otherwise. `mmap`: tensors mapped from the file, not read (to look at its settings only)."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no checkpoint at {str(path)!r}")
     try:
-        checkpoint = torch.load(path, map_location=map_location, weights_only=True)
+        checkpoint = torch.load(path, map_location=map_location, weights_only=True, mmap=mmap)
     except Exception as exc:  # corrupt, truncated, or holding objects a weights-only load refuses
         raise CheckpointError(f"{str(path)!r} is not a readable checkpoint: {load_failure(exc)}") from None
     if not isinstance(checkpoint, dict) or "state_dict" not in checkpoint or "hyper_parameters" not in checkpoint:

@@ -16,12 +16,12 @@ import warnings
 from pathlib import Path
 from typing import Optional, Sequence
 
-import torch
 import yaml
 from lightning.pytorch.callbacks import ProgressBar
 from lightning.pytorch.cli import LightningCLI, SaveConfigCallback
 from lightning.pytorch.loggers import WandbLogger
 
+from .checkpoint_files import read_checkpoint
 from .cli_errors import OneLineErrorParser
 from .config_layers import BASE_CONFIG, DEFAULT_RECIPE, config_file, config_values, named_files, names_learner, with_config_files
 from .console import quiet_console, run_folder, run_summary
@@ -224,7 +224,7 @@ class MARLCLI(LightningCLI):
         if ckpt.name != LAST:
             print(f"the resumed run writes to a new folder: it goes on from {ckpt.name}, not from {folder}'s {LAST}")
             return
-        step = int(torch.load(ckpt, map_location="cpu", weights_only=True, mmap=True).get("global_step", 0))
+        step = int(read_checkpoint(ckpt, mmap=True).get("global_step", 0))
         continued = False
         for k, logger in enumerate(loggers):
             init = getattr(logger, "init_args", None)

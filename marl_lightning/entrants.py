@@ -104,7 +104,7 @@ def trained_layouts(specs: Sequence[Entrant]) -> list[str] | None:
     command plays unless told otherwise: a team trained on tinyMaze cannot see a larger map. None: no checkpoint."""
     for spec in specs:
         if is_checkpoint(spec):
-            layouts = read_checkpoint(run_checkpoint(spec)).get("datamodule_hyper_parameters", {}).get("layouts")
+            layouts = read_checkpoint(run_checkpoint(spec), mmap=True).get("datamodule_hyper_parameters", {}).get("layouts")
             if layouts:
                 return [layouts] if isinstance(layouts, str) else [str(layout) for layout in layouts]
     return None
