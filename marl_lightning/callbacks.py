@@ -130,7 +130,7 @@ class EvaluationCallback(L.Callback):
 
     def evaluate(self, trainer: L.Trainer, module: L.LightningModule) -> dict[str, float]:
         wandb = [logger for logger in trainer.loggers if isinstance(logger, WandbLogger)] if trainer.is_global_zero else []
-        recorders = {(opponent, colour): GameRecorder(cell=self.game_cell, names=(opponent, "learner")[::1 if colour == "blue" else -1])
+        recorders = {(opponent, colour): GameRecorder(cell=self.game_cell, names=(opponent, "learner") if colour == "blue" else ("learner", opponent))
                      for opponent in self.opponents for colour in ("blue", "red")} if wandb and self.log_games else {}
         self.last, self.last_by_set = self.play(module.policy(), self.map_sets(trainer), self.games, self.seed, recorders)
         self.evaluated_at = trainer.global_step
